@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layers point downward only: kith → KithIngest → KithLog → KithCore.
+// KithCore is pure (no file or network I/O); C libraries are wrapped in KithLog/KithIngest.
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Kith",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kith", targets: ["kith"]),
+        .library(name: "KithCore", targets: ["KithCore"]),
+        .library(name: "KithLog", targets: ["KithLog"]),
+        .library(name: "KithIngest", targets: ["KithIngest"]),
+        .library(name: "KithGenerator", targets: ["KithGenerator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "KithCore", swiftSettings: strict),
+        .target(name: "KithLog", dependencies: ["KithCore", "CLZ4"], swiftSettings: strict),
+        .target(
+            name: "KithIngest",
+            dependencies: ["KithCore", "KithLog", "CLZ4", "CZlib", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        .target(name: "KithGenerator", dependencies: ["KithCore"], path: "tools/KithGenerator", swiftSettings: strict),
+        .target(
+            name: "KithCLI",
+            dependencies: [
+                "KithCore", "KithLog", "KithIngest", "KithGenerator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "kith", dependencies: ["KithCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        .testTarget(name: "KithCoreTests", dependencies: ["KithCore"], swiftSettings: strict),
+        .testTarget(name: "KithLogTests", dependencies: ["KithLog", "KithCore"], swiftSettings: strict),
+        .testTarget(
+            name: "KithIngestTests", dependencies: ["KithIngest", "KithLog", "KithCore", "KithGenerator"],
+            resources: [], swiftSettings: strict),
+        .testTarget(
+            name: "KithCLITests", dependencies: ["KithCLI", "kith", "KithLog", "KithCore", "KithGenerator"],
+            swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import KithGenerator
+import KithIngest
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Generate sample exports, ingest them into a fresh data directory, and check the counts.")
+
+    @Option(help: "Number of people to generate.") var persons = 2_000
+    @Option(help: "Random seed.") var seed: UInt64 = 7
+    @Option(help: "Working directory (exports/ and data/ go inside; it is replaced).") var dir = "kith-demo"
+
+    func run() async throws {
+        try? FileManager.default.removeItem(atPath: dir)
+        let exports = dir + "/exports"
+        let expected = try Generator(persons: persons, seed: seed).write(to: exports)
+        Out.print("1. generated \(expected.records.grouped) records for \(persons.grouped) persons in \(exports)/\n")
+        let files = expected.files.map { exports + "/" + $0 }
+        Out.print("2. kith ingest --data \(dir)/data \(exports)/*.ndjson \(exports)/*.csv\n")
+        Out.flush()
+        let summary = try await IngestCommand.ingest(
+            files: files, into: DataDirectory(dir + "/data"), options: Ingestor.Options(),
+            progress: Out.stderrIsTerminal)
+        Out.print(IngestCommand.render(summary))
+        Out.print("\n3. kith log stats --data \(dir)/data\n")
+        Out.print(try LogStatistics.gather(logDirectory: DataDirectory(dir + "/data").log).rendered)
+        Out.print("\n4. ground truth check")
+        let matches = summary.accepted == expected.accepted && summary.duplicates == expected.duplicates
+            && summary.quarantined == expected.quarantined && summary.skipped == expected.skipped
+        Out.print(
+            "   expected accepted \(expected.accepted.grouped), duplicates \(expected.duplicates.grouped), "
+                + "quarantined \(expected.quarantined.grouped), skipped \(expected.skipped.grouped): "
+                + (matches ? "✓ matches" : "✗ DIFFERS"))
+        Out.print("\nNext: kith quarantine list --data \(dir)/data   ·   kith log read --data \(dir)/data --limit 3")
+        Out.flush()
+        if !matches { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import KithIngest
+import KithLog
+
+struct IngestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Append channel exports (NDJSON, .gz, .lz4, or CSV with a mapping) to the event log.",
+        discussion: """
+            Bad lines are quarantined with a reason (see `kith quarantine list`); the rest land.
+            A CSV file uses --mapping, or NAME.mapping.yaml beside NAME.csv.
+            Exit status: 0 when every file was read (even with quarantined lines), 1 when a file
+            could not be read to the end, 2 on a usage or data-directory error.
+            """)
+
+    @OptionGroup var data: DataOptions
+    @Argument(help: "Files to ingest.") var files: [String]
+    @Option(help: "Source for lines without one (NDJSON), or instead of the mapping's (CSV).") var source: String?
+    @Option(help: "Mapping file (JSON or YAML) for CSV inputs.") var mapping: String?
+    @Option(help: "Summary format: table or json.") var format: OutputFormat = .table
+    @Flag(help: "Never draw a progress bar.") var noProgress = false
+
+    func run() async throws {
+        let summary = try await IngestCommand.ingest(
+            files: files, into: data.directory, options: Ingestor.Options(source: source, mappingPath: mapping),
+            progress: !noProgress && Out.stderrIsTerminal)
+        if format == .json {
+            try Out.json(summary)
+        } else {
+            Out.print(IngestCommand.render(summary))
+        }
+        Out.flush()
+        if summary.failedFiles > 0 { throw ExitCode(1) }
+    }
+
+    static func openLog(_ directory: DataDirectory, purpose: String) throws -> EventLogWriter {
+        var options = EventLogWriter.Options()
+        options.purpose = purpose
+        do {
+            return try EventLogWriter(directory: directory.log, options: options)
+        } catch let error as LogError {
+            Out.note("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    static func ingest(files: [String], into directory: DataDirectory, options: Ingestor.Options, progress: Bool)
+        async throws -> IngestSummary
+    {
+        let log = try openLog(directory, purpose: "kith ingest")
+        let quarantine = try QuarantineStore(directory: directory.quarantine)
+        for line in log.recovery.lines { Out.note("recovered: \(line)") }
+        let bar = ProgressBar(enabled: progress)
+        let summary = await Ingestor(log: log, quarantine: quarantine, options: options)
+            .ingest(files: files) { bar.update($0) }
+        bar.finish()
+        try log.close()
+        return summary
+    }
+
+    static func render(_ s: IngestSummary) -> String {
+        var table = TextTable(
+            header: ["file", "format", "records", "accepted", "duplicates", "quarantined", "skipped"],
+            rightAligned: [2, 3, 4, 5, 6])
+        for f in s.files {
+            table.rows.append([
+                f.path, f.format, f.records.grouped, f.accepted.grouped, f.duplicates.grouped, f.quarantined.grouped,
+                f.skipped.grouped,
+            ])
+        }
+        var out = [table.render(), ""]
+        out.append(
+            "accepted \(s.accepted.grouped), duplicates skipped \(s.duplicates.grouped), "
+                + "quarantined \(s.quarantined.grouped), skipped by mapping \(s.skipped.grouped)")
+        if !s.quarantinedByKind.isEmpty {
+            out.append(
+                "quarantined by reason: "
+                    + s.quarantinedByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.grouped)" }
+                    .joined(separator: ", "))
+        }
+        if !s.rejectedIdentifiers.isEmpty {
+            out.append(
+                "identifier values rejected (their events landed without them): "
+                    + s.rejectedIdentifiers.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.grouped)" }
+                    .joined(separator: ", "))
+        }
+        out.append(
+            String(
+                format: "%.2f s, %@ events/s, %.1f MB read; log positions %llu..<%llu", s.seconds,
+                Int(s.eventsPerSecond).grouped, Double(s.bytesRead) / 1e6, s.firstPosition, s.endPosition))
+        for f in s.files where f.error != nil { out.append("error: \(f.path): \(f.error!)") }
+        return out.joined(separator: "\n")
+    }
+}

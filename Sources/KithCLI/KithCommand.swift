@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// `kith`: the command-line surface. Thin: it parses input, calls the layers, formats output.
+public struct KithCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "kith",
+        abstract: "An event-sourced customer data platform: ingest channel exports into one durable log.",
+        subcommands: [
+            IngestCommand.self, LogCommand.self, QuarantineCommand.self, GenerateCommand.self, DemoCommand.self,
+        ])
+
+    public init() {}
+}

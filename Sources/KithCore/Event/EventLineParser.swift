@@ -1,0 +1,235 @@
+/// Parses one canonical NDJSON event line, validates it against the contract, and appends its
+/// canonical form (identifiers normalised, white space dropped) to an output buffer.
+///
+/// This is the ingest hot path: it works on bytes and allocates only for identifier values.
+/// For example:
+/// ```swift
+/// var out: [UInt8] = []
+/// let result = parser.parse(lineBytes, appendingTo: &out)  // .success(ParsedLine) or .failure(reason)
+/// ```
+public struct EventLineParser: Sendable {
+    /// Fills in `source` for lines without one; lines with another source are rejected.
+    public var defaultSource: String?
+    /// Identifier kinds declared by rules, on top of the contract's well-known kinds.
+    public var extraIdentifierKinds: Set<String>
+
+    public init(defaultSource: String? = nil, extraIdentifierKinds: Set<String> = []) {
+        self.defaultSource = defaultSource
+        self.extraIdentifierKinds = extraIdentifierKinds
+    }
+
+    public struct ParsedLine: Sendable {
+        public var key: EventKey
+        public var type: EventType
+        /// Identifier values dropped as implausible while the event itself landed.
+        public var rejectedIdentifiers: [QuarantineReason]
+    }
+
+    static let allowedFields = "event_id, source, type, name, occurred_at, identifiers, traits, properties"
+
+    public func parse(_ line: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8])
+        -> Result<ParsedLine, QuarantineReason>
+    {
+        var fields = LineFields()
+        var scanner = JSONScanner(line)
+        do {
+            try fields.scan(&scanner, parser: self)
+        } catch {
+            let kind: QuarantineReason.Kind = error.isEncoding ? .badEncoding : .malformedJSON
+            return .failure(QuarantineReason(kind, field: nil, "not valid JSON: \(error.message)"))
+        }
+        if let problem = fields.firstProblem { return .failure(problem) }
+        return fields.validateAndWrite(scanner, parser: self, to: &out)
+    }
+}
+
+/// What one pass over a line found, before the contract's rules are applied.
+struct LineFields {
+    var eventID: JSONScanner.StringToken?
+    var source: JSONScanner.StringToken?
+    var type: JSONScanner.StringToken?
+    var name: JSONScanner.StringToken?
+    var occurredAt: JSONScanner.StringToken?
+    var identifiers: [(kind: String, value: String)] = []
+    var sawIdentifiers = false
+    var traits: Range<Int>?
+    var properties: Range<Int>?
+    var seen: UInt16 = 0
+    /// The first contract violation; the scan goes on so syntax errors win.
+    var firstProblem: QuarantineReason?
+
+    mutating func problem(_ reason: QuarantineReason) {
+        if firstProblem == nil { firstProblem = reason }
+    }
+
+    mutating func scan(_ s: inout JSONScanner, parser: EventLineParser) throws(JSONScanner.SyntaxError) {
+        s.skipWhitespace()
+        if s.bytes.count >= 3 + s.index, s.bytes[s.index] == 0xEF, s.bytes[s.index + 1] == 0xBB,
+            s.bytes[s.index + 2] == 0xBF
+        {
+            throw JSONScanner.SyntaxError(offset: s.index, message: "the line starts with a byte order mark (BOM)")
+        }
+        guard s.peek == UInt8(ascii: "{") else { throw s.error("expected '{' to open the event object") }
+        s.index += 1
+        s.skipWhitespace()
+        if s.peek == UInt8(ascii: "}") {
+            s.index += 1
+        } else {
+            while true {
+                s.skipWhitespace()
+                let key = try s.scanString()
+                try s.expect(UInt8(ascii: ":"), "':'")
+                s.skipWhitespace()
+                try member(key, &s, parser: parser)
+                s.skipWhitespace()
+                if s.peek == UInt8(ascii: ",") {
+                    s.index += 1
+                    continue
+                }
+                try s.expect(UInt8(ascii: "}"), "',' or '}'")
+                break
+            }
+        }
+        s.skipWhitespace()
+        guard s.atEnd else { throw s.error("expected the end of the line after the event object") }
+    }
+
+    private mutating func member(_ key: JSONScanner.StringToken, _ s: inout JSONScanner, parser: EventLineParser)
+        throws(JSONScanner.SyntaxError)
+    {
+        let bit: UInt16
+        let fieldName: String
+        switch key.range.count {
+        case 4 where s.token(key, equals: "type"): bit = 1 << 2; fieldName = "type"
+        case 4 where s.token(key, equals: "name"): bit = 1 << 3; fieldName = "name"
+        case 6 where s.token(key, equals: "source"): bit = 1 << 1; fieldName = "source"
+        case 6 where s.token(key, equals: "traits"): bit = 1 << 6; fieldName = "traits"
+        case 8 where s.token(key, equals: "event_id"): bit = 1 << 0; fieldName = "event_id"
+        case 10 where s.token(key, equals: "properties"): bit = 1 << 7; fieldName = "properties"
+        case 11 where s.token(key, equals: "occurred_at"): bit = 1 << 4; fieldName = "occurred_at"
+        case 11 where s.token(key, equals: "identifiers"): bit = 1 << 5; fieldName = "identifiers"
+        default:
+            let name = s.string(key)
+            problem(
+                QuarantineReason(
+                    .schemaViolation, field: name,
+                    "unknown field '\(name.prefix(64))' (the contract allows \(EventLineParser.allowedFields))"))
+            _ = try s.skipValue()
+            return
+        }
+        if seen & bit != 0 {
+            problem(QuarantineReason(.schemaViolation, field: fieldName, "field '\(fieldName)' appears twice"))
+        }
+        seen |= bit
+        switch bit {
+        case 1 << 5:
+            try scanIdentifiers(&s, parser: parser)
+        case 1 << 6, 1 << 7:
+            let isObject = s.peek == UInt8(ascii: "{")
+            let isNull = s.peek == UInt8(ascii: "n")
+            let range = try s.skipValue()
+            if isObject {
+                if bit == 1 << 6 { traits = range } else { properties = range }
+            } else if !isNull {
+                problem(QuarantineReason(.schemaViolation, field: fieldName, "\(fieldName) must be a JSON object"))
+            }
+        default:
+            guard s.peek == UInt8(ascii: "\"") else {
+                _ = try s.skipValue()
+                problem(QuarantineReason(.schemaViolation, field: fieldName, "\(fieldName) must be a string"))
+                return
+            }
+            let token = try s.scanString()
+            switch bit {
+            case 1 << 0: eventID = token
+            case 1 << 1: source = token
+            case 1 << 2: type = token
+            case 1 << 3: name = token
+            default: occurredAt = token
+            }
+        }
+    }
+
+    private mutating func scanIdentifiers(_ s: inout JSONScanner, parser: EventLineParser)
+        throws(JSONScanner.SyntaxError)
+    {
+        sawIdentifiers = true
+        guard s.peek == UInt8(ascii: "{") else {
+            _ = try s.skipValue()
+            problem(
+                QuarantineReason(
+                    .schemaViolation, field: "identifiers", "identifiers must be an object of kind → value"))
+            return
+        }
+        s.index += 1
+        s.skipWhitespace()
+        if s.peek == UInt8(ascii: "}") {
+            s.index += 1
+            return
+        }
+        while true {
+            s.skipWhitespace()
+            let kindToken = try s.scanString()
+            try s.expect(UInt8(ascii: ":"), "':'")
+            s.skipWhitespace()
+            let kind = s.string(kindToken)
+            let known = IdentifierKind.wellKnown.contains(IdentifierKind(rawValue: kind))
+                || parser.extraIdentifierKinds.contains(kind)
+            if !known {
+                problem(
+                    QuarantineReason(
+                        .schemaViolation, field: "identifiers.\(kind.prefix(64))",
+                        "identifier kind '\(kind.prefix(64))' is not known (well-known kinds: "
+                            + IdentifierKind.wellKnown.map(\.rawValue).joined(separator: ", ")
+                            + "; declare others in the rules file)"))
+            }
+            switch s.peek {
+            case UInt8(ascii: "\""):
+                let value = try s.scanString()
+                if value.range.count > 0 { identifiers.append((kind, s.string(value))) }
+            case UInt8(ascii: "["):
+                s.index += 1
+                s.skipWhitespace()
+                if s.peek == UInt8(ascii: "]") {
+                    s.index += 1
+                } else {
+                    while true {
+                        s.skipWhitespace()
+                        if s.peek == UInt8(ascii: "\"") {
+                            let value = try s.scanString()
+                            if value.range.count > 0 { identifiers.append((kind, s.string(value))) }
+                        } else {
+                            _ = try s.skipValue()
+                            problem(
+                                QuarantineReason(
+                                    .schemaViolation, field: "identifiers.\(kind.prefix(64))",
+                                    "identifier \(kind.prefix(64)) must be a string or an array of strings"))
+                        }
+                        s.skipWhitespace()
+                        if s.peek == UInt8(ascii: ",") {
+                            s.index += 1
+                            continue
+                        }
+                        try s.expect(UInt8(ascii: "]"), "',' or ']'")
+                        break
+                    }
+                }
+            case UInt8(ascii: "n"):
+                _ = try s.skipValue()  // null: the channel had no value
+            default:
+                _ = try s.skipValue()
+                problem(
+                    QuarantineReason(
+                        .schemaViolation, field: "identifiers.\(kind.prefix(64))",
+                        "identifier \(kind.prefix(64)) must be a string or an array of strings"))
+            }
+            s.skipWhitespace()
+            if s.peek == UInt8(ascii: ",") {
+                s.index += 1
+                continue
+            }
+            try s.expect(UInt8(ascii: "}"), "',' or '}'")
+            return
+        }
+    }
+}

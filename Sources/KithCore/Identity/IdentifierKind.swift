@@ -1,0 +1,38 @@
+/// A kind of identifier: the contract's well-known kinds plus any declared in rules.
+public struct IdentifierKind: RawRepresentable, Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let phone = IdentifierKind(rawValue: "phone")
+    public static let email = IdentifierKind(rawValue: "email")
+    public static let memberID = IdentifierKind(rawValue: "member_id")
+    public static let wechatUnionID = IdentifierKind(rawValue: "wechat_unionid")
+    public static let wechatOpenID = IdentifierKind(rawValue: "wechat_openid")
+    public static let deviceID = IdentifierKind(rawValue: "device_id")
+    public static let customerID = IdentifierKind(rawValue: "customer_id")
+
+    public static let wellKnown: [IdentifierKind] = [
+        .phone, .email, .memberID, .wechatUnionID, .wechatOpenID, .deviceID, .customerID,
+    ]
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var description: String { rawValue }
+}
+
+/// One normalised identifier value of an event.
+public struct Identifier: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var kind: IdentifierKind
+    public var value: String
+
+    public init(_ kind: IdentifierKind, _ value: String) {
+        self.kind = kind
+        self.value = value
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.kind, lhs.value) < (rhs.kind, rhs.value)
+    }
+
+    /// `kind:masked-value`, safe to print outside the data directory.
+    public var description: String { "\(kind.rawValue):\(Masking.mask(value, kind: kind))" }
+}

@@ -1,0 +1,71 @@
+/// Phone normalisation per the contract: mainland mobiles in any spelling become `+86…`;
+/// other countries keep their `+CC…` form; anything implausible is rejected, never guessed.
+enum PhoneNumber {
+    static func normalize(_ raw: String) -> Result<String, QuarantineReason> {
+        var digits: [UInt8] = []
+        digits.reserveCapacity(16)
+        var plus = false
+        var sawDigit = false
+        for scalar in raw.unicodeScalars {
+            var v = scalar.value
+            if v >= 0xFF10 && v <= 0xFF19 { v = v - 0xFF10 + 0x30 }  // full-width digits
+            if v == 0xFF0B { v = 0x2B }  // full-width plus
+            switch v {
+            case 0x30...0x39:
+                digits.append(UInt8(v))
+                sawDigit = true
+            case 0x2B where !sawDigit && !plus:
+                plus = true
+            case 0x20, 0x2D, 0x2E, 0x28, 0x29, 0x09, 0xA0, 0x3000, 0xFF08, 0xFF09, 0xFF0D:
+                continue
+            default:
+                return .failure(reject(raw, "contains '\(Character(scalar))', which is not a digit or separator"))
+            }
+        }
+        if digits.isEmpty { return .failure(reject(raw, "has no digits")) }
+
+        var international: ArraySlice<UInt8>?
+        if plus {
+            international = digits[...]
+        } else if digits.starts(with: [0x30, 0x30]) {
+            international = digits.dropFirst(2)
+        } else if isMainlandMobile(digits[...]) {
+            return .success("+86" + String(decoding: digits, as: UTF8.self))
+        } else if digits.count == 13, digits.starts(with: [0x38, 0x36]), isMainlandMobile(digits.dropFirst(2)) {
+            return .success("+" + String(decoding: digits, as: UTF8.self))
+        } else if digits.first == 0x30, (10...12).contains(digits.count) {
+            // Domestic landline with trunk prefix: 021-5555 1234 → +862155551234.
+            return .success("+86" + String(decoding: digits.dropFirst(), as: UTF8.self))
+        }
+        guard let number = international else {
+            return .failure(
+                reject(raw, "is not a mainland mobile (11 digits starting 13–19) nor an international number with +CC"))
+        }
+        guard let first = number.first, first != 0x30 else {
+            return .failure(reject(raw, "has no country code after the international prefix"))
+        }
+        if number.starts(with: [0x38, 0x36]) {
+            let national = number.dropFirst(2)
+            if national.first == 0x31 && !isMainlandMobile(national) {
+                return .failure(reject(raw, "has +86 but is not an 11-digit mainland mobile"))
+            }
+            if !(9...11).contains(national.count) {
+                return .failure(reject(raw, "has +86 but \(national.count) national digits (expected 9–11)"))
+            }
+        }
+        guard (8...15).contains(number.count) else {
+            return .failure(reject(raw, "has \(number.count) digits after the country code prefix; E.164 allows 8–15"))
+        }
+        return .success("+" + String(decoding: number, as: UTF8.self))
+    }
+
+    static func isMainlandMobile(_ digits: ArraySlice<UInt8>) -> Bool {
+        guard digits.count == 11, digits.first == 0x31 else { return false }
+        let second = digits[digits.startIndex + 1]
+        return second >= 0x33 && second <= 0x39
+    }
+
+    static func reject(_ raw: String, _ why: String) -> QuarantineReason {
+        QuarantineReason(.badIdentifier, field: "identifiers.phone", "phone '\(Masking.maskGeneric(raw))' \(why)")
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import KithCore
+import KithLog
+
+/// Batch ingest of channel exports: NDJSON (plain, `.gz`, `.lz4`) and CSV with a mapping.
+///
+/// Chunks are parsed in parallel and appended in order, so positions follow the input; each
+/// append is durable before the next chunk's results are taken. Bad lines go to the
+/// quarantine (fsynced before the chunk's events are acknowledged); a broken file is reported
+/// and the others still land. Memory is bounded by the chunk size × the parse window.
+public final class Ingestor {
+    public struct Options: Sendable {
+        /// Fills in (and must match) `source` on NDJSON lines; overrides a mapping's source.
+        public var source: String?
+        /// Mapping file for CSV inputs.
+        public var mappingPath: String?
+        public var chunkBytes = 1 << 20
+        /// Chunks parsed ahead of the appender.
+        public var window = 3
+        public var extraIdentifierKinds: Set<String> = []
+        public init(source: String? = nil, mappingPath: String? = nil) {
+            self.source = source
+            self.mappingPath = mappingPath
+        }
+    }
+
+    let log: EventLogWriter
+    let quarantine: QuarantineStore
+    let options: Options
+    let clock = ContinuousClock()
+
+    public init(log: EventLogWriter, quarantine: QuarantineStore, options: Options) {
+        self.log = log
+        self.quarantine = quarantine
+        self.options = options
+    }
+
+    public func ingest(files: [String], progress: (@Sendable (IngestProgress) -> Void)? = nil) async -> IngestSummary {
+        let start = clock.now
+        var summary = IngestSummary()
+        summary.firstPosition = log.nextPosition
+        summary.recovery = log.recovery.lines
+        let totalBytes = files.reduce(0) { $0 + FileByteSource.size(of: $1) }
+        var bytesBefore = 0
+        let time = ISO8601DateFormatter().string(from: Date())
+        for (index, path) in files.enumerated() {
+            let isCSV = Ingestor.isCSV(path)
+            summary.files.append(IngestSummary.FileSummary(path: path, format: isCSV ? "csv" : "ndjson"))
+            let report: @Sendable (Int, Int) -> Void = { [clock, bytesBefore] consumed, events in
+                progress?(
+                    IngestProgress(
+                        file: path, fileIndex: index, fileCount: files.count, bytesDone: bytesBefore + consumed,
+                        bytesTotal: totalBytes, events: events,
+                        seconds: Ingestor.seconds(clock.now - start)))
+            }
+            do {
+                if isCSV {
+                    try await ingestCSV(path, fileIndex: index, time: time, into: &summary, report: report)
+                } else {
+                    try await ingestNDJSON(path, fileIndex: index, time: time, into: &summary, report: report)
+                }
+            } catch {
+                summary.files[index].error = "\(error)"
+            }
+            bytesBefore += FileByteSource.size(of: path)
+        }
+        summary.bytesRead = totalBytes
+        summary.seconds = Ingestor.seconds(clock.now - start)
+        summary.eventsPerSecond = summary.seconds > 0 ? Double(summary.accepted) / summary.seconds : 0
+        summary.endPosition = log.nextPosition
+        return summary
+    }
+
+    static func isCSV(_ path: String) -> Bool {
+        var name = path.lowercased()
+        for ext in [".gz", ".lz4"] where name.hasSuffix(ext) { name = String(name.dropLast(ext.count)) }
+        return name.hasSuffix(".csv") || name.hasSuffix(".tsv")
+    }
+
+    /// `exports/pos.csv` → `exports/pos.mapping.yaml` (or `.yml`, `.json`) if it exists.
+    static func siblingMapping(of path: String) -> String? {
+        var base = path
+        for ext in [".gz", ".lz4", ".csv", ".tsv"] where base.lowercased().hasSuffix(ext) {
+            base = String(base.dropLast(ext.count))
+        }
+        return ["yaml", "yml", "json"].map { base + ".mapping." + $0 }
+            .first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    var parser: EventLineParser {
+        EventLineParser(defaultSource: options.source, extraIdentifierKinds: options.extraIdentifierKinds)
+    }
+
+    /// Lands one parsed chunk: quarantine first (durable), then the durable log append.
+    func land(_ chunk: ParsedChunk, fileIndex: Int, into summary: inout IngestSummary) throws {
+        try quarantine.append(chunk.quarantined)
+        let outcome = chunk.lines.isEmpty
+            ? AppendOutcome(appended: 0, duplicates: 0, positions: log.nextPosition..<log.nextPosition)
+            : try log.append(chunk.lines)
+        summary.add(chunk, appended: outcome.appended, duplicates: outcome.duplicates, file: fileIndex)
+    }
+
+    private func ingestNDJSON(
+        _ path: String, fileIndex: Int, time: String, into summary: inout IngestSummary,
+        report: @Sendable (Int, Int) -> Void
+    ) async throws {
+        let chunker = LineChunker(try ByteSources.open(path), chunkBytes: options.chunkBytes)
+        let parser = self.parser
+        let origin = ChunkOrigin(file: path, source: options.source, mappingPath: nil, csvHeader: nil, time: time)
+        var inflight: [Task<ParsedChunk, Never>] = []
+        var failure: (any Error)?
+        while true {
+            let chunk: LineChunk?
+            do { chunk = try chunker.next() } catch {
+                failure = error
+                break
+            }
+            guard let chunk else { break }
+            inflight.append(Task { ChunkParsing.ndjson(chunk, parser: parser, origin: origin) })
+            if inflight.count >= options.window {
+                try land(await inflight.removeFirst().value, fileIndex: fileIndex, into: &summary)
+                report(chunker.consumed, summary.accepted)
+            }
+        }
+        for task in inflight {
+            try land(await task.value, fileIndex: fileIndex, into: &summary)
+            report(chunker.consumed, summary.accepted)
+        }
+        if let failure { throw failure }
+    }
+
+    private func ingestCSV(
+        _ path: String, fileIndex: Int, time: String, into summary: inout IngestSummary,
+        report: @Sendable (Int, Int) -> Void
+    ) async throws {
+        guard let mappingPath = options.mappingPath ?? Ingestor.siblingMapping(of: path) else {
+            throw IngestError(
+                .badArgument,
+                "a CSV file needs --mapping FILE, or a NAME.mapping.yaml beside it (see schemas/examples/)", file: path)
+        }
+        let mapping = try Mapping.load(from: mappingPath)
+        let delimiter = mapping.delimiter.flatMap { $0 == "\\t" ? UInt8(ascii: "\t") : $0.utf8.first } ?? UInt8(ascii: ",")
+        let reader = CSVReader(try ByteSources.open(path), delimiter: delimiter)
+        guard let headerRecord = try reader.next() else { return }
+        let compiled: CompiledMapping
+        do {
+            compiled = try CompiledMapping(mapping, header: headerRecord.fields, sourceOverride: options.source)
+        } catch let error as IngestError {
+            throw IngestError(error.code, error.message, file: path)
+        }
+        let parser = EventLineParser(extraIdentifierKinds: options.extraIdentifierKinds)
+        let absoluteMapping = URL(fileURLWithPath: mappingPath).standardizedFileURL.path
+        let origin = ChunkOrigin(
+            file: path, source: options.source, mappingPath: absoluteMapping,
+            csvHeader: String(decoding: headerRecord.raw, as: UTF8.self), time: time)
+        var inflight: [Task<ParsedChunk, Never>] = []
+        var batch: [CSVRecord] = []
+        var batchBytes = 0
+        var failure: (any Error)?
+        func flush() async throws {
+            let records = batch
+            batch = []
+            batchBytes = 0
+            inflight.append(Task { ChunkParsing.csv(records, mapping: compiled, parser: parser, origin: origin) })
+            if inflight.count >= options.window {
+                try land(await inflight.removeFirst().value, fileIndex: fileIndex, into: &summary)
+                report(reader.consumed, summary.accepted)
+            }
+        }
+        while true {
+            let record: CSVRecord?
+            do { record = try reader.next() } catch {
+                failure = error
+                break
+            }
+            guard let record else { break }
+            batchBytes += record.raw.count
+            batch.append(record)
+            if batchBytes >= options.chunkBytes / 2 { try await flush() }
+        }
+        if !batch.isEmpty { try await flush() }
+        for task in inflight {
+            try land(await task.value, fileIndex: fileIndex, into: &summary)
+            report(reader.consumed, summary.accepted)
+        }
+        if let failure { throw failure }
+    }
+}

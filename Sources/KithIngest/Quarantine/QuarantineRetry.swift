@@ -1,0 +1,108 @@
+import KithCore
+import KithLog
+
+/// Re-runs quarantined records (after a mapping or rules fix); those that now land are appended
+/// to the log and removed from the quarantine, the rest stay with their current reason.
+public struct QuarantineRetry {
+    public struct Outcome: Codable, Sendable {
+        public var retried = 0
+        public var landed = 0
+        public var duplicates = 0
+        public var stillQuarantined = 0
+        public var byKind: [String: Int] = [:]
+
+        enum CodingKeys: String, CodingKey {
+            case retried, landed, duplicates
+            case stillQuarantined = "still_quarantined"
+            case byKind = "still_by_kind"
+        }
+    }
+
+    public var mappingOverride: String?
+    public var extraIdentifierKinds: Set<String> = []
+
+    public init(mappingOverride: String? = nil) { self.mappingOverride = mappingOverride }
+
+    public func run(store: QuarantineStore, log: EventLogWriter) throws -> Outcome {
+        var outcome = Outcome()
+        var kept: [QuarantineRecord] = []
+        var lines = EncodedLines()
+        var mappings: [String: Mapping] = [:]
+        for record in try store.records() {
+            outcome.retried += 1
+            if record.kind == .lineTooLong {
+                // Only the head of the line was kept: it cannot land, fix it at the source.
+                kept.append(record)
+                outcome.byKind[record.kind.rawValue, default: 0] += 1
+                continue
+            }
+            let parser = EventLineParser(
+                defaultSource: record.format == .ndjson ? record.source : nil,
+                extraIdentifierKinds: extraIdentifierKinds)
+            let result: Result<EventLineParser.ParsedLine, QuarantineReason>
+            switch record.format {
+            case .ndjson:
+                let raw = record.rawBytes
+                result = raw.withUnsafeBufferPointer { parser.parse($0, appendingTo: &lines.bytes) }
+            case .csv:
+                result = retryCSV(record, parser: parser, mappings: &mappings, into: &lines.bytes)
+            }
+            switch result {
+            case .success(let parsed):
+                lines.endLine(key: parsed.key)
+            case .failure(let reason):
+                lines.discardOpenLine()
+                var updated = record
+                updated.kind = reason.kind
+                updated.field = reason.field
+                updated.reason = reason.message
+                kept.append(updated)
+                outcome.byKind[reason.kind.rawValue, default: 0] += 1
+            }
+        }
+        if !lines.isEmpty {
+            let appended = try log.append(lines)
+            outcome.landed = appended.appended
+            outcome.duplicates = appended.duplicates
+        }
+        outcome.stillQuarantined = kept.count
+        try store.replace(with: kept)
+        return outcome
+    }
+
+    private func retryCSV(
+        _ record: QuarantineRecord, parser: EventLineParser, mappings: inout [String: Mapping], into out: inout [UInt8]
+    ) -> Result<EventLineParser.ParsedLine, QuarantineReason> {
+        guard let mappingPath = mappingOverride ?? record.mapping, let header = record.csvHeader else {
+            return .failure(QuarantineReason(.schemaViolation, field: nil, "no mapping to retry this CSV record with"))
+        }
+        let mapping: Mapping
+        if let cached = mappings[mappingPath] {
+            mapping = cached
+        } else {
+            do { mapping = try Mapping.load(from: mappingPath) } catch {
+                return .failure(QuarantineReason(.schemaViolation, field: nil, "mapping: \(error)"))
+            }
+            mappings[mappingPath] = mapping
+        }
+        let delimiter = mapping.delimiter.flatMap { $0 == "\\t" ? UInt8(ascii: "\t") : $0.utf8.first } ?? UInt8(ascii: ",")
+        var bytes = Array(header.utf8)
+        bytes.append(0x0A)
+        bytes.append(contentsOf: record.rawBytes)
+        let reader = CSVReader(MemoryByteSource(bytes), delimiter: delimiter)
+        guard let head = try? reader.next(), var row = try? reader.next() else {
+            return .failure(QuarantineReason(.schemaViolation, field: nil, "the stored CSV record could not be re-read"))
+        }
+        row.line = record.line
+        do {
+            let compiled = try CompiledMapping(mapping, header: head.fields, sourceOverride: record.source)
+            switch compiled.build(row) {
+            case .line(let line): return line.withUnsafeBufferPointer { parser.parse($0, appendingTo: &out) }
+            case .rejected(let reason): return .failure(reason)
+            case .skipped: return .failure(QuarantineReason(.schemaViolation, field: nil, "the mapping now skips this row"))
+            }
+        } catch {
+            return .failure(QuarantineReason(.schemaViolation, field: nil, "mapping: \(error)"))
+        }
+    }
+}

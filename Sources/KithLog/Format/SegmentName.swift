@@ -1,0 +1,19 @@
+/// Segment files are named by their first global position, zero-padded so names sort as numbers.
+public enum SegmentName {
+    public static let segmentExtension = "seg"
+    public static let keysExtension = "keys"
+
+    public static func file(firstPosition: UInt64, extension ext: String) -> String {
+        let digits = String(firstPosition)
+        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits + "." + ext
+    }
+
+    public static func firstPosition(ofFile name: String) -> UInt64? {
+        guard name.hasSuffix("." + segmentExtension) else { return nil }
+        return UInt64(name.dropLast(segmentExtension.count + 1))
+    }
+
+    /// The segment file starts with this 16-byte header: magic, format version, first position.
+    public static let magic: [UInt8] = Array("KITHSEG1".utf8)
+    public static let headerSize = 16
+}

@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A thin owner of a POSIX file descriptor: positioned reads and writes, fsync, truncate.
+/// Errors carry the path and the operation.
+package final class FileDescriptor: @unchecked Sendable {
+    // @unchecked: `fd` is immutable after init; the kernel serialises concurrent pread/pwrite.
+    package let fd: Int32
+    package let path: String
+
+    package init(path: String, flags: Int32, mode: mode_t = 0o644) throws {
+        let fd = open(path, flags | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw LogError.io("open", path: path, errno: errno) }
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit { close(fd) }
+
+    package var size: Int {
+        var st = stat()
+        return fstat(fd, &st) == 0 ? Int(st.st_size) : 0
+    }
+
+    package func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw LogError.io("write", path: path, errno: errno)
+            }
+            done += n
+        }
+    }
+
+    package func write(_ bytes: [UInt8], at offset: Int) throws {
+        try bytes.withUnsafeBytes { try write($0, at: offset) }
+    }
+
+    /// Reads up to `count` bytes; fewer only at end of file.
+    package func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw LogError.io("read", path: path, errno: errno)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    package func sync() throws {
+        #if canImport(Glibc)
+        let rc = fdatasync(fd)
+        #else
+        let rc = fsync(fd)
+        #endif
+        if rc != 0 { throw LogError.io("fsync", path: path, errno: errno) }
+    }
+
+    package func truncate(to length: Int) throws {
+        if ftruncate(fd, off_t(length)) != 0 { throw LogError.io("truncate", path: path, errno: errno) }
+    }
+
+    /// Makes a directory entry (a new or renamed file) durable.
+    package static func syncDirectory(_ path: String) throws {
+        let dir = try FileDescriptor(path: path, flags: O_RDONLY | O_DIRECTORY)
+        if fsync(dir.fd) != 0 { throw LogError.io("fsync", path: path, errno: errno) }
+    }
+}
+
+package func systemErrorText(_ code: Int32) -> String {
+    String(cString: strerror(code))
+}

@@ -1,0 +1,130 @@
+import Foundation
+import KithCore
+
+/// Opening a log for writing: find segments, load or rebuild idempotency keys, verify the
+/// active segment batch by batch and cut a torn tail back to the last whole batch.
+enum LogOpening {
+    struct Opened {
+        var recovery = RecoveryReport()
+        var keys: KeyTable
+        var active: FileDescriptor
+        var activeFirstPosition: UInt64
+        var activeKeys: [EventKey]
+        var activeEnd: Int
+        var segmentCount: Int
+        var nextPosition: UInt64
+    }
+
+    static func segmentFiles(in directory: String) throws -> [(firstPosition: UInt64, path: String)] {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw LogError(.io, "cannot list the log directory: \(error.localizedDescription)", path: directory)
+        }
+        return names.compactMap { name in
+            SegmentName.firstPosition(ofFile: name).map { ($0, directory + "/" + name) }
+        }.sorted { $0.firstPosition < $1.firstPosition }
+    }
+
+    static func createSegment(directory: String, firstPosition: UInt64) throws -> FileDescriptor {
+        let path = directory + "/" + SegmentName.file(firstPosition: firstPosition, extension: SegmentName.segmentExtension)
+        let file = try FileDescriptor(path: path, flags: O_RDWR | O_CREAT | O_TRUNC)
+        var header = SegmentName.magic
+        header.appendLittleEndian(firstPosition)
+        try file.write(header, at: 0)
+        try file.sync()
+        try FileDescriptor.syncDirectory(directory)
+        return file
+    }
+
+    static func open(directory: String) throws -> Opened {
+        let files = try segmentFiles(in: directory)
+        var recovery = RecoveryReport()
+        var nextPosition: UInt64 = 0
+        var totalRecords = 0
+        var sealedKeys: [[EventKey]] = []
+        for (index, segment) in files.dropLast().enumerated() {
+            let file = try FileDescriptor(path: segment.path, flags: O_RDONLY)
+            let first = try SegmentScan.readSegmentHeader(file)
+            guard first == nextPosition else {
+                throw LogError(
+                    .corrupt, "sealed segment starts at position \(first), expected \(nextPosition) (a segment is missing)",
+                    path: segment.path)
+            }
+            let scan = try SegmentScan.scan(file, segment: index, firstPosition: first, verify: false)
+            if let problem = scan.problem {
+                throw LogError(
+                    .corrupt, "sealed segment is damaged: \(problem); run `kith log verify`", path: segment.path,
+                    offset: scan.validEnd)
+            }
+            let count = scan.batches.reduce(0) { $0 + Int($1.header.count) }
+            let keysPath = segment.path.replacingOccurrences(of: ".seg", with: ".keys")
+            if let keys = KeysFile.read(from: keysPath, expectedCount: count) {
+                sealedKeys.append(keys)
+            } else {
+                var keys: [EventKey] = []
+                let verified = try SegmentScan.scan(file, segment: index, firstPosition: first, verify: true) {
+                    _, payload in collectKeys(payload, into: &keys)
+                }
+                if let problem = verified.problem {
+                    throw LogError(.corrupt, "sealed segment is damaged: \(problem)", path: segment.path, offset: verified.validEnd)
+                }
+                try KeysFile.write(keys, to: keysPath)
+                recovery.rebuiltKeyFiles.append(keysPath)
+                sealedKeys.append(keys)
+            }
+            nextPosition = first + UInt64(count)
+            totalRecords += count
+        }
+
+        let active: FileDescriptor
+        var activeKeys: [EventKey] = []
+        var activeEnd = SegmentName.headerSize
+        let activeFirst: UInt64
+        if let last = files.last {
+            active = try FileDescriptor(path: last.path, flags: O_RDWR)
+            if active.size < SegmentName.headerSize {
+                // Crashed while creating the segment: nothing in it was ever acknowledged.
+                try active.truncate(to: 0)
+                var header = SegmentName.magic
+                header.appendLittleEndian(nextPosition)
+                try active.write(header, at: 0)
+                try active.sync()
+            }
+            activeFirst = try SegmentScan.readSegmentHeader(active)
+            guard activeFirst == nextPosition else {
+                throw LogError(
+                    .corrupt, "active segment starts at position \(activeFirst), expected \(nextPosition)", path: last.path)
+            }
+            let scan = try SegmentScan.scan(
+                active, segment: files.count - 1, firstPosition: activeFirst, verify: true
+            ) { _, payload in collectKeys(payload, into: &activeKeys) }
+            activeEnd = scan.validEnd
+            if scan.validEnd < scan.fileSize {
+                recovery.cuts.append(
+                    RecoveryReport.Cut(
+                        segment: last.path, offset: scan.validEnd, bytesCut: scan.fileSize - scan.validEnd,
+                        reason: scan.problem ?? "trailing bytes"))
+                try active.truncate(to: scan.validEnd)
+                try active.sync()
+            }
+            nextPosition = activeFirst + UInt64(activeKeys.count)
+        } else {
+            active = try createSegment(directory: directory, firstPosition: 0)
+            activeFirst = 0
+        }
+        var table = KeyTable(capacity: max(1 << 16, (totalRecords + activeKeys.count) * 2))
+        for keys in sealedKeys { for k in keys { table.insert(k) } }
+        for k in activeKeys { table.insert(k) }
+        return Opened(
+            recovery: recovery, keys: table, active: active, activeFirstPosition: activeFirst, activeKeys: activeKeys,
+            activeEnd: activeEnd, segmentCount: max(1, files.count), nextPosition: nextPosition)
+    }
+
+    static func collectKeys(_ payload: UnsafeRawBufferPointer, into keys: inout [EventKey]) {
+        SegmentScan.forEachLine(payload) { line in
+            // Lines in the log were written canonical by Kith; a line that is not still holds
+            // its place, so it gets a key of its bytes rather than being dropped.
+            keys.append(CanonicalLine.key(of: line) ?? EventKey(hashing: line))
+        }
+    }
+}
