@@ -23,6 +23,7 @@ final class LineChunker {
     private var atEnd = false
     private var pendingError: (any Error)?
     private var skippingLongLine = false
+    private var atStart = true
     private var oversized: [(line: Int, prefix: [UInt8])] = []
     private var readBuffer: [UInt8]
 
@@ -68,6 +69,11 @@ final class LineChunker {
                 continue
             }
             buffer.append(contentsOf: readBuffer[0..<n])
+            if atStart {
+                atStart = false
+                // Spreadsheet tools put a UTF-8 byte order mark at the start of a file.
+                if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.removeFirst(3) }
+            }
             if buffer.count > maximumLine, lastNewline() == nil {
                 // One line is longer than allowed: keep its head for the quarantine, drop the rest.
                 oversized.append((nextLine, Array(buffer.prefix(4096))))

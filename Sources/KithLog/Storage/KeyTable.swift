@@ -20,13 +20,14 @@ package struct KeyTable {
         mask = size - 1
     }
 
-    /// Keys that collide with the two reserved slot markers are nudged, consistently.
-    @inline(__always) private static func stored(_ key: EventKey) -> EventKey {
-        key.high == 0 && key.low <= 1 ? EventKey(high: 1, low: key.low) : key
-    }
+    /// The two keys equal to the slot markers live outside the slots.
+    private var hasMarker: (empty: Bool, tombstone: Bool) = (false, false)
+
+    @inline(__always) private static func isMarker(_ key: EventKey) -> Bool { key.high == 0 && key.low <= 1 }
 
     package func contains(_ key: EventKey) -> Bool {
-        let k = KeyTable.stored(key)
+        if KeyTable.isMarker(key) { return key.low == 0 ? hasMarker.empty : hasMarker.tombstone }
+        let k = key
         var i = Int(truncatingIfNeeded: k.low) & mask
         while true {
             let s = slots[i]
@@ -39,8 +40,14 @@ package struct KeyTable {
     /// Inserts the key; false if it was already there.
     @discardableResult
     package mutating func insert(_ key: EventKey) -> Bool {
+        if KeyTable.isMarker(key) {
+            let was = key.low == 0 ? hasMarker.empty : hasMarker.tombstone
+            if key.low == 0 { hasMarker.empty = true } else { hasMarker.tombstone = true }
+            if !was { count += 1 }
+            return !was
+        }
         if (used + 1) * 10 > slots.count * 7 { grow() }
-        let k = KeyTable.stored(key)
+        let k = key
         var i = Int(truncatingIfNeeded: k.low) & mask
         var firstTombstone = -1
         while true {
@@ -61,7 +68,13 @@ package struct KeyTable {
     }
 
     package mutating func remove(_ key: EventKey) {
-        let k = KeyTable.stored(key)
+        if KeyTable.isMarker(key) {
+            let was = key.low == 0 ? hasMarker.empty : hasMarker.tombstone
+            if key.low == 0 { hasMarker.empty = false } else { hasMarker.tombstone = false }
+            if was { count -= 1 }
+            return
+        }
+        let k = key
         var i = Int(truncatingIfNeeded: k.low) & mask
         while true {
             let s = slots[i]
@@ -81,7 +94,7 @@ package struct KeyTable {
         if count * 2 * 10 > size * 7 { size <<= 1 }  // otherwise just sweep tombstones
         slots = [EventKey](repeating: KeyTable.empty, count: size)
         mask = size - 1
-        count = 0
+        count = (hasMarker.empty ? 1 : 0) + (hasMarker.tombstone ? 1 : 0)
         used = 0
         for s in old where s != KeyTable.empty && s != KeyTable.tombstone {
             var i = Int(truncatingIfNeeded: s.low) & mask

@@ -1,0 +1,204 @@
+import Foundation
+import KithCore
+import Testing
+
+@testable import KithLog
+
+@Suite("Event log")
+struct EventLogTests {
+    @Test("Positions are contiguous from 0 and readers start at any position")
+    func positions() throws {
+        try withTemporaryDirectory { dir in
+            // Given a log with three appends (small batches, several segments)
+            var options = EventLogWriter.Options()
+            options.segmentBytes = 4_096
+            options.batchBytes = 1_024
+            let log = try EventLogWriter(directory: dir, options: options)
+            #expect(try log.append(lines(0..<50)).positions == 0..<50)
+            #expect(try log.append(lines(50..<120)).positions == 50..<120)
+            #expect(try log.append(lines(120..<300)).positions == 120..<300)
+            // Then every record reads back at its position, from anywhere
+            let all = try readAll(dir)
+            #expect(all.map(\.0) == Array(0..<300))
+            #expect(all[123].1.contains(#""event_id":"e123""#))
+            let reader = try EventLogReader(directory: dir)
+            #expect(reader.segments.count > 1)
+            var seen: [UInt64] = []
+            try reader.forEachLine(from: 217, limit: 5) { p, _ in
+                seen.append(p)
+                return true
+            }
+            #expect(seen == [217, 218, 219, 220, 221])
+        }
+    }
+
+    @Test("(source, event_id) is stored once: within an append, across appends and after reopening")
+    func idempotency() throws {
+        try withTemporaryDirectory { dir in
+            var batch = lines(0..<10)
+            batch.bytes.append(contentsOf: Array(#"{"event_id":"e3","source":"app"}"#.utf8))
+            batch.endLine(key: EventKey(source: Array("app".utf8), eventID: Array("e3".utf8)))
+            do {
+                let log = try EventLogWriter(directory: dir)
+                let first = try log.append(batch)
+                #expect(first.appended == 10)
+                #expect(first.duplicates == 1)
+                #expect(try log.append(lines(5..<15)).appended == 5)
+                // Same id from another source is a different event.
+                #expect(try log.append(lines(0..<3, source: "web")).appended == 3)
+            }
+            let reopened = try EventLogWriter(directory: dir)
+            let again = try reopened.append(lines(0..<20))
+            #expect(again.appended == 5)
+            #expect(again.duplicates == 15)
+            #expect(reopened.nextPosition == 23)
+        }
+    }
+
+    @Test("Sealed segments get .keys files; a deleted or damaged one is rebuilt and reported")
+    func keysFiles() throws {
+        try withTemporaryDirectory { dir in
+            var options = EventLogWriter.Options()
+            options.segmentBytes = 2_048
+            options.batchBytes = 512
+            do {
+                let log = try EventLogWriter(directory: dir, options: options)
+                _ = try log.append(lines(0..<200))
+            }
+            let keys = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".keys") }.sorted()
+            #expect(keys.count >= 2)
+            try FileManager.default.removeItem(atPath: dir + "/" + keys[0])
+            try Data([1, 2, 3]).write(to: URL(fileURLWithPath: dir + "/" + keys[1]))
+            let log = try EventLogWriter(directory: dir, options: options)
+            #expect(log.recovery.rebuiltKeyFiles.count == 2)
+            #expect(try log.append(lines(0..<200)).duplicates == 200)
+        }
+    }
+
+    @Test("A torn tail is cut back to the last whole batch and reported; earlier batches survive")
+    func tornTail() throws {
+        try withTemporaryDirectory { dir in
+            do {
+                let log = try EventLogWriter(directory: dir)
+                _ = try log.append(lines(0..<100))
+                _ = try log.append(lines(100..<200))
+            }
+            let segment = dir + "/" + SegmentName.file(firstPosition: 0, extension: "seg")
+            let size = try FileManager.default.attributesOfItem(atPath: segment)[.size] as! Int
+            // Simulate a crash in the middle of writing the second batch.
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: segment))
+            try handle.truncate(atOffset: UInt64(size - 10))
+            try handle.close()
+            let log = try EventLogWriter(directory: dir)
+            #expect(log.recovery.cuts.count == 1)
+            #expect(log.recovery.cuts[0].reason.contains("cut short"))
+            #expect(log.nextPosition == 100)
+            // The lost batch can be appended again and lands at the next position.
+            #expect(try log.append(lines(0..<200)).positions == 100..<200)
+        }
+    }
+
+    @Test("Flipped bytes in the active segment's last batch are caught by the CRC and cut")
+    func corruptTail() throws {
+        try withTemporaryDirectory { dir in
+            do {
+                let log = try EventLogWriter(directory: dir)
+                _ = try log.append(lines(0..<100))
+                _ = try log.append(lines(100..<150))
+            }
+            let segment = dir + "/" + SegmentName.file(firstPosition: 0, extension: "seg")
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: segment)))
+            bytes[bytes.count - 5] ^= 0xFF
+            try Data(bytes).write(to: URL(fileURLWithPath: segment))
+            let log = try EventLogWriter(directory: dir)
+            #expect(log.recovery.cuts.first?.reason.contains("CRC mismatch") == true)
+            #expect(log.nextPosition == 100)
+        }
+    }
+
+    @Test("A reader refuses a batch whose bytes changed, naming file and offset")
+    func readerChecksCRC() throws {
+        try withTemporaryDirectory { dir in
+            do { _ = try EventLogWriter(directory: dir).append(lines(0..<100)) }
+            let segment = dir + "/" + SegmentName.file(firstPosition: 0, extension: "seg")
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: segment)))
+            bytes[SegmentName.headerSize + BatchHeader.size + 10] ^= 0x01
+            try Data(bytes).write(to: URL(fileURLWithPath: segment))
+            #expect {
+                try readAll(dir)
+            } throws: { error in
+                let text = "\(error)"
+                return text.contains("CRC mismatch") && text.contains(segment) && text.contains("offset 16")
+            }
+        }
+    }
+
+    @Test("A second writer is refused with a message naming the holder")
+    func singleWriter() throws {
+        try withTemporaryDirectory { dir in
+            var options = EventLogWriter.Options()
+            options.purpose = "kith ingest pos.csv"
+            let first = try EventLogWriter(directory: dir, options: options)
+            #expect {
+                _ = try EventLogWriter(directory: dir)
+            } throws: { error in
+                guard let e = error as? LogError else { return false }
+                return e.code == .locked && e.message.contains("pid \(getpid())") && e.message.contains("kith ingest pos.csv")
+            }
+            _ = first
+        }
+    }
+
+    @Test("Concurrent appenders share fsyncs (group commit) and lose nothing")
+    func groupCommit() async throws {
+        try await withTemporaryDirectoryAsync { dir in
+            let log = try EventLogWriter(directory: dir)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        for round in 0..<25 {
+                            let start = (worker * 25 + round) * 4
+                            _ = try log.append(lines(start..<(start + 4)))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(log.nextPosition == 800)
+            #expect(log.syncCount <= 200)
+            let positions = try readAll(dir).map(\.0)
+            #expect(positions == Array(0..<800))
+        }
+    }
+
+    @Test("The CRC-32C implementation matches the standard check value")
+    func crcCheckValue() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+    }
+
+    @Test("The key table behaves like a Set under random inserts and removals (oracle)")
+    func keyTableOracle() {
+        var table = KeyTable(capacity: 16)
+        var oracle = Set<EventKey>()
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<50_000 {
+            let key = EventKey(high: UInt64.random(in: 0..<64, using: &rng), low: UInt64.random(in: 0..<64, using: &rng))
+            if Bool.random(using: &rng) {
+                #expect(table.insert(key) == oracle.insert(key).inserted)
+            } else {
+                table.remove(key)
+                oracle.remove(key)
+            }
+        }
+        #expect(table.count == oracle.count)
+        for k in oracle { #expect(table.contains(k)) }
+    }
+}
+
+func withTemporaryDirectoryAsync(_ body: (String) async throws -> Void) async throws {
+    let path = NSTemporaryDirectory() + "kith-test-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try await body(path)
+}
