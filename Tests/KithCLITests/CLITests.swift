@@ -1,0 +1,96 @@
+import Foundation
+import KithCore
+import KithGenerator
+import KithLog
+import Testing
+
+@testable import KithCLI
+
+@Suite("kith command line")
+struct CLITests {
+    @Test("Usage errors say what is missing")
+    func usageErrors() {
+        #expect(throws: (any Error).self) { _ = try KithCommand.parseAsRoot(["ingest"]) }
+        do {
+            _ = try KithCommand.parseAsRoot(["ingest"])
+        } catch {
+            #expect(KithCommand.message(for: error) == "Missing expected argument '<files> ...'")
+        }
+        do {
+            _ = try KithCommand.parseAsRoot(["log", "stats", "--format", "xml"])
+        } catch {
+            #expect(KithCommand.message(for: error).contains("The value 'xml' is invalid for '--format <format>'"))
+        }
+    }
+
+    @Test("ingest --format json, log stats, log read and quarantine list agree with each other")
+    func endToEnd() throws {
+        let scratch = Scratch()
+        let exports = scratch.path + "/exports"
+        let generated = try Generator(persons: 300, seed: 4).write(to: exports)
+        let data = scratch.path + "/data"
+        let files = generated.files.map { exports + "/" + $0 }
+        let ingest = try kith(["ingest", "--data", data, "--format", "json"] + files)
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(ingest.stdout.utf8)) as? [String: Any])
+        #expect(summary["accepted"] as? Int == generated.accepted)
+        #expect(summary["duplicates"] as? Int == generated.duplicates)
+        #expect(summary["quarantined"] as? Int == generated.quarantined)
+        #expect(ingest.stderr.isEmpty, "no progress bar when stderr is not a terminal")
+
+        let stats = try kith(["log", "stats", "--format", "json"], environment: ["KITH_DATA": data])
+        let statsJSON = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        #expect(statsJSON["events"] as? Int == generated.accepted)
+        let bySource = try #require(statsJSON["by_source"] as? [String: Int])
+        #expect(bySource.values.reduce(0, +) == generated.accepted)
+
+        let read = try kith(["log", "read", "--data", data, "--from", "10", "--limit", "5"])
+        let lines = read.stdout.split(separator: "\n")
+        #expect(lines.count == 5)
+        for line in lines { #expect(line.hasPrefix(#"{"event_id":""#)) }
+
+        let list = try kith(["quarantine", "list", "--data", data, "--format", "ndjson"])
+        #expect(list.stdout.split(separator: "\n").count == generated.quarantined)
+        let raw = try kith(["quarantine", "export", "--data", data, "--raw", "--kind", "malformed_json"])
+        let malformed = raw.stdout.split(separator: "\n")
+        #expect(malformed.count == (summary["quarantined_by_kind"] as? [String: Int])?["malformed_json"])
+    }
+
+    @Test("Listings never show a rejected identifier in full")
+    func listingMasksPersonalData() throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/e.ndjson"
+        try #"{"event_id":"1","source":"app","type":"behaviour","name":"x","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"phone":"1391234567"}}"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        _ = try kith(["ingest", "--data", scratch.path + "/d", file])
+        for format in ["table", "json", "csv"] {
+            let list = try kith(["quarantine", "list", "--data", scratch.path + "/d", "--format", format])
+            #expect(list.stdout.contains("bad_identifier"))
+            #expect(!list.stdout.contains("1391234567"), "\(format)")
+        }
+    }
+
+    @Test("A second writer gets exit status 2 and a message naming the holder")
+    func secondWriter() throws {
+        let scratch = Scratch()
+        var options = EventLogWriter.Options()
+        options.purpose = "kith ingest big.ndjson"
+        let holder = try EventLogWriter(directory: scratch.path + "/data/log", options: options)
+        let file = scratch.path + "/e.ndjson"
+        try "".write(toFile: file, atomically: true, encoding: .utf8)
+        let second = try kith(["ingest", "--data", scratch.path + "/data", file])
+        #expect(second.status == 2)
+        #expect(second.stderr.contains("another writer holds the data directory"))
+        #expect(second.stderr.contains("pid \(getpid())"))
+        #expect(second.stderr.contains("kith ingest big.ndjson"))
+        _ = holder
+    }
+
+    @Test("kith demo generates, ingests and matches its ground truth")
+    func demo() throws {
+        let scratch = Scratch()
+        let result = try kith(["demo", "--persons", "200", "--dir", scratch.path + "/demo"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("✓ matches"))
+    }
+}
