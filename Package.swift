@@ -22,6 +22,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // glibc's <malloc.h> (mallopt), which Swift's Glibc module leaves out.
+        .systemLibrary(name: "CMalloc"),
         .target(name: "KithCore", swiftSettings: strict),
         .target(name: "KithLog", dependencies: ["KithCore", "CLZ4"], swiftSettings: strict),
         .target(
@@ -37,7 +39,7 @@ let package = Package(
             ],
             swiftSettings: strict),
         .executableTarget(
-            name: "kith", dependencies: ["KithCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            name: "kith", dependencies: ["KithCLI", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .testTarget(name: "KithCoreTests", dependencies: ["KithCore"], swiftSettings: strict),
         .testTarget(name: "KithLogTests", dependencies: ["KithLog", "KithCore"], swiftSettings: strict),

@@ -1,10 +1,21 @@
 import ArgumentParser
 import KithCLI
 
-/// Entry point: parse, then run the (possibly asynchronous) subcommand.
+#if canImport(Glibc)
+import CMalloc
+#endif
+
+/// Entry point: tune the allocator, parse, then run the (possibly asynchronous) subcommand.
 @main
 enum KithMain {
     static func main() async {
+        #if canImport(Glibc)
+        // Ingest allocates megabyte buffers per chunk. glibc would map and unmap each one,
+        // paying page faults on every chunk; keep them in the heap for reuse instead.
+        _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
+        _ = mallopt(M_TOP_PAD, 64 << 20)
+        #endif
         do {
             var command = try KithCommand.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

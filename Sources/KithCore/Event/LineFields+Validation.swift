@@ -14,8 +14,43 @@ extension LineFields {
         guard let occurredAtToken = occurredAt else { return missing("occurred_at") }
         guard sawIdentifiers else { return missing("identifiers") }
 
-        var eventIDBytes: [UInt8] = []
-        s.decode(eventIDToken, into: &eventIDBytes)
+        // Most tokens have no escapes: their bytes are used in place; the rest are decoded
+        // into one scratch buffer.
+        var scratch: [UInt8] = []
+        func place(_ token: JSONScanner.StringToken) -> (inScratch: Bool, range: Range<Int>) {
+            guard token.hasEscapes else { return (false, token.range) }
+            let start = scratch.count
+            s.decode(token, into: &scratch)
+            return (true, start..<scratch.count)
+        }
+        let id = place(eventIDToken)
+        let name = place(nameToken)
+        let time = place(occurredAtToken)
+        let src: (inScratch: Bool, range: Range<Int>)
+        if let sourceToken = source {
+            src = place(sourceToken)
+        } else if let fixed = parser.defaultSource {
+            let start = scratch.count
+            scratch.append(contentsOf: fixed.utf8)
+            src = (true, start..<scratch.count)
+        } else {
+            return missing("source")
+        }
+        return scratch.withUnsafeBufferPointer { sb in
+            func view(_ p: (inScratch: Bool, range: Range<Int>)) -> UnsafeBufferPointer<UInt8> {
+                p.inScratch ? UnsafeBufferPointer(rebasing: sb[p.range]) : UnsafeBufferPointer(rebasing: s.bytes[p.range])
+            }
+            return validateAndWrite(
+                s, parser: parser, eventID: view(id), source: view(src), typeToken: typeToken, name: view(name),
+                time: view(time), to: &out)
+        }
+    }
+
+    private func validateAndWrite(
+        _ s: JSONScanner, parser: EventLineParser, eventID eventIDBytes: UnsafeBufferPointer<UInt8>,
+        source sourceBytes: UnsafeBufferPointer<UInt8>, typeToken: JSONScanner.StringToken,
+        name nameBytes: UnsafeBufferPointer<UInt8>, time timeBytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]
+    ) -> Result<EventLineParser.ParsedLine, QuarantineReason> {
         if eventIDBytes.isEmpty || eventIDBytes.allSatisfy({ $0 == 0x20 }) {
             return .failure(QuarantineReason(.schemaViolation, field: "event_id", "event_id is empty"))
         }
@@ -29,20 +64,11 @@ extension LineFields {
             return .failure(
                 QuarantineReason(.schemaViolation, field: "event_id", "event_id contains control characters"))
         }
-
-        var sourceBytes: [UInt8] = []
-        if let sourceToken = source {
-            s.decode(sourceToken, into: &sourceBytes)
-            if let fixed = parser.defaultSource, !sourceBytes.elementsEqual(fixed.utf8) {
-                return .failure(
-                    QuarantineReason(
-                        .schemaViolation, field: "source",
-                        "source '\(String(decoding: sourceBytes.prefix(40), as: UTF8.self))' does not match --source \(fixed)"))
-            }
-        } else if let fixed = parser.defaultSource {
-            sourceBytes = Array(fixed.utf8)
-        } else {
-            return missing("source")
+        if source != nil, let fixed = parser.defaultSource, !sourceBytes.elementsEqual(fixed.utf8) {
+            return .failure(
+                QuarantineReason(
+                    .schemaViolation, field: "source",
+                    "source '\(String(decoding: sourceBytes.prefix(40), as: UTF8.self))' does not match --source \(fixed)"))
         }
         guard (1...32).contains(sourceBytes.count), sourceBytes.allSatisfy(isSourceByte) else {
             return .failure(
@@ -51,16 +77,14 @@ extension LineFields {
                     "source '\(String(decoding: sourceBytes.prefix(40), as: UTF8.self))' must match [a-z0-9_-]{1,32}"))
         }
 
-        let typeName = s.string(typeToken)
-        guard let eventType = EventType(rawValue: typeName) else {
+        guard let eventType = EventType(token: typeToken, in: s) else {
+            let typeName = s.string(typeToken)
             return .failure(
                 QuarantineReason(
                     .unknownType, field: "type",
                     "type '\(typeName.prefix(40))' is not one of transaction, behaviour, interaction, feedback"))
         }
 
-        var nameBytes: [UInt8] = []
-        s.decode(nameToken, into: &nameBytes)
         guard (1...64).contains(nameBytes.count), nameBytes.allSatisfy(isNameByte) else {
             return .failure(
                 QuarantineReason(
@@ -68,10 +92,8 @@ extension LineFields {
                     "name '\(String(decoding: nameBytes.prefix(70), as: UTF8.self))' must match [a-z0-9_]{1,64}"))
         }
 
-        var timeBytes: [UInt8] = []
-        s.decode(occurredAtToken, into: &timeBytes)
         let occurred: Timestamp
-        switch timeBytes.withUnsafeBufferPointer({ Timestamp.parse(bytes: $0) }) {
+        switch Timestamp.parse(bytes: timeBytes) {
         case .success(let t): occurred = t
         case .failure(let reason): return .failure(reason)
         }
@@ -86,12 +108,12 @@ extension LineFields {
             case .failure(let reason): rejected.append(reason)
             }
         }
+        if normalized.count > 1 { normalized.sort() }
         if normalized.isEmpty {
             if let first = rejected.first { return .failure(first) }
             return .failure(
                 QuarantineReason(.schemaViolation, field: "identifiers", "identifiers has no values; at least one is required"))
         }
-        normalized.sort()
 
         if let problem = PropertyRules.check(type: eventType, name: nameBytes, properties: properties, in: s) {
             return .failure(problem)
@@ -103,7 +125,7 @@ extension LineFields {
         out.append(contentsOf: #","source":""#.utf8)
         out.append(contentsOf: sourceBytes)
         out.append(contentsOf: #"","type":""#.utf8)
-        out.append(contentsOf: typeName.utf8)
+        out.append(contentsOf: eventType.rawValue.utf8)
         out.append(contentsOf: #"","name":""#.utf8)
         out.append(contentsOf: nameBytes)
         out.append(contentsOf: #"","occurred_at":""#.utf8)
@@ -117,15 +139,15 @@ extension LineFields {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             JSONWriter.appendString(kind.rawValue, to: &out)
             out.append(UInt8(ascii: ":"))
-            var values: [String] = []
-            for k in i..<j where values.last != normalized[k].value { values.append(normalized[k].value) }
-            if values.count == 1 {
-                JSONWriter.appendString(values[0], to: &out)
+            var distinct = 1
+            for k in (i + 1)..<max(i + 1, j) where normalized[k].value != normalized[k - 1].value { distinct += 1 }
+            if distinct == 1 {
+                JSONWriter.appendString(normalized[i].value, to: &out)
             } else {
                 out.append(UInt8(ascii: "["))
-                for (n, v) in values.enumerated() {
-                    if n > 0 { out.append(UInt8(ascii: ",")) }
-                    JSONWriter.appendString(v, to: &out)
+                for k in i..<j where k == i || normalized[k].value != normalized[k - 1].value {
+                    if k > i { out.append(UInt8(ascii: ",")) }
+                    JSONWriter.appendString(normalized[k].value, to: &out)
                 }
                 out.append(UInt8(ascii: "]"))
             }
@@ -141,7 +163,6 @@ extension LineFields {
             JSONWriter.appendCompacted(s.bytes, properties, to: &out)
         }
         out.append(UInt8(ascii: "}"))
-        // Strip the "{}" of an empty-but-spaced object: compaction may have left "{}".
         let key = EventKey(source: sourceBytes, eventID: eventIDBytes)
         return .success(EventLineParser.ParsedLine(key: key, type: eventType, rejectedIdentifiers: rejected))
     }

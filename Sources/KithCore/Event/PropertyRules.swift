@@ -1,7 +1,7 @@
 /// The contract's rules for the properties of well-known events: amounts on orders and refunds,
 /// a currency code, and score ranges on NPS and ratings.
 enum PropertyRules {
-    static func check(type: EventType, name: [UInt8], properties: Range<Int>?, in s: JSONScanner)
+    static func check(type: EventType, name: UnsafeBufferPointer<UInt8>, properties: Range<Int>?, in s: JSONScanner)
         -> QuarantineReason?
     {
         switch type {

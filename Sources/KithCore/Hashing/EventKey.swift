@@ -12,12 +12,21 @@ public struct EventKey: Sendable, Hashable {
     }
 
     public init(source: some Collection<UInt8>, eventID: some Collection<UInt8>) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(source.count + eventID.count + 1)
-        bytes.append(contentsOf: source)
-        bytes.append(0x1F)
-        bytes.append(contentsOf: eventID)
-        self = bytes.withUnsafeBufferPointer { EventKey(hashing: $0) }
+        let count = source.count + eventID.count + 1
+        self = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { buffer in
+            var i = 0
+            for b in source {
+                buffer[i] = b
+                i += 1
+            }
+            buffer[i] = 0x1F
+            i += 1
+            for b in eventID {
+                buffer[i] = b
+                i += 1
+            }
+            return EventKey(hashing: UnsafeBufferPointer(buffer))
+        }
     }
 
     public init(hashing bytes: UnsafeBufferPointer<UInt8>) {
@@ -40,9 +49,9 @@ package enum StableHash {
         var h = seed ^ fold(seed ^ p0, UInt64(bytes.count) ^ p1)
         var i = 0
         let n = bytes.count
+        let raw = UnsafeRawBufferPointer(bytes)
         while i + 8 <= n {
-            var w: UInt64 = 0
-            for k in 0..<8 { w |= UInt64(bytes[i + k]) << (8 * UInt64(k)) }
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
             h = fold(h ^ w ^ p1, p2 ^ UInt64(i))
             i += 8
         }

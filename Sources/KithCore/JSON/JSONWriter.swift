@@ -6,8 +6,28 @@ package enum JSONWriter {
         out.append(UInt8(ascii: "\""))
     }
 
+    package static func appendString(_ s: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        if needsEscaping(s) {
+            appendEscaped(s, to: &out)
+        } else {
+            out.append(contentsOf: s)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    package static func appendString(_ s: [UInt8], to out: inout [UInt8]) {
+        s.withUnsafeBufferPointer { appendString($0, to: &out) }
+    }
+
     package static func appendString(_ s: String, to out: inout [UInt8]) {
-        appendString(s.utf8, to: &out)
+        var s = s
+        s.withUTF8 { appendString($0, to: &out) }
+    }
+
+    @inline(__always) package static func needsEscaping(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        for c in s where c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return true }
+        return false
     }
 
     package static func appendEscaped<C: Collection<UInt8>>(_ s: C, to out: inout [UInt8]) {

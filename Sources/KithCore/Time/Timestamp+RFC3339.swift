@@ -81,26 +81,29 @@ extension Timestamp {
     public func append(to out: inout [UInt8]) {
         let local = epochSeconds + Int64(offsetMinutes) * 60
         var days = local / 86_400
-        var secs = local % 86_400
+        var secs = Int(local % 86_400)
         if secs < 0 {
             secs += 86_400
             days -= 1
         }
         let (y, m, d) = Timestamp.civilFromDays(days)
-        func put(_ v: Int, _ width: Int) {
-            var digits = [UInt8](repeating: 0x30, count: width)
-            var x = v
-            for k in stride(from: width - 1, through: 0, by: -1) {
-                digits[k] = UInt8(0x30 + x % 10)
-                x /= 10
-            }
-            out.append(contentsOf: digits)
+        @inline(__always) func two(_ v: Int) {
+            out.append(UInt8(truncatingIfNeeded: 0x30 + v / 10))
+            out.append(UInt8(truncatingIfNeeded: 0x30 + v % 10))
         }
-        put(y, 4); out.append(UInt8(ascii: "-")); put(m, 2); out.append(UInt8(ascii: "-")); put(d, 2)
+        let year = max(0, min(9999, y))
+        two(year / 100)
+        two(year % 100)
+        out.append(UInt8(ascii: "-"))
+        two(m)
+        out.append(UInt8(ascii: "-"))
+        two(d)
         out.append(UInt8(ascii: "T"))
-        put(Int(secs / 3600), 2); out.append(UInt8(ascii: ":"))
-        put(Int(secs / 60 % 60), 2); out.append(UInt8(ascii: ":"))
-        put(Int(secs % 60), 2)
+        two(secs / 3600)
+        out.append(UInt8(ascii: ":"))
+        two(secs / 60 % 60)
+        out.append(UInt8(ascii: ":"))
+        two(secs % 60)
         if nanoseconds != 0 {
             var frac = Int(nanoseconds)
             var width = 9
@@ -109,14 +112,21 @@ extension Timestamp {
                 width -= 1
             }
             out.append(UInt8(ascii: "."))
-            put(frac, width)
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                out.append(UInt8(truncatingIfNeeded: 0x30 + frac / divisor % 10))
+                divisor /= 10
+            }
         }
         if offsetMinutes == 0 {
             out.append(UInt8(ascii: "Z"))
         } else {
             out.append(offsetMinutes < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
             let o = Int(offsetMinutes.magnitude)
-            put(o / 60, 2); out.append(UInt8(ascii: ":")); put(o % 60, 2)
+            two(o / 60)
+            out.append(UInt8(ascii: ":"))
+            two(o % 60)
         }
     }
 

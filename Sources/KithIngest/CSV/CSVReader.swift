@@ -1,118 +1,91 @@
-/// One CSV record: its fields, its original bytes (for the quarantine) and its first line number.
-struct CSVRecord: Sendable {
-    var fields: [String]
-    var raw: [UInt8]
-    var line: Int
-    var invalidUTF8: Bool
-}
-
-/// An RFC 4180 reader over a byte stream: quoted fields with embedded delimiters, quotes (`""`)
-/// and newlines; `\r\n` or `\n` line ends; a UTF-8 BOM at the start is dropped.
-final class CSVReader {
-    private let source: any ByteSource
-    private let delimiter: UInt8
-    private var buffer = [UInt8](repeating: 0, count: 1 << 20)
-    private var position = 0
-    private var length = 0
-    private var atEnd = false
-    private var line = 1
-    private var first = true
-
-    init(_ source: any ByteSource, delimiter: UInt8 = UInt8(ascii: ",")) {
-        self.source = source
-        self.delimiter = delimiter
+/// The records of one chunk of a CSV export (RFC 4180: quoted fields with embedded delimiters,
+/// doubled quotes and newlines; `\r\n` or `\n`). Field contents are unescaped into one storage
+/// buffer and addressed by ranges, so a record costs no allocation of its own.
+struct CSVTable: Sendable {
+    struct Row: Sendable {
+        /// Indexes into `fieldRanges`.
+        var fields: Range<Int>
+        /// The record's original bytes in `source` (without its line end).
+        var raw: Range<Int>
+        var line: Int
     }
 
-    var consumed: Int { source.consumed }
+    var source: [UInt8]
+    var storage: [UInt8] = []
+    var fieldRanges: [Range<Int>] = []
+    var rows: [Row] = []
 
-    private func nextByte() throws -> UInt8? {
-        if position == length {
-            if atEnd { return nil }
-            length = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
-            position = 0
-            if length == 0 {
-                atEnd = true
-                return nil
-            }
-        }
-        let b = buffer[position]
-        position += 1
-        return b
+    func fieldCount(_ row: Row) -> Int { row.fields.count }
+
+    func raw(_ row: Row) -> [UInt8] { Array(source[row.raw]) }
+
+    /// The text of field `index` of `row` (for headers and messages).
+    func string(_ row: Row, _ index: Int) -> String {
+        guard index < row.fields.count else { return "" }
+        return String(decoding: storage[fieldRanges[row.fields.lowerBound + index]], as: UTF8.self)
     }
 
-    private func peekByte() throws -> UInt8? {
-        guard let b = try nextByte() else { return nil }
-        position -= 1
-        return b
-    }
-
-    /// The next record, or nil at the end. Blank lines are skipped.
-    func next() throws -> CSVRecord? {
-        while true {
-            if first {
-                first = false
-                if try peekByte() == 0xEF {
-                    var bom: [UInt8] = []
-                    for _ in 0..<3 { if let b = try nextByte() { bom.append(b) } }
-                    if bom != [0xEF, 0xBB, 0xBF] { position -= bom.count }  // not a BOM after all
-                }
-            }
-            let startLine = line
-            var raw: [UInt8] = []
-            var fields: [[UInt8]] = []
-            var field: [UInt8] = []
-            var inQuotes = false
-            var sawAny = false
-            loop: while let b = try nextByte() {
-                sawAny = true
-                if inQuotes {
-                    if b == UInt8(ascii: "\"") {
-                        if try peekByte() == UInt8(ascii: "\"") {
-                            _ = try nextByte()
-                            raw.append(b)
-                            raw.append(b)
-                            field.append(b)
-                            continue
-                        }
-                        inQuotes = false
-                        raw.append(b)
-                        continue
-                    }
-                    if b == 0x0A { line += 1 }
-                    raw.append(b)
-                    field.append(b)
-                    continue
-                }
-                switch b {
-                case UInt8(ascii: "\""):
-                    inQuotes = true
-                    raw.append(b)
-                case delimiter:
-                    fields.append(field)
-                    field = []
-                    raw.append(b)
-                case 0x0A:
+    static func parse(_ chunk: LineChunk, delimiter: UInt8) -> CSVTable {
+        var table = CSVTable(source: chunk.bytes)
+        table.storage.reserveCapacity(chunk.bytes.count)
+        table.fieldRanges.reserveCapacity(chunk.bytes.count / 8)
+        var line = chunk.firstLine
+        chunk.bytes.withUnsafeBufferPointer { b in
+            let n = b.count
+            var i = 0
+            while i < n {
+                let rowStart = i
+                let rowLine = line
+                if b[i] == 0x0A || (b[i] == 0x0D && i + 1 < n && b[i + 1] == 0x0A) {
+                    i += b[i] == 0x0D ? 2 : 1
                     line += 1
-                    break loop
-                case 0x0D:
-                    if try peekByte() == 0x0A { continue }
-                    raw.append(b)
-                    field.append(b)
-                default:
-                    raw.append(b)
-                    field.append(b)
+                    continue  // blank line
                 }
+                let firstField = table.fieldRanges.count
+                var rowEnd = n
+                fields: while true {
+                    let start = table.storage.count
+                    if i < n && b[i] == UInt8(ascii: "\"") {
+                        i += 1
+                        while i < n {
+                            let c = b[i]
+                            if c == UInt8(ascii: "\"") {
+                                if i + 1 < n && b[i + 1] == UInt8(ascii: "\"") {
+                                    table.storage.append(c)
+                                    i += 2
+                                    continue
+                                }
+                                i += 1
+                                break
+                            }
+                            if c == 0x0A { line += 1 }
+                            table.storage.append(c)
+                            i += 1
+                        }
+                    }
+                    // Unquoted text (or text after a closing quote, kept as it is).
+                    var j = i
+                    while j < n, b[j] != delimiter, b[j] != 0x0A { j += 1 }
+                    var end = j
+                    if end > i && j < n && b[j] == 0x0A && b[end - 1] == 0x0D { end -= 1 }
+                    if end == n, end > i, b[end - 1] == 0x0D { end -= 1 }
+                    if end > i { table.storage.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<end])) }
+                    table.fieldRanges.append(start..<table.storage.count)
+                    i = j
+                    if i < n && b[i] == delimiter {
+                        i += 1
+                        continue fields
+                    }
+                    rowEnd = end
+                    if i < n {
+                        i += 1  // the newline
+                        line += 1
+                    }
+                    break
+                }
+                table.rows.append(Row(fields: firstField..<table.fieldRanges.count, raw: rowStart..<rowEnd, line: rowLine))
             }
-            if !sawAny { return nil }
-            fields.append(field)
-            if raw.isEmpty { continue }  // blank line
-            var invalid = false
-            let strings = fields.map { bytes -> String in
-                if let s = String(validating: bytes, as: UTF8.self) { return s }
-                invalid = true
-                return String(decoding: bytes, as: UTF8.self)
-            }
-            return CSVRecord(fields: strings, raw: raw, line: startLine, invalidUTF8: invalid)
         }
+        return table
     }
 }

@@ -89,10 +89,14 @@ struct LocalTimeFormat: Sendable {
     }
 
     /// The instant of a cell, or a reason naming the column and the expected format.
-    func parse(_ cell: String, column: String) -> Result<Timestamp, QuarantineReason> {
-        let text = cell.trimmingWhitespace()
+    ///
+    /// `cache` remembers zone offsets by local hour, so a named zone is consulted once an hour
+    /// of data rather than once a row.
+    func parse(_ b: UnsafeBufferPointer<UInt8>, column: String, cache: inout [Int64: Int])
+        -> Result<Timestamp, QuarantineReason>
+    {
         if isRFC3339 {
-            return Timestamp.parse(text).mapError {
+            return Timestamp.parse(bytes: b).mapError {
                 QuarantineReason(.badTimestamp, field: "occurred_at", "column `\(column)`: \($0.message)")
             }
         }
@@ -100,9 +104,8 @@ struct LocalTimeFormat: Sendable {
             .failure(
                 QuarantineReason(
                     .badTimestamp, field: "occurred_at",
-                    "column `\(column)`: '\(text.prefix(40))' is not a date in the mapping's format '\(pattern)'"))
+                    "column `\(column)`: '\(String(decoding: b.prefix(40), as: UTF8.self))' is not a date in the mapping's format '\(pattern)'"))
         }
-        let b = Array(text.utf8)
         var i = 0
         var f = [0, 1, 1, 0, 0, 0, 0]  // y M d H m s ms
         func digits(_ min: Int, _ max: Int) -> Int? {
@@ -141,8 +144,14 @@ struct LocalTimeFormat: Sendable {
         case .named(let tz):
             // The offset in force at that local time: guess with the offset at the same UTC
             // reading, then correct once (exact except inside a DST gap).
-            let guess = tz.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local)))
-            offsetMinutes = tz.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local - Int64(guess)))) / 60
+            let hour = local / 3600
+            if let cached = cache[hour] {
+                offsetMinutes = cached
+            } else {
+                let guess = tz.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local)))
+                offsetMinutes = tz.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local - Int64(guess)))) / 60
+                cache[hour] = offsetMinutes
+            }
         }
         return .success(
             Timestamp(

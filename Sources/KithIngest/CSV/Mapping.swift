@@ -158,6 +158,11 @@ public struct Mapping: Codable, Sendable {
         }
     }
 
+    /// The field separator as a byte (`\t` may be written as a backslash-t).
+    var delimiterByte: UInt8 {
+        delimiter.flatMap { $0 == "\\t" ? UInt8(ascii: "\t") : $0.utf8.first } ?? UInt8(ascii: ",")
+    }
+
     /// Every column the mapping reads, to check against the CSV header up front.
     var columns: [String] {
         var out: [String] = []

@@ -27,8 +27,12 @@ final class LineChunker {
     private var oversized: [(line: Int, prefix: [UInt8])] = []
     private var readBuffer: [UInt8]
 
-    init(_ source: any ByteSource, chunkBytes: Int = 1 << 20, maximumLine: Int = 16 << 20) {
+    /// CSV records may hold newlines inside quotes: cut only at newlines outside quotes.
+    private let quoteAware: Bool
+
+    init(_ source: any ByteSource, chunkBytes: Int = 1 << 20, maximumLine: Int = 16 << 20, quoteAware: Bool = false) {
         self.source = source
+        self.quoteAware = quoteAware
         self.chunkBytes = chunkBytes
         self.maximumLine = maximumLine
         readBuffer = [UInt8](repeating: 0, count: min(chunkBytes, 1 << 20))
@@ -84,13 +88,32 @@ final class LineChunker {
     }
 
     private func lastNewline() -> Int? {
-        buffer.withUnsafeBufferPointer { b -> Int? in
+        if quoteAware { return lastNewlineOutsideQuotes() }
+        return buffer.withUnsafeBufferPointer { b -> Int? in
             var i = b.count - 1
             while i >= 0 {
                 if b[i] == 0x0A { return i }
                 i -= 1
             }
             return nil
+        }
+    }
+
+    /// The buffer always starts at a record boundary, so quote parity from its start is exact
+    /// (an escaped `""` toggles twice).
+    private func lastNewlineOutsideQuotes() -> Int? {
+        buffer.withUnsafeBufferPointer { b -> Int? in
+            var inQuotes = false
+            var last: Int?
+            for i in 0..<b.count {
+                let c = b[i]
+                if c == UInt8(ascii: "\"") {
+                    inQuotes.toggle()
+                } else if c == 0x0A && !inQuotes {
+                    last = i
+                }
+            }
+            return last
         }
     }
 

@@ -14,7 +14,7 @@ public final class Ingestor {
         public var source: String?
         /// Mapping file for CSV inputs.
         public var mappingPath: String?
-        public var chunkBytes = 1 << 20
+        public var chunkBytes = 4 << 20
         /// Chunks parsed ahead of the appender.
         public var window = 3
         public var extraIdentifierKinds: Set<String> = []
@@ -143,12 +143,21 @@ public final class Ingestor {
                 "a CSV file needs --mapping FILE, or a NAME.mapping.yaml beside it (see schemas/examples/)", file: path)
         }
         let mapping = try Mapping.load(from: mappingPath)
-        let delimiter = mapping.delimiter.flatMap { $0 == "\\t" ? UInt8(ascii: "\t") : $0.utf8.first } ?? UInt8(ascii: ",")
-        let reader = CSVReader(try ByteSources.open(path), delimiter: delimiter)
-        guard let headerRecord = try reader.next() else { return }
+        let delimiter = mapping.delimiterByte
+        let chunker = LineChunker(try ByteSources.open(path), chunkBytes: options.chunkBytes, quoteAware: true)
+        guard var first = try chunker.next() else { return }
+        // The header is the first record of the first chunk; the rest of that chunk follows it.
+        let headerTable = CSVTable.parse(first, delimiter: delimiter)
+        guard let headerRow = headerTable.rows.first else { return }
+        let header = (0..<headerRow.fields.count).map { headerTable.string(headerRow, $0) }
+        var rest = headerRow.raw.upperBound
+        while rest < first.bytes.count && first.bytes[rest] != 0x0A { rest += 1 }
+        rest = min(first.bytes.count, rest + 1)
+        let headerLines = LineChunker.countNewlines(Array(first.bytes[0..<rest]))
+        first = LineChunk(bytes: Array(first.bytes[rest...]), firstLine: headerRow.line + headerLines, oversized: first.oversized)
         let compiled: CompiledMapping
         do {
-            compiled = try CompiledMapping(mapping, header: headerRecord.fields, sourceOverride: options.source)
+            compiled = try CompiledMapping(mapping, header: header, sourceOverride: options.source)
         } catch let error as IngestError {
             throw IngestError(error.code, error.message, file: path)
         }
@@ -156,36 +165,31 @@ public final class Ingestor {
         let absoluteMapping = URL(fileURLWithPath: mappingPath).standardizedFileURL.path
         let origin = ChunkOrigin(
             file: path, source: options.source, mappingPath: absoluteMapping,
-            csvHeader: String(decoding: headerRecord.raw, as: UTF8.self), time: time)
+            csvHeader: String(decoding: headerTable.source[headerRow.raw], as: UTF8.self), time: time)
         var inflight: [Task<ParsedChunk, Never>] = []
-        var batch: [CSVRecord] = []
-        var batchBytes = 0
         var failure: (any Error)?
-        func flush() async throws {
-            let records = batch
-            batch = []
-            batchBytes = 0
-            inflight.append(Task { ChunkParsing.csv(records, mapping: compiled, parser: parser, origin: origin) })
+        var next: LineChunk? = first
+        while let chunk = next {
+            inflight.append(
+                Task {
+                    var parsed = ChunkParsing.csv(
+                        CSVTable.parse(chunk, delimiter: delimiter), mapping: compiled, parser: parser, origin: origin)
+                    parsed.quarantined += ChunkParsing.oversized(chunk, origin: origin, format: .csv)
+                    parsed.records += chunk.oversized.count
+                    return parsed
+                })
             if inflight.count >= options.window {
                 try land(await inflight.removeFirst().value, fileIndex: fileIndex, into: &summary)
-                report(reader.consumed, summary.accepted)
+                report(chunker.consumed, summary.accepted)
             }
-        }
-        while true {
-            let record: CSVRecord?
-            do { record = try reader.next() } catch {
+            do { next = try chunker.next() } catch {
                 failure = error
-                break
+                next = nil
             }
-            guard let record else { break }
-            batchBytes += record.raw.count
-            batch.append(record)
-            if batchBytes >= options.chunkBytes / 2 { try await flush() }
         }
-        if !batch.isEmpty { try await flush() }
         for task in inflight {
             try land(await task.value, fileIndex: fileIndex, into: &summary)
-            report(reader.consumed, summary.accepted)
+            report(chunker.consumed, summary.accepted)
         }
         if let failure { throw failure }
     }

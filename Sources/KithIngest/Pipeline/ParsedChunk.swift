@@ -33,15 +33,8 @@ enum ChunkParsing {
         var result = ParsedChunk()
         result.inputBytes = chunk.bytes.count
         result.lines.bytes.reserveCapacity(chunk.bytes.count + chunk.bytes.count / 8)
-        for long in chunk.oversized {
-            result.records += 1
-            result.quarantined.append(
-                QuarantineRecord(
-                    file: origin.file, line: long.line, format: .ndjson,
-                    reason: QuarantineReason(
-                        .lineTooLong, field: nil, "line is longer than the 16 MiB limit; only its first 4 KiB are kept"),
-                    raw: long.prefix, source: origin.source, at: origin.time))
-        }
+        result.quarantined = oversized(chunk, origin: origin, format: .ndjson)
+        result.records += chunk.oversized.count
         chunk.bytes.withUnsafeBufferPointer { all in
             guard let base = all.baseAddress else { return }
             var start = 0
@@ -78,40 +71,58 @@ enum ChunkParsing {
         return result
     }
 
-    static func csv(_ records: [CSVRecord], mapping: CompiledMapping, parser: EventLineParser, origin: ChunkOrigin)
+    static func csv(_ table: CSVTable, mapping: CompiledMapping, parser: EventLineParser, origin: ChunkOrigin)
         -> ParsedChunk
     {
         var result = ParsedChunk()
-        for record in records {
-            result.records += 1
-            result.inputBytes += record.raw.count + 1
-            func quarantine(_ reason: QuarantineReason) {
-                var reason = reason
-                if let column = mapping.column(forField: reason.field), !reason.message.hasPrefix("column") {
-                    reason.message = "column `\(column)`: " + reason.message
+        result.inputBytes = table.source.count
+        var line: [UInt8] = []
+        var offsets: [Int64: Int] = [:]
+        table.storage.withUnsafeBufferPointer { storage in
+            for row in table.rows {
+                result.records += 1
+                func quarantine(_ reason: QuarantineReason) {
+                    var reason = reason
+                    if let column = mapping.column(forField: reason.field), !reason.message.hasPrefix("column") {
+                        reason.message = "column `\(column)`: " + reason.message
+                    }
+                    result.quarantined.append(
+                        QuarantineRecord(
+                            file: origin.file, line: row.line, format: .csv, reason: reason, raw: table.raw(row),
+                            csvHeader: origin.csvHeader, mapping: origin.mappingPath, source: origin.source,
+                            at: origin.time))
                 }
-                result.quarantined.append(
-                    QuarantineRecord(
-                        file: origin.file, line: record.line, format: .csv, reason: reason, raw: record.raw,
-                        csvHeader: origin.csvHeader, mapping: origin.mappingPath, source: origin.source, at: origin.time))
-            }
-            switch mapping.build(record) {
-            case .skipped:
-                result.skipped += 1
-            case .rejected(let reason):
-                quarantine(reason)
-            case .line(let line):
-                let parsed = line.withUnsafeBufferPointer { parser.parse($0, appendingTo: &result.lines.bytes) }
-                switch parsed {
-                case .success(let p):
-                    result.lines.endLine(key: p.key)
-                    for r in p.rejectedIdentifiers { result.rejectedIdentifiers[identifierKind(of: r), default: 0] += 1 }
-                case .failure(let reason):
+                switch mapping.build(row, in: table, storage: storage, offsets: &offsets, into: &line) {
+                case .skipped:
+                    result.skipped += 1
+                case .rejected(let reason):
                     quarantine(reason)
+                case .line:
+                    let parsed = line.withUnsafeBufferPointer { parser.parse($0, appendingTo: &result.lines.bytes) }
+                    switch parsed {
+                    case .success(let p):
+                        result.lines.endLine(key: p.key)
+                        for r in p.rejectedIdentifiers {
+                            result.rejectedIdentifiers[identifierKind(of: r), default: 0] += 1
+                        }
+                    case .failure(let reason):
+                        quarantine(reason)
+                    }
                 }
             }
         }
         return result
+    }
+
+    static func oversized(_ chunk: LineChunk, origin: ChunkOrigin, format: QuarantineRecord.Format) -> [QuarantineRecord] {
+        chunk.oversized.map { long in
+            QuarantineRecord(
+                file: origin.file, line: long.line, format: format,
+                reason: QuarantineReason(
+                    .lineTooLong, field: nil, "line is longer than the 16 MiB limit; only its first 4 KiB are kept"),
+                raw: long.prefix, csvHeader: origin.csvHeader, mapping: origin.mappingPath, source: origin.source,
+                at: origin.time)
+        }
     }
 
     static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -85,19 +85,25 @@ public struct QuarantineRetry {
             }
             mappings[mappingPath] = mapping
         }
-        let delimiter = mapping.delimiter.flatMap { $0 == "\\t" ? UInt8(ascii: "\t") : $0.utf8.first } ?? UInt8(ascii: ",")
         var bytes = Array(header.utf8)
         bytes.append(0x0A)
+        let rowStart = bytes.count
         bytes.append(contentsOf: record.rawBytes)
-        let reader = CSVReader(MemoryByteSource(bytes), delimiter: delimiter)
-        guard let head = try? reader.next(), var row = try? reader.next() else {
+        bytes.append(0x0A)
+        let table = CSVTable.parse(LineChunk(bytes: bytes, firstLine: record.line - 1), delimiter: mapping.delimiterByte)
+        guard table.rows.count == 2, table.rows[1].raw.lowerBound == rowStart else {
             return .failure(QuarantineReason(.schemaViolation, field: nil, "the stored CSV record could not be re-read"))
         }
-        row.line = record.line
+        let head = (0..<table.rows[0].fields.count).map { table.string(table.rows[0], $0) }
         do {
-            let compiled = try CompiledMapping(mapping, header: head.fields, sourceOverride: record.source)
-            switch compiled.build(row) {
-            case .line(let line): return line.withUnsafeBufferPointer { parser.parse($0, appendingTo: &out) }
+            let compiled = try CompiledMapping(mapping, header: head, sourceOverride: record.source)
+            var line: [UInt8] = []
+            var offsets: [Int64: Int] = [:]
+            let built = table.storage.withUnsafeBufferPointer {
+                compiled.build(table.rows[1], in: table, storage: $0, offsets: &offsets, into: &line)
+            }
+            switch built {
+            case .line: return line.withUnsafeBufferPointer { parser.parse($0, appendingTo: &out) }
             case .rejected(let reason): return .failure(reason)
             case .skipped: return .failure(QuarantineReason(.schemaViolation, field: nil, "the mapping now skips this row"))
             }
