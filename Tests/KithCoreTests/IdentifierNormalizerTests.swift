@@ -16,14 +16,21 @@ struct IdentifierNormalizerTests {
 
     @Test(
         "Other countries keep their +CC form",
-        arguments: [("+1 (415) 555-2671", "+14155552671"), ("0044 20 7946 0958", "+442079460958"), ("+852 9123 4567", "+85291234567")])
+        arguments: [
+            ("+1 (415) 555-2671", "+14155552671"), ("0044 20 7946 0958", "+442079460958"),
+            ("+852 9123 4567", "+85291234567"), ("010-6552 9988", "+861065529988"), ("021-5555 1234", "+862155551234"),
+            ("0755-8888 6666", "+8675588886666"), ("+86 10 6552 9988", "+861065529988"),
+        ])
     func international(raw: String, expected: String) {
         #expect(IdentifierNormalizer.normalize(.phone, raw) == .success(expected))
     }
 
     @Test(
         "Implausible phones are rejected with a reason, never guessed",
-        arguments: ["12345", "1380013", "138001380001", "phone: 138", "+86 12345678901", "", "+0123456789", "++8613800138000"])
+        arguments: [
+            "12345", "1380013", "138001380001", "phone: 138", "+86 12345678901", "", "+0123456789", "++8613800138000",
+            "01839386800", "+86 11 2345 6789", "010-123",
+        ])
     func implausiblePhones(raw: String) throws {
         let result = IdentifierNormalizer.normalize(.phone, raw)
         guard case .failure(let reason) = result else {

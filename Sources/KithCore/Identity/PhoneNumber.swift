@@ -33,7 +33,7 @@ enum PhoneNumber {
             return .success("+86" + String(decoding: digits, as: UTF8.self))
         } else if digits.count == 13, digits.starts(with: [0x38, 0x36]), isMainlandMobile(digits.dropFirst(2)) {
             return .success("+" + String(decoding: digits, as: UTF8.self))
-        } else if digits.first == 0x30, (10...12).contains(digits.count) {
+        } else if digits.first == 0x30, isMainlandNational(digits.dropFirst()) {
             // Domestic landline with trunk prefix: 021-5555 1234 → +862155551234.
             return .success("+86" + String(decoding: digits.dropFirst(), as: UTF8.self))
         }
@@ -44,19 +44,31 @@ enum PhoneNumber {
         guard let first = number.first, first != 0x30 else {
             return .failure(reject(raw, "has no country code after the international prefix"))
         }
-        if number.starts(with: [0x38, 0x36]) {
-            let national = number.dropFirst(2)
-            if national.first == 0x31 && !isMainlandMobile(national) {
-                return .failure(reject(raw, "has +86 but is not an 11-digit mainland mobile"))
-            }
-            if !(9...11).contains(national.count) {
-                return .failure(reject(raw, "has +86 but \(national.count) national digits (expected 9–11)"))
-            }
+        if number.starts(with: [0x38, 0x36]) && !isMainlandNational(number.dropFirst(2)) {
+            return .failure(
+                reject(raw, "has +86 but is neither an 11-digit mobile (13–19…) nor an area code with a 7–8 digit number"))
         }
         guard (8...15).contains(number.count) else {
             return .failure(reject(raw, "has \(number.count) digits after the country code prefix; E.164 allows 8–15"))
         }
         return .success("+" + String(decoding: number, as: UTF8.self))
+    }
+
+    /// A mainland number after +86 or the trunk 0: a mobile, Beijing (10 + 8 digits), a two-digit
+    /// area code 2x + 8 digits, or a three-digit area code (3xx–9xx) + 7–8 digits.
+    static func isMainlandNational(_ d: ArraySlice<UInt8>) -> Bool {
+        guard let first = d.first, d.count >= 2 else { return false }
+        let second = d[d.startIndex + 1]
+        switch first {
+        case 0x31:
+            return second == 0x30 ? d.count == 10 : isMainlandMobile(d)
+        case 0x32:
+            return d.count == 10
+        case 0x33...0x39:
+            return d.count == 10 || d.count == 11
+        default:
+            return false
+        }
     }
 
     static func isMainlandMobile(_ digits: ArraySlice<UInt8>) -> Bool {
