@@ -31,6 +31,7 @@ public struct EventLineParser: Sendable {
         -> Result<ParsedLine, QuarantineReason>
     {
         var fields = LineFields()
+        fields.identifiers.reserveCapacity(4)
         var scanner = JSONScanner(line)
         do {
             try fields.scan(&scanner, parser: self)

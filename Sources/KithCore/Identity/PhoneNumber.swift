@@ -2,8 +2,28 @@
 /// other countries keep their `+CC…` form; anything implausible is rejected, never guessed.
 enum PhoneNumber {
     static func normalize(_ raw: String) -> Result<String, QuarantineReason> {
-        var digits: [UInt8] = []
-        digits.reserveCapacity(16)
+        // Phone numbers are short: keep the digits on the stack.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { storage in
+            var digits = StackDigits(storage: storage)
+            return normalize(raw, into: &digits)
+        }
+    }
+
+    /// A bounded digit buffer; digits past its capacity only count (the number is rejected anyway).
+    struct StackDigits {
+        let storage: UnsafeMutableBufferPointer<UInt8>
+        var count = 0
+        mutating func append(_ d: UInt8) {
+            if count < storage.count { storage[count] = d }
+            count += 1
+        }
+        var isEmpty: Bool { count == 0 }
+        var slice: Slice<UnsafeBufferPointer<UInt8>> {
+            UnsafeBufferPointer(storage)[0..<min(count, storage.count)]
+        }
+    }
+
+    static func normalize(_ raw: String, into buffer: inout StackDigits) -> Result<String, QuarantineReason> {
         var plus = false
         var sawDigit = false
         for scalar in raw.unicodeScalars {
@@ -12,7 +32,7 @@ enum PhoneNumber {
             if v == 0xFF0B { v = 0x2B }  // full-width plus
             switch v {
             case 0x30...0x39:
-                digits.append(UInt8(v))
+                buffer.append(UInt8(v))
                 sawDigit = true
             case 0x2B where !sawDigit && !plus:
                 plus = true
@@ -22,14 +42,16 @@ enum PhoneNumber {
                 return .failure(reject(raw, "contains '\(Character(scalar))', which is not a digit or separator"))
             }
         }
-        if digits.isEmpty { return .failure(reject(raw, "has no digits")) }
+        if buffer.isEmpty { return .failure(reject(raw, "has no digits")) }
+        if buffer.count > buffer.storage.count { return .failure(reject(raw, "has \(buffer.count) digits; E.164 allows at most 15")) }
+        let digits = buffer.slice
 
-        var international: ArraySlice<UInt8>?
+        var international: Slice<UnsafeBufferPointer<UInt8>>?
         if plus {
-            international = digits[...]
+            international = digits
         } else if digits.starts(with: [0x30, 0x30]) {
             international = digits.dropFirst(2)
-        } else if isMainlandMobile(digits[...]) {
+        } else if isMainlandMobile(digits) {
             return .success("+86" + String(decoding: digits, as: UTF8.self))
         } else if digits.count == 13, digits.starts(with: [0x38, 0x36]), isMainlandMobile(digits.dropFirst(2)) {
             return .success("+" + String(decoding: digits, as: UTF8.self))
@@ -56,7 +78,7 @@ enum PhoneNumber {
 
     /// A mainland number after +86 or the trunk 0: a mobile, Beijing (10 + 8 digits), a two-digit
     /// area code 2x + 8 digits, or a three-digit area code (3xx–9xx) + 7–8 digits.
-    static func isMainlandNational(_ d: ArraySlice<UInt8>) -> Bool {
+    static func isMainlandNational(_ d: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         guard let first = d.first, d.count >= 2 else { return false }
         let second = d[d.startIndex + 1]
         switch first {
@@ -71,7 +93,7 @@ enum PhoneNumber {
         }
     }
 
-    static func isMainlandMobile(_ digits: ArraySlice<UInt8>) -> Bool {
+    static func isMainlandMobile(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         guard digits.count == 11, digits.first == 0x31 else { return false }
         let second = digits[digits.startIndex + 1]
         return second >= 0x33 && second <= 0x39

@@ -1,5 +1,11 @@
 import KithCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Walks the batches of one segment file. Pure decisions about what is whole and what is torn,
 /// on top of positioned reads.
 package struct SegmentScan {
@@ -105,16 +111,14 @@ package struct SegmentScan {
 
     /// Splits a decompressed payload into its newline-terminated lines.
     package static func forEachLine(_ payload: UnsafeRawBufferPointer, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        guard let base = payload.baseAddress else { return }
         let bytes = payload.bindMemory(to: UInt8.self)
         var start = 0
-        var i = 0
-        let n = bytes.count
-        while i < n {
-            if bytes[i] == 0x0A {
-                body(UnsafeBufferPointer(rebasing: bytes[start..<i]))
-                start = i + 1
-            }
-            i += 1
+        let n = payload.count
+        while start < n, let hit = memchr(base + start, 0x0A, n - start) {
+            let end = base.distance(to: UnsafeRawPointer(hit))
+            body(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+            start = end + 1
         }
     }
 }
