@@ -30,17 +30,41 @@ public struct EventLineParser: Sendable {
     public func parse(_ line: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8])
         -> Result<ParsedLine, QuarantineReason>
     {
+        var scratch = Scratch()
+        return parse(line, appendingTo: &out, scratch: &scratch)
+    }
+
+    /// Buffers reused from line to line, so a steady stream of lines allocates nothing for
+    /// its identifiers. One per parsing task.
+    public struct Scratch {
+        var identifiers: [(kind: IdentifierKind, value: JSONScanner.StringToken)] = []
+        var values: [UInt8] = []
+        var entries: [(kind: IdentifierKind, range: Range<Int>)] = []
+        var decoded: [UInt8] = []
+
+        public init() {}
+
+        mutating func reset() {
+            identifiers.removeAll(keepingCapacity: true)
+            values.removeAll(keepingCapacity: true)
+            entries.removeAll(keepingCapacity: true)
+        }
+    }
+
+    public func parse(_ line: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8], scratch: inout Scratch)
+        -> Result<ParsedLine, QuarantineReason>
+    {
+        scratch.reset()
         var fields = LineFields()
-        fields.identifiers.reserveCapacity(4)
         var scanner = JSONScanner(line)
         do {
-            try fields.scan(&scanner, parser: self)
+            try fields.scan(&scanner, parser: self, scratch: &scratch)
         } catch {
             let kind: QuarantineReason.Kind = error.isEncoding ? .badEncoding : .malformedJSON
             return .failure(QuarantineReason(kind, field: nil, "not valid JSON: \(error.message)"))
         }
         if let problem = fields.firstProblem { return .failure(problem) }
-        return fields.validateAndWrite(scanner, parser: self, to: &out)
+        return fields.validateAndWrite(scanner, parser: self, scratch: &scratch, to: &out)
     }
 }
 
@@ -51,7 +75,6 @@ struct LineFields {
     var type: JSONScanner.StringToken?
     var name: JSONScanner.StringToken?
     var occurredAt: JSONScanner.StringToken?
-    var identifiers: [(kind: String, value: String)] = []
     var sawIdentifiers = false
     var traits: Range<Int>?
     var properties: Range<Int>?
@@ -63,7 +86,9 @@ struct LineFields {
         if firstProblem == nil { firstProblem = reason }
     }
 
-    mutating func scan(_ s: inout JSONScanner, parser: EventLineParser) throws(JSONScanner.SyntaxError) {
+    mutating func scan(_ s: inout JSONScanner, parser: EventLineParser, scratch: inout EventLineParser.Scratch)
+        throws(JSONScanner.SyntaxError)
+    {
         s.skipWhitespace()
         if s.bytes.count >= 3 + s.index, s.bytes[s.index] == 0xEF, s.bytes[s.index + 1] == 0xBB,
             s.bytes[s.index + 2] == 0xBF
@@ -81,7 +106,7 @@ struct LineFields {
                 let key = try s.scanString()
                 try s.expect(UInt8(ascii: ":"), "':'")
                 s.skipWhitespace()
-                try member(key, &s, parser: parser)
+                try member(key, &s, parser: parser, scratch: &scratch)
                 s.skipWhitespace()
                 if s.peek == UInt8(ascii: ",") {
                     s.index += 1
@@ -95,9 +120,10 @@ struct LineFields {
         guard s.atEnd else { throw s.error("expected the end of the line after the event object") }
     }
 
-    private mutating func member(_ key: JSONScanner.StringToken, _ s: inout JSONScanner, parser: EventLineParser)
-        throws(JSONScanner.SyntaxError)
-    {
+    private mutating func member(
+        _ key: JSONScanner.StringToken, _ s: inout JSONScanner, parser: EventLineParser,
+        scratch: inout EventLineParser.Scratch
+    ) throws(JSONScanner.SyntaxError) {
         let bit: UInt16
         let fieldName: String
         switch key.range.count {
@@ -124,7 +150,7 @@ struct LineFields {
         seen |= bit
         switch bit {
         case 1 << 5:
-            try scanIdentifiers(&s, parser: parser)
+            try scanIdentifiers(&s, parser: parser, scratch: &scratch)
         case 1 << 6, 1 << 7:
             let isObject = s.peek == UInt8(ascii: "{")
             let isNull = s.peek == UInt8(ascii: "n")
@@ -151,9 +177,9 @@ struct LineFields {
         }
     }
 
-    private mutating func scanIdentifiers(_ s: inout JSONScanner, parser: EventLineParser)
-        throws(JSONScanner.SyntaxError)
-    {
+    private mutating func scanIdentifiers(
+        _ s: inout JSONScanner, parser: EventLineParser, scratch: inout EventLineParser.Scratch
+    ) throws(JSONScanner.SyntaxError) {
         sawIdentifiers = true
         guard s.peek == UInt8(ascii: "{") else {
             _ = try s.skipValue()
@@ -173,10 +199,9 @@ struct LineFields {
             let kindToken = try s.scanString()
             try s.expect(UInt8(ascii: ":"), "':'")
             s.skipWhitespace()
-            let kind = s.string(kindToken)
-            let known = IdentifierKind.wellKnown.contains(IdentifierKind(rawValue: kind))
-                || parser.extraIdentifierKinds.contains(kind)
-            if !known {
+            let identifierKind = IdentifierKind(token: kindToken, in: s, extra: parser.extraIdentifierKinds)
+            if identifierKind == nil {
+                let kind = s.string(kindToken)
                 problem(
                     QuarantineReason(
                         .schemaViolation, field: "identifiers.\(kind.prefix(64))",
@@ -184,10 +209,11 @@ struct LineFields {
                             + IdentifierKind.wellKnown.map(\.rawValue).joined(separator: ", ")
                             + "; declare others in the rules file)"))
             }
+            let kind = identifierKind ?? IdentifierKind(rawValue: "")
             switch s.peek {
             case UInt8(ascii: "\""):
                 let value = try s.scanString()
-                if value.range.count > 0 { identifiers.append((kind, s.string(value))) }
+                if value.range.count > 0 { scratch.identifiers.append((kind, value)) }
             case UInt8(ascii: "["):
                 s.index += 1
                 s.skipWhitespace()
@@ -198,13 +224,13 @@ struct LineFields {
                         s.skipWhitespace()
                         if s.peek == UInt8(ascii: "\"") {
                             let value = try s.scanString()
-                            if value.range.count > 0 { identifiers.append((kind, s.string(value))) }
+                            if value.range.count > 0 { scratch.identifiers.append((kind, value)) }
                         } else {
                             _ = try s.skipValue()
                             problem(
                                 QuarantineReason(
-                                    .schemaViolation, field: "identifiers.\(kind.prefix(64))",
-                                    "identifier \(kind.prefix(64)) must be a string or an array of strings"))
+                                    .schemaViolation, field: "identifiers.\(kind.rawValue.prefix(64))",
+                                    "identifier \(kind.rawValue.prefix(64)) must be a string or an array of strings"))
                         }
                         s.skipWhitespace()
                         if s.peek == UInt8(ascii: ",") {
@@ -221,8 +247,8 @@ struct LineFields {
                 _ = try s.skipValue()
                 problem(
                     QuarantineReason(
-                        .schemaViolation, field: "identifiers.\(kind.prefix(64))",
-                        "identifier \(kind.prefix(64)) must be a string or an array of strings"))
+                        .schemaViolation, field: "identifiers.\(kind.rawValue.prefix(64))",
+                        "identifier \(kind.rawValue.prefix(64)) must be a string or an array of strings"))
             }
             s.skipWhitespace()
             if s.peek == UInt8(ascii: ",") {

@@ -2,7 +2,9 @@ extension LineFields {
     static let maximumEventIDLength = 256
 
     /// Applies the contract's rules and, if the line passes, appends its canonical form.
-    func validateAndWrite(_ s: JSONScanner, parser: EventLineParser, to out: inout [UInt8])
+    func validateAndWrite(
+        _ s: JSONScanner, parser: EventLineParser, scratch: inout EventLineParser.Scratch, to out: inout [UInt8]
+    )
         -> Result<EventLineParser.ParsedLine, QuarantineReason>
     {
         func missing(_ field: String) -> Result<EventLineParser.ParsedLine, QuarantineReason> {
@@ -16,12 +18,12 @@ extension LineFields {
 
         // Most tokens have no escapes: their bytes are used in place; the rest are decoded
         // into one scratch buffer.
-        var scratch: [UInt8] = []
+        var escaped: [UInt8] = []
         func place(_ token: JSONScanner.StringToken) -> (inScratch: Bool, range: Range<Int>) {
             guard token.hasEscapes else { return (false, token.range) }
-            let start = scratch.count
-            s.decode(token, into: &scratch)
-            return (true, start..<scratch.count)
+            let start = escaped.count
+            s.decode(token, into: &escaped)
+            return (true, start..<escaped.count)
         }
         let id = place(eventIDToken)
         let name = place(nameToken)
@@ -30,26 +32,27 @@ extension LineFields {
         if let sourceToken = source {
             src = place(sourceToken)
         } else if let fixed = parser.defaultSource {
-            let start = scratch.count
-            scratch.append(contentsOf: fixed.utf8)
-            src = (true, start..<scratch.count)
+            let start = escaped.count
+            escaped.append(contentsOf: fixed.utf8)
+            src = (true, start..<escaped.count)
         } else {
             return missing("source")
         }
-        return scratch.withUnsafeBufferPointer { sb in
+        return escaped.withUnsafeBufferPointer { sb in
             func view(_ p: (inScratch: Bool, range: Range<Int>)) -> UnsafeBufferPointer<UInt8> {
                 p.inScratch ? UnsafeBufferPointer(rebasing: sb[p.range]) : UnsafeBufferPointer(rebasing: s.bytes[p.range])
             }
             return validateAndWrite(
                 s, parser: parser, eventID: view(id), source: view(src), typeToken: typeToken, name: view(name),
-                time: view(time), to: &out)
+                time: view(time), scratch: &scratch, to: &out)
         }
     }
 
     private func validateAndWrite(
         _ s: JSONScanner, parser: EventLineParser, eventID eventIDBytes: UnsafeBufferPointer<UInt8>,
         source sourceBytes: UnsafeBufferPointer<UInt8>, typeToken: JSONScanner.StringToken,
-        name nameBytes: UnsafeBufferPointer<UInt8>, time timeBytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]
+        name nameBytes: UnsafeBufferPointer<UInt8>, time timeBytes: UnsafeBufferPointer<UInt8>,
+        scratch: inout EventLineParser.Scratch, to out: inout [UInt8]
     ) -> Result<EventLineParser.ParsedLine, QuarantineReason> {
         if eventIDBytes.isEmpty || eventIDBytes.allSatisfy({ $0 == 0x20 }) {
             return .failure(QuarantineReason(.schemaViolation, field: "event_id", "event_id is empty"))
@@ -98,21 +101,37 @@ extension LineFields {
         case .failure(let reason): return .failure(reason)
         }
 
-        var normalized: [Identifier] = []
-        normalized.reserveCapacity(identifiers.count)
         var rejected: [QuarantineReason] = []
-        for (kind, raw) in identifiers {
-            let k = IdentifierKind(rawValue: kind)
-            switch IdentifierNormalizer.normalize(k, raw) {
-            case .success(let value): normalized.append(Identifier(k, value))
-            case .failure(let reason): rejected.append(reason)
+        for (kind, token) in scratch.identifiers {
+            let start = scratch.values.count
+            let problem: QuarantineReason?
+            if token.hasEscapes {
+                scratch.decoded.removeAll(keepingCapacity: true)
+                s.decode(token, into: &scratch.decoded)
+                problem = scratch.decoded.withUnsafeBufferPointer {
+                    IdentifierNormalizer.normalize(kind, bytes: $0, appendingTo: &scratch.values)
+                }
+            } else {
+                problem = IdentifierNormalizer.normalize(
+                    kind, bytes: UnsafeBufferPointer(rebasing: s.bytes[token.range]), appendingTo: &scratch.values)
+            }
+            if let problem {
+                rejected.append(problem)
+            } else {
+                scratch.entries.append((kind, start..<scratch.values.count))
             }
         }
-        if normalized.count > 1 { normalized.sort() }
-        if normalized.isEmpty {
+        if scratch.entries.isEmpty {
             if let first = rejected.first { return .failure(first) }
             return .failure(
                 QuarantineReason(.schemaViolation, field: "identifiers", "identifiers has no values; at least one is required"))
+        }
+        let values = scratch.values
+        if scratch.entries.count > 1 {
+            scratch.entries.sort { a, b in
+                if a.kind != b.kind { return a.kind.rawValue < b.kind.rawValue }
+                return values[a.range].lexicographicallyPrecedes(values[b.range])
+            }
         }
 
         if let problem = PropertyRules.check(type: eventType, name: nameBytes, properties: properties, in: s) {
@@ -131,27 +150,34 @@ extension LineFields {
         out.append(contentsOf: #"","occurred_at":""#.utf8)
         occurred.append(to: &out)
         out.append(contentsOf: #"","identifiers":{"#.utf8)
-        var i = 0
-        while i < normalized.count {
-            let kind = normalized[i].kind
-            var j = i + 1
-            while j < normalized.count, normalized[j].kind == kind { j += 1 }
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            JSONWriter.appendString(kind.rawValue, to: &out)
-            out.append(UInt8(ascii: ":"))
-            var distinct = 1
-            for k in (i + 1)..<max(i + 1, j) where normalized[k].value != normalized[k - 1].value { distinct += 1 }
-            if distinct == 1 {
-                JSONWriter.appendString(normalized[i].value, to: &out)
-            } else {
-                out.append(UInt8(ascii: "["))
-                for k in i..<j where k == i || normalized[k].value != normalized[k - 1].value {
-                    if k > i { out.append(UInt8(ascii: ",")) }
-                    JSONWriter.appendString(normalized[k].value, to: &out)
+        let entries = scratch.entries
+        values.withUnsafeBufferPointer { vb in
+            func value(_ k: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: vb[entries[k].range]) }
+            var i = 0
+            while i < entries.count {
+                let kind = entries[i].kind
+                var j = i + 1
+                while j < entries.count, entries[j].kind == kind { j += 1 }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONWriter.appendString(kind.rawValue, to: &out)
+                out.append(UInt8(ascii: ":"))
+                func isRepeat(_ k: Int) -> Bool { k > i && value(k).elementsEqual(value(k - 1)) }
+                var distinct = 0
+                for k in i..<j where !isRepeat(k) { distinct += 1 }
+                if distinct == 1 {
+                    JSONWriter.appendString(value(i), to: &out)
+                } else {
+                    out.append(UInt8(ascii: "["))
+                    var n = 0
+                    for k in i..<j where !isRepeat(k) {
+                        if n > 0 { out.append(UInt8(ascii: ",")) }
+                        JSONWriter.appendString(value(k), to: &out)
+                        n += 1
+                    }
+                    out.append(UInt8(ascii: "]"))
                 }
-                out.append(UInt8(ascii: "]"))
+                i = j
             }
-            i = j
         }
         out.append(UInt8(ascii: "}"))
         if let traits, traits.count > 2 {

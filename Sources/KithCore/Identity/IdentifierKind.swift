@@ -19,6 +19,28 @@ public struct IdentifierKind: RawRepresentable, Sendable, Hashable, Comparable, 
     public var description: String { rawValue }
 }
 
+extension IdentifierKind {
+    /// The kind named by a string token: a well-known kind (matched on bytes) or a declared one.
+    init?(token: JSONScanner.StringToken, in s: JSONScanner, extra: Set<String>) {
+        if !token.hasEscapes {
+            switch token.range.count {
+            case 5 where s.token(token, equals: "phone"): self = .phone; return
+            case 5 where s.token(token, equals: "email"): self = .email; return
+            case 9 where s.token(token, equals: "member_id"): self = .memberID; return
+            case 9 where s.token(token, equals: "device_id"): self = .deviceID; return
+            case 11 where s.token(token, equals: "customer_id"): self = .customerID; return
+            case 13 where s.token(token, equals: "wechat_openid"): self = .wechatOpenID; return
+            case 14 where s.token(token, equals: "wechat_unionid"): self = .wechatUnionID; return
+            default: break
+            }
+        }
+        let name = s.string(token)
+        let kind = IdentifierKind(rawValue: name)
+        guard IdentifierKind.wellKnown.contains(kind) || extra.contains(name) else { return nil }
+        self = kind
+    }
+}
+
 /// One normalised identifier value of an event.
 public struct Identifier: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var kind: IdentifierKind

@@ -7,30 +7,58 @@ public enum IdentifierNormalizer {
     public static let maximumLength = 256
 
     public static func normalize(_ kind: IdentifierKind, _ raw: String) -> Result<String, QuarantineReason> {
+        var out: [UInt8] = []
+        var raw = raw
+        let problem = raw.withUTF8 { normalize(kind, bytes: $0, appendingTo: &out) }
+        if let problem { return .failure(problem) }
+        return .success(String(decoding: out, as: UTF8.self))
+    }
+
+    /// The hot-path form: appends the normalised value's UTF-8 to `out`, or returns why not
+    /// (leaving `out` as it was). ASCII input never builds a String.
+    package static func normalize(
+        _ kind: IdentifierKind, bytes: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8]
+    ) -> QuarantineReason? {
         switch kind {
-        case .phone: return PhoneNumber.normalize(raw)
-        case .email: return EmailAddress.normalize(raw)
-        default: return normalizeOpaque(kind, raw)
+        case .phone: return PhoneNumber.normalize(bytes, appendingTo: &out)
+        case .email: return EmailAddress.normalize(bytes, appendingTo: &out)
+        default: return normalizeOpaque(kind, bytes, appendingTo: &out)
         }
     }
 
-    static func normalizeOpaque(_ kind: IdentifierKind, _ raw: String) -> Result<String, QuarantineReason> {
-        let trimmed = raw.trimmingWhitespace()
+    static func normalizeOpaque(_ kind: IdentifierKind, _ bytes: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8])
+        -> QuarantineReason?
+    {
         let field = "identifiers.\(kind.rawValue)"
-        if trimmed.isEmpty {
-            return .failure(QuarantineReason(.badIdentifier, field: field, "\(kind.rawValue) is empty"))
+        let value: ArraySlice<UInt8>
+        if let first = bytes.first, let last = bytes.last, first < 0x80, last < 0x80 {
+            value = trimASCII(bytes)
+        } else {
+            value = ArraySlice(String(decoding: bytes, as: UTF8.self).trimmingWhitespace().utf8)
         }
-        if trimmed.utf8.count > maximumLength {
-            return .failure(
-                QuarantineReason(
-                    .badIdentifier, field: field,
-                    "\(kind.rawValue) is \(trimmed.utf8.count) bytes long; at most \(maximumLength) are allowed"))
+        if value.isEmpty { return QuarantineReason(.badIdentifier, field: field, "\(kind.rawValue) is empty") }
+        if value.count > maximumLength {
+            return QuarantineReason(
+                .badIdentifier, field: field,
+                "\(kind.rawValue) is \(value.count) bytes long; at most \(maximumLength) are allowed")
         }
-        if trimmed.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
-            return .failure(
-                QuarantineReason(.badIdentifier, field: field, "\(kind.rawValue) contains control characters"))
+        if value.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            return QuarantineReason(.badIdentifier, field: field, "\(kind.rawValue) contains control characters")
         }
-        return .success(trimmed)
+        out.append(contentsOf: value)
+        return nil
+    }
+
+    static func trimASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> ArraySlice<UInt8> {
+        var start = 0
+        var end = bytes.count
+        while start < end, isASCIISpace(bytes[start]) { start += 1 }
+        while end > start, isASCIISpace(bytes[end - 1]) { end -= 1 }
+        return ArraySlice(bytes[start..<end])
+    }
+
+    @inline(__always) static func isASCIISpace(_ c: UInt8) -> Bool {
+        c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || c == 0x0B || c == 0x0C
     }
 }
 

@@ -1,11 +1,15 @@
 /// Phone normalisation per the contract: mainland mobiles in any spelling become `+86…`;
 /// other countries keep their `+CC…` form; anything implausible is rejected, never guessed.
 enum PhoneNumber {
-    static func normalize(_ raw: String) -> Result<String, QuarantineReason> {
+    static func normalize(_ bytes: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8]) -> QuarantineReason? {
         // Phone numbers are short: keep the digits on the stack.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { storage in
             var digits = StackDigits(storage: storage)
-            return normalize(raw, into: &digits)
+            if bytes.allSatisfy({ $0 < 0x80 }) {
+                return normalize(bytes.lazy.map { Unicode.Scalar($0) }, raw: bytes, into: &digits, appendingTo: &out)
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            return normalize(text.unicodeScalars, raw: bytes, into: &digits, appendingTo: &out)
         }
     }
 
@@ -23,10 +27,13 @@ enum PhoneNumber {
         }
     }
 
-    static func normalize(_ raw: String, into buffer: inout StackDigits) -> Result<String, QuarantineReason> {
+    static func normalize(
+        _ scalars: some Sequence<Unicode.Scalar>, raw: UnsafeBufferPointer<UInt8>, into buffer: inout StackDigits,
+        appendingTo out: inout [UInt8]
+    ) -> QuarantineReason? {
         var plus = false
         var sawDigit = false
-        for scalar in raw.unicodeScalars {
+        for scalar in scalars {
             var v = scalar.value
             if v >= 0xFF10 && v <= 0xFF19 { v = v - 0xFF10 + 0x30 }  // full-width digits
             if v == 0xFF0B { v = 0x2B }  // full-width plus
@@ -39,11 +46,11 @@ enum PhoneNumber {
             case 0x20, 0x2D, 0x2E, 0x28, 0x29, 0x09, 0xA0, 0x3000, 0xFF08, 0xFF09, 0xFF0D:
                 continue
             default:
-                return .failure(reject(raw, "contains '\(Character(scalar))', which is not a digit or separator"))
+                return reject(raw, "contains '\(Character(scalar))', which is not a digit or separator")
             }
         }
-        if buffer.isEmpty { return .failure(reject(raw, "has no digits")) }
-        if buffer.count > buffer.storage.count { return .failure(reject(raw, "has \(buffer.count) digits; E.164 allows at most 15")) }
+        if buffer.isEmpty { return reject(raw, "has no digits") }
+        if buffer.count > buffer.storage.count { return reject(raw, "has \(buffer.count) digits; E.164 allows at most 15") }
         let digits = buffer.slice
 
         var international: Slice<UnsafeBufferPointer<UInt8>>?
@@ -52,28 +59,34 @@ enum PhoneNumber {
         } else if digits.starts(with: [0x30, 0x30]) {
             international = digits.dropFirst(2)
         } else if isMainlandMobile(digits) {
-            return .success("+86" + String(decoding: digits, as: UTF8.self))
+            out.append(contentsOf: [0x2B, 0x38, 0x36])
+            out.append(contentsOf: digits)
+            return nil
         } else if digits.count == 13, digits.starts(with: [0x38, 0x36]), isMainlandMobile(digits.dropFirst(2)) {
-            return .success("+" + String(decoding: digits, as: UTF8.self))
+            out.append(0x2B)
+            out.append(contentsOf: digits)
+            return nil
         } else if digits.first == 0x30, isMainlandNational(digits.dropFirst()) {
             // Domestic landline with trunk prefix: 021-5555 1234 → +862155551234.
-            return .success("+86" + String(decoding: digits.dropFirst(), as: UTF8.self))
+            out.append(contentsOf: [0x2B, 0x38, 0x36])
+            out.append(contentsOf: digits.dropFirst())
+            return nil
         }
         guard let number = international else {
-            return .failure(
-                reject(raw, "is not a mainland mobile (11 digits starting 13–19) nor an international number with +CC"))
+            return reject(raw, "is not a mainland mobile (11 digits starting 13–19) nor an international number with +CC")
         }
         guard let first = number.first, first != 0x30 else {
-            return .failure(reject(raw, "has no country code after the international prefix"))
+            return reject(raw, "has no country code after the international prefix")
         }
         if number.starts(with: [0x38, 0x36]) && !isMainlandNational(number.dropFirst(2)) {
-            return .failure(
-                reject(raw, "has +86 but is neither an 11-digit mobile (13–19…) nor an area code with a 7–8 digit number"))
+            return reject(raw, "has +86 but is neither an 11-digit mobile (13–19…) nor an area code with a 7–8 digit number")
         }
         guard (8...15).contains(number.count) else {
-            return .failure(reject(raw, "has \(number.count) digits after the country code prefix; E.164 allows 8–15"))
+            return reject(raw, "has \(number.count) digits after the country code prefix; E.164 allows 8–15")
         }
-        return .success("+" + String(decoding: number, as: UTF8.self))
+        out.append(0x2B)
+        out.append(contentsOf: number)
+        return nil
     }
 
     /// A mainland number after +86 or the trunk 0: a mobile, Beijing (10 + 8 digits), a two-digit
@@ -99,7 +112,8 @@ enum PhoneNumber {
         return second >= 0x33 && second <= 0x39
     }
 
-    static func reject(_ raw: String, _ why: String) -> QuarantineReason {
-        QuarantineReason(.badIdentifier, field: "identifiers.phone", "phone '\(Masking.maskGeneric(raw))' \(why)")
+    static func reject(_ raw: UnsafeBufferPointer<UInt8>, _ why: String) -> QuarantineReason {
+        let text = String(decoding: raw, as: UTF8.self)
+        return QuarantineReason(.badIdentifier, field: "identifiers.phone", "phone '\(Masking.maskGeneric(text))' \(why)")
     }
 }

@@ -35,6 +35,7 @@ enum ChunkParsing {
         result.lines.bytes.reserveCapacity(chunk.bytes.count + chunk.bytes.count / 8)
         result.quarantined = oversized(chunk, origin: origin, format: .ndjson)
         result.records += chunk.oversized.count
+        var scratch = EventLineParser.Scratch()
         chunk.bytes.withUnsafeBufferPointer { all in
             guard let base = all.baseAddress else { return }
             var start = 0
@@ -54,7 +55,7 @@ enum ChunkParsing {
                 }
                 if isBlank(line) { continue }
                 result.records += 1
-                switch parser.parse(line, appendingTo: &result.lines.bytes) {
+                switch parser.parse(line, appendingTo: &result.lines.bytes, scratch: &scratch) {
                 case .success(let parsed):
                     result.lines.endLine(key: parsed.key)
                     for r in parsed.rejectedIdentifiers {
@@ -78,6 +79,7 @@ enum ChunkParsing {
         result.inputBytes = table.source.count
         var line: [UInt8] = []
         var offsets: [Int64: Int] = [:]
+        var scratch = EventLineParser.Scratch()
         table.storage.withUnsafeBufferPointer { storage in
             for row in table.rows {
                 result.records += 1
@@ -98,7 +100,9 @@ enum ChunkParsing {
                 case .rejected(let reason):
                     quarantine(reason)
                 case .line:
-                    let parsed = line.withUnsafeBufferPointer { parser.parse($0, appendingTo: &result.lines.bytes) }
+                    let parsed = line.withUnsafeBufferPointer {
+                        parser.parse($0, appendingTo: &result.lines.bytes, scratch: &scratch)
+                    }
                     switch parsed {
                     case .success(let p):
                         result.lines.endLine(key: p.key)
