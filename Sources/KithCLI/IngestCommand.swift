@@ -8,10 +8,11 @@ struct IngestCommand: AsyncParsableCommand {
         commandName: "ingest",
         abstract: "Append channel exports (NDJSON, .gz, .lz4, or CSV with a mapping) to the event log.",
         discussion: """
-            Bad lines are quarantined with a reason (see `kith quarantine list`); the rest land.
+            Bad lines are quarantined with a reason (see `kith quarantine list`); the rest land. \
             A CSV file uses --mapping, or NAME.mapping.yaml beside NAME.csv.
-            Exit status: 0 when every file was read (even with quarantined lines), 1 when a file
-            could not be read to the end, 2 on a usage or data-directory error.
+
+            Exit status: 0 when every file was read (even with quarantined lines), 1 when a file \
+            could not be read to the end, 2 when the data directory is locked or cannot be opened.
             """)
 
     @OptionGroup var data: DataOptions

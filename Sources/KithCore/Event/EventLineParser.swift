@@ -227,10 +227,7 @@ struct LineFields {
                             if value.range.count > 0 { scratch.identifiers.append((kind, value)) }
                         } else {
                             _ = try s.skipValue()
-                            problem(
-                                QuarantineReason(
-                                    .schemaViolation, field: "identifiers.\(kind.rawValue.prefix(64))",
-                                    "identifier \(kind.rawValue.prefix(64)) must be a string or an array of strings"))
+                            wrongIdentifierShape(kind)
                         }
                         s.skipWhitespace()
                         if s.peek == UInt8(ascii: ",") {
@@ -245,10 +242,7 @@ struct LineFields {
                 _ = try s.skipValue()  // null: the channel had no value
             default:
                 _ = try s.skipValue()
-                problem(
-                    QuarantineReason(
-                        .schemaViolation, field: "identifiers.\(kind.rawValue.prefix(64))",
-                        "identifier \(kind.rawValue.prefix(64)) must be a string or an array of strings"))
+                wrongIdentifierShape(kind)
             }
             s.skipWhitespace()
             if s.peek == UInt8(ascii: ",") {
@@ -258,5 +252,12 @@ struct LineFields {
             try s.expect(UInt8(ascii: "}"), "',' or '}'")
             return
         }
+    }
+
+    private mutating func wrongIdentifierShape(_ kind: IdentifierKind) {
+        problem(
+            QuarantineReason(
+                .schemaViolation, field: "identifiers.\(kind.rawValue.prefix(64))",
+                "identifier \(kind.rawValue.prefix(64)) must be a string or an array of strings"))
     }
 }
