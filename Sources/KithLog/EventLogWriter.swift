@@ -1,6 +1,10 @@
 import Foundation
 import KithCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The single writer of an append-only event log.
 ///
 /// Appends are durable when `append` returns: batches are written, then one `fdatasync` covers
@@ -168,7 +172,11 @@ public final class EventLogWriter: @unchecked Sendable {
         try active.sync()
         let sealedName = SegmentName.file(firstPosition: activeFirstPosition, extension: SegmentName.keysExtension)
         try KeysFile.write(activeKeys, to: directory + "/" + sealedName)
+        let sealed = active
         active = try LogOpening.createSegment(directory: directory, firstPosition: nextPositionValue)
+        // Sealed segments are immutable (later rewrites, for erasure or compaction, copy them).
+        // Only now, so a crash before the next segment exists leaves the last one writable.
+        _ = fchmod(sealed.fd, 0o444)
         activeFirstPosition = nextPositionValue
         activeKeys.removeAll(keepingCapacity: true)
         segmentCount += 1

@@ -67,6 +67,9 @@ struct EventLogTests {
             }
             let keys = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".keys") }.sorted()
             #expect(keys.count >= 2)
+            let sealed = dir + "/" + keys[0].replacingOccurrences(of: ".keys", with: ".seg")
+            let mode = try FileManager.default.attributesOfItem(atPath: sealed)[.posixPermissions] as? Int
+            #expect(mode == 0o444, "sealed segments are read-only")
             try FileManager.default.removeItem(atPath: dir + "/" + keys[0])
             try Data([1, 2, 3]).write(to: URL(fileURLWithPath: dir + "/" + keys[1]))
             let log = try EventLogWriter(directory: dir, options: options)
