@@ -57,8 +57,9 @@ struct EventWriter {
     }
 
     /// Writes an NDJSON event, or (at the defect rate) a broken variant of it.
-    mutating func ndjson(_ file: ChannelFile, _ line: String, isOrder: Bool) {
-        guard rng.chance(defectRate) else {
+    mutating func ndjson(_ file: ChannelFile, _ line: String, isOrder: Bool, binding: Bool = false) {
+        // A binding event (the first of a channel, which ties its ids to the person) is never broken.
+        guard !binding && rng.chance(defectRate) else {
             file.good(line, rng: &rng, duplicateRate: duplicateRate)
             return
         }
@@ -88,12 +89,18 @@ struct EventWriter {
         pos: ChannelFile, tmall: ChannelFile, survey: ChannelFile
     ) {
         let behaviours = ["app_open", "product_view", "product_view", "add_to_cart", "search"]
-        for _ in 0..<rng.count(mean: 4) {
-            var ids: [(String, String)] = [("device_id", rng.pick(p.devices))]
-            if let m = p.memberID, rng.chance(0.5) { ids.append(("member_id", m)) }
+        var boundDevices = 0
+        for n in 0..<max(1, rng.count(mean: 4)) {
+            // Everyone opened the app once; the first session on each device logs in, binding the
+            // device to the member and phone.
+            let device = n == 0 ? 0 : rng.int(0..<p.devices.count)
+            let login = device >= boundDevices
+            boundDevices = max(boundDevices, device + 1)
+            var ids: [(String, String)] = [("device_id", p.devices[device])]
+            if let m = p.memberID, login || rng.chance(0.5) { ids.append(("member_id", m)) }
             var partial = false
-            if let phone = p.phones.first, rng.chance(0.2) {
-                if ids.count > 1 && rng.chance(defectRate * 5) {
+            if let phone = p.phones.first, login || rng.chance(0.2) {
+                if !login && ids.count > 1 && rng.chance(defectRate * 5) {
                     ids.append(("phone", "1380013"))  // implausible; the event still lands
                     partial = true
                 } else {
@@ -109,7 +116,7 @@ struct EventWriter {
                 app.good(line, rng: &rng, duplicateRate: 0, remember: false)
                 app.truth.rejectedIdentifiers["phone", default: 0] += 1
             } else {
-                ndjson(app, line, isOrder: false)
+                ndjson(app, line, isOrder: false, binding: login)
             }
         }
         for _ in 0..<rng.count(mean: 0.6) {
@@ -129,28 +136,38 @@ struct EventWriter {
             ndjson(app, line, isOrder: true)
         }
         if let union = p.unionID, let open = p.openID {
-            for _ in 0..<rng.count(mean: 3) {
+            for n in 0..<rng.count(mean: 3) {
                 var ids = [("wechat_unionid", union), ("wechat_openid", open)]
-                if let phone = p.phones.first, rng.chance(0.3) {
+                // The first visit binds the phone (or, without one, the member card).
+                if let phone = p.phones.first, n == 0 || rng.chance(0.3) {
                     ids.append(("phone", GeneratedPerson.messy(phone, rng: &rng)))
+                } else if n == 0, let m = p.memberID {
+                    ids.append(("member_id", m))
                 }
                 let name = rng.chance(0.2) ? "coupon_claimed" : "page_view"
                 let line = EventWriter.event(
                     id: nextID("m"), source: "miniprogram", type: "behaviour", name: name,
                     at: EventWriter.rfc3339(instant()), identifiers: EventWriter.ids(ids),
                     properties: "{\"url\":\"/pages/item?id=\(rng.int(1..<500))\"}")
-                ndjson(mini, line, isOrder: false)
+                ndjson(mini, line, isOrder: false, binding: n == 0)
             }
         }
-        for _ in 0..<rng.count(mean: 2) {
-            var ids = [("device_id", rng.pick(p.devices))]
-            if let email = p.email, rng.chance(0.5) {
+        // Everyone with an email signed up on the web shop.
+        for n in 0..<max(p.email == nil ? 0 : 1, rng.count(mean: 2)) {
+            var ids = [("device_id", n == 0 ? p.devices[p.devices.count - 1] : rng.pick(p.devices))]
+            if let email = p.email, n == 0 || rng.chance(0.5) {
                 ids.append(("email", GeneratedPerson.messyEmail(email, rng: &rng)))
+            }
+            // Signing in on the web shop shows the member id (or the phone).
+            if n == 0, let m = p.memberID {
+                ids.append(("member_id", m))
+            } else if n == 0, let phone = p.phones.first {
+                ids.append(("phone", GeneratedPerson.messy(phone, rng: &rng)))
             }
             let line = EventWriter.event(
                 id: nextID("w"), source: "web", type: "behaviour", name: "page_view", at: EventWriter.rfc3339(instant()),
                 identifiers: EventWriter.ids(ids), properties: "{\"url\":\"https://shop.example.com/p/\(rng.int(1..<900))\"}")
-            ndjson(web, line, isOrder: false)
+            ndjson(web, line, isOrder: false, binding: n == 0)
         }
         if let phone = p.phones.first {
             for _ in 0..<rng.count(mean: 0.6) {

@@ -42,10 +42,9 @@ struct GeneratedPerson {
         }
         devices = ["dev-" + String(index, radix: 16) + "-" + String(rng.next() % 65536, radix: 16)]
         if rng.chance(0.2) { devices.append("dev-" + String(index, radix: 16) + "-b" + String(rng.next() % 4096, radix: 16)) }
-        if rng.chance(0.4) { tmallNick = "tb" + String(index * 31 + 7, radix: 36) }
-        if phones.isEmpty && email == nil && memberID == nil && unionID == nil && tmallNick == nil {
-            memberID = "M" + String(100_000 + index)
-        }
+        if rng.chance(0.4) && !phones.isEmpty { tmallNick = "tb" + String(index * 31 + 7, radix: 36) }
+        // Everyone can be recognised: a phone or a member card (the channels bind to these).
+        if phones.isEmpty && memberID == nil { memberID = "M" + String(100_000 + index) }
     }
 
     var truthIdentifiers: [String: [String]] {

@@ -70,7 +70,8 @@ public struct Generator: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(truths).write(to: URL(fileURLWithPath: directory + "/truth/expected.json"))
-        try encoder.encode(Generator.placeholderPhones.map { "+86" + $0 })
+        let storePhones = EventWriter.storePhones.map { try! IdentifierNormalizer.normalize(.phone, $0).get() }
+        try encoder.encode(Generator.placeholderPhones.map { "+86" + $0 } + storePhones)
             .write(to: URL(fileURLWithPath: directory + "/truth/placeholders.json"))
         let summary = Summary(
             persons: persons, seed: seed, files: truths.map(\.file),

@@ -44,6 +44,11 @@ public struct EventLineParser: Sendable {
 
         public init() {}
 
+        /// The normalised identifiers of the line parsed last (valid after a success).
+        public var normalizedIdentifiers: [Identifier] {
+            entries.map { Identifier($0.kind, String(decoding: values[$0.range], as: UTF8.self)) }
+        }
+
         mutating func reset() {
             identifiers.removeAll(keepingCapacity: true)
             values.removeAll(keepingCapacity: true)

@@ -56,19 +56,19 @@ enum PhoneNumber {
         var international: Slice<UnsafeBufferPointer<UInt8>>?
         if plus {
             international = digits
-        } else if digits.starts(with: [0x30, 0x30]) {
+        } else if startsWith(digits, 0x30, 0x30) {
             international = digits.dropFirst(2)
         } else if isMainlandMobile(digits) {
-            out.append(contentsOf: [0x2B, 0x38, 0x36])
+            appendPlus86(&out)
             out.append(contentsOf: digits)
             return nil
-        } else if digits.count == 13, digits.starts(with: [0x38, 0x36]), isMainlandMobile(digits.dropFirst(2)) {
+        } else if digits.count == 13, startsWith(digits, 0x38, 0x36), isMainlandMobile(digits.dropFirst(2)) {
             out.append(0x2B)
             out.append(contentsOf: digits)
             return nil
         } else if digits.first == 0x30, isMainlandNational(digits.dropFirst()) {
             // Domestic landline with trunk prefix: 021-5555 1234 → +862155551234.
-            out.append(contentsOf: [0x2B, 0x38, 0x36])
+            appendPlus86(&out)
             out.append(contentsOf: digits.dropFirst())
             return nil
         }
@@ -78,7 +78,7 @@ enum PhoneNumber {
         guard let first = number.first, first != 0x30 else {
             return reject(raw, "has no country code after the international prefix")
         }
-        if number.starts(with: [0x38, 0x36]) && !isMainlandNational(number.dropFirst(2)) {
+        if startsWith(number, 0x38, 0x36) && !isMainlandNational(number.dropFirst(2)) {
             return reject(raw, "has +86 but is neither an 11-digit mobile (13–19…) nor an area code with a 7–8 digit number")
         }
         guard (8...15).contains(number.count) else {
@@ -104,6 +104,16 @@ enum PhoneNumber {
         default:
             return false
         }
+    }
+
+    @inline(__always) static func appendPlus86(_ out: inout [UInt8]) {
+        out.append(0x2B)
+        out.append(0x38)
+        out.append(0x36)
+    }
+
+    @inline(__always) static func startsWith(_ d: Slice<UnsafeBufferPointer<UInt8>>, _ a: UInt8, _ b: UInt8) -> Bool {
+        d.count >= 2 && d[d.startIndex] == a && d[d.startIndex + 1] == b
     }
 
     static func isMainlandMobile(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {

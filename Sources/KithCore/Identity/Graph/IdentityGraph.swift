@@ -1,0 +1,82 @@
+/// Identifier values as nodes and their co-occurrence on events as edges, with enough evidence
+/// to explain every link. Profiles are computed from it (`IdentityResolver`), never unioned
+/// forever, so a value that turns out to be shared can split what it wrongly joined.
+///
+/// For example:
+/// ```swift
+/// var graph = IdentityGraph()
+/// graph.observe([.init(.phone, "+8613800138000"), .init(.memberID, "M-1")], at: 0)
+/// ```
+public struct IdentityGraph: Sendable {
+    public typealias Node = Int32
+
+    public struct NodeInfo: Sendable, Equatable {
+        public var identifier: Identifier
+        /// Log position of the first event that carried it.
+        public var firstSeen: UInt64
+        public var events: Int
+    }
+
+    public struct EdgeInfo: Sendable, Equatable {
+        /// Events that carried both values.
+        public var count: Int
+        /// Log position of the first such event.
+        public var firstEvidence: UInt64
+    }
+
+    public private(set) var nodes: [NodeInfo] = []
+    public private(set) var neighbours: [[Node]] = []
+    private var index: [Identifier: Node] = [:]
+    private var edges: [UInt64: EdgeInfo] = [:]
+
+    public init() {}
+
+    public var nodeCount: Int { nodes.count }
+    public var edgeCount: Int { edges.count }
+
+    public func node(_ identifier: Identifier) -> Node? { index[identifier] }
+
+    public func edge(_ a: Node, _ b: Node) -> EdgeInfo? { edges[IdentityGraph.key(a, b)] }
+
+    static func key(_ a: Node, _ b: Node) -> UInt64 {
+        let (lo, hi) = a < b ? (a, b) : (b, a)
+        return UInt64(UInt32(bitPattern: lo)) << 32 | UInt64(UInt32(bitPattern: hi))
+    }
+
+    /// Records one event's identifiers; returns the nodes it touched.
+    @discardableResult
+    public mutating func observe(_ identifiers: [Identifier], at position: UInt64) -> [Node] {
+        var touched: [Node] = []
+        touched.reserveCapacity(identifiers.count)
+        for identifier in identifiers {
+            if let n = index[identifier] {
+                nodes[Int(n)].events += 1
+                if position < nodes[Int(n)].firstSeen { nodes[Int(n)].firstSeen = position }
+                if !touched.contains(n) { touched.append(n) }
+            } else {
+                let n = Node(nodes.count)
+                nodes.append(NodeInfo(identifier: identifier, firstSeen: position, events: 1))
+                neighbours.append([])
+                index[identifier] = n
+                touched.append(n)
+            }
+        }
+        for i in 0..<touched.count {
+            for j in (i + 1)..<max(i + 1, touched.count) {
+                let a = touched[i]
+                let b = touched[j]
+                let k = IdentityGraph.key(a, b)
+                if var e = edges[k] {
+                    e.count += 1
+                    if position < e.firstEvidence { e.firstEvidence = position }
+                    edges[k] = e
+                } else {
+                    edges[k] = EdgeInfo(count: 1, firstEvidence: position)
+                    neighbours[Int(a)].append(b)
+                    neighbours[Int(b)].append(a)
+                }
+            }
+        }
+        return touched
+    }
+}

@@ -1,0 +1,181 @@
+/// Computes profiles (connected identifier values) from an `IdentityGraph` under `Rules`.
+///
+/// The result depends only on the set of events, never on their order: links are considered
+/// strongest first in a canonical order (the weaker kind's priority, then the other's, then how
+/// many events support the link, then the values themselves), and a link that would give a
+/// profile more values of a kind than its limit is refused and recorded. Shared and blocklisted
+/// values, and kinds that do not link, belong to no profile.
+public struct IdentityResolver: Sendable {
+    public typealias Node = IdentityGraph.Node
+
+    public enum Standing: Sendable, Equatable {
+        case links
+        case kindDoesNotLink
+        case blocklisted
+        /// Seen with more than K distinct values of other linking kinds.
+        case shared(partners: Int)
+    }
+
+    public struct Link: Sendable, Equatable {
+        public var a: Node
+        public var b: Node
+        public var evidence: IdentityGraph.EdgeInfo
+    }
+
+    public struct RefusedLink: Sendable, Equatable {
+        public var link: Link
+        /// The rule that refused it, e.g. `limit member_id ≤ 1`.
+        public var rule: String
+    }
+
+    public struct Resolution: Sendable {
+        /// Profiles as node lists; each list starts with its anchor (the earliest value seen).
+        public var components: [[Node]] = []
+        /// The links that joined values (a spanning forest of each profile).
+        public var accepted: [Link] = []
+        public var refused: [RefusedLink] = []
+        /// Nodes that belong to no profile, with why.
+        public var excluded: [(node: Node, standing: Standing)] = []
+    }
+
+    public let rules: Rules
+    private let blocklist: Set<String>
+
+    public init(rules: Rules) {
+        self.rules = rules
+        blocklist = Set(rules.blocklist)
+    }
+
+    public func standing(of node: Node, in graph: IdentityGraph) -> Standing {
+        let identifier = graph.nodes[Int(node)].identifier
+        if !rules.rule(for: identifier.kind).links { return .kindDoesNotLink }
+        if blocklist.contains(identifier.value) { return .blocklisted }
+        var partners = 0
+        for m in graph.neighbours[Int(node)] {
+            let kind = graph.nodes[Int(m)].identifier.kind
+            if kind != identifier.kind && rules.rule(for: kind).links { partners += 1 }
+        }
+        return partners > rules.sharedValueThreshold ? .shared(partners: partners) : .links
+    }
+
+    /// The nodes whose profiles may change when `touched` change: everything reachable from
+    /// them over links between linking values (refused ones included, so a refusal can move).
+    public func closure(of touched: some Sequence<Node>, in graph: IdentityGraph) -> [Node] {
+        var seen = Set<Node>()
+        var queue: [Node] = []
+        for n in touched where seen.insert(n).inserted {
+            queue.append(n)
+            // A node that just became shared changes its neighbours' profiles too.
+            for m in graph.neighbours[Int(n)] where seen.insert(m).inserted { queue.append(m) }
+        }
+        var i = 0
+        while i < queue.count {
+            let n = queue[i]
+            i += 1
+            guard standing(of: n, in: graph) == .links else { continue }
+            for m in graph.neighbours[Int(n)] where standing(of: m, in: graph) == .links {
+                if seen.insert(m).inserted { queue.append(m) }
+            }
+        }
+        return queue
+    }
+
+    public func resolveAll(_ graph: IdentityGraph) -> Resolution {
+        resolve((0..<Node(graph.nodeCount)).map { $0 }, in: graph)
+    }
+
+    /// Resolves a node set closed under links (see `closure(of:in:)`).
+    public func resolve(_ subset: [Node], in graph: IdentityGraph) -> Resolution {
+        var resolution = Resolution()
+        var linking: [Node] = []
+        var standings: [Node: Standing] = [:]
+        for n in subset {
+            let s = standing(of: n, in: graph)
+            standings[n] = s
+            if s == .links { linking.append(n) } else { resolution.excluded.append((n, s)) }
+        }
+        var links: [Link] = []
+        for a in linking {
+            for b in graph.neighbours[Int(a)] where a < b && standings[b] == .links {
+                if let e = graph.edge(a, b) { links.append(Link(a: a, b: b, evidence: e)) }
+            }
+        }
+        func priority(_ n: Node) -> Int { rules.rule(for: graph.nodes[Int(n)].identifier.kind).priority }
+        func identifier(_ n: Node) -> Identifier { graph.nodes[Int(n)].identifier }
+        links.sort { x, y in
+            let xw = (max(priority(x.a), priority(x.b)), min(priority(x.a), priority(x.b)))
+            let yw = (max(priority(y.a), priority(y.b)), min(priority(y.a), priority(y.b)))
+            if xw != yw { return xw < yw }
+            if x.evidence.count != y.evidence.count { return x.evidence.count > y.evidence.count }
+            let (x1, x2) = ordered(identifier(x.a), identifier(x.b))
+            let (y1, y2) = ordered(identifier(y.a), identifier(y.b))
+            return (x1, x2) < (y1, y2)
+        }
+        var sets = DisjointSets(linking, kinds: { identifier($0).kind })
+        for link in links {
+            let ra = sets.find(link.a)
+            let rb = sets.find(link.b)
+            if ra == rb { continue }
+            if let broken = sets.limitBroken(joining: ra, rb, limit: { rules.rule(for: $0).limit }) {
+                resolution.refused.append(
+                    RefusedLink(link: link, rule: "limit \(broken.rawValue) ≤ \(rules.rule(for: broken).limit)"))
+                continue
+            }
+            sets.union(ra, rb)
+            resolution.accepted.append(link)
+        }
+        var groups: [Node: [Node]] = [:]
+        for n in linking { groups[sets.find(n), default: []].append(n) }
+        func earlier(_ a: Node, _ b: Node) -> Bool {
+            let x = graph.nodes[Int(a)]
+            let y = graph.nodes[Int(b)]
+            if x.firstSeen != y.firstSeen { return x.firstSeen < y.firstSeen }
+            return x.identifier < y.identifier
+        }
+        resolution.components = groups.values.map { $0.sorted(by: earlier) }.sorted { earlier($0[0], $1[0]) }
+        return resolution
+    }
+
+    private func ordered(_ a: Identifier, _ b: Identifier) -> (Identifier, Identifier) { a < b ? (a, b) : (b, a) }
+}
+
+/// Union–find over nodes, tracking how many values of each kind every set holds.
+struct DisjointSets {
+    typealias Node = IdentityGraph.Node
+    private var parent: [Node: Node] = [:]
+    private var kindCounts: [Node: [IdentifierKind: Int]] = [:]
+
+    init(_ nodes: [Node], kinds: (Node) -> IdentifierKind) {
+        for n in nodes {
+            parent[n] = n
+            kindCounts[n] = [kinds(n): 1]
+        }
+    }
+
+    mutating func find(_ n: Node) -> Node {
+        var root = n
+        while let p = parent[root], p != root { root = p }
+        var x = n
+        while let p = parent[x], p != root {
+            parent[x] = root
+            x = p
+        }
+        return root
+    }
+
+    func limitBroken(joining a: Node, _ b: Node, limit: (IdentifierKind) -> Int) -> IdentifierKind? {
+        let ca = kindCounts[a] ?? [:]
+        let cb = kindCounts[b] ?? [:]
+        for (kind, count) in ca.sorted(by: { $0.key < $1.key }) {
+            if let other = cb[kind], count + other > limit(kind) { return kind }
+        }
+        return nil
+    }
+
+    mutating func union(_ a: Node, _ b: Node) {
+        let (big, small) = (kindCounts[a]?.count ?? 0) >= (kindCounts[b]?.count ?? 0) ? (a, b) : (b, a)
+        parent[small] = big
+        for (kind, count) in kindCounts[small] ?? [:] { kindCounts[big, default: [:]][kind, default: 0] += count }
+        kindCounts[small] = nil
+    }
+}

@@ -1,0 +1,35 @@
+/// Pairwise precision, recall and F1 of a clustering of identifier values against the truth:
+/// a pair of values is a true positive when both put them in one cluster.
+///
+/// Values the truth does not know (placeholders, values never ingested) are left out of both.
+public struct PairwiseScore: Sendable, Equatable, Codable {
+    public var truePositives: Int
+    public var predictedPairs: Int
+    public var truthPairs: Int
+
+    public var precision: Double { predictedPairs == 0 ? 1 : Double(truePositives) / Double(predictedPairs) }
+    public var recall: Double { truthPairs == 0 ? 1 : Double(truePositives) / Double(truthPairs) }
+    public var f1: Double { precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+
+    public init(predicted: [[Identifier]], truth: [[Identifier]]) {
+        var truthCluster: [Identifier: Int] = [:]
+        for (i, cluster) in truth.enumerated() { for v in cluster { truthCluster[v] = i } }
+        var predictedCluster: [Identifier: Int] = [:]
+        for (i, cluster) in predicted.enumerated() {
+            for v in cluster where truthCluster[v] != nil { predictedCluster[v] = i }
+        }
+        func pairs(_ n: Int) -> Int { n * (n - 1) / 2 }
+        var predictedSizes: [Int: Int] = [:]
+        var truthSizes: [Int: Int] = [:]
+        var overlap: [Int64: Int] = [:]
+        for (v, p) in predictedCluster {
+            let t = truthCluster[v]!
+            predictedSizes[p, default: 0] += 1
+            truthSizes[t, default: 0] += 1
+            overlap[Int64(p) << 32 | Int64(t), default: 0] += 1
+        }
+        truePositives = overlap.values.reduce(0) { $0 + pairs($1) }
+        predictedPairs = predictedSizes.values.reduce(0) { $0 + pairs($1) }
+        truthPairs = truthSizes.values.reduce(0) { $0 + pairs($1) }
+    }
+}

@@ -1,0 +1,57 @@
+/// The rules in force: how identifiers link profiles, which values never link, and how
+/// conflicting traits are settled. Loaded from a rules file (`--rules FILE`, YAML or JSON,
+/// described by `schemas/rules.schema.json`); `Rules.standard` applies when none is given.
+public struct Rules: Codable, Sendable, Equatable {
+    public struct IdentifierRule: Codable, Sendable, Equatable {
+        /// Whether two values seen on one event join their profiles.
+        public var links: Bool
+        /// At most this many distinct values of the kind in one profile.
+        public var limit: Int
+        /// Lower is stronger: when a link would break a limit, links between weaker kinds are
+        /// refused first (links are considered strongest first).
+        public var priority: Int
+
+        public init(links: Bool, limit: Int, priority: Int) {
+            self.links = links
+            self.limit = limit
+            self.priority = priority
+        }
+    }
+
+    public var identifiers: [String: IdentifierRule]
+    /// Normalised values that never link (cashier placeholders, test accounts).
+    public var blocklist: [String]
+    /// A value seen with more than this many distinct values of other linking kinds is shared
+    /// (a shop's generic phone or email): it stops linking.
+    public var sharedValueThreshold: Int
+
+    enum CodingKeys: String, CodingKey {
+        case identifiers, blocklist
+        case sharedValueThreshold = "shared_value_threshold"
+    }
+
+    public init(identifiers: [String: IdentifierRule], blocklist: [String], sharedValueThreshold: Int) {
+        self.identifiers = identifiers
+        self.blocklist = blocklist
+        self.sharedValueThreshold = sharedValueThreshold
+    }
+
+    /// The documented default.
+    public static let standard = Rules(
+        identifiers: [
+            "member_id": IdentifierRule(links: true, limit: 1, priority: 1),
+            "wechat_unionid": IdentifierRule(links: true, limit: 1, priority: 1),
+            "customer_id": IdentifierRule(links: true, limit: 2, priority: 2),
+            "phone": IdentifierRule(links: true, limit: 3, priority: 3),
+            "email": IdentifierRule(links: true, limit: 3, priority: 3),
+            "wechat_openid": IdentifierRule(links: true, limit: 5, priority: 4),
+            "device_id": IdentifierRule(links: true, limit: 5, priority: 5),
+        ],
+        blocklist: ["+8613800000000", "+8613888888888", "+8613900000000", "test@test.com", "test@example.com"],
+        sharedValueThreshold: 8)
+
+    /// The rule for a kind; kinds the rules do not name link with the weakest priority.
+    public func rule(for kind: IdentifierKind) -> IdentifierRule {
+        identifiers[kind.rawValue] ?? IdentifierRule(links: true, limit: 5, priority: 9)
+    }
+}

@@ -1,0 +1,166 @@
+import Testing
+
+@testable import KithCore
+
+/// Builds a graph from events given as identifier lists (position = index).
+func graph(_ events: [[Identifier]]) -> IdentityGraph {
+    var g = IdentityGraph()
+    for (i, e) in events.enumerated() { g.observe(e, at: UInt64(i)) }
+    return g
+}
+
+/// Profiles as sets of identifier sets: comparable whatever the node numbering.
+func profiles(_ g: IdentityGraph, _ rules: Rules = .standard) -> Set<Set<Identifier>> {
+    Set(IdentityResolver(rules: rules).resolveAll(g).components.map { Set($0.map { g.nodes[Int($0)].identifier }) })
+}
+
+func phone(_ raw: String) -> Identifier { Identifier(.phone, try! IdentifierNormalizer.normalize(.phone, raw).get()) }
+func member(_ v: String) -> Identifier { Identifier(.memberID, v) }
+func email(_ v: String) -> Identifier { Identifier(.email, v) }
+
+@Suite("Identity resolution")
+struct IdentityResolverTests {
+    @Test("Spelling variants of one phone link a member id, an email and a WeChat id into one profile")
+    func variantsLink() {
+        let g = graph([
+            [phone("138 0013 8000"), member("M1")],
+            [phone("+86 138-0013-8000"), email("li@example.com")],
+            [phone("0086 13800138000"), Identifier(.wechatUnionID, "oU1")],
+        ])
+        #expect(profiles(g) == [[phone("13800138000"), member("M1"), email("li@example.com"), Identifier(.wechatUnionID, "oU1")]])
+    }
+
+    @Test("A link that would give a profile two member ids is refused and recorded with its rule")
+    func memberLimit() {
+        let g = graph([[member("M1"), phone("13800138001")], [member("M2"), phone("13800138001")]])
+        let resolution = IdentityResolver(rules: .standard).resolveAll(g)
+        #expect(profiles(g) == [[member("M1"), phone("13800138001")], [member("M2")]])
+        #expect(resolution.refused.count == 1)
+        #expect(resolution.refused.first?.rule == "limit member_id ≤ 1")
+    }
+
+    @Test("Stronger links win over better-evidenced weaker ones when a limit forces a choice")
+    func priorityDecides() {
+        var rules = Rules.standard
+        rules.identifiers["email"]?.limit = 1
+        // member–email and member–phone (priority 1 with 3) come before phone–email (3 with 3),
+        // even though the phone–email link has three events behind it.
+        let p = phone("13900000001")
+        let events = [[member("M1"), email("one@x.com")], [member("M1"), p]] + Array(repeating: [p, email("two@x.com")], count: 3)
+        #expect(profiles(graph(events), rules) == [[member("M1"), email("one@x.com"), p], [email("two@x.com")]])
+    }
+
+    @Test("Among links of equal priority, more evidence wins")
+    func evidenceDecides() {
+        var rules = Rules.standard
+        rules.identifiers["phone"]?.limit = 1
+        let e = email("e@x.com")
+        let events = [[e, phone("13900000001")], [e, phone("13900000002")], [e, phone("13900000002")]]
+        #expect(profiles(graph(events), rules) == [[e, phone("13900000002")], [phone("13900000001")]])
+    }
+
+    @Test("Blocklisted values never link two people")
+    func blocklist() {
+        let g = graph([[phone("13800000000"), member("M1")], [phone("13800000000"), member("M2")]])
+        #expect(profiles(g) == [[member("M1")], [member("M2")]])
+    }
+
+    @Test("A value seen with more than K partners is shared and splits what it joined, in any order")
+    func sharedValueSplits() {
+        var rules = Rules.standard
+        rules.sharedValueThreshold = 3
+        let shop = email("shop@store.com")
+        let legit = [[member("M1"), phone("13700000001")], [member("M1"), email("a@x.com")]]
+        let viaShop = (1...5).map { [member("M\($0)"), shop] }
+        // Before the shop email becomes shared, it joins M1 and M2 … (limit permitting)
+        let early = graph(legit + Array(viaShop.prefix(2)))
+        #expect(!profiles(early, rules).contains([member("M1"), phone("13700000001"), email("a@x.com")]))
+        // … once shared, M1's profile is exactly its own values again, whatever the order.
+        let expected: Set<Set<Identifier>> = [
+            [member("M1"), phone("13700000001"), email("a@x.com")], [member("M2")], [member("M3")], [member("M4")],
+            [member("M5")],
+        ]
+        #expect(profiles(graph(legit + viaShop), rules) == expected)
+        #expect(profiles(graph(viaShop + legit), rules) == expected)
+        #expect(profiles(graph(Array(viaShop.prefix(2)) + legit + Array(viaShop.dropFirst(2))), rules) == expected)
+    }
+
+    @Test("Profiles do not depend on the order events arrive in (property)")
+    func orderIndependence() {
+        var rng = SplitMixForTests(seed: 7)
+        var rules = Rules.standard
+        rules.sharedValueThreshold = 4
+        for round in 0..<40 {
+            // Random small world: people with members, phones, emails; some shared phones.
+            var events: [[Identifier]] = []
+            for _ in 0..<60 {
+                var e: [Identifier] = []
+                let p = rng.next() % 25
+                if rng.next() % 2 == 0 { e.append(member("M\(p + (rng.next() % 7 == 0 ? 1 : 0))")) }
+                if rng.next() % 2 == 0 { e.append(Identifier(.phone, "+861380000\(1000 + p % 20)")) }
+                if rng.next() % 3 == 0 { e.append(email("u\(p % 15)@x.com")) }
+                if rng.next() % 9 == 0 { e.append(Identifier(.phone, "+8613911112222")) }
+                if !e.isEmpty { events.append(e) }
+            }
+            let expected = profiles(graph(events), rules)
+            for _ in 0..<3 {
+                var shuffled = events
+                shuffled.shuffle(using: &rng)
+                #expect(profiles(graph(shuffled), rules) == expected, "round \(round)")
+            }
+        }
+    }
+
+    @Test("Resolving only what each event touched gives the same profiles as resolving everything")
+    func incrementalEqualsFull() {
+        var rng = SplitMixForTests(seed: 11)
+        var rules = Rules.standard
+        rules.sharedValueThreshold = 3
+        let resolver = IdentityResolver(rules: rules)
+        var g = IdentityGraph()
+        var profileOf: [IdentityGraph.Node: Int] = [:]
+        var members: [Int: Set<IdentityGraph.Node>] = [:]
+        var nextProfile = 0
+        for i in 0..<300 {
+            let p = rng.next() % 40
+            var e = [member("M\(p)"), Identifier(.phone, "+861380000\(1000 + (p + rng.next() % 2) % 30)")]
+            if rng.next() % 5 == 0 { e.append(email("shared\(rng.next() % 2)@x.com")) }
+            let touched = g.observe(e, at: UInt64(i))
+            let closure = resolver.closure(of: touched, in: g)
+            for n in closure {
+                if let old = profileOf.removeValue(forKey: n) { members[old]?.remove(n) }
+            }
+            for component in resolver.resolve(closure, in: g).components {
+                nextProfile += 1
+                members[nextProfile] = Set(component)
+                for n in component { profileOf[n] = nextProfile }
+            }
+        }
+        let incremental = Set(members.values.filter { !$0.isEmpty }.map { Set($0.map { g.nodes[Int($0)].identifier }) })
+        #expect(incremental == profiles(g, rules))
+    }
+
+    @Test("A profile's id comes from its earliest value, so merges keep the older id")
+    func profileIDs() {
+        let g = graph([[member("M9")], [phone("13800138009")], [member("M9"), phone("13800138009")]])
+        let components = IdentityResolver(rules: .standard).resolveAll(g).components
+        #expect(components.count == 1)
+        #expect(g.nodes[Int(components[0][0])].identifier == member("M9"))
+        #expect(ProfileID.of(member("M9")) == ProfileID.of(Identifier(.memberID, "M9")))
+        #expect(ProfileID.of(member("M9")) != ProfileID.of(member("M8")))
+        #expect(ProfileID.of(member("M9")).count == 17)
+    }
+}
+
+/// A tiny seeded generator so property tests are reproducible.
+struct SplitMixForTests: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
