@@ -34,6 +34,15 @@ for i in $(seq "$runs"); do
     end=$(date +%s.%N)
     lz4_times+=("$(python3 -c "print(round($end - $start, 3))")")
 done
+python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+got = json.load(open(f"{work}/summary.json"))
+want = json.load(open(f"{work}/exports/truth/summary.json"))
+keys = ["accepted", "duplicates", "quarantined", "skipped"]
+diff = {k: (got[k], want[k]) for k in keys if got[k] != want[k]}
+print("ground truth:         " + ("matches (" + ", ".join(f"{k} {got[k]}" for k in keys) + ")" if not diff else f"DIFFERS {diff}"))
+PY
 echo "persons:              $persons"
 echo "events accepted:      $events"
 echo "input bytes:          $(cat $files | wc -c)"
