@@ -8,6 +8,7 @@ public enum IdentifierNormalizer {
 
     public static func normalize(_ kind: IdentifierKind, _ raw: String) -> Result<String, QuarantineReason> {
         var out: [UInt8] = []
+        out.reserveCapacity(raw.utf8.count + 4)
         var raw = raw
         let problem = raw.withUTF8 { normalize(kind, bytes: $0, appendingTo: &out) }
         if let problem { return .failure(problem) }
@@ -29,13 +30,17 @@ public enum IdentifierNormalizer {
     static func normalizeOpaque(_ kind: IdentifierKind, _ bytes: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8])
         -> QuarantineReason?
     {
-        let field = "identifiers.\(kind.rawValue)"
-        let value: ArraySlice<UInt8>
         if let first = bytes.first, let last = bytes.last, first < 0x80, last < 0x80 {
-            value = trimASCII(bytes)
-        } else {
-            value = ArraySlice(String(decoding: bytes, as: UTF8.self).trimmingWhitespace().utf8)
+            return appendOpaque(kind, trimASCII(bytes), to: &out)
         }
+        let trimmed = Array(String(decoding: bytes, as: UTF8.self).trimmingWhitespace().utf8)
+        return trimmed.withUnsafeBufferPointer { appendOpaque(kind, $0[...], to: &out) }
+    }
+
+    private static func appendOpaque(
+        _ kind: IdentifierKind, _ value: Slice<UnsafeBufferPointer<UInt8>>, to out: inout [UInt8]
+    ) -> QuarantineReason? {
+        var field: String { "identifiers.\(kind.rawValue)" }
         if value.isEmpty { return QuarantineReason(.badIdentifier, field: field, "\(kind.rawValue) is empty") }
         if value.count > maximumLength {
             return QuarantineReason(
@@ -49,12 +54,12 @@ public enum IdentifierNormalizer {
         return nil
     }
 
-    static func trimASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> ArraySlice<UInt8> {
+    static func trimASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Slice<UnsafeBufferPointer<UInt8>> {
         var start = 0
         var end = bytes.count
         while start < end, isASCIISpace(bytes[start]) { start += 1 }
         while end > start, isASCIISpace(bytes[end - 1]) { end -= 1 }
-        return ArraySlice(bytes[start..<end])
+        return bytes[start..<end]
     }
 
     @inline(__always) static func isASCIISpace(_ c: UInt8) -> Bool {
