@@ -13,11 +13,13 @@ let package = Package(
         .library(name: "KithCore", targets: ["KithCore"]),
         .library(name: "KithLog", targets: ["KithLog"]),
         .library(name: "KithIngest", targets: ["KithIngest"]),
+        .library(name: "KithProjections", targets: ["KithProjections"]),
         .library(name: "KithGenerator", targets: ["KithGenerator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
@@ -30,11 +32,14 @@ let package = Package(
             name: "KithIngest",
             dependencies: ["KithCore", "KithLog", "CLZ4", "CZlib", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
+        .target(
+            name: "KithProjections", dependencies: ["KithCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
         .target(name: "KithGenerator", dependencies: ["KithCore"], path: "tools/KithGenerator", swiftSettings: strict),
         .target(
             name: "KithCLI",
             dependencies: [
-                "KithCore", "KithLog", "KithIngest", "KithGenerator",
+                "KithCore", "KithLog", "KithIngest", "KithProjections", "KithGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -43,6 +48,12 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "KithCoreTests", dependencies: ["KithCore"], swiftSettings: strict),
         .testTarget(name: "KithLogTests", dependencies: ["KithLog", "KithCore"], swiftSettings: strict),
+        .testTarget(
+            name: "KithProjectionsTests",
+            dependencies: [
+                "KithProjections", "KithCore", "KithLog", "KithIngest", "KithGenerator",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ], swiftSettings: strict),
         .testTarget(
             name: "KithIngestTests", dependencies: ["KithIngest", "KithLog", "KithCore", "KithGenerator"],
             resources: [], swiftSettings: strict),

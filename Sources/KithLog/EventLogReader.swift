@@ -134,3 +134,5 @@ public final class EventLogReader {
         }
     }
 }
+
+extension EventLogReader: EventLogReading {}

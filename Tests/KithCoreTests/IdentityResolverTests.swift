@@ -140,6 +140,22 @@ struct IdentityResolverTests {
         #expect(incremental == profiles(g, rules))
     }
 
+    @Test("Touching a newly shared value together with its new partners still reaches the profiles it joined")
+    func closureReachesOldPartners() {
+        var rules = Rules.standard
+        rules.sharedValueThreshold = 3
+        rules.identifiers["member_id"]?.limit = 9
+        let shop = email("shop@store.com")
+        var g = graph([[member("M1"), shop], [member("M2"), shop]])
+        for i in 3...6 { g.observe([member("M\(i)"), shop], at: UInt64(i)) }
+        // The shop email comes last, after its new partners already reached it.
+        let touched = (3...6).map { g.node(member("M\($0)"))! } + [g.node(shop)!]
+        let resolver = IdentityResolver(rules: rules)
+        let closure = Set(resolver.closure(of: touched, in: g))
+        #expect(closure.contains(g.node(member("M1"))!))
+        #expect(closure.contains(g.node(member("M2"))!))
+    }
+
     @Test("A profile's id comes from its earliest value, so merges keep the older id")
     func profileIDs() {
         let g = graph([[member("M9")], [phone("13800138009")], [member("M9"), phone("13800138009")]])

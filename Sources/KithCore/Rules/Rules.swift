@@ -24,16 +24,32 @@ public struct Rules: Codable, Sendable, Equatable {
     /// A value seen with more than this many distinct values of other linking kinds is shared
     /// (a shop's generic phone or email): it stops linking.
     public var sharedValueThreshold: Int
+    /// How conflicting trait values are settled; `most_recent` unless named.
+    public var traits: TraitRules
 
     enum CodingKeys: String, CodingKey {
-        case identifiers, blocklist
+        case identifiers, blocklist, traits
         case sharedValueThreshold = "shared_value_threshold"
     }
 
-    public init(identifiers: [String: IdentifierRule], blocklist: [String], sharedValueThreshold: Int) {
+    public init(
+        identifiers: [String: IdentifierRule], blocklist: [String], sharedValueThreshold: Int,
+        traits: TraitRules = TraitRules()
+    ) {
         self.identifiers = identifiers
         self.blocklist = blocklist
         self.sharedValueThreshold = sharedValueThreshold
+        self.traits = traits
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let standard = Rules.standard
+        identifiers = try c.decodeIfPresent([String: IdentifierRule].self, forKey: .identifiers) ?? standard.identifiers
+        blocklist = try c.decodeIfPresent([String].self, forKey: .blocklist) ?? standard.blocklist
+        sharedValueThreshold =
+            try c.decodeIfPresent(Int.self, forKey: .sharedValueThreshold) ?? standard.sharedValueThreshold
+        traits = try c.decodeIfPresent(TraitRules.self, forKey: .traits) ?? TraitRules()
     }
 
     /// The documented default.

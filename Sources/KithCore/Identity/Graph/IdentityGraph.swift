@@ -15,6 +15,12 @@ public struct IdentityGraph: Sendable {
         /// Log position of the first event that carried it.
         public var firstSeen: UInt64
         public var events: Int
+
+        public init(identifier: Identifier, firstSeen: UInt64, events: Int) {
+            self.identifier = identifier
+            self.firstSeen = firstSeen
+            self.events = events
+        }
     }
 
     public struct EdgeInfo: Sendable, Equatable {
@@ -22,6 +28,11 @@ public struct IdentityGraph: Sendable {
         public var count: Int
         /// Log position of the first such event.
         public var firstEvidence: UInt64
+
+        public init(count: Int, firstEvidence: UInt64) {
+            self.count = count
+            self.firstEvidence = firstEvidence
+        }
     }
 
     public private(set) var nodes: [NodeInfo] = []
@@ -41,6 +52,23 @@ public struct IdentityGraph: Sendable {
     static func key(_ a: Node, _ b: Node) -> UInt64 {
         let (lo, hi) = a < b ? (a, b) : (b, a)
         return UInt64(UInt32(bitPattern: lo)) << 32 | UInt64(UInt32(bitPattern: hi))
+    }
+
+    /// Restores a stored node; nodes must be restored in id order.
+    public mutating func restore(_ info: NodeInfo) {
+        index[info.identifier] = Node(nodes.count)
+        nodes.append(info)
+        neighbours.append([])
+    }
+
+    /// Restores a stored edge between two restored nodes.
+    public mutating func restoreEdge(_ a: Node, _ b: Node, _ info: EdgeInfo) {
+        let k = IdentityGraph.key(a, b)
+        if edges[k] == nil {
+            neighbours[Int(a)].append(b)
+            neighbours[Int(b)].append(a)
+        }
+        edges[k] = info
     }
 
     /// Records one event's identifiers; returns the nodes it touched.

@@ -63,9 +63,10 @@ public struct IdentityResolver: Sendable {
     public func closure(of touched: some Sequence<Node>, in graph: IdentityGraph) -> [Node] {
         var seen = Set<Node>()
         var queue: [Node] = []
-        for n in touched where seen.insert(n).inserted {
-            queue.append(n)
-            // A node that just became shared changes its neighbours' profiles too.
+        for n in touched {
+            if seen.insert(n).inserted { queue.append(n) }
+            // A node that just became shared changes its neighbours' profiles too, even when it
+            // was already reached as another touched node's neighbour.
             for m in graph.neighbours[Int(n)] where seen.insert(m).inserted { queue.append(m) }
         }
         var i = 0

@@ -1,0 +1,121 @@
+/// Everything the unified view aggregates, for the events anchored at one identifier value.
+/// A profile's view folds the stats of its values, so merges and splits never rewrite events.
+public struct NodeStats: Codable, Sendable, Equatable {
+    public struct TraitObservation: Codable, Sendable, Equatable {
+        public var value: String
+        public var source: String
+        /// Latest time this value was seen from this source.
+        public var at: Timestamp
+        public var count: Int
+    }
+
+    public var events = 0
+    public var firstSeen: Timestamp?
+    public var lastSeen: Timestamp?
+    public var byType: [String: Int] = [:]
+    public var byName: [String: Int] = [:]
+    public var bySource: [String: Int] = [:]
+    public var orders = 0
+    public var refunds = 0
+    /// Net spend in minor units per currency: completed orders minus refunds.
+    public var spend: [String: Int64] = [:]
+    /// Completed order amounts in minor units per currency (for the average order value).
+    public var gross: [String: Int64] = [:]
+    public var lastOrder: Timestamp?
+    public var npsSum = 0
+    public var npsCount = 0
+    public var latestNPS: ScoredAt?
+    public var ratingSum = 0
+    public var ratingCount = 0
+    public var latestRating: ScoredAt?
+    public var complaints = 0
+    public var traits: [String: [TraitObservation]] = [:]
+
+    public struct ScoredAt: Codable, Sendable, Equatable {
+        public var score: Int
+        public var at: Timestamp
+    }
+
+    public init() {}
+
+    public mutating func add(_ e: ProjectedEvent) {
+        events += 1
+        if firstSeen.map({ e.occurredAt < $0 }) ?? true { firstSeen = e.occurredAt }
+        if lastSeen.map({ $0 < e.occurredAt }) ?? true { lastSeen = e.occurredAt }
+        byType[e.type.rawValue, default: 0] += 1
+        byName[e.name, default: 0] += 1
+        bySource[e.source, default: 0] += 1
+        switch (e.type, e.name) {
+        case (.transaction, "order_completed"):
+            orders += 1
+            if let m = e.amount {
+                spend[m.currency, default: 0] += m.minorUnits
+                gross[m.currency, default: 0] += m.minorUnits
+            }
+            if lastOrder.map({ $0 < e.occurredAt }) ?? true { lastOrder = e.occurredAt }
+        case (.transaction, "refund"):
+            refunds += 1
+            if let m = e.amount { spend[m.currency, default: 0] -= m.minorUnits }
+        case (.feedback, "nps"):
+            if let s = e.score { NodeStats.record(s, at: e.occurredAt, sum: &npsSum, count: &npsCount, latest: &latestNPS) }
+        case (.feedback, "rating"), (.feedback, "review"):
+            if let s = e.score { NodeStats.record(s, at: e.occurredAt, sum: &ratingSum, count: &ratingCount, latest: &latestRating) }
+        case (.feedback, "complaint"):
+            complaints += 1
+        default:
+            break
+        }
+        for (key, value) in e.traits where !value.isEmpty && value != "null" {
+            var list = traits[key, default: []]
+            if let i = list.firstIndex(where: { $0.value == value && $0.source == e.source }) {
+                list[i].count += 1
+                if list[i].at < e.occurredAt { list[i].at = e.occurredAt }
+            } else {
+                list.append(TraitObservation(value: value, source: e.source, at: e.occurredAt, count: 1))
+            }
+            traits[key] = list
+        }
+    }
+
+    private static func record(_ score: Int, at: Timestamp, sum: inout Int, count: inout Int, latest: inout ScoredAt?) {
+        sum += score
+        count += 1
+        if latest.map({ $0.at <= at }) ?? true { latest = ScoredAt(score: score, at: at) }
+    }
+
+    /// Folds another value's stats into these (associative and commutative).
+    public mutating func merge(_ o: NodeStats) {
+        events += o.events
+        if let f = o.firstSeen, firstSeen.map({ f < $0 }) ?? true { firstSeen = f }
+        if let l = o.lastSeen, lastSeen.map({ $0 < l }) ?? true { lastSeen = l }
+        for (k, v) in o.byType { byType[k, default: 0] += v }
+        for (k, v) in o.byName { byName[k, default: 0] += v }
+        for (k, v) in o.bySource { bySource[k, default: 0] += v }
+        orders += o.orders
+        refunds += o.refunds
+        for (k, v) in o.spend { spend[k, default: 0] += v }
+        for (k, v) in o.gross { gross[k, default: 0] += v }
+        if let l = o.lastOrder, lastOrder.map({ $0 < l }) ?? true { lastOrder = l }
+        npsSum += o.npsSum
+        npsCount += o.npsCount
+        if let n = o.latestNPS, latestNPS.map({ $0.at < n.at || ($0.at == n.at && $0.score < n.score) }) ?? true { latestNPS = n }
+        ratingSum += o.ratingSum
+        ratingCount += o.ratingCount
+        if let r = o.latestRating, latestRating.map({ $0.at < r.at || ($0.at == r.at && $0.score < r.score) }) ?? true {
+            latestRating = r
+        }
+        complaints += o.complaints
+        for (key, list) in o.traits {
+            var mine = traits[key, default: []]
+            for obs in list {
+                if let i = mine.firstIndex(where: { $0.value == obs.value && $0.source == obs.source }) {
+                    mine[i].count += obs.count
+                    if mine[i].at < obs.at { mine[i].at = obs.at }
+                } else {
+                    mine.append(obs)
+                }
+            }
+            traits[key] = mine
+        }
+    }
+}

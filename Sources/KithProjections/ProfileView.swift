@@ -1,0 +1,125 @@
+import KithCore
+
+/// The unified customer view of one profile, as `kith profile get` and exports show it.
+public struct ProfileView: Codable, Sendable {
+    public struct IdentifierValue: Codable, Sendable {
+        public var value: String
+        public var firstSeen: String?
+        public var lastSeen: String?
+        public var sources: [String]
+        public var events: Int
+
+        enum CodingKeys: String, CodingKey {
+            case value, sources, events
+            case firstSeen = "first_seen"
+            case lastSeen = "last_seen"
+        }
+    }
+
+    public struct Trait: Codable, Sendable {
+        public var value: String
+        public var source: String
+        public var at: String
+        public var rule: String
+        /// Other values seen for the trait (value → count), when sources disagree.
+        public var alternatives: [String: Int]?
+    }
+
+    public struct Stats: Codable, Sendable {
+        public var events: Int
+        public var firstSeen: String?
+        public var lastSeen: String?
+        public var channels: [String]
+        public var byType: [String: Int]
+        public var byName: [String: Int]
+        public var bySource: [String: Int]
+        public var orders: Int
+        public var refunds: Int
+        /// Completed orders minus refunds, exact decimal per currency.
+        public var netSpend: [String: String]
+        public var averageOrderValue: [String: String]
+        public var lastOrder: String?
+        public var latestNPS: Int?
+        public var averageNPS: String?
+        public var latestRating: Int?
+        public var averageRating: String?
+        public var complaints: Int
+
+        enum CodingKeys: String, CodingKey {
+            case events, channels, orders, refunds, complaints
+            case firstSeen = "first_seen"
+            case lastSeen = "last_seen"
+            case byType = "by_type"
+            case byName = "by_name"
+            case bySource = "by_source"
+            case netSpend = "net_spend"
+            case averageOrderValue = "average_order_value"
+            case lastOrder = "last_order"
+            case latestNPS = "latest_nps"
+            case averageNPS = "average_nps"
+            case latestRating = "latest_rating"
+            case averageRating = "average_rating"
+        }
+    }
+
+    public var profileID: String
+    /// How the id asked for relates to this profile: `current`, `merged` (an alias) or `split`.
+    public var status: String
+    public var requested: String?
+    public var note: String?
+    public var identifiers: [String: [IdentifierValue]]
+    public var traits: [String: Trait]
+    public var stats: Stats
+
+    enum CodingKeys: String, CodingKey {
+        case status, requested, note, identifiers, traits, stats
+        case profileID = "profile_id"
+    }
+
+    static func build(
+        id: String, identifiers: [String: [IdentifierValue]], stats s: NodeStats, traitRules: TraitRules
+    ) -> ProfileView {
+        var traits: [String: Trait] = [:]
+        for (key, observations) in s.traits {
+            guard let winner = traitRules.resolve(key, observations) else { continue }
+            var alternatives: [String: Int] = [:]
+            for o in observations where o.value != winner.value { alternatives[o.value, default: 0] += o.count }
+            let rule: String
+            switch traitRules.rule(for: key) {
+            case .mostRecent: rule = "most_recent"
+            case .mostFrequent: rule = "most_frequent"
+            case .sourcePriority: rule = "source_priority"
+            }
+            traits[key] = Trait(
+                value: winner.value, source: winner.source, at: winner.at.description, rule: rule,
+                alternatives: alternatives.isEmpty ? nil : alternatives)
+        }
+        func decimal(_ minor: Int64, _ currency: String) -> String {
+            Money(minorUnits: minor, currency: currency).decimalString
+        }
+        var aov: [String: String] = [:]
+        if s.orders > 0 {
+            for (currency, gross) in s.gross {
+                // Rounded half away from zero to the currency's minor unit.
+                let n = Int64(s.orders)
+                let q = (gross * 2 + (gross >= 0 ? n : -n)) / (2 * n)
+                aov[currency] = decimal(q, currency)
+            }
+        }
+        func average(_ sum: Int, _ count: Int) -> String? {
+            guard count > 0 else { return nil }
+            let hundredths = (sum * 200 + count) / (2 * count)
+            return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+        }
+        return ProfileView(
+            profileID: id, status: "current", requested: nil, note: nil, identifiers: identifiers, traits: traits,
+            stats: Stats(
+                events: s.events, firstSeen: s.firstSeen?.description, lastSeen: s.lastSeen?.description,
+                channels: s.bySource.keys.sorted(), byType: s.byType, byName: s.byName, bySource: s.bySource,
+                orders: s.orders, refunds: s.refunds,
+                netSpend: s.spend.reduce(into: [:]) { $0[$1.key] = decimal($1.value, $1.key) },
+                averageOrderValue: aov, lastOrder: s.lastOrder?.description, latestNPS: s.latestNPS?.score,
+                averageNPS: average(s.npsSum, s.npsCount), latestRating: s.latestRating?.score,
+                averageRating: average(s.ratingSum, s.ratingCount), complaints: s.complaints))
+    }
+}

@@ -1,0 +1,63 @@
+import KithCore
+
+/// Everything one projection batch changes, written with its checkpoint in one transaction.
+public struct ProjectionBatch: Sendable {
+    public typealias Node = IdentityGraph.Node
+
+    public struct NodeRow: Sendable {
+        public var node: Node
+        public var info: IdentityGraph.NodeInfo
+        public var seen: NodeSeen
+    }
+
+    public struct EventRow: Sendable {
+        public var position: UInt64
+        public var eventID: String
+        public var anchor: Node?
+        public var type: String
+        public var name: String
+        public var source: String
+        public var occurredAt: Timestamp
+    }
+
+    public struct Change: Sendable, Equatable {
+        public enum Kind: String, Sendable { case merged, split }
+        public var position: UInt64
+        public var kind: Kind
+        public var profile: String
+        public var others: [String]
+    }
+
+    public var endPosition: UInt64 = 0
+    public var nodes: [NodeRow] = []
+    public var edges: [(Node, Node, IdentityGraph.EdgeInfo)] = []
+    public var stats: [(Node, NodeStats)] = []
+    public var events: [EventRow] = []
+    /// Nodes whose membership, standing and links were recomputed (their old rows are replaced).
+    public var closure: [Node] = []
+    public var membership: [(Node, String)] = []
+    public var excluded: [(Node, String)] = []
+    public var accepted: [IdentityResolver.Link] = []
+    public var refused: [IdentityResolver.RefusedLink] = []
+    public var newProfiles: [(id: String, anchor: Node, position: UInt64)] = []
+    public var changes: [Change] = []
+}
+
+/// When and where an identifier value was seen (for the unified view).
+public struct NodeSeen: Sendable, Equatable {
+    public var firstSeen: Timestamp?
+    public var lastSeen: Timestamp?
+    public var sources: Set<String> = []
+
+    public init(firstSeen: Timestamp? = nil, lastSeen: Timestamp? = nil, sources: Set<String> = []) {
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.sources = sources
+    }
+
+    mutating func add(_ at: Timestamp, source: String) {
+        if firstSeen.map({ at < $0 }) ?? true { firstSeen = at }
+        if lastSeen.map({ $0 < at }) ?? true { lastSeen = at }
+        sources.insert(source)
+    }
+}

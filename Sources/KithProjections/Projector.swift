@@ -1,0 +1,211 @@
+import Foundation
+import KithCore
+
+/// Catches the projection store up with the log, batch by batch. The same loop serves live
+/// catch-up after an ingest and a full rebuild (from an empty store). A batch's writes and its
+/// checkpoint commit together, so a crash at any point neither loses nor double-counts an event.
+///
+/// For example:
+/// ```swift
+/// let projector = try Projector(store: store, rules: .standard)
+/// let summary = try projector.catchUp(with: reader)
+/// ```
+public final class Projector {
+    public typealias Node = IdentityGraph.Node
+
+    public struct Summary: Codable, Sendable {
+        public var events = 0
+        public var batches = 0
+        public var fromPosition: UInt64 = 0
+        public var toPosition: UInt64 = 0
+        public var merges = 0
+        public var splits = 0
+        public var newProfiles = 0
+        public var seconds = 0.0
+        public var eventsPerSecond = 0.0
+
+        enum CodingKeys: String, CodingKey {
+            case events, batches, merges, splits, seconds
+            case fromPosition = "from_position"
+            case toPosition = "to_position"
+            case newProfiles = "new_profiles"
+            case eventsPerSecond = "events_per_second"
+        }
+    }
+
+    public let store: SQLiteProjectionStore
+    public let rules: Rules
+    public let rulesHash: String
+    let resolver: IdentityResolver
+    var state: SQLiteProjectionStore.State
+    private let blocklist: Set<String>
+
+    public init(store: SQLiteProjectionStore, rules: Rules) throws {
+        self.store = store
+        self.rules = rules
+        rulesHash = Projector.hash(rules)
+        resolver = IdentityResolver(rules: rules)
+        blocklist = Set(rules.blocklist)
+        state = try store.loadState()
+        if state.checkpoint > 0, let stored = state.rulesHash, stored != rulesHash {
+            throw ProjectionError(
+                "the projection was built under other rules (\(stored.prefix(12))…, now \(rulesHash.prefix(12))…); "
+                    + "rebuild it with `kith project --rebuild`")
+        }
+    }
+
+    public var checkpoint: UInt64 { state.checkpoint }
+
+    /// A stable hash of the rules' canonical JSON.
+    public static func hash(_ rules: Rules) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(rules)) ?? Data()
+        let key = [UInt8](data).withUnsafeBufferPointer { EventKey(hashing: $0) }
+        return String(key.high, radix: 16) + String(key.low, radix: 16)
+    }
+
+    /// The identifier an event's numbers belong to: its strongest linking value.
+    func anchor(of identifiers: [Identifier]) -> Identifier? {
+        identifiers.filter { rules.rule(for: $0.kind).links && !blocklist.contains($0.value) }.min { a, b in
+            let pa = rules.rule(for: a.kind).priority
+            let pb = rules.rule(for: b.kind).priority
+            return pa != pb ? pa < pb : a < b
+        }
+    }
+
+    /// Projects every event after the checkpoint. `maximumBatches` stops early (for tests that
+    /// interrupt a projection between batches).
+    public func catchUp(
+        with log: some EventLogReading, batchSize: Int = 50_000, maximumBatches: Int? = nil,
+        progress: ((UInt64, UInt64) -> Void)? = nil
+    ) throws -> Summary {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var summary = Summary()
+        summary.fromPosition = state.checkpoint
+        let end = log.endPosition
+        var scratch = EventLineParser.Scratch()
+        while state.checkpoint < end {
+            if let maximumBatches, summary.batches >= maximumBatches { break }
+            var events: [ProjectedEvent] = []
+            var failure: (any Error)?
+            try log.forEachLine(from: state.checkpoint, limit: batchSize) { position, line in
+                guard let event = ProjectedEvent.decode(line, position: position, scratch: &scratch) else {
+                    failure = ProjectionError(
+                        "log position \(position) is not a canonical event; the log is damaged (run kith log verify)")
+                    return false
+                }
+                events.append(event)
+                return true
+            }
+            if let failure { throw failure }
+            guard let last = events.last else { break }
+            let batch = try apply(events, endPosition: last.position + 1)
+            try store.commit(batch, rulesHash: rulesHash)
+            state.checkpoint = batch.endPosition
+            summary.events += events.count
+            summary.batches += 1
+            summary.merges += batch.changes.filter { $0.kind == .merged }.count
+            summary.splits += batch.changes.filter { $0.kind == .split }.count
+            summary.newProfiles += batch.newProfiles.count
+            progress?(state.checkpoint, end)
+        }
+        summary.toPosition = state.checkpoint
+        let d = clock.now - start
+        summary.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        summary.eventsPerSecond = summary.seconds > 0 ? Double(summary.events) / summary.seconds : 0
+        return summary
+    }
+
+    /// Applies events to the in-memory graph and works out everything the batch changes.
+    func apply(_ events: [ProjectedEvent], endPosition: UInt64) throws -> ProjectionBatch {
+        var batch = ProjectionBatch()
+        batch.endPosition = endPosition
+        var touched = Set<Node>()
+        var touchedEdges = Set<UInt64>()
+        var anchors: [Node: [ProjectedEvent]] = [:]
+        for e in events {
+            let nodes = state.graph.observe(e.identifiers, at: e.position)
+            for n in nodes {
+                touched.insert(n)
+                while state.seen.count <= Int(n) { state.seen.append(NodeSeen()) }
+                state.seen[Int(n)].add(e.occurredAt, source: e.source)
+            }
+            for i in 0..<nodes.count {
+                for j in (i + 1)..<max(i + 1, nodes.count) { touchedEdges.insert(IdentityGraph.key(nodes[i], nodes[j])) }
+            }
+            let anchor = anchor(of: e.identifiers).flatMap { state.graph.node($0) }
+            if let anchor { anchors[anchor, default: []].append(e) }
+            batch.events.append(
+                ProjectionBatch.EventRow(
+                    position: e.position, eventID: e.eventID, anchor: anchor, type: e.type.rawValue, name: e.name,
+                    source: e.source, occurredAt: e.occurredAt))
+        }
+        batch.nodes = touched.sorted().map {
+            ProjectionBatch.NodeRow(node: $0, info: state.graph.nodes[Int($0)], seen: state.seen[Int($0)])
+        }
+        batch.edges = touchedEdges.sorted().map { k in
+            let a = Node(truncatingIfNeeded: k >> 32)
+            let b = Node(truncatingIfNeeded: k & 0xFFFF_FFFF)
+            return (a, b, state.graph.edge(a, b)!)
+        }
+        // Node stats: the stored ones plus this batch's events.
+        var stats = try store.stats(of: Array(anchors.keys))
+        for (node, list) in anchors {
+            var s = stats[node] ?? NodeStats()
+            for e in list { s.add(e) }
+            stats[node] = s
+        }
+        batch.stats = stats.sorted { $0.key < $1.key }
+
+        // Identity: recompute the profiles of everything the batch could have moved.
+        let closure = resolver.closure(of: touched, in: state.graph)
+        let resolution = resolver.resolve(closure, in: state.graph)
+        batch.closure = closure
+        batch.accepted = resolution.accepted
+        batch.refused = resolution.refused
+        batch.excluded = resolution.excluded.map { ($0.node, "\($0.standing)") }
+        var before: [String: Set<Node>] = [:]
+        var oldProfile: [Node: String] = [:]
+        for n in closure {
+            if let p = state.membership[n] {
+                before[p, default: []].insert(n)
+                oldProfile[n] = p
+            }
+        }
+        for n in closure { state.membership[n] = nil }
+        var after: [String: [Node]] = [:]
+        for component in resolution.components {
+            let anchor = component[0]
+            let id = ProfileID.of(state.graph.nodes[Int(anchor)].identifier)
+            if state.profileIDs.insert(id).inserted {
+                batch.newProfiles.append((id, anchor, state.graph.nodes[Int(anchor)].firstSeen))
+            }
+            after[id] = component
+            for n in component {
+                state.membership[n] = id
+                batch.membership.append((n, id))
+            }
+            let previous = Set(component.compactMap { oldProfile[$0] })
+            let absorbed = previous.subtracting([id]).sorted()
+            if !absorbed.isEmpty {
+                batch.changes.append(.init(position: endPosition - 1, kind: .merged, profile: id, others: absorbed))
+            }
+        }
+        for (old, nodes) in before.sorted(by: { $0.key < $1.key }) {
+            let parts = Set(nodes.compactMap { state.membership[$0] })
+            if parts.count > 1 || (parts.count == 1 && nodes.contains { state.membership[$0] == nil }) {
+                batch.changes.append(.init(position: endPosition - 1, kind: .split, profile: old, others: parts.sorted()))
+            }
+        }
+        return batch
+    }
+}
+
+extension IdentityGraph {
+    static func key(_ a: Node, _ b: Node) -> UInt64 {
+        let (lo, hi) = a < b ? (a, b) : (b, a)
+        return UInt64(UInt32(bitPattern: lo)) << 32 | UInt64(UInt32(bitPattern: hi))
+    }
+}

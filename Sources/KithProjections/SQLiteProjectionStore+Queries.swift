@@ -1,0 +1,172 @@
+import Foundation
+import GRDB
+import KithCore
+
+extension SQLiteProjectionStore {
+    /// Where a reference (`PROFILE_ID` or `KIND:VALUE`) leads.
+    public struct Resolved: Sendable {
+        public var requested: String
+        /// The profile it resolves to now, if any.
+        public var current: String?
+        public var status: String
+        public var note: String?
+    }
+
+    /// Resolves a profile id (current or old) or an identifier in any spelling.
+    public func resolve(_ reference: String) throws -> Resolved? {
+        try pool.read { db in try resolve(reference, db) }
+    }
+
+    func resolve(_ reference: String, _ db: Database) throws -> Resolved? {
+        if let colon = reference.firstIndex(of: ":") {
+            let kind = IdentifierKind(rawValue: String(reference[..<colon]))
+            let raw = String(reference[reference.index(after: colon)...])
+            guard case .success(let value) = IdentifierNormalizer.normalize(kind, raw),
+                let node = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM node WHERE kind = ? AND value = ?", arguments: [kind.rawValue, value])
+            else { return nil }
+            if let profile = try String.fetchOne(db, sql: "SELECT profile FROM membership WHERE node = ?", arguments: [node]) {
+                return Resolved(requested: reference, current: profile, status: "current")
+            }
+            let standing = try String.fetchOne(db, sql: "SELECT standing FROM excluded WHERE node = ?", arguments: [node])
+            return Resolved(
+                requested: reference, current: nil, status: "unlinked",
+                note: "\(kind.rawValue) \(Masking.mask(value, kind: kind)) belongs to no profile (\(standing ?? "not linking"))")
+        }
+        guard let anchor = try Int64.fetchOne(db, sql: "SELECT anchor FROM profile_id WHERE id = ?", arguments: [reference])
+        else { return nil }
+        let current = try String.fetchOne(db, sql: "SELECT profile FROM membership WHERE node = ?", arguments: [anchor])
+        let split = try Row.fetchOne(
+            db, sql: "SELECT position, others FROM profile_change WHERE kind = 'split' AND profile = ? ORDER BY seq DESC LIMIT 1",
+            arguments: [reference])
+        let splitNote = split.map { row -> String in
+            let others: String = row[1]
+            return "split at log position \(row[0] as Int64) into \(others.split(separator: ",").joined(separator: ", "))"
+        }
+        if current == reference {
+            return Resolved(requested: reference, current: reference, status: split == nil ? "current" : "split", note: splitNote)
+        }
+        if let current {
+            return Resolved(
+                requested: reference, current: current, status: "merged",
+                note: "\(reference) was merged into \(current)" + (splitNote.map { "; earlier \($0)" } ?? ""))
+        }
+        return Resolved(
+            requested: reference, current: nil, status: "split",
+            note: (splitNote ?? "its values no longer form a profile") + "; its first value now links nothing")
+    }
+
+    /// The identifier-node ids of a current profile.
+    func nodes(of profile: String, _ db: Database) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: "SELECT node FROM membership WHERE profile = ? ORDER BY node", arguments: [profile])
+    }
+
+    /// The unified view of what `reference` resolves to.
+    public func profile(_ reference: String, traitRules: TraitRules) throws -> ProfileView? {
+        try pool.read { db in
+            guard let resolved = try resolve(reference, db), let current = resolved.current else { return nil }
+            var view = try view(of: current, traitRules: traitRules, db)
+            view.status = resolved.status
+            view.requested = reference == current ? nil : reference
+            view.note = resolved.note
+            return view
+        }
+    }
+
+    func view(of profile: String, traitRules: TraitRules, _ db: Database) throws -> ProfileView {
+        let nodes = try nodes(of: profile, db)
+        let list = nodes.map(String.init).joined(separator: ",")
+        var identifiers: [String: [ProfileView.IdentifierValue]] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT kind, value, first_seen, last_seen, sources, events FROM node WHERE id IN (\(list)) ORDER BY kind, value")
+        {
+            let sources: String = row[4]
+            identifiers[row[0], default: []].append(
+                ProfileView.IdentifierValue(
+                    value: row[1], firstSeen: row[2], lastSeen: row[3],
+                    sources: sources.split(separator: ",").map(String.init), events: row[5]))
+        }
+        var stats = NodeStats()
+        for s in try SQLiteProjectionStore.stats(of: nodes.map { Node($0) }, db).values { stats.merge(s) }
+        return ProfileView.build(id: profile, identifiers: identifiers, stats: stats, traitRules: traitRules)
+    }
+
+    public struct TimelineEntry: Codable, Sendable {
+        public var position: UInt64
+        public var eventID: String
+        public var type: String
+        public var name: String
+        public var source: String
+        public var occurredAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case position, type, name, source
+            case eventID = "event_id"
+            case occurredAt = "occurred_at"
+        }
+    }
+
+    /// A profile's events, newest first. `before` is the last entry of the previous page.
+    public func timeline(_ profile: String, limit: Int, type: String? = nil, before: TimelineEntry? = nil) throws
+        -> [TimelineEntry]
+    {
+        try pool.read { db in
+            let list = try nodes(of: profile, db).map(String.init).joined(separator: ",")
+            var sql = "SELECT position, event_id, type, name, source, occurred_at FROM event WHERE anchor IN (\(list))"
+            var arguments: [any DatabaseValueConvertible] = []
+            if let type {
+                sql += " AND type = ?"
+                arguments.append(type)
+            }
+            if let before, let epoch = try? Timestamp.parse(before.occurredAt).get().epochSeconds {
+                sql += " AND (occurred_epoch < ? OR (occurred_epoch = ? AND position < ?))"
+                arguments += [epoch, epoch, Int64(before.position)]
+            }
+            sql += " ORDER BY occurred_epoch DESC, position DESC LIMIT ?"
+            arguments.append(limit)
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)!).map { row in
+                TimelineEntry(
+                    position: UInt64(row[0] as Int64), eventID: row[1], type: row[2], name: row[3], source: row[4],
+                    occurredAt: row[5])
+            }
+        }
+    }
+
+    /// Every current profile's view, in profile id order (streamed: one pass over the store).
+    public func forEachProfile(traitRules: TraitRules, _ body: (ProfileView) throws -> Void) throws {
+        try pool.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT m.profile, n.kind, n.value, n.first_seen, n.last_seen, n.sources, n.events, s.stats
+                    FROM membership m JOIN node n ON n.id = m.node LEFT JOIN node_stats s ON s.node = m.node
+                    ORDER BY m.profile, n.kind, n.value
+                    """)
+            let decoder = JSONDecoder()
+            var current: String?
+            var identifiers: [String: [ProfileView.IdentifierValue]] = [:]
+            var stats = NodeStats()
+            func flush() throws {
+                if let current {
+                    try body(ProfileView.build(id: current, identifiers: identifiers, stats: stats, traitRules: traitRules))
+                }
+                identifiers = [:]
+                stats = NodeStats()
+            }
+            while let row = try rows.next() {
+                let profile: String = row[0]
+                if profile != current {
+                    try flush()
+                    current = profile
+                }
+                let sources: String = row[5]
+                identifiers[row[1], default: []].append(
+                    ProfileView.IdentifierValue(
+                        value: row[2], firstSeen: row[3], lastSeen: row[4],
+                        sources: sources.split(separator: ",").map(String.init), events: row[6]))
+                if let data = row[7] as Data? { stats.merge(try decoder.decode(NodeStats.self, from: data)) }
+            }
+            try flush()
+        }
+    }
+}

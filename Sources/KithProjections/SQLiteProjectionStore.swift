@@ -1,0 +1,203 @@
+import Foundation
+import GRDB
+import KithCore
+
+/// The projection store: SQLite in WAL mode through GRDB. Readers (queries, `kith serve` later)
+/// never block the projector and never see half a batch: each batch and its checkpoint commit
+/// in one transaction.
+public final class SQLiteProjectionStore: Sendable {
+    public typealias Node = IdentityGraph.Node
+    public let path: String
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            // WAL survives a crash of the process (the case the projector's checkpoint covers).
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try SQLiteProjectionStore.migrator.migrate(pool)
+        } catch {
+            throw ProjectionError("cannot open the projection store \(path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1: identity graph, profiles, events") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE checkpoint (name TEXT PRIMARY KEY, position INTEGER NOT NULL, rules_hash TEXT NOT NULL);
+                    CREATE TABLE node (
+                        id INTEGER PRIMARY KEY, kind TEXT NOT NULL, value TEXT NOT NULL,
+                        first_position INTEGER NOT NULL, events INTEGER NOT NULL,
+                        first_seen TEXT, last_seen TEXT, sources TEXT NOT NULL);
+                    CREATE UNIQUE INDEX node_identifier ON node(kind, value);
+                    CREATE TABLE edge (
+                        a INTEGER NOT NULL, b INTEGER NOT NULL, events INTEGER NOT NULL, first_position INTEGER NOT NULL,
+                        PRIMARY KEY (a, b)) WITHOUT ROWID;
+                    CREATE TABLE membership (node INTEGER PRIMARY KEY, profile TEXT NOT NULL);
+                    CREATE INDEX membership_profile ON membership(profile);
+                    CREATE TABLE excluded (node INTEGER PRIMARY KEY, standing TEXT NOT NULL);
+                    CREATE TABLE link (a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
+                    CREATE TABLE refused_link (
+                        a INTEGER NOT NULL, b INTEGER NOT NULL, rule TEXT NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
+                    CREATE TABLE profile_id (id TEXT PRIMARY KEY, anchor INTEGER NOT NULL, created_position INTEGER NOT NULL)
+                        WITHOUT ROWID;
+                    CREATE TABLE profile_change (
+                        seq INTEGER PRIMARY KEY, position INTEGER NOT NULL, kind TEXT NOT NULL, profile TEXT NOT NULL,
+                        others TEXT NOT NULL);
+                    CREATE INDEX profile_change_profile ON profile_change(profile);
+                    CREATE TABLE node_stats (node INTEGER PRIMARY KEY, stats BLOB NOT NULL);
+                    CREATE TABLE event (
+                        position INTEGER PRIMARY KEY, event_id TEXT NOT NULL, anchor INTEGER, type TEXT NOT NULL,
+                        name TEXT NOT NULL, source TEXT NOT NULL, occurred_at TEXT NOT NULL,
+                        occurred_epoch INTEGER NOT NULL);
+                    CREATE INDEX event_anchor ON event(anchor, occurred_epoch, position);
+                    """)
+        }
+        return m
+    }
+
+    // MARK: Loading the projector's state
+
+    public struct State {
+        public var checkpoint: UInt64 = 0
+        public var rulesHash: String?
+        public var graph = IdentityGraph()
+        public var seen: [NodeSeen] = []
+        public var membership: [Node: String] = [:]
+        public var profileIDs: Set<String> = []
+    }
+
+    public func loadState() throws -> State {
+        try pool.read { db in
+            var state = State()
+            if let row = try Row.fetchOne(db, sql: "SELECT position, rules_hash FROM checkpoint WHERE name = 'main'") {
+                state.checkpoint = UInt64(row[0] as Int64)
+                state.rulesHash = row[1]
+            }
+            let nodes = try Row.fetchCursor(
+                db, sql: "SELECT id, kind, value, first_position, events, first_seen, last_seen, sources FROM node ORDER BY id")
+            while let row = try nodes.next() {
+                guard Int(row[0] as Int64) == state.graph.nodeCount else {
+                    throw ProjectionError("the projection store's node ids have a gap: rebuild it with kith project --rebuild")
+                }
+                state.graph.restore(
+                    IdentityGraph.NodeInfo(
+                        identifier: Identifier(IdentifierKind(rawValue: row[1]), row[2]),
+                        firstSeen: UInt64(row[3] as Int64), events: row[4]))
+                let sources: String = row[7]
+                state.seen.append(
+                    NodeSeen(
+                        firstSeen: (row[5] as String?).flatMap { try? Timestamp.parse($0).get() },
+                        lastSeen: (row[6] as String?).flatMap { try? Timestamp.parse($0).get() },
+                        sources: Set(sources.split(separator: ",").map(String.init))))
+            }
+            let edges = try Row.fetchCursor(db, sql: "SELECT a, b, events, first_position FROM edge")
+            while let row = try edges.next() {
+                state.graph.restoreEdge(
+                    Node(row[0] as Int64), Node(row[1] as Int64),
+                    IdentityGraph.EdgeInfo(count: row[2], firstEvidence: UInt64(row[3] as Int64)))
+            }
+            let members = try Row.fetchCursor(db, sql: "SELECT node, profile FROM membership")
+            while let row = try members.next() { state.membership[Node(row[0] as Int64)] = row[1] }
+            state.profileIDs = Set(try String.fetchAll(db, sql: "SELECT id FROM profile_id"))
+            return state
+        }
+    }
+
+    public func stats(of nodes: [Node]) throws -> [Node: NodeStats] {
+        try pool.read { db in try SQLiteProjectionStore.stats(of: nodes, db) }
+    }
+
+    static func stats(of nodes: [Node], _ db: Database) throws -> [Node: NodeStats] {
+        var out: [Node: NodeStats] = [:]
+        let decoder = JSONDecoder()
+        for chunk in stride(from: 0, to: nodes.count, by: 500) {
+            let part = nodes[chunk..<min(nodes.count, chunk + 500)]
+            let sql = "SELECT node, stats FROM node_stats WHERE node IN (\(part.map { String($0) }.joined(separator: ",")))"
+            for row in try Row.fetchAll(db, sql: sql) {
+                out[Node(row[0] as Int64)] = try decoder.decode(NodeStats.self, from: row[1] as Data)
+            }
+        }
+        return out
+    }
+
+    // MARK: Committing a batch
+
+    public func commit(_ batch: ProjectionBatch, rulesHash: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        try pool.write { db in
+            let node = try db.cachedStatement(
+                sql: """
+                    INSERT INTO node (id, kind, value, first_position, events, first_seen, last_seen, sources)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET first_position = excluded.first_position, events = excluded.events,
+                      first_seen = excluded.first_seen, last_seen = excluded.last_seen, sources = excluded.sources
+                    """)
+            for n in batch.nodes {
+                try node.execute(arguments: [
+                    Int64(n.node), n.info.identifier.kind.rawValue, n.info.identifier.value, Int64(n.info.firstSeen),
+                    n.info.events, n.seen.firstSeen?.description, n.seen.lastSeen?.description,
+                    n.seen.sources.sorted().joined(separator: ","),
+                ])
+            }
+            let edge = try db.cachedStatement(
+                sql: """
+                    INSERT INTO edge (a, b, events, first_position) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(a, b) DO UPDATE SET events = excluded.events, first_position = excluded.first_position
+                    """)
+            for (a, b, info) in batch.edges {
+                try edge.execute(arguments: [Int64(min(a, b)), Int64(max(a, b)), info.count, Int64(info.firstEvidence)])
+            }
+            let stats = try db.cachedStatement(sql: "INSERT OR REPLACE INTO node_stats (node, stats) VALUES (?, ?)")
+            for (n, s) in batch.stats { try stats.execute(arguments: [Int64(n), try encoder.encode(s)]) }
+            let event = try db.cachedStatement(
+                sql: """
+                    INSERT OR IGNORE INTO event (position, event_id, anchor, type, name, source, occurred_at, occurred_epoch)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for e in batch.events {
+                try event.execute(arguments: [
+                    Int64(e.position), e.eventID, e.anchor.map { Int64($0) }, e.type, e.name, e.source,
+                    e.occurredAt.description, e.occurredAt.epochSeconds,
+                ])
+            }
+            // Replace everything derived for the recomputed closure.
+            for part in stride(from: 0, to: batch.closure.count, by: 500) {
+                let list = batch.closure[part..<min(batch.closure.count, part + 500)].map { String($0) }.joined(separator: ",")
+                try db.execute(sql: "DELETE FROM membership WHERE node IN (\(list))")
+                try db.execute(sql: "DELETE FROM excluded WHERE node IN (\(list))")
+                try db.execute(sql: "DELETE FROM link WHERE a IN (\(list)) OR b IN (\(list))")
+                try db.execute(sql: "DELETE FROM refused_link WHERE a IN (\(list)) OR b IN (\(list))")
+            }
+            let member = try db.cachedStatement(sql: "INSERT INTO membership (node, profile) VALUES (?, ?)")
+            for (n, p) in batch.membership { try member.execute(arguments: [Int64(n), p]) }
+            let excluded = try db.cachedStatement(sql: "INSERT INTO excluded (node, standing) VALUES (?, ?)")
+            for (n, s) in batch.excluded { try excluded.execute(arguments: [Int64(n), s]) }
+            let link = try db.cachedStatement(sql: "INSERT OR IGNORE INTO link (a, b) VALUES (?, ?)")
+            for l in batch.accepted { try link.execute(arguments: [Int64(min(l.a, l.b)), Int64(max(l.a, l.b))]) }
+            let refused = try db.cachedStatement(sql: "INSERT OR REPLACE INTO refused_link (a, b, rule) VALUES (?, ?, ?)")
+            for r in batch.refused {
+                try refused.execute(arguments: [Int64(min(r.link.a, r.link.b)), Int64(max(r.link.a, r.link.b)), r.rule])
+            }
+            let profile = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO profile_id (id, anchor, created_position) VALUES (?, ?, ?)")
+            for p in batch.newProfiles { try profile.execute(arguments: [p.id, Int64(p.anchor), Int64(p.position)]) }
+            let change = try db.cachedStatement(
+                sql: "INSERT INTO profile_change (position, kind, profile, others) VALUES (?, ?, ?, ?)")
+            for c in batch.changes {
+                try change.execute(arguments: [Int64(c.position), c.kind.rawValue, c.profile, c.others.joined(separator: ",")])
+            }
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO checkpoint (name, position, rules_hash) VALUES ('main', ?, ?)",
+                arguments: [Int64(batch.endPosition), rulesHash])
+        }
+    }
+}

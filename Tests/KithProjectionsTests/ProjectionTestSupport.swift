@@ -1,0 +1,44 @@
+import Foundation
+import KithCore
+import KithLog
+
+@testable import KithProjections
+
+final class Scratch {
+    let path = NSTemporaryDirectory() + "kith-proj-" + UUID().uuidString
+    init() { try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Appends contract lines (any spelling) to a log through the real parser.
+func append(_ lines: [String], to log: EventLogWriter) throws {
+    var encoded = EncodedLines()
+    for line in lines {
+        let bytes = Array(line.utf8)
+        let parsed = try bytes.withUnsafeBufferPointer { try EventLineParser().parse($0, appendingTo: &encoded.bytes).get() }
+        encoded.endLine(key: parsed.key)
+    }
+    _ = try log.append(encoded)
+}
+
+/// A contract line with the given identifiers (kind → value).
+func event(
+    _ ids: [String: String], type: String = "behaviour", name: String = "page_view", source: String = "app",
+    at time: String = "2026-03-01T10:00:00+08:00", traits: String? = nil, properties: String? = nil
+) -> String {
+    let id = UUID().uuidString
+    let identifiers = ids.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",")
+    var line = #"{"event_id":"\#(id)","source":"\#(source)","type":"\#(type)","name":"\#(name)","occurred_at":"\#(time)","identifiers":{\#(identifiers)}"#
+    if let traits { line += #","traits":\#(traits)"# }
+    if let properties { line += #","properties":\#(properties)"# }
+    return line + "}"
+}
+
+/// Every profile as JSON lines, for comparing two stores.
+func exportLines(_ store: SQLiteProjectionStore, rules: Rules = .standard) throws -> [String] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    var out: [String] = []
+    try store.forEachProfile(traitRules: rules.traits) { out.append(String(decoding: try encoder.encode($0), as: UTF8.self)) }
+    return out
+}
