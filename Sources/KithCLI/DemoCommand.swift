@@ -20,10 +20,11 @@ struct DemoCommand: AsyncParsableCommand {
         let files = expected.files.map { exports + "/" + $0 }
         Out.print("2. kith ingest --data \(dir)/data \(exports)/*.ndjson \(exports)/*.csv\n")
         Out.flush()
-        let summary = try await IngestCommand.ingest(
+        let (summary, projection) = try await IngestCommand.ingest(
             files: files, into: DataDirectory(dir + "/data"), options: Ingestor.Options(),
-            progress: Out.stderrIsTerminal)
+            progress: Out.stderrIsTerminal, rules: .standard)
         Out.print(IngestCommand.render(summary))
+        if let projection { Out.print(Projection.render(projection)) }
         Out.print("\n3. kith log stats --data \(dir)/data\n")
         Out.print(try LogStatistics.gather(logDirectory: DataDirectory(dir + "/data").log).rendered)
         Out.print("\n4. ground truth check")

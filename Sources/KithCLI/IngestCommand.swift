@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import KithIngest
 import KithLog
+import KithProjections
+import KithCore
 
 struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,15 +23,19 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "Mapping file (JSON or YAML) for CSV inputs.") var mapping: String?
     @Option(help: "Summary format: table or json.") var format: OutputFormat = .table
     @Flag(help: "Never draw a progress bar.") var noProgress = false
+    @Flag(help: "Only append to the log; leave profiles for a later `kith project`.") var noProject = false
+    @OptionGroup var rules: RulesOption
 
     func run() async throws {
-        let summary = try await IngestCommand.ingest(
+        let (summary, projection) = try await IngestCommand.ingest(
             files: files, into: data.directory, options: Ingestor.Options(source: source, mappingPath: mapping),
-            progress: !noProgress && Out.stderrIsTerminal)
+            progress: !noProgress && Out.stderrIsTerminal,
+            rules: noProject ? nil : try Projection.rules(rules, data.directory))
         if format == .json {
-            try Out.json(summary)
+            try Out.json(IngestReport(ingest: summary, projection: projection))
         } else {
             Out.print(IngestCommand.render(summary))
+            if let projection { Out.print(Projection.render(projection)) }
         }
         Out.flush()
         if summary.failedFiles > 0 { throw ExitCode(1) }
@@ -46,9 +52,28 @@ struct IngestCommand: AsyncParsableCommand {
         }
     }
 
-    static func ingest(files: [String], into directory: DataDirectory, options: Ingestor.Options, progress: Bool)
-        async throws -> IngestSummary
-    {
+    /// `--format json` output: the ingest summary's fields plus `projection` when profiles were updated.
+    struct IngestReport: Encodable {
+        var ingest: IngestSummary
+        var projection: Projector.Summary?
+
+        func encode(to encoder: any Encoder) throws {
+            try ingest.encode(to: encoder)
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encodeIfPresent(projection, forKey: Key(stringValue: "projection"))
+        }
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+    }
+
+    static func ingest(
+        files: [String], into directory: DataDirectory, options: Ingestor.Options, progress: Bool, rules: Rules?
+    ) async throws -> (IngestSummary, Projector.Summary?) {
         let log = try openLog(directory, purpose: "kith ingest")
         let quarantine = try QuarantineStore(directory: directory.quarantine)
         for line in log.recovery.lines { Out.note("recovered: \(line)") }
@@ -57,7 +82,11 @@ struct IngestCommand: AsyncParsableCommand {
             .ingest(files: files) { bar.update($0) }
         bar.finish()
         try log.close()
-        return summary
+        // Profiles follow the log; the writer lock is still held, so no one else projects.
+        let projection = try withExtendedLifetime(log) {
+            try rules.map { try Projection.catchUp(directory, rules: $0, progress: progress) }
+        }
+        return (summary, projection)
     }
 
     static func render(_ s: IngestSummary) -> String {

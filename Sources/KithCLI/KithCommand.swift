@@ -4,9 +4,10 @@ import ArgumentParser
 public struct KithCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kith",
-        abstract: "An event-sourced customer data platform: ingest channel exports into one durable log.",
+        abstract: "An event-sourced customer data platform: ingest channel exports into one durable log and project unified profiles.",
         subcommands: [
-            IngestCommand.self, LogCommand.self, QuarantineCommand.self, GenerateCommand.self, DemoCommand.self,
+            IngestCommand.self, ProjectCommand.self, ProfileCommand.self, ProfilesCommand.self, IdentityCommand.self,
+            LogCommand.self, QuarantineCommand.self, GenerateCommand.self, DemoCommand.self,
         ])
 
     public init() {}

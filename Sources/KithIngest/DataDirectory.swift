@@ -4,4 +4,5 @@ public struct DataDirectory: Sendable {
     public init(_ path: String) { self.path = path }
     public var log: String { path + "/log" }
     public var quarantine: String { path + "/quarantine" }
+    public var projections: String { path + "/projections.sqlite" }
 }

@@ -140,3 +140,24 @@ extension SQLiteProjectionStore {
         }
     }
 }
+
+extension SQLiteProjectionStore {
+    /// Every current profile as its identifier values (for scoring against a ground truth).
+    public func clusters() throws -> [[Identifier]] {
+        try pool.read { db in
+            var out: [[Identifier]] = []
+            var current: String?
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT m.profile, n.kind, n.value FROM membership m JOIN node n ON n.id = m.node ORDER BY m.profile")
+            while let row = try rows.next() {
+                let profile: String = row[0]
+                if profile != current {
+                    out.append([])
+                    current = profile
+                }
+                out[out.count - 1].append(Identifier(IdentifierKind(rawValue: row[1]), row[2]))
+            }
+            return out
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import KithCore
+import KithProjections
+
+struct IdentityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "identity", abstract: "Identity resolution figures.", subcommands: [Stats.self, Score.self])
+
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Profiles, identifier values, merges, splits, refused links by rule, shared values, largest profile.")
+        @OptionGroup var data: DataOptions
+        @Option(help: "table or json") var format: OutputFormat = .table
+
+        func run() throws {
+            let s = try Projection.openStore(data.directory).identityStats()
+            if format == .json {
+                try Out.json(s)
+            } else {
+                Out.print(
+                    """
+                    profiles            \(s.profiles.grouped)
+                    identifier values   \(s.identifierValues.grouped) (\(s.linkedValues.grouped) in profiles)
+                    merges              \(s.merges.grouped)
+                    splits              \(s.splits.grouped)
+                    refused links       \(s.refusedLinksByRule.isEmpty ? "0" : s.refusedLinksByRule.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
+                    shared values       \(s.sharedValues.grouped)
+                    blocklisted values  \(s.blocklistedValues.grouped)
+                    largest profile     \(s.largestProfile ?? "-") (\(s.largestProfileValues) values)
+                    projected up to     log position \(s.checkpoint)
+                    """)
+            }
+            Out.flush()
+        }
+    }
+
+    struct Score: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pairwise precision, recall and F1 of the profiles against a ground truth.",
+            discussion: "The truth is NDJSON with one person per line: {\"identifiers\": {kind: [normalised values]}} (the generator's truth/persons.ndjson).")
+        @OptionGroup var data: DataOptions
+        @Option(help: "Ground truth file.") var truth: String
+        @Option(help: "table or json") var format: OutputFormat = .table
+
+        struct Person: Decodable { var identifiers: [String: [String]] }
+
+        func run() throws {
+            guard let text = try? String(contentsOfFile: truth, encoding: .utf8) else {
+                Out.note("error: cannot read \(truth)")
+                throw ExitCode(2)
+            }
+            var people: [[Identifier]] = []
+            for (n, line) in text.split(separator: "\n").enumerated() {
+                do {
+                    let p = try JSONDecoder().decode(Person.self, from: Data(line.utf8))
+                    people.append(p.identifiers.flatMap { k, vs in vs.map { Identifier(IdentifierKind(rawValue: k), $0) } })
+                } catch {
+                    Out.note("error: \(truth) line \(n + 1): expected {\"identifiers\": {kind: [values]}}")
+                    throw ExitCode(2)
+                }
+            }
+            let score = PairwiseScore(predicted: try Projection.openStore(data.directory).clusters(), truth: people)
+            if format == .json {
+                try Out.json(score)
+            } else {
+                Out.print(
+                    String(
+                        format: "precision %.5f  recall %.5f  F1 %.5f  (%@ true pairs, %@ predicted, %@ correct)",
+                        score.precision, score.recall, score.f1, score.truthPairs.grouped, score.predictedPairs.grouped,
+                        score.truePositives.grouped))
+            }
+            Out.flush()
+        }
+    }
+}
