@@ -43,9 +43,12 @@ public final class SQLiteProjectionStore: Sendable {
                     CREATE TABLE membership (node INTEGER PRIMARY KEY, profile TEXT NOT NULL);
                     CREATE INDEX membership_profile ON membership(profile);
                     CREATE TABLE excluded (node INTEGER PRIMARY KEY, standing TEXT NOT NULL);
+                    CREATE INDEX edge_b ON edge(b);
                     CREATE TABLE link (a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
+                    CREATE INDEX link_b ON link(b);
                     CREATE TABLE refused_link (
                         a INTEGER NOT NULL, b INTEGER NOT NULL, rule TEXT NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
+                    CREATE INDEX refused_link_b ON refused_link(b);
                     CREATE TABLE profile_id (id TEXT PRIMARY KEY, anchor INTEGER NOT NULL, created_position INTEGER NOT NULL)
                         WITHOUT ROWID;
                     CREATE TABLE profile_change (
@@ -169,13 +172,14 @@ public final class SQLiteProjectionStore: Sendable {
                     e.occurredAt.description, e.occurredAt.epochSeconds,
                 ])
             }
-            // Replace everything derived for the recomputed closure.
-            for part in stride(from: 0, to: batch.closure.count, by: 500) {
-                let list = batch.closure[part..<min(batch.closure.count, part + 500)].map { String($0) }.joined(separator: ",")
-                try db.execute(sql: "DELETE FROM membership WHERE node IN (\(list))")
-                try db.execute(sql: "DELETE FROM excluded WHERE node IN (\(list))")
-                try db.execute(sql: "DELETE FROM link WHERE a IN (\(list)) OR b IN (\(list))")
-                try db.execute(sql: "DELETE FROM refused_link WHERE a IN (\(list)) OR b IN (\(list))")
+            // Replace everything derived for the recomputed closure (each delete uses an index).
+            let deletions = try [
+                "DELETE FROM membership WHERE node = ?", "DELETE FROM excluded WHERE node = ?",
+                "DELETE FROM link WHERE a = ?", "DELETE FROM link WHERE b = ?",
+                "DELETE FROM refused_link WHERE a = ?", "DELETE FROM refused_link WHERE b = ?",
+            ].map { try db.cachedStatement(sql: $0) }
+            for n in batch.closure {
+                for statement in deletions { try statement.execute(arguments: [Int64(n)]) }
             }
             let member = try db.cachedStatement(sql: "INSERT INTO membership (node, profile) VALUES (?, ?)")
             for (n, p) in batch.membership { try member.execute(arguments: [Int64(n), p]) }

@@ -11,6 +11,30 @@ public struct PairwiseScore: Sendable, Equatable, Codable {
     public var recall: Double { truthPairs == 0 ? 1 : Double(truePositives) / Double(truthPairs) }
     public var f1: Double { precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
 
+    enum CodingKeys: String, CodingKey {
+        case precision, recall, f1
+        case truePositives = "true_positives"
+        case predictedPairs = "predicted_pairs"
+        case truthPairs = "truth_pairs"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        truePositives = try c.decode(Int.self, forKey: .truePositives)
+        predictedPairs = try c.decode(Int.self, forKey: .predictedPairs)
+        truthPairs = try c.decode(Int.self, forKey: .truthPairs)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(precision, forKey: .precision)
+        try c.encode(recall, forKey: .recall)
+        try c.encode(f1, forKey: .f1)
+        try c.encode(truePositives, forKey: .truePositives)
+        try c.encode(predictedPairs, forKey: .predictedPairs)
+        try c.encode(truthPairs, forKey: .truthPairs)
+    }
+
     public init(predicted: [[Identifier]], truth: [[Identifier]]) {
         var truthCluster: [Identifier: Int] = [:]
         for (i, cluster) in truth.enumerated() { for v in cluster { truthCluster[v] = i } }

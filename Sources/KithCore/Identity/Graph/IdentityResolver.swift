@@ -101,18 +101,33 @@ public struct IdentityResolver: Sendable {
                 if let e = graph.edge(a, b) { links.append(Link(a: a, b: b, evidence: e)) }
             }
         }
-        func priority(_ n: Node) -> Int { rules.rule(for: graph.nodes[Int(n)].identifier.kind).priority }
-        func identifier(_ n: Node) -> Identifier { graph.nodes[Int(n)].identifier }
-        links.sort { x, y in
-            let xw = (max(priority(x.a), priority(x.b)), min(priority(x.a), priority(x.b)))
-            let yw = (max(priority(y.a), priority(y.b)), min(priority(y.a), priority(y.b)))
-            if xw != yw { return xw < yw }
-            if x.evidence.count != y.evidence.count { return x.evidence.count > y.evidence.count }
-            let (x1, x2) = ordered(identifier(x.a), identifier(x.b))
-            let (y1, y2) = ordered(identifier(y.a), identifier(y.b))
-            return (x1, x2) < (y1, y2)
+        // Sort keys computed once per node: priority and the rank of the identifier among the subset.
+        var priority: [Node: Int] = [:]
+        for n in linking { priority[n] = rules.rule(for: graph.nodes[Int(n)].identifier.kind).priority }
+        var rank: [Node: Int] = [:]
+        for (i, n) in linking.sorted(by: { graph.nodes[Int($0)].identifier < graph.nodes[Int($1)].identifier }).enumerated() {
+            rank[n] = i
         }
-        var sets = DisjointSets(linking, kinds: { identifier($0).kind })
+        struct Key: Comparable {
+            var weak: Int, strong: Int, negativeCount: Int, low: Int, high: Int
+            static func < (x: Key, y: Key) -> Bool {
+                (x.weak, x.strong, x.negativeCount, x.low, x.high) < (y.weak, y.strong, y.negativeCount, y.low, y.high)
+            }
+        }
+        var keyed: [(key: Key, link: Link)] = links.map { l in
+            let pa = priority[l.a]!
+            let pb = priority[l.b]!
+            let ra = rank[l.a]!
+            let rb = rank[l.b]!
+            return (
+                Key(
+                    weak: max(pa, pb), strong: min(pa, pb), negativeCount: -l.evidence.count, low: min(ra, rb),
+                    high: max(ra, rb)), l
+            )
+        }
+        keyed.sort { $0.key < $1.key }
+        links = keyed.map(\.link)
+        var sets = DisjointSets(linking, kinds: { graph.nodes[Int($0)].identifier.kind })
         for link in links {
             let ra = sets.find(link.a)
             let rb = sets.find(link.b)
@@ -137,7 +152,6 @@ public struct IdentityResolver: Sendable {
         return resolution
     }
 
-    private func ordered(_ a: Identifier, _ b: Identifier) -> (Identifier, Identifier) { a < b ? (a, b) : (b, a) }
 }
 
 /// Union–find over nodes, tracking how many values of each kind every set holds.
