@@ -33,12 +33,15 @@ public struct ProjectionBatch: Sendable {
     public var edges: [(Node, Node, IdentityGraph.EdgeInfo)] = []
     public var stats: [(Node, NodeStats)] = []
     public var events: [EventRow] = []
-    /// Nodes whose membership, standing and links were recomputed (their old rows are replaced).
-    public var closure: [Node] = []
+    /// Changes only: rows whose value differs from what the store holds.
     public var membership: [(Node, String)] = []
+    public var membershipRemoved: [Node] = []
     public var excluded: [(Node, String)] = []
-    public var accepted: [IdentityResolver.Link] = []
-    public var refused: [IdentityResolver.RefusedLink] = []
+    public var excludedRemoved: [Node] = []
+    public var linksAdded: [UInt64] = []
+    public var linksRemoved: [UInt64] = []
+    public var refused: [(UInt64, String)] = []
+    public var refusedRemoved: [UInt64] = []
     public var newProfiles: [(id: String, anchor: Node, position: UInt64)] = []
     public var changes: [Change] = []
 }

@@ -162,10 +162,39 @@ public final class Projector {
         // Identity: recompute the profiles of everything the batch could have moved.
         let closure = resolver.closure(of: touched, in: state.graph)
         let resolution = resolver.resolve(closure, in: state.graph)
-        batch.closure = closure
-        batch.accepted = resolution.accepted
-        batch.refused = resolution.refused
-        batch.excluded = resolution.excluded.map { ($0.node, "\($0.standing)") }
+        // Links and standings: write only what differs from the store.
+        var oldLinks = Set<UInt64>()
+        var oldRefused: [UInt64: String] = [:]
+        for n in closure {
+            for m in state.graph.neighbours[Int(n)] {
+                let k = IdentityGraph.key(n, m)
+                if state.links.contains(k) { oldLinks.insert(k) }
+                if let rule = state.refused[k] { oldRefused[k] = rule }
+            }
+        }
+        let newLinks = Set(resolution.accepted.map { IdentityGraph.key($0.a, $0.b) })
+        batch.linksAdded = newLinks.subtracting(oldLinks).sorted()
+        batch.linksRemoved = oldLinks.subtracting(newLinks).sorted()
+        for k in batch.linksRemoved { state.links.remove(k) }
+        for k in batch.linksAdded { state.links.insert(k) }
+        var newRefused: [UInt64: String] = [:]
+        for r in resolution.refused { newRefused[IdentityGraph.key(r.link.a, r.link.b)] = r.rule }
+        batch.refused = newRefused.filter { oldRefused[$0.key] != $0.value }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        batch.refusedRemoved = oldRefused.keys.filter { newRefused[$0] == nil }.sorted()
+        for k in batch.refusedRemoved { state.refused[k] = nil }
+        for (k, rule) in batch.refused { state.refused[k] = rule }
+        var newExcluded: [Node: String] = [:]
+        for x in resolution.excluded { newExcluded[x.node] = "\(x.standing)" }
+        for n in closure.sorted() {
+            if let standing = newExcluded[n] {
+                if state.excluded[n] != standing {
+                    batch.excluded.append((n, standing))
+                    state.excluded[n] = standing
+                }
+            } else if state.excluded.removeValue(forKey: n) != nil {
+                batch.excludedRemoved.append(n)
+            }
+        }
         var before: [String: Set<Node>] = [:]
         var oldProfile: [Node: String] = [:]
         for n in closure {
@@ -185,13 +214,16 @@ public final class Projector {
             after[id] = component
             for n in component {
                 state.membership[n] = id
-                batch.membership.append((n, id))
+                if oldProfile[n] != id { batch.membership.append((n, id)) }
             }
             let previous = Set(component.compactMap { oldProfile[$0] })
             let absorbed = previous.subtracting([id]).sorted()
             if !absorbed.isEmpty {
                 batch.changes.append(.init(position: endPosition - 1, kind: .merged, profile: id, others: absorbed))
             }
+        }
+        for n in closure.sorted() where oldProfile[n] != nil && state.membership[n] == nil {
+            batch.membershipRemoved.append(n)
         }
         for (old, nodes) in before.sorted(by: { $0.key < $1.key }) {
             let parts = Set(nodes.compactMap { state.membership[$0] })
@@ -203,9 +235,4 @@ public final class Projector {
     }
 }
 
-extension IdentityGraph {
-    static func key(_ a: Node, _ b: Node) -> UInt64 {
-        let (lo, hi) = a < b ? (a, b) : (b, a)
-        return UInt64(UInt32(bitPattern: lo)) << 32 | UInt64(UInt32(bitPattern: hi))
-    }
-}
+

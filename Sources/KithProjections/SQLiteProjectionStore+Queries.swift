@@ -142,7 +142,6 @@ extension SQLiteProjectionStore {
                     FROM membership m JOIN node n ON n.id = m.node LEFT JOIN node_stats s ON s.node = m.node
                     ORDER BY m.profile, n.kind, n.value
                     """)
-            let decoder = JSONDecoder()
             var current: String?
             var identifiers: [String: [ProfileView.IdentifierValue]] = [:]
             var stats = NodeStats()
@@ -164,7 +163,12 @@ extension SQLiteProjectionStore {
                     ProfileView.IdentifierValue(
                         value: row[2], firstSeen: row[3], lastSeen: row[4],
                         sources: sources.split(separator: ",").map(String.init), events: row[6]))
-                if let data = row[7] as Data? { stats.merge(try decoder.decode(NodeStats.self, from: data)) }
+                if let data = row[7] as Data? {
+                    guard let s = NodeStats(binary: [UInt8](data)) else {
+                        throw ProjectionError("profile \(profile)'s statistics are damaged; rebuild with kith project --rebuild")
+                    }
+                    stats.merge(s)
+                }
             }
             try flush()
         }

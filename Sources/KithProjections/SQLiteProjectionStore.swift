@@ -43,12 +43,10 @@ public final class SQLiteProjectionStore: Sendable {
                     CREATE TABLE membership (node INTEGER PRIMARY KEY, profile TEXT NOT NULL);
                     CREATE INDEX membership_profile ON membership(profile);
                     CREATE TABLE excluded (node INTEGER PRIMARY KEY, standing TEXT NOT NULL);
-                    CREATE INDEX edge_b ON edge(b);
                     CREATE TABLE link (a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
-                    CREATE INDEX link_b ON link(b);
                     CREATE TABLE refused_link (
                         a INTEGER NOT NULL, b INTEGER NOT NULL, rule TEXT NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
-                    CREATE INDEX refused_link_b ON refused_link(b);
+
                     CREATE TABLE profile_id (id TEXT PRIMARY KEY, anchor INTEGER NOT NULL, created_position INTEGER NOT NULL)
                         WITHOUT ROWID;
                     CREATE TABLE profile_change (
@@ -75,6 +73,10 @@ public final class SQLiteProjectionStore: Sendable {
         public var seen: [NodeSeen] = []
         public var membership: [Node: String] = [:]
         public var profileIDs: Set<String> = []
+        public var excluded: [Node: String] = [:]
+        /// Accepted and refused links by edge key (see `IdentityGraph.key`).
+        public var links: Set<UInt64> = []
+        public var refused: [UInt64: String] = [:]
     }
 
     public func loadState() throws -> State {
@@ -110,6 +112,15 @@ public final class SQLiteProjectionStore: Sendable {
             let members = try Row.fetchCursor(db, sql: "SELECT node, profile FROM membership")
             while let row = try members.next() { state.membership[Node(row[0] as Int64)] = row[1] }
             state.profileIDs = Set(try String.fetchAll(db, sql: "SELECT id FROM profile_id"))
+            for row in try Row.fetchAll(db, sql: "SELECT node, standing FROM excluded") {
+                state.excluded[Node(row[0] as Int64)] = row[1]
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT a, b FROM link") {
+                state.links.insert(IdentityGraph.key(Node(row[0] as Int64), Node(row[1] as Int64)))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT a, b, rule FROM refused_link") {
+                state.refused[IdentityGraph.key(Node(row[0] as Int64), Node(row[1] as Int64))] = row[2]
+            }
             return state
         }
     }
@@ -120,12 +131,14 @@ public final class SQLiteProjectionStore: Sendable {
 
     static func stats(of nodes: [Node], _ db: Database) throws -> [Node: NodeStats] {
         var out: [Node: NodeStats] = [:]
-        let decoder = JSONDecoder()
         for chunk in stride(from: 0, to: nodes.count, by: 500) {
             let part = nodes[chunk..<min(nodes.count, chunk + 500)]
             let sql = "SELECT node, stats FROM node_stats WHERE node IN (\(part.map { String($0) }.joined(separator: ",")))"
             for row in try Row.fetchAll(db, sql: sql) {
-                out[Node(row[0] as Int64)] = try decoder.decode(NodeStats.self, from: row[1] as Data)
+                guard let stats = NodeStats(binary: [UInt8](row[1] as Data)) else {
+                    throw ProjectionError("node \(row[0] as Int64)'s statistics are damaged; rebuild with kith project --rebuild")
+                }
+                out[Node(row[0] as Int64)] = stats
             }
         }
         return out
@@ -134,8 +147,6 @@ public final class SQLiteProjectionStore: Sendable {
     // MARK: Committing a batch
 
     public func commit(_ batch: ProjectionBatch, rulesHash: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
         try pool.write { db in
             let node = try db.cachedStatement(
                 sql: """
@@ -160,7 +171,7 @@ public final class SQLiteProjectionStore: Sendable {
                 try edge.execute(arguments: [Int64(min(a, b)), Int64(max(a, b)), info.count, Int64(info.firstEvidence)])
             }
             let stats = try db.cachedStatement(sql: "INSERT OR REPLACE INTO node_stats (node, stats) VALUES (?, ?)")
-            for (n, s) in batch.stats { try stats.execute(arguments: [Int64(n), try encoder.encode(s)]) }
+            for (n, s) in batch.stats { try stats.execute(arguments: [Int64(n), Data(s.binaryEncoded())]) }
             let event = try db.cachedStatement(
                 sql: """
                     INSERT OR IGNORE INTO event (position, event_id, anchor, type, name, source, occurred_at, occurred_epoch)
@@ -172,25 +183,23 @@ public final class SQLiteProjectionStore: Sendable {
                     e.occurredAt.description, e.occurredAt.epochSeconds,
                 ])
             }
-            // Replace everything derived for the recomputed closure (each delete uses an index).
-            let deletions = try [
-                "DELETE FROM membership WHERE node = ?", "DELETE FROM excluded WHERE node = ?",
-                "DELETE FROM link WHERE a = ?", "DELETE FROM link WHERE b = ?",
-                "DELETE FROM refused_link WHERE a = ?", "DELETE FROM refused_link WHERE b = ?",
-            ].map { try db.cachedStatement(sql: $0) }
-            for n in batch.closure {
-                for statement in deletions { try statement.execute(arguments: [Int64(n)]) }
-            }
-            let member = try db.cachedStatement(sql: "INSERT INTO membership (node, profile) VALUES (?, ?)")
+            func ends(_ key: UInt64) -> (Int64, Int64) { (Int64(key >> 32), Int64(key & 0xFFFF_FFFF)) }
+            let member = try db.cachedStatement(sql: "INSERT OR REPLACE INTO membership (node, profile) VALUES (?, ?)")
             for (n, p) in batch.membership { try member.execute(arguments: [Int64(n), p]) }
-            let excluded = try db.cachedStatement(sql: "INSERT INTO excluded (node, standing) VALUES (?, ?)")
+            let unmember = try db.cachedStatement(sql: "DELETE FROM membership WHERE node = ?")
+            for n in batch.membershipRemoved { try unmember.execute(arguments: [Int64(n)]) }
+            let excluded = try db.cachedStatement(sql: "INSERT OR REPLACE INTO excluded (node, standing) VALUES (?, ?)")
             for (n, s) in batch.excluded { try excluded.execute(arguments: [Int64(n), s]) }
+            let unexclude = try db.cachedStatement(sql: "DELETE FROM excluded WHERE node = ?")
+            for n in batch.excludedRemoved { try unexclude.execute(arguments: [Int64(n)]) }
             let link = try db.cachedStatement(sql: "INSERT OR IGNORE INTO link (a, b) VALUES (?, ?)")
-            for l in batch.accepted { try link.execute(arguments: [Int64(min(l.a, l.b)), Int64(max(l.a, l.b))]) }
+            for k in batch.linksAdded { try link.execute(arguments: [ends(k).0, ends(k).1]) }
+            let unlink = try db.cachedStatement(sql: "DELETE FROM link WHERE a = ? AND b = ?")
+            for k in batch.linksRemoved { try unlink.execute(arguments: [ends(k).0, ends(k).1]) }
             let refused = try db.cachedStatement(sql: "INSERT OR REPLACE INTO refused_link (a, b, rule) VALUES (?, ?, ?)")
-            for r in batch.refused {
-                try refused.execute(arguments: [Int64(min(r.link.a, r.link.b)), Int64(max(r.link.a, r.link.b)), r.rule])
-            }
+            for (k, rule) in batch.refused { try refused.execute(arguments: [ends(k).0, ends(k).1, rule]) }
+            let unrefuse = try db.cachedStatement(sql: "DELETE FROM refused_link WHERE a = ? AND b = ?")
+            for k in batch.refusedRemoved { try unrefuse.execute(arguments: [ends(k).0, ends(k).1]) }
             let profile = try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO profile_id (id, anchor, created_position) VALUES (?, ?, ?)")
             for p in batch.newProfiles { try profile.execute(arguments: [p.id, Int64(p.anchor), Int64(p.position)]) }

@@ -49,7 +49,8 @@ public struct IdentityGraph: Sendable {
 
     public func edge(_ a: Node, _ b: Node) -> EdgeInfo? { edges[IdentityGraph.key(a, b)] }
 
-    static func key(_ a: Node, _ b: Node) -> UInt64 {
+    /// The key of the edge between two nodes: the smaller id in the high half.
+    public static func key(_ a: Node, _ b: Node) -> UInt64 {
         let (lo, hi) = a < b ? (a, b) : (b, a)
         return UInt64(UInt32(bitPattern: lo)) << 32 | UInt64(UInt32(bitPattern: hi))
     }
