@@ -30,7 +30,8 @@ def check(validator, instance, where):
 
 event_schema = json.loads((schemas / "event.schema.json").read_text())
 mapping_schema = json.loads((schemas / "mapping.schema.json").read_text())
-for schema in (event_schema, mapping_schema):
+rules_schema = json.loads((schemas / "rules.schema.json").read_text())
+for schema in (event_schema, mapping_schema, rules_schema):
     jsonschema.Draft202012Validator.check_schema(schema)
 events = jsonschema.Draft202012Validator(event_schema)
 mappings = jsonschema.Draft202012Validator(mapping_schema)
@@ -43,6 +44,10 @@ for path in sorted((schemas / "examples").glob("*.mapping.*")):
     loaded = yaml.safe_load(path.read_text()) if path.suffix in (".yaml", ".yml") else json.loads(path.read_text())
     check(mappings, loaded, str(path.relative_to(root)))
     count += 1
+rules = jsonschema.Draft202012Validator(rules_schema)
+for path in sorted((schemas / "examples").glob("rules*.yaml")):
+    check(rules, yaml.safe_load(path.read_text()), str(path.relative_to(root)))
+    count += 1
 lines = 0
 for name in sys.argv[1:]:
     with open(name, encoding="utf-8") as f:
@@ -50,5 +55,5 @@ for name in sys.argv[1:]:
             if line.strip():
                 check(events, json.loads(line), f"{name}:{n}")
                 lines += 1
-print(f"checked 2 schemas, {count} mapping files, {lines} event lines: {failures} failures")
+print(f"checked 3 schemas, {count} mapping/rules files, {lines} event lines: {failures} failures")
 sys.exit(1 if failures else 0)
