@@ -19,6 +19,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "KithCore", package: "Kith"),
                 .product(name: "KithLog", package: "Kith"),
+                .product(name: "KithProjections", package: "Kith"),
             ],
             path: "Benchmarks/KithBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -2,6 +2,24 @@ import Benchmark
 import Foundation
 import KithCore
 import KithLog
+import KithProjections
+
+/// A synthetic identity world: `people` persons, each with a member id, a phone, an email and a
+/// device written on several events, plus a few shop phones shared by many members.
+func identityEvents(people: Int) -> [[Identifier]] {
+    var events: [[Identifier]] = []
+    for p in 0..<people {
+        let member = Identifier(.memberID, "M\(p)")
+        let phone = Identifier(.phone, "+86138\(10_000_000 + p)")
+        let email = Identifier(.email, "u\(p)@x.com")
+        let device = Identifier(.deviceID, "d\(p)")
+        events.append([member, phone])
+        events.append([phone, email])
+        events.append([device, member])
+        if p % 10 == 0 { events.append([member, Identifier(.phone, "+8621555501\(p % 6)")]) }
+    }
+    return events
+}
 
 /// Canonical-ish event lines like the generator's, varied so the parser cannot cache.
 func sampleLines(_ count: Int) -> [[UInt8]] {
@@ -54,6 +72,39 @@ let benchmarks: @Sendable () -> Void = {
             start += 10_000
             benchmark.startMeasurement()
             blackHole(try log.append(batch))
+            benchmark.stopMeasurement()
+        }
+    }
+
+    let world = identityEvents(people: 10_000)
+    Benchmark("Identity: observe and resolve 10000 people (31000 events)", configuration: .init(maxIterations: 50)) {
+        benchmark in
+        for _ in benchmark.scaledIterations {
+            var graph = IdentityGraph()
+            for (i, e) in world.enumerated() { graph.observe(e, at: UInt64(i)) }
+            blackHole(IdentityResolver(rules: .standard).resolveAll(graph).components.count)
+        }
+    }
+
+    Benchmark("Project 20000 events into SQLite (durable batches)", configuration: .init(maxIterations: 20)) { benchmark in
+        let dir = NSTemporaryDirectory() + "kith-bench-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let log = try EventLogWriter(directory: dir + "/log")
+            var batch = EncodedLines()
+            for (i, e) in world.prefix(20_000).enumerated() {
+                let ids = e.map { "\"\($0.kind.rawValue)\":\"\($0.value)\"" }.joined(separator: ",")
+                let line = #"{"event_id":"e\#(i)","source":"app","type":"behaviour","name":"app_open","occurred_at":"2026-03-01T10:15:00Z","identifiers":{\#(ids)}}"#
+                batch.bytes.append(contentsOf: line.utf8)
+                batch.endLine(key: EventKey(source: Array("app".utf8), eventID: Array("e\(i)".utf8)))
+            }
+            _ = try log.append(batch)
+        }
+        let reader = try EventLogReader(directory: dir + "/log")
+        for i in benchmark.scaledIterations {
+            let store = try SQLiteProjectionStore(path: dir + "/p\(i).sqlite")
+            benchmark.startMeasurement()
+            blackHole(try Projector(store: store, rules: .standard).catchUp(with: reader, batchSize: 5_000).events)
             benchmark.stopMeasurement()
         }
     }
