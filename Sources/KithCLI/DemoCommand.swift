@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KithCore
 import KithGenerator
 import KithIngest
 
@@ -34,7 +35,23 @@ struct DemoCommand: AsyncParsableCommand {
             "   expected accepted \(expected.accepted.grouped), duplicates \(expected.duplicates.grouped), "
                 + "quarantined \(expected.quarantined.grouped), skipped \(expected.skipped.grouped): "
                 + (matches ? "✓ matches" : "✗ DIFFERS"))
-        Out.print("\nNext: kith quarantine list --data \(dir)/data   ·   kith log read --data \(dir)/data --limit 3")
+        let store = try Projection.openStore(DataDirectory(dir + "/data"))
+        let truthText = try String(contentsOfFile: exports + "/truth/persons.ndjson", encoding: .utf8)
+        let truth = try truthText.split(separator: "\n").map { line in
+            try JSONDecoder().decode(IdentityCommand.Score.Person.self, from: Data(line.utf8)).identifiers
+                .flatMap { kind, values in values.map { Identifier(IdentifierKind(rawValue: kind), $0) } }
+        }
+        let score = PairwiseScore(predicted: try store.clusters(), truth: truth)
+        let stats = try store.identityStats()
+        Out.print("\n5. unified profiles")
+        Out.print(
+            String(
+                format: "   %@ profiles for %@ people; pairwise precision %.4f, recall %.4f against the ground truth; %d shared values caught",
+                stats.profiles.grouped, persons.grouped, score.precision, score.recall, stats.sharedValues))
+        if let sample = try store.clusters().first.flatMap({ $0.first }) {
+            Out.print("   try: kith profile get --data \(dir)/data \(sample.kind.rawValue):\(sample.value)")
+        }
+        Out.print("\nNext: kith quarantine list --data \(dir)/data   ·   kith profiles export --data \(dir)/data | head")
         Out.flush()
         if !matches { throw ExitCode(1) }
     }
