@@ -27,9 +27,9 @@ enum Projection {
     }
 
     /// Brings the projections up to the end of the log (the caller holds the writer lock).
-    static func catchUp(_ data: DataDirectory, rules: Rules, rebuild: Bool = false, progress: Bool) throws
-        -> Projector.Summary
-    {
+    static func catchUp(
+        _ data: DataDirectory, rules: Rules, rebuild: Bool = false, batchSize: Int = 50_000, progress: Bool
+    ) throws -> Projector.Summary {
         if rebuild {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: data.projections + suffix) }
         }
@@ -41,7 +41,7 @@ enum Projection {
         }
         let reader = try EventLogReader(directory: data.log)
         let start = Date()
-        return try projector.catchUp(with: reader) { done, end in
+        return try projector.catchUp(with: reader, batchSize: batchSize) { done, end in
             guard progress, end > 0 else { return }
             let elapsed = Date().timeIntervalSince(start)
             FileHandle.standardError.write(
@@ -70,6 +70,7 @@ struct ProjectCommand: ParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var rules: RulesOption
     @Flag(help: "Throw the projections away and rebuild them from the whole log.") var rebuild = false
+    @Option(help: "Events per committed batch (each commits with its checkpoint).") var batchSize = 50_000
     @Option(help: "table or json") var format: OutputFormat = .table
 
     func run() throws {
@@ -78,7 +79,7 @@ struct ProjectCommand: ParsableCommand {
         let summary = try withExtendedLifetime(lock) {
             try Projection.catchUp(
                 data.directory, rules: try Projection.rules(rules, data.directory), rebuild: rebuild,
-                progress: Out.stderrIsTerminal)
+                batchSize: max(1, batchSize), progress: Out.stderrIsTerminal)
         }
         if format == .json { try Out.json(summary) } else { Out.print(Projection.render(summary)) }
         Out.flush()

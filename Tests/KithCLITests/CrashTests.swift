@@ -58,3 +58,43 @@ struct CrashTests {
         #expect(try Self.verifiedCount(data + "/log") == generated.accepted)
     }
 }
+
+@Suite("Projection crash safety")
+struct ProjectionCrashTests {
+    @Test("SIGKILL during kith project, repeatedly: resuming gives the same profiles as a fresh rebuild")
+    func killMidProjection() throws {
+        let scratch = Scratch()
+        let exports = scratch.path + "/exports"
+        let generated = try Generator(persons: 2_500, seed: 12).write(to: exports)
+        let data = scratch.path + "/data"
+        let ingest = try kith(["ingest", "--data", data, "--no-project"] + generated.files.map { exports + "/" + $0 })
+        #expect(ingest.status == 0)
+        var rng = SplitMix64(seed: 5)
+        var killed = 0
+        for _ in 0..<6 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: kithBinary)
+            process.arguments = ["project", "--data", data, "--batch-size", "1500"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32(100_000 + rng.int(0..<600_000)))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if process.terminationReason == .uncaughtSignal { killed += 1 }
+        }
+        #expect(killed >= 3, "most runs should have been killed mid-projection")
+        // Some batches committed before the kills: the checkpoint moved but did not finish.
+        let partial = try kith(["identity", "stats", "--data", data, "--format", "json"]).stdout
+        let checkpoint = try #require(
+            (try JSONSerialization.jsonObject(with: Data(partial.utf8)) as? [String: Any])?["checkpoint"] as? Int)
+        #expect(checkpoint > 0 && checkpoint < generated.accepted, "checkpoint \(checkpoint)")
+        #expect(try kith(["project", "--data", data]).status == 0)
+        let resumed = try kith(["profiles", "export", "--data", data]).stdout
+        let stats = try kith(["identity", "stats", "--data", data, "--format", "json"]).stdout
+        let final = (try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])?["checkpoint"] as? Int
+        #expect(final == generated.accepted)
+        #expect(try kith(["project", "--data", data, "--rebuild"]).status == 0)
+        #expect(try kith(["profiles", "export", "--data", data]).stdout == resumed)
+    }
+}
