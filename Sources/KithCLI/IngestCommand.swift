@@ -27,10 +27,12 @@ struct IngestCommand: AsyncParsableCommand {
     @OptionGroup var rules: RulesOption
 
     func run() async throws {
+        let rulesInForce = try Projection.rules(rules, data.directory)
+        var options = Ingestor.Options(source: source, mappingPath: mapping)
+        options.declaredKinds = rulesInForce.declaredKinds
         let (summary, projection) = try await IngestCommand.ingest(
-            files: files, into: data.directory, options: Ingestor.Options(source: source, mappingPath: mapping),
-            progress: !noProgress && Out.stderrIsTerminal,
-            rules: noProject ? nil : try Projection.rules(rules, data.directory))
+            files: files, into: data.directory, options: options, progress: !noProgress && Out.stderrIsTerminal,
+            rules: noProject ? nil : rulesInForce)
         if format == .json {
             try Out.json(IngestReport(ingest: summary, projection: projection))
         } else {

@@ -108,12 +108,15 @@ struct QuarantineCommand: ParsableCommand {
             abstract: "Re-run quarantined records; those that now land are appended and removed.")
         @OptionGroup var data: DataOptions
         @Option(help: "Use this mapping for CSV records instead of the one they were read with.") var mapping: String?
+        @OptionGroup var rules: RulesOption
         @Option(help: "table or json") var format: OutputFormat = .table
 
         func run() throws {
             let log = try IngestCommand.openLog(data.directory, purpose: "kith quarantine retry")
             let store = try QuarantineStore(directory: data.directory.quarantine)
-            let outcome = try QuarantineRetry(mappingOverride: mapping).run(store: store, log: log)
+            var retry = QuarantineRetry(mappingOverride: mapping)
+            retry.declaredKinds = try Projection.rules(rules, data.directory).declaredKinds
+            let outcome = try retry.run(store: store, log: log)
             try log.close()
             if format == .json {
                 try Out.json(outcome)

@@ -33,14 +33,14 @@ public final class Projector {
         }
     }
 
-    public let store: SQLiteProjectionStore
+    public let store: any ProjectionStore
     public let rules: Rules
     public let rulesHash: String
     let resolver: IdentityResolver
-    var state: SQLiteProjectionStore.State
+    var state: ProjectionState
     private let blocklist: Set<String>
 
-    public init(store: SQLiteProjectionStore, rules: Rules) throws {
+    public init(store: any ProjectionStore, rules: Rules) throws {
         self.store = store
         self.rules = rules
         rulesHash = Projector.hash(rules)
@@ -86,12 +86,16 @@ public final class Projector {
         summary.fromPosition = state.checkpoint
         let end = log.endPosition
         var scratch = EventLineParser.Scratch()
+        let declaredKinds = rules.declaredKinds
         while state.checkpoint < end {
             if let maximumBatches, summary.batches >= maximumBatches { break }
             var events: [ProjectedEvent] = []
             var failure: (any Error)?
             try log.forEachLine(from: state.checkpoint, limit: batchSize) { position, line in
-                guard let event = ProjectedEvent.decode(line, position: position, scratch: &scratch) else {
+                guard
+                    let event = ProjectedEvent.decode(
+                        line, position: position, scratch: &scratch, declaredKinds: declaredKinds)
+                else {
                     failure = ProjectionError(
                         "log position \(position) is not a canonical event; the log is damaged (run kith log verify)")
                     return false

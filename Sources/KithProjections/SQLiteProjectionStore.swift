@@ -5,7 +5,7 @@ import KithCore
 /// The projection store: SQLite in WAL mode through GRDB. Readers (queries, `kith serve` later)
 /// never block the projector and never see half a batch: each batch and its checkpoint commit
 /// in one transaction.
-public final class SQLiteProjectionStore: Sendable {
+public final class SQLiteProjectionStore: ProjectionStore {
     public typealias Node = IdentityGraph.Node
     public let path: String
     let pool: DatabasePool
@@ -66,22 +66,9 @@ public final class SQLiteProjectionStore: Sendable {
 
     // MARK: Loading the projector's state
 
-    public struct State {
-        public var checkpoint: UInt64 = 0
-        public var rulesHash: String?
-        public var graph = IdentityGraph()
-        public var seen: [NodeSeen] = []
-        public var membership: [Node: String] = [:]
-        public var profileIDs: Set<String> = []
-        public var excluded: [Node: String] = [:]
-        /// Accepted and refused links by edge key (see `IdentityGraph.key`).
-        public var links: Set<UInt64> = []
-        public var refused: [UInt64: String] = [:]
-    }
-
-    public func loadState() throws -> State {
+    public func loadState() throws -> ProjectionState {
         try pool.read { db in
-            var state = State()
+            var state = ProjectionState()
             if let row = try Row.fetchOne(db, sql: "SELECT position, rules_hash FROM checkpoint WHERE name = 'main'") {
                 state.checkpoint = UInt64(row[0] as Int64)
                 state.rulesHash = row[1]

@@ -88,3 +88,30 @@ struct ProfileCLITests {
         #expect(badRun.stderr.contains("identifiers.phone.limit"), "\(badRun.stderr)")
     }
 }
+
+@Suite("Identifier kinds declared in rules")
+struct DeclaredKindsTests {
+    @Test("A kind the rules declare is accepted with its normaliser and links; undeclared it is quarantined")
+    func declaredKind() throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/e.ndjson"
+        try [
+            #"{"event_id":"1","source":"wecom","type":"interaction","name":"wecom_message","occurred_at":"2026-03-01T10:00:00Z","identifiers":{"member_id":"M1","work_phone":"+86 138-0013-8001"}}"#,
+            #"{"event_id":"2","source":"wecom","type":"interaction","name":"wecom_message","occurred_at":"2026-03-01T11:00:00Z","identifiers":{"work_phone":"13800138001","email":"a@x.com"}}"#,
+        ].joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        // Without a declaration the kind breaks the contract.
+        let undeclared = try kith(["ingest", "--data", scratch.path + "/a", "--format", "json", file])
+        #expect(undeclared.stdout.contains("\"quarantined\" : 2"))
+        // Declared with the phone normaliser, both spellings are one value that links M1 and the email.
+        let rules = scratch.path + "/rules.yaml"
+        try "identifiers:\n  work_phone: {links: true, limit: 2, priority: 3, normalizer: phone}\n"
+            .write(toFile: rules, atomically: true, encoding: .utf8)
+        let declared = try kith(["ingest", "--data", scratch.path + "/b", "--rules", rules, file])
+        #expect(declared.status == 0, "\(declared.stderr)")
+        let view = try kith(["profile", "get", "--data", scratch.path + "/b", "--rules", rules, "--format", "json", "email:a@x.com"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(view.stdout.utf8)) as? [String: Any])
+        let ids = try #require(json["identifiers"] as? [String: [[String: Any]]])
+        #expect(ids["work_phone"]?.compactMap { $0["value"] as? String } == ["+8613800138001"])
+        #expect(ids["member_id"]?.compactMap { $0["value"] as? String } == ["M1"])
+    }
+}

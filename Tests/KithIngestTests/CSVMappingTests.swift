@@ -137,7 +137,7 @@ struct CSVMappingTests {
         let store = try QuarantineStore(directory: scratch.data.quarantine)
         // Declaring the kind (as a rules file will) makes the first line valid.
         var retry = QuarantineRetry()
-        retry.extraIdentifierKinds = ["loyalty_no"]
+        retry.declaredKinds = ["loyalty_no": .text]
         let outcome = try retry.run(store: store, log: log)
         #expect(outcome.landed == 1)
         #expect(try store.records().map(\.kind) == [.malformedJSON])

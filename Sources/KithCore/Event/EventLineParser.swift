@@ -10,12 +10,17 @@
 public struct EventLineParser: Sendable {
     /// Fills in `source` for lines without one; lines with another source are rejected.
     public var defaultSource: String?
-    /// Identifier kinds declared by rules, on top of the contract's well-known kinds.
-    public var extraIdentifierKinds: Set<String>
+    /// Identifier kinds declared by the rules file, on top of the contract's well-known kinds,
+    /// with how their values are normalised.
+    public var declaredKinds: [String: IdentifierNormalizer.Method]
 
-    public init(defaultSource: String? = nil, extraIdentifierKinds: Set<String> = []) {
+    /// For re-reading the log: its lines passed ingest under the rules of their day, so any
+    /// well-formed kind is accepted (normalised as text unless declared).
+    public var acceptsUndeclaredKinds = false
+
+    public init(defaultSource: String? = nil, declaredKinds: [String: IdentifierNormalizer.Method] = [:]) {
         self.defaultSource = defaultSource
-        self.extraIdentifierKinds = extraIdentifierKinds
+        self.declaredKinds = declaredKinds
     }
 
     public struct ParsedLine: Sendable {
@@ -204,7 +209,8 @@ struct LineFields {
             let kindToken = try s.scanString()
             try s.expect(UInt8(ascii: ":"), "':'")
             s.skipWhitespace()
-            let identifierKind = IdentifierKind(token: kindToken, in: s, extra: parser.extraIdentifierKinds)
+            let identifierKind = IdentifierKind(token: kindToken, in: s, declared: parser.declaredKinds)
+                ?? (parser.acceptsUndeclaredKinds ? IdentifierKind(rawValue: s.string(kindToken)) : nil)
             if identifierKind == nil {
                 let kind = s.string(kindToken)
                 problem(

@@ -109,11 +109,13 @@ extension LineFields {
                 scratch.decoded.removeAll(keepingCapacity: true)
                 s.decode(token, into: &scratch.decoded)
                 problem = scratch.decoded.withUnsafeBufferPointer {
-                    IdentifierNormalizer.normalize(kind, bytes: $0, appendingTo: &scratch.values)
+                    IdentifierNormalizer.normalize(
+                        kind, bytes: $0, appendingTo: &scratch.values, method: parser.declaredKinds[kind.rawValue])
                 }
             } else {
                 problem = IdentifierNormalizer.normalize(
-                    kind, bytes: UnsafeBufferPointer(rebasing: s.bytes[token.range]), appendingTo: &scratch.values)
+                    kind, bytes: UnsafeBufferPointer(rebasing: s.bytes[token.range]), appendingTo: &scratch.values,
+                    method: parser.declaredKinds[kind.rawValue])
             }
             if let problem {
                 rejected.append(problem)

@@ -21,7 +21,7 @@ public struct IdentifierKind: RawRepresentable, Sendable, Hashable, Comparable, 
 
 extension IdentifierKind {
     /// The kind named by a string token: a well-known kind (matched on bytes) or a declared one.
-    init?(token: JSONScanner.StringToken, in s: JSONScanner, extra: Set<String>) {
+    init?(token: JSONScanner.StringToken, in s: JSONScanner, declared: [String: IdentifierNormalizer.Method]) {
         if !token.hasEscapes {
             switch token.range.count {
             case 5 where s.token(token, equals: "phone"): self = .phone; return
@@ -36,7 +36,7 @@ extension IdentifierKind {
         }
         let name = s.string(token)
         let kind = IdentifierKind(rawValue: name)
-        guard IdentifierKind.wellKnown.contains(kind) || extra.contains(name) else { return nil }
+        guard IdentifierKind.wellKnown.contains(kind) || declared[name] != nil else { return nil }
         self = kind
     }
 }

@@ -3,6 +3,11 @@
 /// Pure and idempotent: `normalize(normalize(x)) == normalize(x)`.
 /// For example: `normalize(.phone, "138 0013 8000")` → `.success("+8613800138000")`.
 public enum IdentifierNormalizer {
+    /// How a kind's values are normalised.
+    public enum Method: String, Codable, Sendable {
+        case phone, email, text
+    }
+
     /// Values longer than this are not identifiers but pasted text.
     public static let maximumLength = 256
 
@@ -18,12 +23,13 @@ public enum IdentifierNormalizer {
     /// The hot-path form: appends the normalised value's UTF-8 to `out`, or returns why not
     /// (leaving `out` as it was). ASCII input never builds a String.
     package static func normalize(
-        _ kind: IdentifierKind, bytes: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8]
+        _ kind: IdentifierKind, bytes: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8],
+        method: Method? = nil
     ) -> QuarantineReason? {
-        switch kind {
+        switch method ?? (kind == .phone ? .phone : kind == .email ? .email : .text) {
         case .phone: return PhoneNumber.normalize(bytes, appendingTo: &out)
         case .email: return EmailAddress.normalize(bytes, appendingTo: &out)
-        default: return normalizeOpaque(kind, bytes, appendingTo: &out)
+        case .text: return normalizeOpaque(kind, bytes, appendingTo: &out)
         }
     }
 

@@ -20,11 +20,14 @@ public struct ProjectedEvent: Sendable, Equatable {
     }
 
     /// Reads a canonical line (as the log stores it). Nil if the line does not parse.
-    public static func decode(_ line: UnsafeBufferPointer<UInt8>, position: UInt64, scratch: inout EventLineParser.Scratch)
-        -> ProjectedEvent?
-    {
+    public static func decode(
+        _ line: UnsafeBufferPointer<UInt8>, position: UInt64, scratch: inout EventLineParser.Scratch,
+        declaredKinds: [String: IdentifierNormalizer.Method] = [:]
+    ) -> ProjectedEvent? {
         var sink: [UInt8] = []
-        guard case .success(let parsed) = EventLineParser().parse(line, appendingTo: &sink, scratch: &scratch) else {
+        var parser = EventLineParser(declaredKinds: declaredKinds)
+        parser.acceptsUndeclaredKinds = true
+        guard case .success(let parsed) = parser.parse(line, appendingTo: &sink, scratch: &scratch) else {
             return nil
         }
         let s = JSONScanner(line)

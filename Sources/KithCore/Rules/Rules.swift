@@ -10,11 +10,15 @@ public struct Rules: Codable, Sendable, Equatable {
         /// Lower is stronger: when a link would break a limit, links between weaker kinds are
         /// refused first (links are considered strongest first).
         public var priority: Int
+        /// How values of a kind the contract does not know are normalised (`phone`, `email`,
+        /// `text`); well-known kinds always use their own.
+        public var normalizer: IdentifierNormalizer.Method?
 
-        public init(links: Bool, limit: Int, priority: Int) {
+        public init(links: Bool, limit: Int, priority: Int, normalizer: IdentifierNormalizer.Method? = nil) {
             self.links = links
             self.limit = limit
             self.priority = priority
+            self.normalizer = normalizer
         }
     }
 
@@ -65,6 +69,15 @@ public struct Rules: Codable, Sendable, Equatable {
         ],
         blocklist: ["+8613800000000", "+8613888888888", "+8613900000000", "test@test.com", "test@example.com"],
         sharedValueThreshold: 8)
+
+    /// Kinds beyond the contract's well-known ones that this file declares, with their normaliser.
+    public var declaredKinds: [String: IdentifierNormalizer.Method] {
+        var out: [String: IdentifierNormalizer.Method] = [:]
+        for (kind, rule) in identifiers where !IdentifierKind.wellKnown.contains(IdentifierKind(rawValue: kind)) {
+            out[kind] = rule.normalizer ?? .text
+        }
+        return out
+    }
 
     /// The rule for a kind; kinds the rules do not name link with the weakest priority.
     public func rule(for kind: IdentifierKind) -> IdentifierRule {

@@ -17,7 +17,8 @@ public final class Ingestor {
         public var chunkBytes = 4 << 20
         /// Chunks parsed ahead of the appender.
         public var window = 3
-        public var extraIdentifierKinds: Set<String> = []
+        /// Identifier kinds the rules file declares (beyond the well-known ones).
+        public var declaredKinds: [String: IdentifierNormalizer.Method] = [:]
         public init(source: String? = nil, mappingPath: String? = nil) {
             self.source = source
             self.mappingPath = mappingPath
@@ -92,7 +93,7 @@ public final class Ingestor {
     }
 
     var parser: EventLineParser {
-        EventLineParser(defaultSource: options.source, extraIdentifierKinds: options.extraIdentifierKinds)
+        EventLineParser(defaultSource: options.source, declaredKinds: options.declaredKinds)
     }
 
     /// Lands one parsed chunk: quarantine first (durable), then the durable log append.
@@ -161,7 +162,7 @@ public final class Ingestor {
         } catch let error as IngestError {
             throw IngestError(error.code, error.message, file: path)
         }
-        let parser = EventLineParser(extraIdentifierKinds: options.extraIdentifierKinds)
+        let parser = EventLineParser(declaredKinds: options.declaredKinds)
         let absoluteMapping = URL(fileURLWithPath: mappingPath).standardizedFileURL.path
         let origin = ChunkOrigin(
             file: path, source: options.source, mappingPath: absoluteMapping,

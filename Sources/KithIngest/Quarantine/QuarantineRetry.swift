@@ -19,7 +19,7 @@ public struct QuarantineRetry {
     }
 
     public var mappingOverride: String?
-    public var extraIdentifierKinds: Set<String> = []
+    public var declaredKinds: [String: IdentifierNormalizer.Method] = [:]
 
     public init(mappingOverride: String? = nil) { self.mappingOverride = mappingOverride }
 
@@ -38,7 +38,7 @@ public struct QuarantineRetry {
             }
             let parser = EventLineParser(
                 defaultSource: record.format == .ndjson ? record.source : nil,
-                extraIdentifierKinds: extraIdentifierKinds)
+                declaredKinds: declaredKinds)
             let result: Result<EventLineParser.ParsedLine, QuarantineReason>
             switch record.format {
             case .ndjson:
