@@ -95,7 +95,6 @@ public final class EventLogWriter: @unchecked Sendable {
         }
         let first = nextPositionValue
         var duplicates = 0
-        var batchStart = 0  // index of the first line in the open batch
         var batchKeys: [EventKey] = []
         payload.removeAll(keepingCapacity: true)
         var failure: (any Error)?
@@ -116,10 +115,8 @@ public final class EventLogWriter: @unchecked Sendable {
                 }
                 batchKeys.removeAll(keepingCapacity: true)
                 payload.removeAll(keepingCapacity: true)
-                batchStart = i + 1
             }
         }
-        _ = batchStart
         if failure == nil, !batchKeys.isEmpty {
             do { try writeBatch(keys: batchKeys) } catch { failure = error }
         }
