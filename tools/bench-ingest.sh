@@ -21,7 +21,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ingest_rates=(); read_rates=(); lz4_times=(); rss=()
 for i in $(seq "$runs"); do
     rm -rf "$work/data"
-    /usr/bin/time -f "%M" -o "$work/rss" $kith ingest --data "$work/data" --format json $files > "$work/summary.json"
+    /usr/bin/time -f "%M" -o "$work/rss" $kith ingest --data "$work/data" --no-project --format json $files > "$work/summary.json"
     rss+=("$(cat "$work/rss")")
     ingest_rates+=("$(python3 -c "import json,sys; print(int(json.load(open('$work/summary.json'))['events_per_second']))")")
     events=$(python3 -c "import json; print(json.load(open('$work/summary.json'))['accepted'])")
