@@ -74,8 +74,16 @@ struct ProjectCommand: ParsableCommand {
     @Option(help: "table or json") var format: OutputFormat = .table
 
     func run() throws {
-        // Holding the log's writer lock makes this the only process writing the data directory.
-        let lock = try IngestCommand.openLog(data.directory, purpose: "kith project")
+        // Holding the log's writer lock makes this the only process writing the data directory
+        // (the lock alone: projecting reads the log, it does not need the writer's key index).
+        let lock: DirectoryLock
+        do {
+            try FileManager.default.createDirectory(atPath: data.directory.log, withIntermediateDirectories: true)
+            lock = try DirectoryLock(directory: data.directory.log, purpose: "kith project")
+        } catch {
+            Out.note("error: \(error)")
+            throw ExitCode(2)
+        }
         let summary = try withExtendedLifetime(lock) {
             try Projection.catchUp(
                 data.directory, rules: try Projection.rules(rules, data.directory), rebuild: rebuild,

@@ -6,6 +6,8 @@ import KithCore
 public protocol ProjectionStore: Sendable {
     func loadState() throws -> ProjectionState
     func stats(of nodes: [IdentityGraph.Node]) throws -> [IdentityGraph.Node: NodeStats]
+    /// When and where stored values were seen (loaded only for the values a batch touches).
+    func seen(of nodes: [IdentityGraph.Node]) throws -> [IdentityGraph.Node: NodeSeen]
     /// Writes the batch and moves the checkpoint to `batch.endPosition`, all or nothing.
     func commit(_ batch: ProjectionBatch, rulesHash: String) throws
 }
@@ -16,7 +18,8 @@ public struct ProjectionState: Sendable {
     public var checkpoint: UInt64 = 0
     public var rulesHash: String?
     public var graph = IdentityGraph()
-    public var seen: [NodeSeen] = []
+    /// Nodes below this id are stored; their `NodeSeen` is loaded on demand.
+    public var storedNodes = 0
     public var membership: [Node: String] = [:]
     public var profileIDs: Set<String> = []
     public var excluded: [Node: String] = [:]

@@ -108,6 +108,7 @@ public final class Projector {
             let batch = try apply(events, endPosition: last.position + 1)
             try store.commit(batch, rulesHash: rulesHash)
             state.checkpoint = batch.endPosition
+            state.storedNodes = state.graph.nodeCount
             summary.events += events.count
             summary.batches += 1
             summary.merges += batch.changes.filter { $0.kind == .merged }.count
@@ -129,13 +130,12 @@ public final class Projector {
         var touched = Set<Node>()
         var touchedEdges = Set<UInt64>()
         var anchors: [Node: [ProjectedEvent]] = [:]
+        var observed: [(nodes: [Node], event: ProjectedEvent)] = []
+        observed.reserveCapacity(events.count)
         for e in events {
             let nodes = state.graph.observe(e.identifiers, at: e.position)
-            for n in nodes {
-                touched.insert(n)
-                while state.seen.count <= Int(n) { state.seen.append(NodeSeen()) }
-                state.seen[Int(n)].add(e.occurredAt, source: e.source)
-            }
+            touched.formUnion(nodes)
+            observed.append((nodes, e))
             for i in 0..<nodes.count {
                 for j in (i + 1)..<max(i + 1, nodes.count) { touchedEdges.insert(IdentityGraph.key(nodes[i], nodes[j])) }
             }
@@ -146,8 +146,13 @@ public final class Projector {
                     position: e.position, eventID: e.eventID, anchor: anchor, type: e.type.rawValue, name: e.name,
                     source: e.source, occurredAt: e.occurredAt))
         }
+        // When and where each touched value was seen: stored values from the store, plus this batch.
+        var seen = try store.seen(of: touched.filter { Int($0) < state.storedNodes })
+        for (nodes, e) in observed {
+            for n in nodes { seen[n, default: NodeSeen()].add(e.occurredAt, source: e.source) }
+        }
         batch.nodes = touched.sorted().map {
-            ProjectionBatch.NodeRow(node: $0, info: state.graph.nodes[Int($0)], seen: state.seen[Int($0)])
+            ProjectionBatch.NodeRow(node: $0, info: state.graph.nodes[Int($0)], seen: seen[$0] ?? NodeSeen())
         }
         batch.edges = touchedEdges.sorted().map { k in
             let a = Node(truncatingIfNeeded: k >> 32)

@@ -73,8 +73,10 @@ public final class SQLiteProjectionStore: ProjectionStore {
                 state.checkpoint = UInt64(row[0] as Int64)
                 state.rulesHash = row[1]
             }
-            let nodes = try Row.fetchCursor(
-                db, sql: "SELECT id, kind, value, first_position, events, first_seen, last_seen, sources FROM node ORDER BY id")
+            state.graph.reserve(
+                nodes: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM node") ?? 0,
+                edges: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM edge") ?? 0)
+            let nodes = try Row.fetchCursor(db, sql: "SELECT id, kind, value, first_position, events FROM node ORDER BY id")
             while let row = try nodes.next() {
                 guard Int(row[0] as Int64) == state.graph.nodeCount else {
                     throw ProjectionError("the projection store's node ids have a gap: rebuild it with kith project --rebuild")
@@ -83,13 +85,8 @@ public final class SQLiteProjectionStore: ProjectionStore {
                     IdentityGraph.NodeInfo(
                         identifier: Identifier(IdentifierKind(rawValue: row[1]), row[2]),
                         firstSeen: UInt64(row[3] as Int64), events: row[4]))
-                let sources: String = row[7]
-                state.seen.append(
-                    NodeSeen(
-                        firstSeen: (row[5] as String?).flatMap { try? Timestamp.parse($0).get() },
-                        lastSeen: (row[6] as String?).flatMap { try? Timestamp.parse($0).get() },
-                        sources: Set(sources.split(separator: ",").map(String.init))))
             }
+            state.storedNodes = state.graph.nodeCount
             let edges = try Row.fetchCursor(db, sql: "SELECT a, b, events, first_position FROM edge")
             while let row = try edges.next() {
                 state.graph.restoreEdge(
@@ -114,6 +111,24 @@ public final class SQLiteProjectionStore: ProjectionStore {
 
     public func stats(of nodes: [Node]) throws -> [Node: NodeStats] {
         try pool.read { db in try SQLiteProjectionStore.stats(of: nodes, db) }
+    }
+
+    public func seen(of nodes: [Node]) throws -> [Node: NodeSeen] {
+        try pool.read { db in
+            var out: [Node: NodeSeen] = [:]
+            for chunk in stride(from: 0, to: nodes.count, by: 500) {
+                let part = nodes[chunk..<min(nodes.count, chunk + 500)]
+                let sql = "SELECT id, first_seen, last_seen, sources FROM node WHERE id IN (\(part.map { String($0) }.joined(separator: ",")))"
+                for row in try Row.fetchAll(db, sql: sql) {
+                    let sources: String = row[3]
+                    out[Node(row[0] as Int64)] = NodeSeen(
+                        firstSeen: (row[1] as String?).flatMap { try? Timestamp.parse($0).get() },
+                        lastSeen: (row[2] as String?).flatMap { try? Timestamp.parse($0).get() },
+                        sources: Set(sources.split(separator: ",").map(String.init)))
+                }
+            }
+            return out
+        }
     }
 
     static func stats(of nodes: [Node], _ db: Database) throws -> [Node: NodeStats] {

@@ -8,10 +8,11 @@ import Darwin
 
 /// The single-writer lock on a data directory: an advisory `flock` on `LOCK`, released by the
 /// kernel when the holder dies, with the holder's pid and command written inside for the error.
-package final class DirectoryLock: Sendable {
+public final class DirectoryLock: Sendable {
     private let file: FileDescriptor
 
-    package init(directory: String, purpose: String) throws {
+    /// Takes the lock or throws `LogError` (`.locked`) naming the holder.
+    public init(directory: String, purpose: String) throws {
         let path = directory + "/LOCK"
         let file = try FileDescriptor(path: path, flags: O_RDWR | O_CREAT)
         if flock(file.fd, LOCK_EX | LOCK_NB) != 0 {

@@ -55,6 +55,14 @@ public struct IdentityGraph: Sendable {
         return UInt64(UInt32(bitPattern: lo)) << 32 | UInt64(UInt32(bitPattern: hi))
     }
 
+    /// Sizes the tables for a restore of this many nodes and edges.
+    public mutating func reserve(nodes nodeCount: Int, edges edgeCount: Int) {
+        nodes.reserveCapacity(nodeCount)
+        neighbours.reserveCapacity(nodeCount)
+        index.reserveCapacity(nodeCount)
+        edges.reserveCapacity(edgeCount)
+    }
+
     /// Restores a stored node; nodes must be restored in id order.
     public mutating func restore(_ info: NodeInfo) {
         index[info.identifier] = Node(nodes.count)
