@@ -81,12 +81,24 @@ struct ProfileCommand: ParsableCommand {
         @Argument(help: "KIND:VALUE or a profile id.") var reference: String
         @Option(help: "At most N events.") var limit = 20
         @Option(help: "Only events of this type.") var type: String?
+        @Option(help: "Continue after this cursor (printed at the end of the previous page).") var after: String?
         @Option(help: "table, json or ndjson") var format: OutputFormat = .table
 
         func run() throws {
             let store = try Projection.openStore(data.directory)
             let id = try ProfileCommand.resolve(store, reference)
-            let entries = try store.timeline(id, limit: limit, type: type)
+            var before: SQLiteProjectionStore.TimelineEntry?
+            if let after {
+                // A cursor is `OCCURRED_AT@POSITION` of the last entry shown.
+                let parts = after.split(separator: "@")
+                guard parts.count == 2, let position = UInt64(parts[1]), (try? Timestamp.parse(String(parts[0])).get()) != nil
+                else {
+                    Out.note("error: --after expects the cursor printed by the previous page, like 2026-03-01T10:15:00+08:00@812")
+                    throw ExitCode(2)
+                }
+                before = .init(position: position, eventID: "", type: "", name: "", source: "", occurredAt: String(parts[0]))
+            }
+            let entries = try store.timeline(id, limit: limit, type: type, before: before)
             switch format {
             case .json: try Out.json(entries)
             case .ndjson: for e in entries { try Out.json(e, pretty: false) }
@@ -94,6 +106,9 @@ struct ProfileCommand: ParsableCommand {
                 var t = TextTable(header: ["occurred at", "type", "name", "source", "event id", "position"], rightAligned: [5])
                 t.rows = entries.map { [$0.occurredAt, $0.type, $0.name, $0.source, $0.eventID, String($0.position)] }
                 Out.print(t.render())
+                if entries.count == limit, let last = entries.last {
+                    Out.print("\nmore: --after \(last.occurredAt)@\(last.position)")
+                }
             }
             Out.flush()
         }

@@ -127,8 +127,10 @@ extension SQLiteProjectionStore {
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT e.a, e.b, x.standing FROM edge e JOIN excluded x ON x.node = CASE WHEN e.a IN (\(list)) THEN e.b ELSE e.a END
-                    WHERE e.a IN (\(list)) OR e.b IN (\(list)) ORDER BY e.a, e.b
+                    SELECT e.a, e.b, x.standing FROM edge e JOIN excluded x ON x.node = e.b WHERE e.a IN (\(list))
+                    UNION
+                    SELECT e.a, e.b, x.standing FROM edge e JOIN excluded x ON x.node = e.a WHERE e.b IN (\(list))
+                    ORDER BY 1, 2
                     """)
             {
                 let a: Int64 = row[0]

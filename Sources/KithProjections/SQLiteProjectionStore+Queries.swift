@@ -99,6 +99,15 @@ extension SQLiteProjectionStore {
         public var source: String
         public var occurredAt: String
 
+        public init(position: UInt64, eventID: String, type: String, name: String, source: String, occurredAt: String) {
+            self.position = position
+            self.eventID = eventID
+            self.type = type
+            self.name = name
+            self.source = source
+            self.occurredAt = occurredAt
+        }
+
         enum CodingKeys: String, CodingKey {
             case position, type, name, source
             case eventID = "event_id"

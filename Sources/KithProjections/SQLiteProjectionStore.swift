@@ -61,6 +61,9 @@ public final class SQLiteProjectionStore: ProjectionStore {
                     CREATE INDEX event_anchor ON event(anchor, occurred_epoch, position);
                     """)
         }
+        m.registerMigration("v2: edge lookups from either end (explain)") { db in
+            try db.execute(sql: "CREATE INDEX edge_b ON edge(b)")
+        }
         return m
     }
 

@@ -39,6 +39,24 @@ struct ProfileCLITests {
         let timeline = try kith(["profile", "timeline", "--data", data, profileID, "--format", "ndjson", "--limit", "3"])
         #expect(timeline.stdout.split(separator: "\n").count <= 3)
         #expect(!timeline.stdout.isEmpty)
+        // Paging with the cursor the table prints walks the whole timeline, newest first, once.
+        let all = try kith(["profile", "timeline", "--data", data, profileID, "--format", "ndjson", "--limit", "1000"])
+            .stdout.split(separator: "\n").map(String.init)
+        var paged: [String] = []
+        var cursor: String?
+        repeat {
+            var args = ["profile", "timeline", "--data", data, profileID, "--limit", "2"]
+            if let cursor { args += ["--after", cursor] }
+            let page = try kith(args).stdout
+            let rows = page.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).prefix { !$0.isEmpty }
+            let positions = rows.map { String($0.split(separator: " ").last!) }
+            paged += positions
+            cursor = page.split(separator: "\n").last.flatMap { $0.hasPrefix("more: --after ") ? String($0.dropFirst(14)) : nil }
+        } while cursor != nil
+        let allPositions = all.compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["position"] as? Int
+        }.map(String.init)
+        #expect(paged == allPositions)
 
         let score = try kith(["identity", "score", "--data", data, "--truth", exports + "/truth/persons.ndjson", "--format", "json"])
         let s = try #require(try JSONSerialization.jsonObject(with: Data(score.stdout.utf8)) as? [String: Double])
