@@ -41,14 +41,15 @@ struct DemoCommand: AsyncParsableCommand {
             try JSONDecoder().decode(IdentityCommand.Score.Person.self, from: Data(line.utf8)).identifiers
                 .flatMap { kind, values in values.map { Identifier(IdentifierKind(rawValue: kind), $0) } }
         }
-        let score = PairwiseScore(predicted: try store.clusters(), truth: truth)
+        let clusters = try store.clusters()
+        let score = PairwiseScore(predicted: clusters, truth: truth)
         let stats = try store.identityStats()
         Out.print("\n5. unified profiles")
         Out.print(
             String(
                 format: "   %@ profiles for %@ people; pairwise precision %.4f, recall %.4f against the ground truth; %d shared values caught",
                 stats.profiles.grouped, persons.grouped, score.precision, score.recall, stats.sharedValues))
-        if let sample = try store.clusters().first.flatMap({ $0.first }) {
+        if let sample = clusters.first?.first {
             Out.print("   try: kith profile get --data \(dir)/data \(sample.kind.rawValue):\(sample.value)")
         }
         Out.print("\nNext: kith quarantine list --data \(dir)/data   ·   kith profiles export --data \(dir)/data | head")

@@ -78,8 +78,6 @@ public final class EventLogWriter: @unchecked Sendable {
         state.withLock { nextPositionValue }
     }
 
-    public var storedKeyCount: Int { state.withLock { keys.count } }
-
     /// How many fsyncs appends have needed (fewer than appends when group commit works).
     public var syncCount: Int { syncCondition.withLock { syncs } }
 

@@ -15,8 +15,6 @@ struct CSVTable: Sendable {
     var fieldRanges: [Range<Int>] = []
     var rows: [Row] = []
 
-    func fieldCount(_ row: Row) -> Int { row.fields.count }
-
     func raw(_ row: Row) -> [UInt8] { Array(source[row.raw]) }
 
     /// The text of field `index` of `row` (for headers and messages).

@@ -16,7 +16,6 @@ struct ParsedChunk: Sendable {
     /// Rows a mapping told us to skip (a `null` in its value map).
     var skipped = 0
     var rejectedIdentifiers: [String: Int] = [:]
-    var inputBytes = 0
 }
 
 /// Where a chunk came from, for the quarantine records it produces.
@@ -31,7 +30,6 @@ struct ChunkOrigin: Sendable {
 enum ChunkParsing {
     static func ndjson(_ chunk: LineChunk, parser: EventLineParser, origin: ChunkOrigin) -> ParsedChunk {
         var result = ParsedChunk()
-        result.inputBytes = chunk.bytes.count
         result.lines.bytes.reserveCapacity(chunk.bytes.count + chunk.bytes.count / 8)
         result.quarantined = oversized(chunk, origin: origin, format: .ndjson)
         result.records += chunk.oversized.count
@@ -76,7 +74,6 @@ enum ChunkParsing {
         -> ParsedChunk
     {
         var result = ParsedChunk()
-        result.inputBytes = table.source.count
         var line: [UInt8] = []
         var offsets: [Int64: Int] = [:]
         var scratch = EventLineParser.Scratch()

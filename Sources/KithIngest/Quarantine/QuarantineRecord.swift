@@ -64,7 +64,4 @@ public struct QuarantineRecord: Codable, Sendable, Equatable {
         if let rawBase64, let data = Data(base64Encoded: rawBase64) { return Array(data) }
         return []
     }
-
-    /// `file:line: reason`, safe to print (identifier values in reasons are already masked).
-    public var summaryLine: String { "\(file):\(line): [\(kind.rawValue)] \(reason)" }
 }

@@ -104,6 +104,4 @@ package struct KeyTable {
             used += 1
         }
     }
-
-    package var memoryBytes: Int { slots.count * MemoryLayout<EventKey>.stride }
 }
