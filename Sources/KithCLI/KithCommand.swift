@@ -6,7 +6,8 @@ public struct KithCommand: AsyncParsableCommand {
         commandName: "kith",
         abstract: "An event-sourced customer data platform: ingest channel exports into one durable log and project unified profiles.",
         subcommands: [
-            IngestCommand.self, ProjectCommand.self, ProfileCommand.self, ProfilesCommand.self, IdentityCommand.self,
+            IngestCommand.self, ProjectCommand.self, ReplayCommand.self, ProfileCommand.self, ProfilesCommand.self,
+            IdentityCommand.self, RFMCommand.self, SegmentCommand.self, LifecycleCommand.self, RulesCommand.self,
             LogCommand.self, QuarantineCommand.self, GenerateCommand.self, DemoCommand.self,
         ])
 

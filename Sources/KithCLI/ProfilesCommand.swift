@@ -13,9 +13,10 @@ struct ProfilesCommand: ParsableCommand {
         var identifiers: [String: [String]]
         var traits: [String: String]
         var stats: ProfileView.Stats
+        var rfm: ProfileView.RFM?
 
         enum CodingKeys: String, CodingKey {
-            case identifiers, traits, stats
+            case identifiers, traits, stats, rfm
             case profileID = "profile_id"
         }
     }
@@ -35,19 +36,20 @@ struct ProfilesCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             if format == .csv {
                 Out.print(
-                    (["profile_id"] + kinds + ["traits", "events", "orders", "net_spend_cny", "first_seen", "last_seen"])
+                    (["profile_id"] + kinds + ["traits", "events", "orders", "net_spend_cny", "first_seen", "last_seen", "segment", "stage"])
                         .joined(separator: ","))
             }
             try store.forEachProfile(traitRules: try Projection.rules(rules, data.directory).traits) { view in
                 let line = ExportLine(
                     profileID: view.profileID, identifiers: view.identifiers.mapValues { $0.map(\.value) },
-                    traits: view.traits.mapValues(\.value), stats: view.stats)
+                    traits: view.traits.mapValues(\.value), stats: view.stats, rfm: view.rfm)
                 if format == .csv {
                     let traits = String(decoding: try encoder.encode(line.traits), as: UTF8.self)
                     let cells =
                         [line.profileID] + kinds.map { (line.identifiers[$0] ?? []).joined(separator: "|") } + [
                             traits, String(view.stats.events), String(view.stats.orders), view.stats.netSpend["CNY"] ?? "",
-                            view.stats.firstSeen ?? "", view.stats.lastSeen ?? "",
+                            view.stats.firstSeen ?? "", view.stats.lastSeen ?? "", view.rfm?.segment ?? "",
+                            view.rfm?.stage ?? "",
                         ]
                     Out.print(cells.map(csvEscape).joined(separator: ","))
                 } else {

@@ -26,14 +26,26 @@ enum Projection {
         }
     }
 
-    /// Brings the projections up to the end of the log (the caller holds the writer lock).
+    /// Brings the projections up to the end of the log (the caller holds the writer lock), then
+    /// refreshes the RFM view.
     static func catchUp(
-        _ data: DataDirectory, rules: Rules, rebuild: Bool = false, batchSize: Int = 50_000, progress: Bool
+        _ data: DataDirectory, rules: Rules, rebuild: Bool = false, batchSize: Int = 50_000, progress: Bool,
+        storePath: String? = nil, asOf: AsOf? = nil, label: String = "project"
     ) throws -> Projector.Summary {
+        let path = storePath ?? data.projections
+        var asOf = asOf
         if rebuild {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: data.projections + suffix) }
+            // The rebuilt view keeps a pinned `as_of`.
+            if asOf == nil, let previous = try? SQLiteProjectionStore(path: path).rfmView() {
+                asOf = .carried(previous.asOf, pinned: previous.pinned)
+            }
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
-        let store = try openStore(data)
+        let store: SQLiteProjectionStore
+        do { store = try SQLiteProjectionStore(path: path) } catch {
+            Out.note("error: \(error)")
+            throw ExitCode(2)
+        }
         let projector: Projector
         do { projector = try Projector(store: store, rules: rules) } catch {
             Out.note("error: \(error)")
@@ -41,17 +53,73 @@ enum Projection {
         }
         let reader = try EventLogReader(directory: data.log)
         let start = Date()
-        return try projector.catchUp(with: reader, batchSize: batchSize) { done, end in
+        let first = projector.checkpoint
+        let summary = try projector.catchUp(with: reader, batchSize: batchSize) { done, end in
             guard progress, end > 0 else { return }
             let elapsed = Date().timeIntervalSince(start)
+            let rate = Double(done - first) / max(elapsed, 0.001)
+            let eta = rate > 0 ? Double(end - done) / rate : 0
             FileHandle.standardError.write(
                 Data(
                     String(
-                        format: "\rproject %3.0f%%  %@/%@ events  %@ ev/s\u{1B}[K", Double(done) / Double(end) * 100,
-                        Int(done).grouped, Int(end).grouped, Int(Double(done) / max(elapsed, 0.001)).grouped
+                        format: "\r%@ %3.0f%%  %@/%@ events  %@ ev/s  ETA %@\u{1B}[K", label, Double(done) / Double(end) * 100,
+                        Int(done).grouped, Int(end).grouped, Int(rate).grouped, duration(eta)
                     ).utf8))
             if done == end { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         }
+        try refresh(store, rules: rules, asOf: asOf)
+        return summary
+    }
+
+    /// `--as-of`: an instant (RFC 3339, or a date meaning its midnight UTC) or `now`.
+    enum AsOf: ExpressibleByArgument {
+        case now
+        case instant(Int64)
+        /// Another store's instant, carried over with its pinned flag (replay).
+        case carried(Int64, pinned: Bool)
+
+        init?(argument: String) {
+            if argument == "now" {
+                self = .now
+                return
+            }
+            let text = argument.count == 10 ? argument + "T00:00:00Z" : argument
+            guard case .success(let t) = Timestamp.parse(text) else { return nil }
+            self = .instant(t.epochSeconds)
+        }
+    }
+
+    /// Refreshes the RFM view: at `asOf` if given (an instant pins it, `now` unpins), else at the
+    /// pinned instant of the last refresh, else now.
+    @discardableResult
+    static func refresh(_ store: SQLiteProjectionStore, rules: Rules, asOf: AsOf?) throws -> SQLiteProjectionStore.RFMView {
+        let now = Date()
+        let nowSeconds = Int64(now.timeIntervalSince1970)
+        let instant: Int64
+        let pinned: Bool
+        switch asOf {
+        case .instant(let t): (instant, pinned) = (t, true)
+        case .now: (instant, pinned) = (nowSeconds, false)
+        case .carried(let t, let p): (instant, pinned) = (t, p)
+        case nil:
+            if let previous = try store.rfmView(), previous.pinned {
+                (instant, pinned) = (previous.asOf, true)
+            } else {
+                (instant, pinned) = (nowSeconds, false)
+            }
+        }
+        if let built = try store.projectionRulesHash(), built != Projector.hash(rules) {
+            Out.note(
+                "error: these rules link identities differently from the ones the store was built with; "
+                    + "apply them with `kith replay --rules FILE` (add --dry-run to see the impact first)")
+            throw ExitCode(2)
+        }
+        return try store.refreshRFM(rules: rules, asOf: instant, pinned: pinned, now: now)
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
     }
 
     static func render(_ s: Projector.Summary) -> String {

@@ -1,12 +1,13 @@
 /// A failure that stops one input file (not a bad line: those are quarantined).
 public struct IngestError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        enum Value: String { case unreadableFile, truncatedFile, badMapping, badArgument }
+        enum Value: String { case unreadableFile, truncatedFile, badMapping, badArgument, io }
         let value: Value
         public static let unreadableFile = Code(value: .unreadableFile)
         public static let truncatedFile = Code(value: .truncatedFile)
         public static let badMapping = Code(value: .badMapping)
         public static let badArgument = Code(value: .badArgument)
+        public static let io = Code(value: .io)
         public var description: String { value.rawValue }
     }
 

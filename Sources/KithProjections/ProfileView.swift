@@ -62,6 +62,42 @@ public struct ProfileView: Codable, Sendable {
         }
     }
 
+    /// The profile's place in the RFM view and its lifecycle stage, as of the last refresh.
+    public struct RFM: Codable, Sendable {
+        public var asOf: String
+        public var recencyDays: Int?
+        public var frequency: Int
+        public var monetary: String
+        public var rScore: Int?
+        public var fScore: Int?
+        public var mScore: Int?
+        /// Machine key (`important_value`, …); nil for a prospect.
+        public var segment: String?
+        public var stage: String
+
+        enum CodingKeys: String, CodingKey {
+            case frequency, monetary, segment, stage
+            case asOf = "as_of"
+            case recencyDays = "recency_days"
+            case rScore = "r_score"
+            case fScore = "f_score"
+            case mScore = "m_score"
+        }
+
+        init(_ raw: RFMRaw, model: RFMModel) {
+            let score = model.score(raw)
+            asOf = Timestamp(epochSeconds: model.asOf).description
+            recencyDays = score?.recencyDays
+            frequency = raw.orders
+            monetary = Money(minorUnits: raw.monetary, currency: model.currency).decimalString
+            rScore = score?.r
+            fScore = score?.f
+            mScore = score?.m
+            segment = score?.segment.key
+            stage = model.stage(raw).key
+        }
+    }
+
     public var profileID: String
     /// How the id asked for relates to this profile: `current`, `merged` (an alias) or `split`.
     public var status: String
@@ -70,14 +106,16 @@ public struct ProfileView: Codable, Sendable {
     public var identifiers: [String: [IdentifierValue]]
     public var traits: [String: Trait]
     public var stats: Stats
+    public var rfm: RFM?
 
     enum CodingKeys: String, CodingKey {
-        case status, requested, note, identifiers, traits, stats
+        case status, requested, note, identifiers, traits, stats, rfm
         case profileID = "profile_id"
     }
 
     static func build(
-        id: String, identifiers: [String: [IdentifierValue]], stats s: NodeStats, traitRules: TraitRules
+        id: String, identifiers: [String: [IdentifierValue]], stats s: NodeStats, traitRules: TraitRules,
+        model: RFMModel?
     ) -> ProfileView {
         var traits: [String: Trait] = [:]
         for (key, observations) in s.traits {
@@ -120,6 +158,7 @@ public struct ProfileView: Codable, Sendable {
                 netSpend: s.spend.reduce(into: [:]) { $0[$1.key] = decimal($1.value, $1.key) },
                 averageOrderValue: aov, lastOrder: s.lastOrder?.description, latestNPS: s.latestNPS?.score,
                 averageNPS: average(s.npsSum, s.npsCount), latestRating: s.latestRating?.score,
-                averageRating: average(s.ratingSum, s.ratingCount), complaints: s.complaints))
+                averageRating: average(s.ratingSum, s.ratingCount), complaints: s.complaints),
+            rfm: model.map { RFM(RFMRaw(s, currency: $0.currency), model: $0) })
     }
 }

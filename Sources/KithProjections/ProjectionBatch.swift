@@ -44,6 +44,11 @@ public struct ProjectionBatch: Sendable {
     public var refusedRemoved: [UInt64] = []
     public var newProfiles: [(id: String, anchor: Node, position: UInt64)] = []
     public var changes: [Change] = []
+    /// RFM inputs of the values this batch anchored events at (non-zero ones only).
+    public var nodeRFM: [(Node, RFMRaw)] = []
+    /// Every recomputed profile's RFM inputs, and the profiles that no longer exist.
+    public var profileRFM: [(String, RFMRaw)] = []
+    public var profileRFMRemoved: [String] = []
 }
 
 /// When and where an identifier value was seen (for the unified view).

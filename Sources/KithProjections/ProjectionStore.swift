@@ -8,6 +8,8 @@ public protocol ProjectionStore: Sendable {
     func stats(of nodes: [IdentityGraph.Node]) throws -> [IdentityGraph.Node: NodeStats]
     /// When and where stored values were seen (loaded only for the values a batch touches).
     func seen(of nodes: [IdentityGraph.Node]) throws -> [IdentityGraph.Node: NodeSeen]
+    /// RFM inputs of stored values (values without orders or refunds are left out).
+    func rfmRaw(of nodes: [IdentityGraph.Node]) throws -> [IdentityGraph.Node: RFMRaw]
     /// Writes the batch and moves the checkpoint to `batch.endPosition`, all or nothing.
     func commit(_ batch: ProjectionBatch, rulesHash: String) throws
 }

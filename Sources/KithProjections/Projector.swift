@@ -56,8 +56,12 @@ public final class Projector {
 
     public var checkpoint: UInt64 { state.checkpoint }
 
-    /// A stable hash of the rules' canonical JSON.
-    public static func hash(_ rules: Rules) -> String {
+    /// A stable hash of the rules the stored projection depends on (see `Rules.projectionRules`).
+    public static func hash(_ rules: Rules) -> String { hash(fullRules: rules.projectionRules) }
+
+    /// A stable hash of everything in the rules, scoring and lifecycle included (what `kith
+    /// rules show` reports).
+    public static func hash(fullRules rules: Rules) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(rules)) ?? Data()
@@ -167,6 +171,11 @@ public final class Projector {
             stats[node] = s
         }
         batch.stats = stats.sorted { $0.key < $1.key }
+        let currency = rules.rfm.currency
+        for (node, s) in batch.stats {
+            let raw = RFMRaw(s, currency: currency)
+            if !raw.isEmpty { batch.nodeRFM.append((node, raw)) }
+        }
 
         // Identity: recompute the profiles of everything the batch could have moved.
         let closure = resolver.closure(of: touched, in: state.graph)
@@ -231,6 +240,16 @@ public final class Projector {
                 batch.changes.append(.init(position: endPosition - 1, kind: .merged, profile: id, others: absorbed))
             }
         }
+        // RFM inputs of every recomputed profile: the sum over its values (anchors of this
+        // batch from their new stats, the others from the store).
+        var nodeRFM = try store.rfmRaw(of: closure.filter { Int($0) < state.storedNodes && stats[$0] == nil })
+        for (node, raw) in batch.nodeRFM { nodeRFM[node] = raw }
+        for (id, component) in after.sorted(by: { $0.key < $1.key }) {
+            var raw = RFMRaw()
+            for n in component { if let r = nodeRFM[n] { raw.add(r) } }
+            batch.profileRFM.append((id, raw))
+        }
+        batch.profileRFMRemoved = before.keys.filter { after[$0] == nil }.sorted()
         for n in closure.sorted() where oldProfile[n] != nil && state.membership[n] == nil {
             batch.membershipRemoved.append(n)
         }

@@ -88,7 +88,8 @@ extension SQLiteProjectionStore {
         }
         var stats = NodeStats()
         for s in try SQLiteProjectionStore.stats(of: nodes.map { Node($0) }, db).values { stats.merge(s) }
-        return ProfileView.build(id: profile, identifiers: identifiers, stats: stats, traitRules: traitRules)
+        return ProfileView.build(
+            id: profile, identifiers: identifiers, stats: stats, traitRules: traitRules, model: try Self.rfmView(db)?.model)
     }
 
     public struct TimelineEntry: Codable, Sendable {
@@ -144,6 +145,7 @@ extension SQLiteProjectionStore {
     /// Every current profile's view, in profile id order (streamed: one pass over the store).
     public func forEachProfile(traitRules: TraitRules, _ body: (ProfileView) throws -> Void) throws {
         try pool.read { db in
+            let model = try Self.rfmView(db)?.model
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
@@ -156,7 +158,9 @@ extension SQLiteProjectionStore {
             var stats = NodeStats()
             func flush() throws {
                 if let current {
-                    try body(ProfileView.build(id: current, identifiers: identifiers, stats: stats, traitRules: traitRules))
+                    try body(
+                        ProfileView.build(
+                            id: current, identifiers: identifiers, stats: stats, traitRules: traitRules, model: model))
                 }
                 identifiers = [:]
                 stats = NodeStats()

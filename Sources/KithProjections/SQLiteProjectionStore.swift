@@ -64,6 +64,21 @@ public final class SQLiteProjectionStore: ProjectionStore {
         m.registerMigration("v2: edge lookups from either end (explain)") { db in
             try db.execute(sql: "CREATE INDEX edge_b ON edge(b)")
         }
+        m.registerMigration("v3: RFM view, lifecycle, rules applied") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE node_rfm (
+                        node INTEGER PRIMARY KEY, orders INTEGER NOT NULL, last_order INTEGER, monetary INTEGER NOT NULL);
+                    CREATE TABLE profile_rfm (
+                        profile TEXT PRIMARY KEY, orders INTEGER NOT NULL, last_order INTEGER, monetary INTEGER NOT NULL)
+                        WITHOUT ROWID;
+                    CREATE TABLE rfm_model (
+                        name TEXT PRIMARY KEY, as_of INTEGER NOT NULL, pinned INTEGER NOT NULL, position INTEGER NOT NULL,
+                        rules_hash TEXT NOT NULL, refreshed_at TEXT NOT NULL, model TEXT NOT NULL, summary TEXT NOT NULL);
+                    CREATE TABLE rules_applied (
+                        seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, applied_at TEXT NOT NULL, rules TEXT NOT NULL);
+                    """)
+        }
         return m
     }
 
@@ -128,6 +143,20 @@ public final class SQLiteProjectionStore: ProjectionStore {
                         firstSeen: (row[1] as String?).flatMap { try? Timestamp.parse($0).get() },
                         lastSeen: (row[2] as String?).flatMap { try? Timestamp.parse($0).get() },
                         sources: Set(sources.split(separator: ",").map(String.init)))
+                }
+            }
+            return out
+        }
+    }
+
+    public func rfmRaw(of nodes: [Node]) throws -> [Node: RFMRaw] {
+        try pool.read { db in
+            var out: [Node: RFMRaw] = [:]
+            for chunk in stride(from: 0, to: nodes.count, by: 500) {
+                let part = nodes[chunk..<min(nodes.count, chunk + 500)]
+                let sql = "SELECT node, orders, last_order, monetary FROM node_rfm WHERE node IN (\(part.map { String($0) }.joined(separator: ",")))"
+                for row in try Row.fetchAll(db, sql: sql) {
+                    out[Node(row[0] as Int64)] = RFMRaw(orders: row[1], lastOrder: row[2], monetary: row[3])
                 }
             }
             return out
@@ -213,6 +242,16 @@ public final class SQLiteProjectionStore: ProjectionStore {
             for c in batch.changes {
                 try change.execute(arguments: [Int64(c.position), c.kind.rawValue, c.profile, c.others.joined(separator: ",")])
             }
+            let nodeRFM = try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO node_rfm (node, orders, last_order, monetary) VALUES (?, ?, ?, ?)")
+            for (n, r) in batch.nodeRFM {
+                try nodeRFM.execute(arguments: [Int64(n), r.orders, r.lastOrder, r.monetary])
+            }
+            let profileRFM = try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO profile_rfm (profile, orders, last_order, monetary) VALUES (?, ?, ?, ?)")
+            for (p, r) in batch.profileRFM { try profileRFM.execute(arguments: [p, r.orders, r.lastOrder, r.monetary]) }
+            let unprofileRFM = try db.cachedStatement(sql: "DELETE FROM profile_rfm WHERE profile = ?")
+            for p in batch.profileRFMRemoved { try unprofileRFM.execute(arguments: [p]) }
             try db.execute(
                 sql: "INSERT OR REPLACE INTO checkpoint (name, position, rules_hash) VALUES ('main', ?, ?)",
                 arguments: [Int64(batch.endPosition), rulesHash])

@@ -180,3 +180,7 @@ struct SplitMixForTests: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+extension SplitMixForTests {
+    mutating func int(_ range: Range<Int>) -> Int { Int.random(in: range, using: &self) }
+}

@@ -30,20 +30,26 @@ public struct Rules: Codable, Sendable, Equatable {
     public var sharedValueThreshold: Int
     /// How conflicting trait values are settled; `most_recent` unless named.
     public var traits: TraitRules
+    /// How the RFM view scores and segments profiles.
+    public var rfm: RFMRules
+    /// Lifecycle windows.
+    public var lifecycle: LifecycleRules
 
     enum CodingKeys: String, CodingKey {
-        case identifiers, blocklist, traits
+        case identifiers, blocklist, traits, rfm, lifecycle
         case sharedValueThreshold = "shared_value_threshold"
     }
 
     public init(
         identifiers: [String: IdentifierRule], blocklist: [String], sharedValueThreshold: Int,
-        traits: TraitRules = TraitRules()
+        traits: TraitRules = TraitRules(), rfm: RFMRules = RFMRules(), lifecycle: LifecycleRules = LifecycleRules()
     ) {
         self.identifiers = identifiers
         self.blocklist = blocklist
         self.sharedValueThreshold = sharedValueThreshold
         self.traits = traits
+        self.rfm = rfm
+        self.lifecycle = lifecycle
     }
 
     public init(from decoder: any Decoder) throws {
@@ -54,6 +60,17 @@ public struct Rules: Codable, Sendable, Equatable {
         sharedValueThreshold =
             try c.decodeIfPresent(Int.self, forKey: .sharedValueThreshold) ?? standard.sharedValueThreshold
         traits = try c.decodeIfPresent(TraitRules.self, forKey: .traits) ?? TraitRules()
+        rfm = try c.decodeIfPresent(RFMRules.self, forKey: .rfm) ?? RFMRules()
+        lifecycle = try c.decodeIfPresent(LifecycleRules.self, forKey: .lifecycle) ?? LifecycleRules()
+    }
+
+    /// The part of the rules the stored projection depends on. Scoring, thresholds and
+    /// lifecycle windows are applied by an RFM refresh, so changing them needs no rebuild.
+    public var projectionRules: Rules {
+        var r = self
+        r.rfm = RFMRules(currency: rfm.currency)
+        r.lifecycle = LifecycleRules()
+        return r
     }
 
     /// The documented default.
