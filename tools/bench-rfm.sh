@@ -27,5 +27,6 @@ for run in 1 2 3 4 5; do
     times+=("$t")
     echo "run $run: ${t} s"
 done
+$kith rfm --data "$data" --lang en | head -1
 median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
 echo "RFM refresh over $n profiles: median ${median} s (wall, whole kith process)"

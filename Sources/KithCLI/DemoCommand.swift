@@ -52,7 +52,13 @@ struct DemoCommand: AsyncParsableCommand {
         if let sample = clusters.first?.first {
             Out.print("   try: kith profile get --data \(dir)/data \(sample.kind.rawValue):\(sample.value)")
         }
-        Out.print("\nNext: kith quarantine list --data \(dir)/data   ·   kith profiles export --data \(dir)/data | head")
+        if let view = try store.rfmView() {
+            Out.print("\n6. kith rfm --data \(dir)/data --lang en\n")
+            Out.print(RFMCommand.render(view, lang: .en))
+        }
+        Out.print(
+            "\nNext: kith lifecycle --data \(dir)/data   ·   kith replay --data \(dir)/data --rules schemas/examples/rules-fixed-rfm.yaml --dry-run"
+                + "   ·   kith profiles export --data \(dir)/data | head")
         Out.flush()
         if !matches { throw ExitCode(1) }
     }

@@ -65,6 +65,12 @@ public final class SQLiteProjectionStore: ProjectionStore {
             try db.execute(sql: "CREATE INDEX edge_b ON edge(b)")
         }
         m.registerMigration("v3: RFM view, lifecycle, rules applied") { db in
+            // RFM inputs come from events already folded into per-value statistics: a store that
+            // has projected events cannot gain them in place.
+            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM checkpoint") ?? 0 > 0 {
+                throw ProjectionError(
+                    "this projection store predates the RFM view (schema v3); rebuild it from the log with kith project --rebuild")
+            }
             try db.execute(
                 sql: """
                     CREATE TABLE node_rfm (
