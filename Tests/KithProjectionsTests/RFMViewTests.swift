@@ -19,8 +19,10 @@ struct RFMViewTests {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT (SELECT MIN(n.kind || ':' || n.value) FROM membership m JOIN node n ON n.id = m.node
-                            WHERE m.profile = r.profile) AS k,
+                    SELECT COALESCE(
+                             (SELECT MIN(n.kind || ':' || n.value) FROM membership m JOIN node n ON n.id = m.node
+                              WHERE m.profile = r.profile),
+                             'row of a profile that no longer exists: ' || r.profile) AS k,
                            r.orders, r.last_order, r.monetary
                     FROM profile_rfm r ORDER BY k
                     """
@@ -133,5 +135,28 @@ struct RFMViewTests {
         #expect(stages == ["repeat→repeat": 1, "repeat→new": 1, "at_risk→at_risk": 1, "absent→new": 1, "absent→prospect": 1])
         let c = try #require(live.resolve("member_id:M3")?.current)
         #expect(impact.segmentTransitions.first { $0.to == "important_development" }?.examples == [c])
+    }
+
+    @Test("A store that projected events before the RFM view existed refuses to open and asks for a rebuild")
+    func preRFMStoreAsksForRebuild() throws {
+        let scratch = Scratch()
+        let path = scratch.path + "/old.sqlite"
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteProjectionStore.migrator.migrate(queue, upTo: "v2: edge lookups from either end (explain)")
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO checkpoint (name, position, rules_hash) VALUES ('main', 10, 'x')")
+            }
+        }
+        #expect {
+            _ = try SQLiteProjectionStore(path: path)
+        } throws: { "\($0)".contains("predates the RFM view") && "\($0)".contains("kith project --rebuild") }
+        // An empty store of the same age upgrades quietly.
+        let emptyPath = scratch.path + "/empty.sqlite"
+        do {
+            let queue = try DatabaseQueue(path: emptyPath)
+            try SQLiteProjectionStore.migrator.migrate(queue, upTo: "v2: edge lookups from either end (explain)")
+        }
+        #expect(try SQLiteProjectionStore(path: emptyPath).rfmView() == nil)
     }
 }
