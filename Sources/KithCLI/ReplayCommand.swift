@@ -109,6 +109,7 @@ struct ReplayCommand: ParsableCommand {
             try? FileManager.default.removeItem(atPath: directory.path + "/" + name)
         }
         guard rename(target + ".tmp", target) == 0 else {
+            Out.note("error: the new store is in force, but \(file) could not be copied to \(target): \(String(cString: strerror(errno)))")
             throw ExitCode(2)
         }
         Out.note("the rules in force are now \(target) (copied from \(file))")

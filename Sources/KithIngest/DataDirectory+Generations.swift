@@ -22,11 +22,8 @@ extension DataDirectory {
     /// Store generations present on disk.
     public var projectionGenerations: [Int] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return names.compactMap { name -> Int? in
-            if name == "projections.sqlite" { return 0 }
-            guard name.hasPrefix("projections-"), name.hasSuffix(".sqlite") else { return nil }
-            return Int(name.dropFirst("projections-".count).dropLast(".sqlite".count))
-        }.sorted()
+        return names.filter { $0 == "projections.sqlite" || ($0.hasPrefix("projections-") && $0.hasSuffix(".sqlite")) }
+            .map { generation(of: $0) }.sorted()
     }
 
     public func durablyWrite(_ data: Data, to file: String) throws {

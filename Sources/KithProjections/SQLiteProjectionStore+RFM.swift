@@ -106,12 +106,6 @@ extension SQLiteProjectionStore {
         }
     }
 
-    /// One profile's raw values (nil when the profile does not exist).
-    func rfmRaw(ofProfile profile: String, _ db: Database) throws -> RFMRaw? {
-        try Row.fetchOne(db, sql: "SELECT orders, last_order, monetary FROM profile_rfm WHERE profile = ?", arguments: [profile])
-            .map { RFMRaw(orders: $0[0], lastOrder: $0[1], monetary: $0[2]) }
-    }
-
     /// The rules recorded by refreshes, newest first.
     public func rulesApplied() throws -> [(hash: String, appliedAt: String, rules: String)] {
         try pool.read { db in

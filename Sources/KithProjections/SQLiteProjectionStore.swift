@@ -140,16 +140,12 @@ public final class SQLiteProjectionStore: ProjectionStore {
     public func seen(of nodes: [Node]) throws -> [Node: NodeSeen] {
         try pool.read { db in
             var out: [Node: NodeSeen] = [:]
-            for chunk in stride(from: 0, to: nodes.count, by: 500) {
-                let part = nodes[chunk..<min(nodes.count, chunk + 500)]
-                let sql = "SELECT id, first_seen, last_seen, sources FROM node WHERE id IN (\(part.map { String($0) }.joined(separator: ",")))"
-                for row in try Row.fetchAll(db, sql: sql) {
-                    let sources: String = row[3]
-                    out[Node(row[0] as Int64)] = NodeSeen(
-                        firstSeen: (row[1] as String?).flatMap { try? Timestamp.parse($0).get() },
-                        lastSeen: (row[2] as String?).flatMap { try? Timestamp.parse($0).get() },
-                        sources: Set(sources.split(separator: ",").map(String.init)))
-                }
+            try Self.forEachRow("SELECT id, first_seen, last_seen, sources FROM node", whereColumn: "id", in: nodes, db) { row in
+                let sources: String = row[3]
+                out[Node(row[0] as Int64)] = NodeSeen(
+                    firstSeen: (row[1] as String?).flatMap { try? Timestamp.parse($0).get() },
+                    lastSeen: (row[2] as String?).flatMap { try? Timestamp.parse($0).get() },
+                    sources: Set(sources.split(separator: ",").map(String.init)))
             }
             return out
         }
@@ -158,12 +154,8 @@ public final class SQLiteProjectionStore: ProjectionStore {
     public func rfmRaw(of nodes: [Node]) throws -> [Node: RFMRaw] {
         try pool.read { db in
             var out: [Node: RFMRaw] = [:]
-            for chunk in stride(from: 0, to: nodes.count, by: 500) {
-                let part = nodes[chunk..<min(nodes.count, chunk + 500)]
-                let sql = "SELECT node, orders, last_order, monetary FROM node_rfm WHERE node IN (\(part.map { String($0) }.joined(separator: ",")))"
-                for row in try Row.fetchAll(db, sql: sql) {
-                    out[Node(row[0] as Int64)] = RFMRaw(orders: row[1], lastOrder: row[2], monetary: row[3])
-                }
+            try Self.forEachRow("SELECT node, orders, last_order, monetary FROM node_rfm", whereColumn: "node", in: nodes, db) { row in
+                out[Node(row[0] as Int64)] = RFMRaw(orders: row[1], lastOrder: row[2], monetary: row[3])
             }
             return out
         }
@@ -171,17 +163,23 @@ public final class SQLiteProjectionStore: ProjectionStore {
 
     static func stats(of nodes: [Node], _ db: Database) throws -> [Node: NodeStats] {
         var out: [Node: NodeStats] = [:]
-        for chunk in stride(from: 0, to: nodes.count, by: 500) {
-            let part = nodes[chunk..<min(nodes.count, chunk + 500)]
-            let sql = "SELECT node, stats FROM node_stats WHERE node IN (\(part.map { String($0) }.joined(separator: ",")))"
-            for row in try Row.fetchAll(db, sql: sql) {
-                guard let stats = NodeStats(binary: [UInt8](row[1] as Data)) else {
-                    throw ProjectionError("node \(row[0] as Int64)'s statistics are damaged; rebuild with kith project --rebuild")
-                }
-                out[Node(row[0] as Int64)] = stats
+        try forEachRow("SELECT node, stats FROM node_stats", whereColumn: "node", in: nodes, db) { row in
+            guard let stats = NodeStats(binary: [UInt8](row[1] as Data)) else {
+                throw ProjectionError("node \(row[0] as Int64)'s statistics are damaged; rebuild with kith project --rebuild")
             }
+            out[Node(row[0] as Int64)] = stats
         }
         return out
+    }
+
+    /// Runs `select … WHERE column IN (…)` over the nodes, 500 ids a statement.
+    static func forEachRow(
+        _ select: String, whereColumn column: String, in nodes: [Node], _ db: Database, _ body: (Row) throws -> Void
+    ) throws {
+        for chunk in stride(from: 0, to: nodes.count, by: 500) {
+            let ids = nodes[chunk..<min(nodes.count, chunk + 500)].map { String($0) }.joined(separator: ",")
+            for row in try Row.fetchAll(db, sql: "\(select) WHERE \(column) IN (\(ids))") { try body(row) }
+        }
     }
 
     // MARK: Committing a batch

@@ -43,7 +43,7 @@ struct ReplayCLITests {
         let value = try #require(segments.first { $0["segment"] as? String == "important_value" }?["count"] as? Int)
         let listed = try kith(["segment", "list", "important_value", "--data", data, "--format", "csv"]).stdout
         #expect(listed.split(separator: "\n").count - 1 == value)
-        #expect(export.filter { $0.hasSuffix(",important_value,") || $0.contains(",important_value,") }.count == value)
+        #expect(export.filter { $0.contains(",important_value,") }.count == value)
         let bad = try kith(["segment", "list", "vip", "--data", data])
         #expect(bad.status != 0 && bad.stderr.contains("'vip' is not a segment"))
         let funnel = try json(try kith(["lifecycle", "--data", data, "--format", "json"]).stdout)

@@ -11,19 +11,18 @@ public struct Threshold: Codable, Sendable, Equatable {
         self.denominator = denominator
     }
 
-    /// -1, 0 or 1 as `value` is below, at or above the threshold.
+    /// -1, 0 or 1 as `value` is below, at or above the threshold (`value · denominator` against
+    /// `numerator`, in 128 bits).
     public func compare(_ value: Int64) -> Int {
-        let lhs = value.multipliedFullWidth(by: denominator)
-        let rhs = numerator.multipliedFullWidth(by: 1)
-        let l = (lhs.high, lhs.low)
-        // rhs is numerator widened: compare 128-bit values.
-        let r = (rhs.high, rhs.low)
-        if l.0 != r.0 { return l.0 < r.0 ? -1 : 1 }
-        if l.1 != r.1 { return l.1 < r.1 ? -1 : 1 }
+        let product = value.multipliedFullWidth(by: denominator)
+        let widened = (high: numerator < 0 ? Int64(-1) : 0, low: UInt64(bitPattern: numerator))
+        if product.high != widened.high { return product.high < widened.high ? -1 : 1 }
+        if product.low != widened.low { return product.low < widened.low ? -1 : 1 }
         return 0
     }
 
-    /// The value rounded half away from zero to `scale` decimal places, as text.
+    /// The value (in minor units when `minorDigits` > 0) rounded half away from zero to `places`
+    /// decimal places, as text.
     public func decimal(places: Int, minorDigits: Int = 0) -> String {
         var p: Int64 = 1
         for _ in 0..<places { p *= 10 }
