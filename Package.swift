@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // Only KithServer (and what links it) builds these: they are the heavy part of a cold build.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
@@ -35,11 +38,19 @@ let package = Package(
         .target(
             name: "KithProjections", dependencies: ["KithCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
+        .target(
+            name: "KithServer",
+            dependencies: [
+                "KithCore", "KithLog", "KithIngest", "KithProjections",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict),
         .target(name: "KithGenerator", dependencies: ["KithCore"], path: "tools/KithGenerator", swiftSettings: strict),
         .target(
             name: "KithCLI",
             dependencies: [
-                "KithCore", "KithLog", "KithIngest", "KithProjections", "KithGenerator",
+                "KithCore", "KithLog", "KithIngest", "KithProjections", "KithGenerator", "KithServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -57,6 +68,13 @@ let package = Package(
         .testTarget(
             name: "KithIngestTests", dependencies: ["KithIngest", "KithLog", "KithCore", "KithGenerator"],
             resources: [], swiftSettings: strict),
+        .testTarget(
+            name: "KithServerTests",
+            dependencies: [
+                "KithServer", "kith", "KithCore", "KithIngest", "KithProjections",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict),
         .testTarget(
             name: "KithCLITests", dependencies: ["KithCLI", "kith", "KithLog", "KithCore", "KithGenerator"],
             swiftSettings: strict),

@@ -58,7 +58,9 @@ struct DemoCommand: AsyncParsableCommand {
         }
         Out.print(
             "\nNext: kith lifecycle --data \(dir)/data   ·   kith replay --data \(dir)/data --rules schemas/examples/rules-fixed-rfm.yaml --dry-run"
-                + "   ·   kith profiles export --data \(dir)/data | head")
+                + "   ·   kith profiles export --data \(dir)/data | head"
+                + "\nServe it: kith keys create --data \(dir)/data --name me --scopes profiles:read,pii:read   "
+                + "then kith serve --data \(dir)/data   and open http://127.0.0.1:8080/ (paste the key)")
         Out.flush()
         if !matches { throw ExitCode(1) }
     }

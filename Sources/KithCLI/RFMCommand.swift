@@ -101,49 +101,19 @@ struct RFMCommand: ParsableCommand {
         @OptionGroup var data: DataOptions
         @Option(help: "csv or ndjson") var format: OutputFormat = .csv
 
-        struct Line: Encodable {
-            var profileID: String
-            var recencyDays: Int
-            var frequency: Int
-            var monetary: String
-            var rScore: Int
-            var fScore: Int
-            var mScore: Int
-            var segment: String
-            var stage: String
-
-            enum CodingKeys: String, CodingKey {
-                case frequency, monetary, segment, stage
-                case profileID = "profile_id"
-                case recencyDays = "recency_days"
-                case rScore = "r_score"
-                case fScore = "f_score"
-                case mScore = "m_score"
-            }
-        }
-
         func run() throws {
             let store = try Projection.openStore(data.directory)
             let currency = try RFMCommand.view(store).model.currency
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            if format != .ndjson {
-                Out.print("profile_id,recency_days,frequency,monetary,r_score,f_score,m_score,segment,stage")
-            }
+            if format != .ndjson { Out.print(RFMLine.csvHeader) }
             try store.forEachRFM { entry in
-                guard let s = entry.score else { return true }
-                let line = Line(
-                    profileID: entry.profile, recencyDays: s.recencyDays, frequency: s.frequency,
-                    monetary: Money(minorUnits: s.monetary, currency: currency).decimalString, rScore: s.r, fScore: s.f,
-                    mScore: s.m, segment: s.segment.key, stage: entry.stage.key)
+                guard entry.score != nil else { return true }
+                let line = RFMLine(entry, currency: currency)
                 if format == .ndjson {
                     Out.print(String(decoding: try encoder.encode(line), as: UTF8.self))
                 } else {
-                    Out.print(
-                        [
-                            line.profileID, String(line.recencyDays), String(line.frequency), line.monetary, String(line.rScore),
-                            String(line.fScore), String(line.mScore), line.segment, line.stage,
-                        ].joined(separator: ","))
+                    Out.print(line.csvRow)
                 }
                 return true
             }

@@ -30,32 +30,20 @@ struct SegmentCommand: ParsableCommand {
             let currency = try RFMCommand.view(store).model.currency
             var table = TextTable(
                 header: ["profile_id", "recency_days", "frequency", "monetary", "rfm", "segment", "stage"], rightAligned: [1, 2, 3])
-            if format == .csv { Out.print("profile_id,recency_days,frequency,monetary,r_score,f_score,m_score,segment,stage") }
+            if format == .csv { Out.print(RFMLine.csvHeader) }
             var listed = 0
             try store.forEachRFM(after: after) { e in
                 if let limit, listed >= limit { return false }
                 guard (wanted != nil && e.score?.segment == wanted) || (stage != nil && e.stage == stage) else { return true }
                 listed += 1
-                let money = Money(minorUnits: e.raw.monetary, currency: currency).decimalString
-                let days = e.score.map { String($0.recencyDays) } ?? ""
-                let segmentKey = e.score?.segment.key ?? ""
+                let line = RFMLine(e, currency: currency)
                 switch format {
-                case .ndjson:
-                    try Out.json(
-                        [
-                            "profile_id": e.profile, "recency_days": days, "frequency": String(e.raw.orders), "monetary": money,
-                            "segment": segmentKey, "stage": e.stage.key,
-                        ], pretty: false)
-                case .csv:
-                    Out.print(
-                        [
-                            e.profile, days, String(e.raw.orders), money, e.score.map { String($0.r) } ?? "",
-                            e.score.map { String($0.f) } ?? "", e.score.map { String($0.m) } ?? "", segmentKey, e.stage.key,
-                        ].joined(separator: ","))
+                case .ndjson: try Out.json(line, pretty: false)
+                case .csv: Out.print(line.csvRow)
                 default:
                     table.rows.append([
-                        e.profile, days, String(e.raw.orders), money, e.score.map { "\($0.r)\($0.f)\($0.m)" } ?? "-", segmentKey,
-                        e.stage.key,
+                        line.profileID, line.recencyDays.map(String.init) ?? "", String(line.frequency), line.monetary,
+                        e.score.map { "\($0.r)\($0.f)\($0.m)" } ?? "-", line.segment ?? "", line.stage,
                     ])
                 }
                 return true

@@ -28,6 +28,13 @@ extension SQLiteProjectionStore {
         }
     }
 
+    /// The log position the store has projected up to.
+    public func checkpointPosition() throws -> UInt64 {
+        try pool.read { db in
+            UInt64(try Int64.fetchOne(db, sql: "SELECT position FROM checkpoint WHERE name = 'main'") ?? 0)
+        }
+    }
+
     public func identityStats() throws -> IdentityStats {
         try pool.read { db in
             var refused: [String: Int] = [:]

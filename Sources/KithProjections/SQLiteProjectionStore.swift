@@ -5,22 +5,38 @@ import KithCore
 /// The projection store: SQLite in WAL mode through GRDB. Readers (queries, `kith serve` later)
 /// never block the projector and never see half a batch: each batch and its checkpoint commit
 /// in one transaction.
-public final class SQLiteProjectionStore: ProjectionStore {
+public final class SQLiteProjectionStore: ProjectionStore, Sendable {
     public typealias Node = IdentityGraph.Node
     public let path: String
     let pool: DatabasePool
 
-    public init(path: String) throws {
+    /// Opens (and migrates) the store. `readOnly` is for servers that only answer queries: it
+    /// never writes, and refuses a store whose schema is not the current one.
+    public init(path: String, readOnly: Bool = false) throws {
         self.path = path
         var config = Configuration()
         config.busyMode = .timeout(10)
-        config.prepareDatabase { db in
-            // WAL survives a crash of the process (the case the projector's checkpoint covers).
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        config.readonly = readOnly
+        if !readOnly {
+            config.prepareDatabase { db in
+                // WAL survives a crash of the process (the case the projector's checkpoint covers).
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+        }
+        if readOnly && !FileManager.default.fileExists(atPath: path) {
+            throw ProjectionError("there is no projection store at \(path) yet: run kith ingest or kith project")
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
-            try SQLiteProjectionStore.migrator.migrate(pool)
+            if readOnly {
+                guard try pool.read({ try SQLiteProjectionStore.migrator.hasCompletedMigrations($0) }) else {
+                    throw ProjectionError("the projection store \(path) has an older schema: run kith project to migrate it")
+                }
+            } else {
+                try SQLiteProjectionStore.migrator.migrate(pool)
+            }
+        } catch let error as ProjectionError {
+            throw error
         } catch {
             throw ProjectionError("cannot open the projection store \(path): \(error)")
         }

@@ -1,0 +1,111 @@
+import Foundation
+import KithCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// API keys in `DIR/keys.json`. Changes are serialised by a lock file and land by an atomic,
+/// fsync'd rename, so a running server that re-reads the file sees either the old or the new set.
+public struct KeyStore: Sendable {
+    public let file: String
+    private let directory: DataDirectory
+
+    public init(_ directory: DataDirectory) {
+        self.directory = directory
+        file = directory.path + "/keys.json"
+    }
+
+    struct Contents: Codable {
+        var keys: [APIKey]
+    }
+
+    public func list() throws -> [APIKey] {
+        guard let data = FileManager.default.contents(atPath: file) else { return [] }
+        do {
+            return try JSONDecoder().decode(Contents.self, from: data).keys
+        } catch {
+            throw IngestError(.io, "the key file \(file) is damaged (\(error)); restore it or remove it and create new keys")
+        }
+    }
+
+    /// Creates a key and returns it with its secret, which is shown once and never stored.
+    public func create(name: String, scopes: [Scope], now: Date = Date()) throws -> (key: APIKey, secret: String) {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw IngestError(.badArgument, "a key needs a name (--name), e.g. crm-sync") }
+        guard !scopes.isEmpty else {
+            throw IngestError(.badArgument, "a key needs at least one scope (--scopes), e.g. profiles:read")
+        }
+        return try locked {
+            var keys = try list()
+            if keys.contains(where: { $0.name == trimmed && !$0.isRevoked }) {
+                throw IngestError(.badArgument, "a key named \"\(trimmed)\" exists; revoke it first or choose another name")
+            }
+            let secret = "kith_" + KeyStore.randomHex(24)
+            let key = APIKey(
+                id: "k" + KeyStore.randomHex(6), name: trimmed, scopes: scopes.sorted(), digest: SHA256.hex(secret.utf8),
+                prefix: String(secret.prefix(11)), createdAt: Timestamp(epochSeconds: Int64(now.timeIntervalSince1970)).description, revokedAt: nil)
+            keys.append(key)
+            try save(keys)
+            return (key, secret)
+        }
+    }
+
+    /// Revokes by id or name; returns the revoked key.
+    public func revoke(_ reference: String, now: Date = Date()) throws -> APIKey {
+        try locked {
+            var keys = try list()
+            guard let i = keys.firstIndex(where: { ($0.id == reference || $0.name == reference) && !$0.isRevoked }) else {
+                throw IngestError(.badArgument, "no active key has the id or name \"\(reference)\" (see kith keys list)")
+            }
+            keys[i].revokedAt = Timestamp(epochSeconds: Int64(now.timeIntervalSince1970)).description
+            try save(keys)
+            return keys[i]
+        }
+    }
+
+    /// The active key whose digest matches `secret`, if any.
+    public static func match(_ secret: String, in keys: [APIKey]) -> APIKey? {
+        let digest = SHA256.hex(secret.utf8)
+        return keys.first { !$0.isRevoked && constantTimeEqual($0.digest, digest) }
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for i in 0..<x.count { difference |= x[i] ^ y[i] }
+        return difference == 0
+    }
+
+    private func save(_ keys: [APIKey]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let temporary = file + ".tmp"
+        try directory.durablyWrite(try encoder.encode(Contents(keys: keys)), to: temporary)
+        chmod(temporary, 0o600)
+        guard rename(temporary, file) == 0 else {
+            throw IngestError(.io, "cannot replace \(file): \(String(cString: strerror(errno)))")
+        }
+        directory.syncDirectory()
+    }
+
+    private func locked<T>(_ body: () throws -> T) throws -> T {
+        try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        let fd = open(file + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw IngestError(.io, "cannot open \(file).lock: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX) == 0 else { throw IngestError(.io, "cannot lock \(file).lock") }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+
+    static func randomHex(_ bytes: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<bytes).map { _ in
+            let b = UInt8.random(in: 0...255, using: &generator)
+            return (b < 16 ? "0" : "") + String(b, radix: 16)
+        }.joined()
+    }
+}

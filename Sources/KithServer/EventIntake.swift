@@ -1,0 +1,96 @@
+import Foundation
+import KithCore
+import KithIngest
+import KithLog
+import KithProjections
+
+/// `POST /v1/events`: the body goes through the same pipeline as `kith ingest` (validation,
+/// idempotency, quarantine, durable append), then profiles catch up, as after a batch ingest.
+/// One request at a time per process; another process holding the log gets a 409 naming it.
+struct EventIntake: Sendable {
+    let state: ServerState
+    let queue = AsyncLock()
+
+    struct Report: Encodable {
+        var ingest: IngestSummary
+        var projection: Projector.Summary?
+        var projectionError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case ingest, projection
+            case projectionError = "projection_error"
+        }
+    }
+
+    func ingest(_ body: [UInt8], source: String?) async throws -> Report {
+        await queue.acquire()
+        defer { Task { await queue.release() } }
+        let directory = state.directory
+        let incoming = directory.path + "/incoming"
+        try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
+        let file = incoming + "/http-\(Int64(Date().timeIntervalSince1970 * 1000))-\(UInt32.random(in: 0...UInt32.max)).ndjson"
+        guard FileManager.default.createFile(atPath: file, contents: Data(body)) else {
+            throw Problem(.internalServerError, "io", "Cannot stage the request body in \(incoming).")
+        }
+        defer { try? FileManager.default.removeItem(atPath: file) }
+
+        var options = EventLogWriter.Options()
+        options.purpose = "kith serve (POST /v1/events)"
+        let log: EventLogWriter
+        do {
+            try FileManager.default.createDirectory(atPath: directory.log, withIntermediateDirectories: true)
+            log = try EventLogWriter(directory: directory.log, options: options)
+        } catch let error as LogError {
+            throw Problem(.conflict, "log_busy", "The event log is not available for writing: \(error). Retry when it is free.")
+        }
+        let quarantine = try QuarantineStore(directory: directory.quarantine)
+        var ingestOptions = Ingestor.Options(source: source)
+        ingestOptions.declaredKinds = state.rules.declaredKinds
+        var summary = await Ingestor(log: log, quarantine: quarantine, options: ingestOptions).ingest(files: [file])
+        try log.close()
+        for i in summary.files.indices { summary.files[i].path = "request body" }
+        if let error = summary.files.first?.error {
+            throw Problem(.badRequest, "unreadable_body", "The body could not be read to the end: \(error)")
+        }
+        // Profiles follow the log; the writer lock is still held, so no one else projects.
+        return withExtendedLifetime(log) {
+            do {
+                return Report(ingest: summary, projection: try project())
+            } catch {
+                return Report(ingest: summary, projection: nil, projectionError: "\(error)")
+            }
+        }
+    }
+
+    private func project() throws -> Projector.Summary {
+        let store = try SQLiteProjectionStore(path: state.directory.projections)
+        let projector = try Projector(store: store, rules: state.rules)
+        let summary = try projector.catchUp(with: try EventLogReader(directory: state.directory.log))
+        // Same instant rule as the CLI: a pinned as_of stays pinned, otherwise now.
+        let now = Date()
+        let previous = try store.rfmView()
+        let pinned = previous?.pinned ?? false
+        try store.refreshRFM(
+            rules: state.rules, asOf: pinned ? previous!.asOf : Int64(now.timeIntervalSince1970), pinned: pinned, now: now)
+        return summary
+    }
+}
+
+/// A first-come, first-served lock for async work (an actor alone would let calls interleave
+/// at every suspension).
+actor AsyncLock {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        if !busy {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Hummingbird
+import KithCore
+import KithIngest
+import Logging
+import NIOCore
+
+/// `kith serve`: the HTTP API and dashboard over one data directory. It only reads the
+/// projection store (WAL snapshots: a reader never sees half a batch and is never locked out)
+/// and writes the log only for `POST /v1/events`.
+public struct KithServer: Sendable {
+    public struct Options: Sendable {
+        public var directory: DataDirectory
+        public var rules: Rules
+        public var host = "127.0.0.1"
+        public var port = 8080
+        public var maximumBodyBytes = 64 << 20
+
+        public init(directory: DataDirectory, rules: Rules) {
+            self.directory = directory
+            self.rules = rules
+        }
+    }
+
+    public let options: Options
+
+    public init(options: Options) { self.options = options }
+
+    /// Serves until SIGINT or SIGTERM; `onListening` gets the bound port (useful with port 0).
+    public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
+        var logger = Logger(label: "kith.serve")
+        logger.logLevel = .warning
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "kith"),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? options.port) },
+            logger: logger)
+        try await app.runService()
+    }
+
+    func makeRouter() -> Router<KithRequestContext> {
+        let state = ServerState(directory: options.directory, rules: options.rules)
+        let router = Router(context: KithRequestContext.self)
+        // Middleware applies to the routes added after it.
+        router.add(middleware: ProblemMiddleware(metrics: state.metrics))
+        router.add(middleware: AuthMiddleware(state: state))
+        ProfileRoutes(state: state).add(to: router)
+        SegmentRoutes(state: state).add(to: router)
+        OperationsRoutes(state: state, intake: EventIntake(state: state), maximumBodyBytes: options.maximumBodyBytes)
+            .add(to: router)
+        DashboardRoutes().add(to: router)
+        return router
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Hummingbird
+
+/// `POST /v1/events`, `GET /v1/status`, `GET /healthz` and `GET /metrics`.
+struct OperationsRoutes {
+    let state: ServerState
+    let intake: EventIntake
+    let maximumBodyBytes: Int
+
+    func add(to router: Router<KithRequestContext>) {
+        router.post("/v1/events") { request, context in
+            _ = try context.require(.eventsWrite)
+            var body = try await request.body.collect(upTo: maximumBodyBytes)
+            guard body.readableBytes > 0 else {
+                throw Problem(.badRequest, "empty_body", "Send events as NDJSON in the body, one JSON object per line.")
+            }
+            let bytes = body.readBytes(length: body.readableBytes) ?? []
+            let source = request.uri.queryParameters.get("source")
+            return try Reply.json(try await intake.ingest(bytes, source: source))
+        }
+        router.get("/v1/status") { _, context in
+            _ = try context.require(.profilesRead)
+            return try Reply.json(try ServiceStatus.read(state))
+        }
+        router.get("/healthz") { _, _ in
+            let ready = (try? state.currentStore()) != nil
+            return try Reply.json(["status": "ok", "store": ready ? "ready" : "missing"])
+        }
+        router.get("/metrics") { _, _ in
+            if let status = try? ServiceStatus.read(state) { state.metrics.setProgress(status) }
+            return Reply.text(state.metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Hummingbird
+import KithCore
+import KithIngest
+import KithProjections
+
+/// `/v1/profiles…`: the unified view by id or identifier, the timeline and the explanation.
+/// Personal data is masked unless the key has `pii:read`; unmasked answers are audited first.
+struct ProfileRoutes {
+    let state: ServerState
+
+    func add(to router: Router<KithRequestContext>) {
+        router.get("/v1/profiles") { request, context in try await lookup(request, context) }
+        router.get("/v1/profiles/{id}") { request, context in try await profile(request, context) }
+        router.get("/v1/profiles/{id}/timeline") { request, context in try await timeline(request, context) }
+        router.get("/v1/profiles/{id}/explain") { request, context in try await explain(request, context) }
+    }
+
+    func lookup(_ request: Request, _ context: KithRequestContext) async throws -> Response {
+        let key = try context.require(.profilesRead)
+        guard let identifier = request.uri.queryParameters.get("identifier") else {
+            throw Problem(
+                .badRequest, "missing_identifier",
+                "Say which customer: ?identifier=KIND:VALUE, e.g. ?identifier=phone:13800138000 (any spelling; it is normalised).")
+        }
+        guard let colon = identifier.firstIndex(of: ":"), colon != identifier.startIndex,
+            identifier.index(after: colon) != identifier.endIndex
+        else {
+            throw Problem(
+                .badRequest, "bad_identifier", "The identifier must be KIND:VALUE, e.g. phone:13800138000 or email:li@example.com.")
+        }
+        return try await answer(reference: identifier, route: "GET /v1/profiles", key: key, context)
+    }
+
+    func profile(_ request: Request, _ context: KithRequestContext) async throws -> Response {
+        let key = try context.require(.profilesRead)
+        let id = try context.parameters.require("id")
+        guard !id.contains(":") else {
+            throw Problem(
+                .badRequest, "identifier_in_path",
+                "Look identifiers up with GET /v1/profiles?identifier=\(PersonalData.maskReference(id)), not in the path.")
+        }
+        return try await answer(reference: id, route: "GET /v1/profiles/{id}", key: key, context)
+    }
+
+    private func answer(reference: String, route: String, key: APIKey, _ context: KithRequestContext) async throws
+        -> Response
+    {
+        let store = try state.currentStore()
+        // One read: the resolution (alias, split, identifier) and the view are of the same snapshot.
+        guard let view = try store.profile(reference, traitRules: state.rules.traits) else {
+            _ = try resolve(store, reference)
+            throw Problem(.notFound, "no_profile", "No profile matches \(PersonalData.maskReference(reference)).")
+        }
+        let current = view.profileID
+        var headers: HTTPFields = [:]
+        if reference != current { headers[.location] = "/v1/profiles/\(current)" }
+        if context.seesPersonalData {
+            try audit(key: key, route: route, profile: current)
+            return try Reply.json(view, headers: headers)
+        }
+        return try Reply.json(view.masked(), headers: headers)
+    }
+
+    func timeline(_ request: Request, _ context: KithRequestContext) async throws -> Response {
+        _ = try context.require(.profilesRead)
+        let store = try state.currentStore()
+        let current = try resolve(store, try context.parameters.require("id"))
+        let limit = try Paging.limit(request, default: 50)
+        var before: SQLiteProjectionStore.TimelineEntry?
+        if let cursor = request.uri.queryParameters.get("cursor") {
+            guard let decoded = Paging.decode(cursor), let at = decoded.firstIndex(of: "@"),
+                let position = UInt64(decoded[decoded.index(after: at)...]),
+                case .success = Timestamp.parse(String(decoded[..<at]))
+            else { throw Paging.badCursor }
+            before = .init(position: position, eventID: "", type: "", name: "", source: "", occurredAt: String(decoded[..<at]))
+        }
+        let type = request.uri.queryParameters.get("type").flatMap { $0.isEmpty ? nil : $0 }
+        if let type, EventType(rawValue: type) == nil {
+            throw Problem(
+                .badRequest, "bad_type",
+                "Unknown event type \"\(type)\"; expected one of \(EventType.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        let entries = try store.timeline(current, limit: limit + 1, type: type, before: before)
+        let page = Array(entries.prefix(limit))
+        let next = entries.count > limit ? page.last.map { Paging.encode("\($0.occurredAt)@\($0.position)") } : nil
+        return try Reply.json(Page(profileID: current, items: page, nextCursor: next))
+    }
+
+    func explain(_ request: Request, _ context: KithRequestContext) async throws -> Response {
+        let key = try context.require(.profilesRead)
+        let store = try state.currentStore()
+        let current = try resolve(store, try context.parameters.require("id"))
+        let explanation = try store.explain(current)
+        if context.seesPersonalData {
+            try audit(key: key, route: "GET /v1/profiles/{id}/explain", profile: current)
+            return try Reply.json(explanation)
+        }
+        return try Reply.json(explanation.masked())
+    }
+
+    /// The current profile a reference leads to, or a 404 that says why not.
+    private func resolve(_ store: SQLiteProjectionStore, _ reference: String) throws -> String {
+        guard let resolved = try store.resolve(reference) else {
+            throw Problem(
+                .notFound, "no_profile",
+                "No profile or identifier matches \(PersonalData.maskReference(reference)).")
+        }
+        guard let current = resolved.current else {
+            throw Problem(.notFound, "no_current_profile", resolved.note ?? "It belongs to no profile now.")
+        }
+        return current
+    }
+
+    private func audit(key: APIKey, route: String, profile: String) throws {
+        do {
+            try state.audit.append(
+                AuditLog.Record(
+                    at: Timestamp(epochSeconds: Int64(Date().timeIntervalSince1970)).description, key: key.name, keyID: key.id,
+                    route: route, profile: profile, status: 200))
+        } catch {
+            // Nothing personal leaves without its record.
+            throw Problem(.serviceUnavailable, "audit_unavailable", "Personal data is withheld: \(error)")
+        }
+    }
+
+    struct Page<Item: Encodable>: Encodable {
+        var profileID: String
+        var items: [Item]
+        var nextCursor: String?
+
+        enum CodingKeys: String, CodingKey {
+            case items
+            case profileID = "profile_id"
+            case nextCursor = "next_cursor"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(profileID, forKey: .profileID)
+            try c.encode(items, forKey: .items)
+            try c.encode(nextCursor, forKey: .nextCursor)
+        }
+    }
+}
+
+/// Cursors are opaque to clients (base64url of the last item's sort key); limits are bounded.
+enum Paging {
+    static let badCursor = Problem(
+        .badRequest, "bad_cursor", "The cursor is not one this server issued; pass next_cursor from the previous page as it is.")
+
+    static func limit(_ request: Request, default value: Int, maximum: Int = 500) throws -> Int {
+        guard let text = request.uri.queryParameters.get("limit") else { return value }
+        guard let n = Int(text), (1...maximum).contains(n) else {
+            throw Problem(.badRequest, "bad_limit", "limit must be a whole number from 1 to \(maximum); got \"\(text)\".")
+        }
+        return n
+    }
+
+    static func encode(_ text: String) -> String {
+        Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ cursor: String) -> String? {
+        var s = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while s.count % 4 != 0 { s += "=" }
+        guard let data = Data(base64Encoded: s) else { return nil }
+        return String(data: data, encoding: .utf8)
+    }
+}

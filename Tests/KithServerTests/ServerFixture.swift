@@ -1,0 +1,154 @@
+import Foundation
+import KithCore
+import KithIngest
+import KithServer
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The `kith` executable built beside the test bundle.
+let kithBinary: String = {
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kith").path
+    if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+    return packageRoot + "/.build/debug/kith"
+}()
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+func kith(_ arguments: [String]) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: kithBinary)
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ProcessResult(
+        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// One generated data directory (the demo's 400 persons) served in-process on a loopback port,
+/// shared by the API tests, with one key per kind of caller.
+final class ServerFixture: Sendable {
+    let root: String
+    let directory: DataDirectory
+    let port: Int
+    /// profiles:read only: sees masked data.
+    let reader: String
+    /// profiles:read + pii:read.
+    let privileged: String
+    let writer: String
+    let admin: String
+    let recorder = ExchangeRecorder()
+
+    init() async throws {
+        root = NSTemporaryDirectory() + "kith-serve-" + UUID().uuidString
+        let demo = try kith(["demo", "--persons", "400", "--seed", "11", "--dir", root])
+        guard demo.status == 0 else { throw FixtureError("kith demo failed: \(demo.stderr)") }
+        directory = DataDirectory(root + "/data")
+        let keys = KeyStore(directory)
+        reader = try keys.create(name: "crm-reader", scopes: [.profilesRead]).secret
+        privileged = try keys.create(name: "service-desk", scopes: [.profilesRead, .piiRead]).secret
+        writer = try keys.create(name: "mini-program", scopes: [.eventsWrite]).secret
+        admin = try keys.create(name: "ops", scopes: [.admin]).secret
+        var options = KithServer.Options(directory: directory, rules: try RulesFile.inForce(explicit: nil, dataDirectory: directory).0)
+        options.host = "127.0.0.1"
+        options.port = 0
+        options.maximumBodyBytes = 1 << 20
+        let server = KithServer(options: options)
+        port = try await withCheckedThrowingContinuation { continuation in
+            let once = Once()
+            Task.detached {
+                do {
+                    try await server.run { port in once.run { continuation.resume(returning: port) } }
+                } catch {
+                    once.run { continuation.resume(throwing: error) }
+                }
+            }
+        }
+    }
+
+    struct Reply: Sendable {
+        var status: Int
+        var headers: [String: String]
+        var body: Data
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any]) ?? [:] }
+        var contentType: String { headers["content-type"] ?? "" }
+    }
+
+    /// One request over loopback; `route` (the path template) records it for the OpenAPI check.
+    func request(_ path: String, key: String? = nil, route: String? = nil) async throws -> Reply {
+        try await request("GET", path, key: key, route: route)
+    }
+
+    func request(
+        _ method: String, _ path: String, key: String? = nil, body: Data? = nil, route: String? = nil,
+        headers extra: [String: String] = [:]
+    ) async throws -> Reply {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.httpBody = body
+        if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
+        for (k, v) in extra { request.setValue(v, forHTTPHeaderField: k) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        var headers: [String: String] = [:]
+        for (k, v) in http.allHeaderFields { headers[String(describing: k).lowercased()] = String(describing: v) }
+        let reply = Reply(status: http.statusCode, headers: headers, body: data)
+        if let route { recorder.add(method: method, route: route, reply: reply) }
+        return reply
+    }
+}
+
+let sharedServer = Task { try await ServerFixture() }
+
+struct FixtureError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+    func run(_ body: () -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !done else { return }
+        done = true
+        body()
+    }
+}
+
+/// Exchanges recorded for tools/check_openapi.py.
+final class ExchangeRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var exchanges: [[String: Any]] = []
+
+    func add(method: String, route: String, reply: ServerFixture.Reply) {
+        lock.lock()
+        defer { lock.unlock() }
+        exchanges.append([
+            "method": method, "route": route, "status": reply.status, "content_type": reply.contentType, "body": reply.text,
+        ])
+    }
+
+    func write(to path: String) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try JSONSerialization.data(withJSONObject: exchanges).write(to: URL(fileURLWithPath: path))
+    }
+}
