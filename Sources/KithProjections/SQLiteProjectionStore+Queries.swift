@@ -89,7 +89,7 @@ extension SQLiteProjectionStore {
         var stats = NodeStats()
         for s in try SQLiteProjectionStore.stats(of: nodes.map { Node($0) }, db).values { stats.merge(s) }
         return ProfileView.build(
-            id: profile, identifiers: identifiers, stats: stats, traitRules: traitRules, model: try Self.rfmView(db)?.model)
+            id: profile, identifiers: identifiers, stats: stats, traitRules: traitRules, model: try Self.rfmModel(db))
     }
 
     public struct TimelineEntry: Codable, Sendable {
@@ -145,7 +145,7 @@ extension SQLiteProjectionStore {
     /// Every current profile's view, in profile id order (streamed: one pass over the store).
     public func forEachProfile(traitRules: TraitRules, _ body: (ProfileView) throws -> Void) throws {
         try pool.read { db in
-            let model = try Self.rfmView(db)?.model
+            let model = try Self.rfmModel(db)
             let rows = try Row.fetchCursor(
                 db,
                 sql: """

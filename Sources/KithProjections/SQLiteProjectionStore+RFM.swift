@@ -75,6 +75,12 @@ extension SQLiteProjectionStore {
         try pool.read { db in try Self.rfmView(db) }
     }
 
+    /// Just the model, decoded once per stored version (profile reads need it on every request).
+    static func rfmModel(_ db: Database) throws -> RFMModel? {
+        guard let text = try String.fetchOne(db, sql: "SELECT model FROM rfm_model WHERE name = 'main'") else { return nil }
+        return try decodedModels.model(for: text)
+    }
+
     static func rfmView(_ db: Database) throws -> RFMView? {
         guard
             let row = try Row.fetchOne(
@@ -132,3 +138,26 @@ extension SQLiteProjectionStore {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }
+
+/// The last decoded RFM model and the text it came from.
+private final class DecodedModelCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var text = ""
+    private var model: RFMModel?
+
+    func model(for text: String) throws -> RFMModel {
+        lock.lock()
+        defer { lock.unlock() }
+        if let model, text == self.text { return model }
+        do {
+            let decoded = try JSONDecoder().decode(RFMModel.self, from: Data(text.utf8))
+            self.text = text
+            model = decoded
+            return decoded
+        } catch {
+            throw ProjectionError("the stored RFM model cannot be read (\(error)); run kith rfm refresh")
+        }
+    }
+}
+
+private let decodedModels = DecodedModelCache()

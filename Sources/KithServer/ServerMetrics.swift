@@ -13,28 +13,30 @@ final class ServerMetrics: Sendable {
 
     func record(route: String, method: String, status: Int, duration: Duration) {
         registry.makeCounter(
-            name: "kith_http_requests_total", labels: [("route", route), ("method", method), ("status", String(status))],
-            help: "HTTP requests answered, by route template, method and status."
+            descriptor: Self.name("kith_http_requests_total", "HTTP requests answered, by route template, method and status."),
+            labels: [("route", route), ("method", method), ("status", String(status))]
         ).increment()
         registry.makeDurationHistogram(
-            name: "kith_http_request_duration_seconds", labels: [("route", route), ("method", method)],
-            buckets: ServerMetrics.buckets, help: "Time to answer an HTTP request, by route template."
+            descriptor: Self.name("kith_http_request_duration_seconds", "Time to answer an HTTP request, by route template."),
+            labels: [("route", route), ("method", method)], buckets: ServerMetrics.buckets
         ).record(duration)
     }
 
     func setProgress(_ status: ServiceStatus) {
-        registry.makeGauge(name: "kith_log_events", help: "Events in the log (its end position).")
+        registry.makeGauge(descriptor: Self.name("kith_log_events", "Events in the log (its end position)."))
             .set(Double(status.logEndPosition))
-        registry.makeGauge(name: "kith_projection_checkpoint", help: "Log position the projection store has reached.")
+        registry.makeGauge(descriptor: Self.name("kith_projection_checkpoint", "Log position the projection store has reached."))
             .set(Double(status.checkpoint))
-        registry.makeGauge(name: "kith_projection_lag_events", help: "Events in the log not yet projected.")
+        registry.makeGauge(descriptor: Self.name("kith_projection_lag_events", "Events in the log not yet projected."))
             .set(Double(status.projectionLag))
-        registry.makeGauge(name: "kith_quarantined_lines", help: "Lines held in quarantine.")
+        registry.makeGauge(descriptor: Self.name("kith_quarantined_lines", "Lines held in quarantine."))
             .set(Double(status.quarantined))
-        registry.makeGauge(
-            name: "kith_ingest_lag_seconds", help: "Seconds since the log last grew (how stale ingested data is)."
-        ).set(status.secondsSinceLastIngest ?? -1)
+        registry.makeGauge(descriptor: Self.name("kith_ingest_lag_seconds", "Seconds since the log last grew (how stale ingested data is).")).set(status.secondsSinceLastIngest ?? -1)
     }
 
     func exposition() -> String { registry.emitToString() }
+
+    static func name(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
 }
