@@ -68,15 +68,17 @@ let package = Package(
         .testTarget(
             name: "KithIngestTests", dependencies: ["KithIngest", "KithLog", "KithCore", "KithGenerator"],
             resources: [], swiftSettings: strict),
+        // What the CLI and server tests share: running the built `kith`, temporary folders.
+        .target(name: "KithTestSupport", path: "Tests/KithTestSupport", swiftSettings: strict),
         .testTarget(
             name: "KithServerTests",
             dependencies: [
-                "KithServer", "kith", "KithCore", "KithIngest", "KithProjections",
+                "KithServer", "kith", "KithTestSupport", "KithCore", "KithIngest", "KithProjections",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "KithCLITests", dependencies: ["KithCLI", "kith", "KithLog", "KithCore", "KithGenerator"],
+            name: "KithCLITests", dependencies: ["KithCLI", "kith", "KithTestSupport", "KithLog", "KithCore", "KithGenerator"],
             swiftSettings: strict),
     ]
 )

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Load on loopback: profile lookups by identifier (GET /v1/profiles?identifier=phone:…) against
-# the store of a generated data set, measured with wrk (Debian's package), twice:
+# the store of a generated data set, measured with wrk (Debian's package), three times:
 #   1. paced at about RATE requests/s (default 2000) while `kith ingest` appends a second data
 #      set beside it (and projects it);
-#   2. flat out, no ingest (the ceiling).
+#   2. paced the same way, no ingest;
+#   3. flat out, no ingest (the ceiling).
 # Prints wrk's latency percentiles and requests/s for each.
 #
 #   tools/bench-serve.sh [PERSONS] [RATE] [SECONDS]     (defaults: 200000 2000 30)
@@ -64,6 +65,8 @@ ingest=$!
 wrk -t2 -c$connections -d${seconds}s --latency -s "$work/paced.lua" "http://127.0.0.1:$port" | tee "$work/wrk-paced.txt"
 wait $ingest || true
 tail -3 "$work/ingest-beside.txt"
+echo "== paced at ~$rate req/s for ${seconds}s, no ingest"
+wrk -t2 -c$connections -d${seconds}s --latency -s "$work/paced.lua" "http://127.0.0.1:$port" | tee "$work/wrk-paced-alone.txt"
 echo "== flat out for ${seconds}s, no ingest"
 wrk -t2 -c$connections -d${seconds}s --latency -s "$work/lookup.lua" "http://127.0.0.1:$port" | tee "$work/wrk-max.txt"
 echo "== server side (kith_http_requests_total by status)"

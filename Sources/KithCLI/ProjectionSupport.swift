@@ -101,12 +101,7 @@ enum Projection {
         case .instant(let t): (instant, pinned) = (t, true)
         case .now: (instant, pinned) = (nowSeconds, false)
         case .carried(let t, let p): (instant, pinned) = (t, p)
-        case nil:
-            if let previous = try store.rfmView(), previous.pinned {
-                (instant, pinned) = (previous.asOf, true)
-            } else {
-                (instant, pinned) = (nowSeconds, false)
-            }
+        case nil: (instant, pinned) = try store.refreshInstant(now: now)
         }
         if let built = try store.projectionRulesHash(), built != Projector.hash(rules) {
             Out.note(

@@ -67,6 +67,13 @@ extension SQLiteProjectionStore {
     }
 
     /// The hash of the rules the projection was built with (nil before the first batch).
+    /// The instant a refresh uses when none is given: the last refresh's, if it was pinned
+    /// (`kith rfm refresh --as-of T`), else now.
+    public func refreshInstant(now: Date) throws -> (asOf: Int64, pinned: Bool) {
+        if let previous = try rfmView(), previous.pinned { return (previous.asOf, true) }
+        return (Int64(now.timeIntervalSince1970), false)
+    }
+
     public func projectionRulesHash() throws -> String? {
         try pool.read { db in try String.fetchOne(db, sql: "SELECT rules_hash FROM checkpoint WHERE name = 'main'") }
     }

@@ -24,7 +24,17 @@ struct EventIntake: Sendable {
 
     func ingest(_ body: [UInt8], source: String?) async throws -> Report {
         await queue.acquire()
-        defer { Task { await queue.release() } }
+        do {
+            let report = try await ingestAlone(body, source: source)
+            await queue.release()
+            return report
+        } catch {
+            await queue.release()
+            throw error
+        }
+    }
+
+    private func ingestAlone(_ body: [UInt8], source: String?) async throws -> Report {
         let directory = state.directory
         let incoming = directory.path + "/incoming"
         try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
@@ -66,12 +76,9 @@ struct EventIntake: Sendable {
         let store = try SQLiteProjectionStore(path: state.directory.projections)
         let projector = try Projector(store: store, rules: state.rules)
         let summary = try projector.catchUp(with: try EventLogReader(directory: state.directory.log))
-        // Same instant rule as the CLI: a pinned as_of stays pinned, otherwise now.
         let now = Date()
-        let previous = try store.rfmView()
-        let pinned = previous?.pinned ?? false
-        try store.refreshRFM(
-            rules: state.rules, asOf: pinned ? previous!.asOf : Int64(now.timeIntervalSince1970), pinned: pinned, now: now)
+        let instant = try store.refreshInstant(now: now)
+        try store.refreshRFM(rules: state.rules, asOf: instant.asOf, pinned: instant.pinned, now: now)
         return summary
     }
 }

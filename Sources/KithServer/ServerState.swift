@@ -18,6 +18,9 @@ final class ServerState: @unchecked Sendable {
     private let keyStore: KeyStore
     private let lock = NSLock()
     private var store: SQLiteProjectionStore?
+    /// The `projections.current` pointer as it was when `store` was opened: a replay replaces it
+    /// by rename, which changes the stamp, so the pointer is read again only then.
+    private var pointerStamp: FileStamp?
     private var keys: [APIKey] = []
     private var keysStamp: FileStamp?
 
@@ -30,13 +33,19 @@ final class ServerState: @unchecked Sendable {
 
     /// The projection store in force, read-only.
     func currentStore() throws -> SQLiteProjectionStore {
-        let path = directory.projections
+        let stamp = FileStamp(directory.projectionsPointer)
         lock.lock()
         defer { lock.unlock() }
-        if let store, store.path == path { return store }
+        if let store, stamp == pointerStamp { return store }
+        let path = directory.projections
+        if let store, store.path == path {
+            pointerStamp = stamp
+            return store
+        }
         do {
             let opened = try SQLiteProjectionStore(path: path, readOnly: true)
             store = opened
+            pointerStamp = stamp
             return opened
         } catch {
             throw Problem(.serviceUnavailable, "store_unavailable", "\(error)")

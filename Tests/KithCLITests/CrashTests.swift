@@ -2,6 +2,7 @@ import Foundation
 import KithCore
 import KithGenerator
 import KithLog
+import KithTestSupport
 import Testing
 
 #if canImport(Glibc)

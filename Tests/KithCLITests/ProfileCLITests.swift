@@ -1,6 +1,7 @@
 import Foundation
 import KithCore
 import KithGenerator
+import KithTestSupport
 import Testing
 
 @Suite("kith profiles from the command line")

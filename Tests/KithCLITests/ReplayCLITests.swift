@@ -1,5 +1,6 @@
 import Foundation
 import KithGenerator
+import KithTestSupport
 import Testing
 
 @Suite("kith rfm, lifecycle and replay from the command line")

@@ -3,6 +3,7 @@ import GRDB
 import KithCore
 import KithIngest
 import KithProjections
+import KithTestSupport
 import Testing
 
 /// The API over real HTTP on loopback: every route, scope and masking rule, the audit log, and

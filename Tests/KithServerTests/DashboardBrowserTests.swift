@@ -1,4 +1,5 @@
 import Foundation
+import KithTestSupport
 import Testing
 
 /// The dashboard in a real headless browser (Debian's chromium): the rendered DOM shows the

@@ -1,5 +1,6 @@
 import Foundation
 import KithIngest
+import KithTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)

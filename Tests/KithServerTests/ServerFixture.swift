@@ -2,43 +2,11 @@ import Foundation
 import KithCore
 import KithIngest
 import KithServer
+import KithTestSupport
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-
-/// The `kith` executable built beside the test bundle.
-let kithBinary: String = {
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kith").path
-    if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-    return packageRoot + "/.build/debug/kith"
-}()
-
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
-
-struct ProcessResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-func kith(_ arguments: [String]) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: kithBinary)
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ProcessResult(
-        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
-}
 
 /// One generated data directory (the demo's 400 persons) served in-process on a loopback port,
 /// shared by the API tests, with one key per kind of caller.

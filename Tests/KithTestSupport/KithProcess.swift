@@ -1,22 +1,24 @@
 import Foundation
 
+/// The package's root folder (for tools/ and schemas/).
+public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
 /// The `kith` executable built beside the test bundle.
-let kithBinary: String = {
+public let kithBinary: String = {
     let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kith").path
     if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    return root.appendingPathComponent(".build/debug/kith").path
+    return packageRoot + "/.build/debug/kith"
 }()
 
-struct ProcessResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
 }
 
 /// Runs `kith` with arguments to completion.
-func kith(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+public func kith(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: kithBinary)
     process.arguments = arguments
@@ -36,8 +38,9 @@ func kith(_ arguments: [String], environment: [String: String] = [:]) throws -> 
         stderr: String(decoding: errData, as: UTF8.self))
 }
 
-final class Scratch {
-    let path = NSTemporaryDirectory() + "kith-cli-" + UUID().uuidString
-    init() { try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+/// A temporary folder, removed when the value goes away.
+public final class Scratch {
+    public let path = NSTemporaryDirectory() + "kith-cli-" + UUID().uuidString
+    public init() { try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
