@@ -20,8 +20,9 @@ import Glibc
 public final class EventLogWriter: @unchecked Sendable {
     // @unchecked: mutable state is guarded by `state`; the sync bookkeeping by `syncCondition`.
     public struct Options: Sendable {
-        /// A segment is sealed once it grows past this many bytes.
-        public var segmentBytes: Int = 64 << 20
+        /// A segment is sealed once it grows past this many bytes. Opening a writer re-reads the
+        /// active segment to collect its keys, so this bounds the fixed cost of every ingest.
+        public var segmentBytes: Int = 16 << 20
         /// Uncompressed bytes per batch; larger appends are split.
         public var batchBytes: Int = 1 << 20
         /// Shown to a second writer that finds the directory locked.

@@ -1,10 +1,20 @@
 import KithCore
 
-/// What the projector needs from a store: its saved state, per-value statistics, and an atomic
-/// commit of a batch with its checkpoint. SQLite implements it; a PostgreSQL store can follow
-/// without touching projection logic.
+/// What the projector needs from a store: where it stopped, the parts of the identity graph a
+/// batch reaches (loaded on demand, so an increment costs what it touches, not what is
+/// stored), per-value statistics, and an atomic commit of a batch with its checkpoint. SQLite
+/// implements it; a PostgreSQL store can follow without touching projection logic.
 public protocol ProjectionStore: Sendable {
-    func loadState() throws -> ProjectionState
+    /// The checkpoint, the rules it was built under and how many values are stored; nothing
+    /// of the graph itself.
+    func openingState() throws -> ProjectionState
+    /// Stored values by identifier; identifiers the store has never seen are left out.
+    func nodes(identifiedBy identifiers: [Identifier]) throws -> [IdentityGraph.Node: IdentityGraph.NodeInfo]
+    func nodes(_ ids: [IdentityGraph.Node]) throws -> [IdentityGraph.Node: IdentityGraph.NodeInfo]
+    /// Every stored edge at these values, with the identity standing of the values and edges.
+    func neighbourhood(of nodes: [IdentityGraph.Node]) throws -> Neighbourhood
+    /// The profile ids among these that the store already holds.
+    func storedProfileIDs(among ids: [String]) throws -> Set<String>
     func stats(of nodes: [IdentityGraph.Node]) throws -> [IdentityGraph.Node: NodeStats]
     /// When and where stored values were seen (loaded only for the values a batch touches).
     func seen(of nodes: [IdentityGraph.Node]) throws -> [IdentityGraph.Node: NodeSeen]
@@ -14,7 +24,21 @@ public protocol ProjectionStore: Sendable {
     func commit(_ batch: ProjectionBatch, rulesHash: String) throws
 }
 
-/// The projector's working state, as last committed.
+/// The stored identity graph around some values: their edges, the accepted and refused links
+/// among those edges, and the values' profiles or exclusions.
+public struct Neighbourhood: Sendable {
+    public typealias Node = IdentityGraph.Node
+    public var edges: [(a: Node, b: Node, info: IdentityGraph.EdgeInfo)] = []
+    public var links: [UInt64] = []
+    public var refused: [(edge: UInt64, rule: String)] = []
+    public var membership: [(node: Node, profile: String)] = []
+    public var excluded: [(node: Node, standing: String)] = []
+
+    public init() {}
+}
+
+/// The projector's working state: the committed checkpoint and the part of the identity graph
+/// loaded so far. Everything here equals the store after each commit.
 public struct ProjectionState: Sendable {
     public typealias Node = IdentityGraph.Node
     public var checkpoint: UInt64 = 0
@@ -22,7 +46,12 @@ public struct ProjectionState: Sendable {
     public var graph = IdentityGraph()
     /// Nodes below this id are stored; their `NodeSeen` is loaded on demand.
     public var storedNodes = 0
+    /// Nodes below this id were stored before this projector started and may not be loaded yet.
+    public var storedAtOpening = 0
+    /// Stored nodes whose edges and standing are in memory (all newer nodes are, by birth).
+    public var expanded: Set<Node> = []
     public var membership: [Node: String] = [:]
+    /// Profile ids known to exist (a subset of the store's; see `storedProfileIDs(among:)`).
     public var profileIDs: Set<String> = []
     public var excluded: [Node: String] = [:]
     /// Accepted and refused links by edge key (see `IdentityGraph.key`).
@@ -30,4 +59,7 @@ public struct ProjectionState: Sendable {
     public var refused: [UInt64: String] = [:]
 
     public init() {}
+
+    /// Whether the node's edges and standing are in memory.
+    public func isExpanded(_ node: Node) -> Bool { Int(node) >= storedAtOpening || expanded.contains(node) }
 }

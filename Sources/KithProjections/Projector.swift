@@ -46,7 +46,7 @@ public final class Projector {
         rulesHash = Projector.hash(rules)
         resolver = IdentityResolver(rules: rules)
         blocklist = Set(rules.blocklist)
-        state = try store.loadState()
+        state = try store.openingState()
         if state.checkpoint > 0, let stored = state.rulesHash, stored != rulesHash {
             throw ProjectionError(
                 "the projection was built under other rules (\(stored.prefix(12))…, now \(rulesHash.prefix(12))…); "
@@ -136,6 +136,7 @@ public final class Projector {
         var anchors: [Node: [ProjectedEvent]] = [:]
         var observed: [(nodes: [Node], event: ProjectedEvent)] = []
         observed.reserveCapacity(events.count)
+        try loadValues(of: events)
         for e in events {
             let nodes = state.graph.observe(e.identifiers, at: e.position)
             touched.formUnion(nodes)
@@ -178,7 +179,7 @@ public final class Projector {
         }
 
         // Identity: recompute the profiles of everything the batch could have moved.
-        let closure = resolver.closure(of: touched, in: state.graph)
+        let closure = try closure(of: touched)
         let resolution = resolver.resolve(closure, in: state.graph)
         // Links and standings: write only what differs from the store.
         var oldLinks = Set<UInt64>()
@@ -223,6 +224,10 @@ public final class Projector {
         }
         for n in closure { state.membership[n] = nil }
         var after: [String: [Node]] = [:]
+        if state.storedAtOpening > 0 {
+            let ids = resolution.components.map { ProfileID.of(state.graph.nodes[Int($0[0])].identifier) }
+            state.profileIDs.formUnion(try store.storedProfileIDs(among: ids.filter { !state.profileIDs.contains($0) }))
+        }
         for component in resolution.components {
             let anchor = component[0]
             let id = ProfileID.of(state.graph.nodes[Int(anchor)].identifier)
@@ -261,6 +266,60 @@ public final class Projector {
         }
         return batch
     }
+
+    // MARK: Loading the stored graph on demand
+
+    /// Loads the stored values the events carry, with their neighbourhoods, before the events
+    /// are observed (so no stored count or edge is shadowed by a fresh one).
+    private func loadValues(of events: [ProjectedEvent]) throws {
+        guard state.storedAtOpening > 0 else { return }
+        var unknown = Set<Identifier>()
+        for e in events { for id in e.identifiers where state.graph.node(id) == nil { unknown.insert(id) } }
+        if !unknown.isEmpty {
+            for (node, info) in try store.nodes(identifiedBy: Array(unknown)) { state.graph.load(info, as: node) }
+        }
+        var stored: [Node] = []
+        for e in events {
+            for id in e.identifiers { if let n = state.graph.node(id), !state.isExpanded(n) { stored.append(n) } }
+        }
+        try expand(stored)
+    }
+
+    /// The closure of the touched values (see `IdentityResolver.closure`), loading stored
+    /// values until every value it reaches is in memory. A value not yet expanded has no
+    /// neighbours, so it counts as linking when its kind links: the closure takes it in, it is
+    /// expanded, and the next round weighs its real standing.
+    private func closure(of touched: Set<Node>) throws -> [Node] {
+        while true {
+            let closure = resolver.closure(of: touched, in: state.graph)
+            let missing = closure.filter { !state.isExpanded($0) }
+            if missing.isEmpty { return closure }
+            try expand(missing)
+        }
+    }
+
+    /// Brings stored values' edges, links and standing into memory.
+    private func expand(_ nodes: [Node]) throws {
+        let todo = Set(nodes.filter { !state.isExpanded($0) }).sorted()
+        guard !todo.isEmpty else { return }
+        let around = try store.neighbourhood(of: todo)
+        var ends = Set(todo.filter { !state.graph.isLoaded($0) })
+        for e in around.edges {
+            if !state.graph.isLoaded(e.a) { ends.insert(e.a) }
+            if !state.graph.isLoaded(e.b) { ends.insert(e.b) }
+        }
+        if !ends.isEmpty {
+            for (node, info) in try store.nodes(Array(ends)) { state.graph.load(info, as: node) }
+            if let gap = ends.first(where: { !state.graph.isLoaded($0) }) {
+                throw ProjectionError(
+                    "the projection store has an edge to value #\(gap) but no such value: rebuild it with kith project --rebuild")
+            }
+        }
+        for e in around.edges { state.graph.restoreEdge(e.a, e.b, e.info) }
+        for k in around.links { state.links.insert(k) }
+        for r in around.refused { state.refused[r.edge] = r.rule }
+        for m in around.membership { state.membership[m.node] = m.profile }
+        for x in around.excluded { state.excluded[x.node] = x.standing }
+        state.expanded.formUnion(todo)
+    }
 }
-
-

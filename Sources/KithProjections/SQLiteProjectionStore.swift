@@ -101,51 +101,101 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
                         seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, applied_at TEXT NOT NULL, rules TEXT NOT NULL);
                     """)
         }
+        m.registerMigration("v4: links from either end (the projector loads neighbourhoods on demand)") { db in
+            try db.execute(sql: "CREATE INDEX link_b ON link(b); CREATE INDEX refused_link_b ON refused_link(b)")
+        }
         return m
     }
 
     // MARK: Loading the projector's state
 
-    public func loadState() throws -> ProjectionState {
+    public func openingState() throws -> ProjectionState {
         try pool.read { db in
             var state = ProjectionState()
             if let row = try Row.fetchOne(db, sql: "SELECT position, rules_hash FROM checkpoint WHERE name = 'main'") {
                 state.checkpoint = UInt64(row[0] as Int64)
                 state.rulesHash = row[1]
             }
-            state.graph.reserve(
-                nodes: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM node") ?? 0,
-                edges: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM edge") ?? 0)
-            let nodes = try Row.fetchCursor(db, sql: "SELECT id, kind, value, first_position, events FROM node ORDER BY id")
-            while let row = try nodes.next() {
-                guard Int(row[0] as Int64) == state.graph.nodeCount else {
-                    throw ProjectionError("the projection store's node ids have a gap: rebuild it with kith project --rebuild")
-                }
-                state.graph.restore(
-                    IdentityGraph.NodeInfo(
-                        identifier: Identifier(IdentifierKind(rawValue: row[1]), row[2]),
-                        firstSeen: UInt64(row[3] as Int64), events: row[4]))
-            }
-            state.storedNodes = state.graph.nodeCount
-            let edges = try Row.fetchCursor(db, sql: "SELECT a, b, events, first_position FROM edge")
-            while let row = try edges.next() {
-                state.graph.restoreEdge(
-                    Node(row[0] as Int64), Node(row[1] as Int64),
-                    IdentityGraph.EdgeInfo(count: row[2], firstEvidence: UInt64(row[3] as Int64)))
-            }
-            let members = try Row.fetchCursor(db, sql: "SELECT node, profile FROM membership")
-            while let row = try members.next() { state.membership[Node(row[0] as Int64)] = row[1] }
-            state.profileIDs = Set(try String.fetchAll(db, sql: "SELECT id FROM profile_id"))
-            for row in try Row.fetchAll(db, sql: "SELECT node, standing FROM excluded") {
-                state.excluded[Node(row[0] as Int64)] = row[1]
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT a, b FROM link") {
-                state.links.insert(IdentityGraph.key(Node(row[0] as Int64), Node(row[1] as Int64)))
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT a, b, rule FROM refused_link") {
-                state.refused[IdentityGraph.key(Node(row[0] as Int64), Node(row[1] as Int64))] = row[2]
-            }
+            // Node ids are dense: the next id is one past the largest.
+            let count = (try Int.fetchOne(db, sql: "SELECT MAX(id) + 1 FROM node")) ?? 0
+            state.graph.reserveStored(count)
+            state.storedNodes = count
+            state.storedAtOpening = count
             return state
+        }
+    }
+
+    public func nodes(identifiedBy identifiers: [Identifier]) throws -> [Node: IdentityGraph.NodeInfo] {
+        try pool.read { db in
+            var out: [Node: IdentityGraph.NodeInfo] = [:]
+            for (kind, group) in Dictionary(grouping: identifiers, by: \.kind) {
+                let values = group.map(\.value)
+                for chunk in stride(from: 0, to: values.count, by: 500) {
+                    let part = Array(values[chunk..<min(values.count, chunk + 500)])
+                    let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+                    let rows = try Row.fetchAll(
+                        db, sql: "SELECT id, kind, value, first_position, events FROM node WHERE kind = ? AND value IN (\(marks))",
+                        arguments: StatementArguments([kind.rawValue] + part))
+                    for row in rows { out[Node(row[0] as Int64)] = Self.nodeInfo(row) }
+                }
+            }
+            return out
+        }
+    }
+
+    public func nodes(_ ids: [Node]) throws -> [Node: IdentityGraph.NodeInfo] {
+        try pool.read { db in
+            var out: [Node: IdentityGraph.NodeInfo] = [:]
+            try Self.forEachRow("SELECT id, kind, value, first_position, events FROM node", whereColumn: "id", in: ids, db) {
+                out[Node($0[0] as Int64)] = Self.nodeInfo($0)
+            }
+            return out
+        }
+    }
+
+    static func nodeInfo(_ row: Row) -> IdentityGraph.NodeInfo {
+        IdentityGraph.NodeInfo(
+            identifier: Identifier(IdentifierKind(rawValue: row[1]), row[2]), firstSeen: UInt64(row[3] as Int64),
+            events: row[4])
+    }
+
+    public func neighbourhood(of nodes: [Node]) throws -> Neighbourhood {
+        try pool.read { db in
+            var out = Neighbourhood()
+            for column in ["a", "b"] {
+                try Self.forEachRow("SELECT a, b, events, first_position FROM edge", whereColumn: column, in: nodes, db) {
+                    out.edges.append(
+                        (Node($0[0] as Int64), Node($0[1] as Int64),
+                         IdentityGraph.EdgeInfo(count: $0[2], firstEvidence: UInt64($0[3] as Int64))))
+                }
+                try Self.forEachRow("SELECT a, b FROM link", whereColumn: column, in: nodes, db) {
+                    out.links.append(IdentityGraph.key(Node($0[0] as Int64), Node($0[1] as Int64)))
+                }
+                try Self.forEachRow("SELECT a, b, rule FROM refused_link", whereColumn: column, in: nodes, db) {
+                    out.refused.append((IdentityGraph.key(Node($0[0] as Int64), Node($0[1] as Int64)), $0[2]))
+                }
+            }
+            try Self.forEachRow("SELECT node, profile FROM membership", whereColumn: "node", in: nodes, db) {
+                out.membership.append((Node($0[0] as Int64), $0[1]))
+            }
+            try Self.forEachRow("SELECT node, standing FROM excluded", whereColumn: "node", in: nodes, db) {
+                out.excluded.append((Node($0[0] as Int64), $0[1]))
+            }
+            return out
+        }
+    }
+
+    public func storedProfileIDs(among ids: [String]) throws -> Set<String> {
+        try pool.read { db in
+            var out = Set<String>()
+            for chunk in stride(from: 0, to: ids.count, by: 500) {
+                let part = Array(ids[chunk..<min(ids.count, chunk + 500)])
+                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+                out.formUnion(
+                    try String.fetchAll(
+                        db, sql: "SELECT id FROM profile_id WHERE id IN (\(marks))", arguments: StatementArguments(part)))
+            }
+            return out
         }
     }
 

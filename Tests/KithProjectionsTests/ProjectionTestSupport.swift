@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import KithCore
 import KithLog
 
@@ -41,4 +42,31 @@ func exportLines(_ store: SQLiteProjectionStore, rules: Rules = .standard) throw
     var out: [String] = []
     try store.forEachProfile(traitRules: rules.traits) { out.append(String(decoding: try encoder.encode($0), as: UTF8.self)) }
     return out
+}
+
+/// Every row of the identity tables (graph, links, standings, profiles, per-value
+/// statistics), as text, for comparing how two stores were built.
+func identityTables(_ store: SQLiteProjectionStore) throws -> [String] {
+    let tables = [
+        "node", "edge", "link", "refused_link", "excluded", "membership", "profile_id", "node_stats", "node_rfm",
+        "profile_rfm",
+    ]
+    return try store.pool.read { db in
+        var out: [String] = []
+        for table in tables {
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1, 2") {
+                out.append(table + "|" + row.databaseValues.map { "\($0)" }.joined(separator: "|"))
+            }
+        }
+        return out
+    }
+}
+
+/// The store's merge and split records, in order.
+func changeRecords(_ store: SQLiteProjectionStore) throws -> [String] {
+    try store.pool.read { db in
+        try Row.fetchAll(db, sql: "SELECT position, kind, profile, others FROM profile_change ORDER BY seq").map {
+            $0.databaseValues.map { "\($0)" }.joined(separator: "|")
+        }
+    }
 }

@@ -7,7 +7,8 @@ import Foundation
 public final class QuarantineStore {
     public let directory: String
     public var path: String { directory + "/quarantine.ndjson" }
-    private var knownIDs: Set<String> = []
+    /// Ids already quarantined, read on the first append (most ingests quarantine nothing).
+    private var knownIDs: Set<String>?
     private var handle: FileHandle?
     private let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -18,7 +19,45 @@ public final class QuarantineStore {
     public init(directory: String) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        knownIDs = Set(try records().map(\.id))
+    }
+
+    /// The ids of the stored records. Records are written with sorted keys and every string
+    /// escaped, so the first `"id":"` of a line is the record's id; a line where it is not found
+    /// is decoded in full.
+    private func storedIDs() -> Set<String> {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        let marker = Array(#""id":""#.utf8)
+        var ids = Set<String>()
+        let decoder = JSONDecoder()
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            guard let base = bytes.baseAddress else { return }
+            var start = 0
+            while start < bytes.count {
+                let end = memchr(base + start, 0x0A, bytes.count - start).map { base.distance(to: UnsafeRawPointer($0)) }
+                    ?? bytes.count
+                let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                if let from = Self.end(of: marker, in: line), let close = line[from...].firstIndex(of: UInt8(ascii: "\"")) {
+                    ids.insert(String(decoding: line[from..<close], as: UTF8.self))
+                } else if !line.isEmpty, let record = try? decoder.decode(QuarantineRecord.self, from: Data(line)) {
+                    ids.insert(record.id)
+                }
+                start = end + 1
+            }
+        }
+        return ids
+    }
+
+    /// The offset just past the first occurrence of `marker` (which starts with a quote).
+    private static func end(of marker: [UInt8], in line: UnsafeRawBufferPointer) -> Int? {
+        guard let base = line.baseAddress else { return nil }
+        var i = 0
+        while i + marker.count <= line.count, let hit = memchr(base + i, Int32(marker[0]), line.count - i) {
+            let at = base.distance(to: UnsafeRawPointer(hit))
+            guard at + marker.count <= line.count else { return nil }
+            if memcmp(base + at, marker, marker.count) == 0 { return at + marker.count }
+            i = at + 1
+        }
+        return nil
     }
 
     /// Every quarantined record, oldest first. A damaged line in the store itself is skipped.
@@ -31,9 +70,12 @@ public final class QuarantineStore {
     /// Appends the records not already quarantined; returns how many were new.
     @discardableResult
     public func append(_ records: [QuarantineRecord]) throws -> Int {
+        guard !records.isEmpty else { return 0 }
+        var known = knownIDs ?? storedIDs()
+        defer { knownIDs = known }
         var out = Data()
         var added = 0
-        for r in records where knownIDs.insert(r.id).inserted {
+        for r in records where known.insert(r.id).inserted {
             out.append(try encoder.encode(r))
             out.append(0x0A)
             added += 1

@@ -55,28 +55,33 @@ public struct IdentityGraph: Sendable {
         return UInt64(UInt32(bitPattern: lo)) << 32 | UInt64(UInt32(bitPattern: hi))
     }
 
-    /// Sizes the tables for a restore of this many nodes and edges.
-    public mutating func reserve(nodes nodeCount: Int, edges edgeCount: Int) {
-        nodes.reserveCapacity(nodeCount)
-        neighbours.reserveCapacity(nodeCount)
-        index.reserveCapacity(nodeCount)
-        edges.reserveCapacity(edgeCount)
+    /// Makes room for `count` nodes kept in a store, ids `0..<count`, loaded on demand with
+    /// `load(_:as:)`. Until then a node is a placeholder: no identifier, no events, no neighbours.
+    public mutating func reserveStored(_ count: Int) {
+        precondition(nodes.isEmpty, "stored nodes come before any new one")
+        let placeholder = NodeInfo(identifier: Identifier(IdentifierKind(rawValue: ""), ""), firstSeen: .max, events: 0)
+        nodes = Array(repeating: placeholder, count: count)
+        neighbours = Array(repeating: [], count: count)
     }
 
-    /// Restores a stored node; nodes must be restored in id order.
-    public mutating func restore(_ info: NodeInfo) {
-        index[info.identifier] = Node(nodes.count)
-        nodes.append(info)
-        neighbours.append([])
+    /// Whether the node's identifier and counts are in memory (every stored value has at
+    /// least one event, placeholders none).
+    public func isLoaded(_ node: Node) -> Bool { nodes[Int(node)].events > 0 }
+
+    /// Fills a placeholder from the store. A node already in memory is left alone: memory is
+    /// never older than the store.
+    public mutating func load(_ info: NodeInfo, as node: Node) {
+        guard !isLoaded(node) else { return }
+        nodes[Int(node)] = info
+        index[info.identifier] = node
     }
 
-    /// Restores a stored edge between two restored nodes.
+    /// Restores a stored edge between two loaded nodes; an edge already in memory is kept.
     public mutating func restoreEdge(_ a: Node, _ b: Node, _ info: EdgeInfo) {
         let k = IdentityGraph.key(a, b)
-        if edges[k] == nil {
-            neighbours[Int(a)].append(b)
-            neighbours[Int(b)].append(a)
-        }
+        guard edges[k] == nil else { return }
+        neighbours[Int(a)].append(b)
+        neighbours[Int(b)].append(a)
         edges[k] = info
     }
 
