@@ -46,6 +46,10 @@ struct IngestCommand: AsyncParsableCommand {
     static func openLog(_ directory: DataDirectory, purpose: String) throws -> EventLogWriter {
         var options = EventLogWriter.Options()
         options.purpose = purpose
+        // Smaller segments for tests and small disks (documented in the README).
+        if let bytes = ProcessInfo.processInfo.environment["KITH_SEGMENT_BYTES"].flatMap(Int.init), bytes >= 4_096 {
+            options.segmentBytes = bytes
+        }
         do {
             return try EventLogWriter(directory: directory.log, options: options)
         } catch let error as LogError {

@@ -9,7 +9,7 @@ public struct KithCommand: AsyncParsableCommand {
             IngestCommand.self, ProjectCommand.self, ReplayCommand.self, ProfileCommand.self, ProfilesCommand.self,
             IdentityCommand.self, RFMCommand.self, SegmentCommand.self, LifecycleCommand.self, RulesCommand.self,
             LogCommand.self, QuarantineCommand.self, ServeCommand.self, KeysCommand.self, AuditCommand.self,
-            GenerateCommand.self, DemoCommand.self,
+            GenerateCommand.self, DemoCommand.self, BenchCommand.self,
         ])
 
     public init() {}

@@ -6,7 +6,7 @@ import KithLog
 
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "log", abstract: "Inspect the event log.", subcommands: [Stats.self, Read.self])
+        commandName: "log", abstract: "Inspect the event log.", subcommands: [Stats.self, Read.self, Verify.self, Repair.self])
 
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Events, segments, bytes and counts by source and type.")
@@ -38,6 +38,93 @@ struct LogCommand: ParsableCommand {
                 return true
             }
             Out.flush()
+        }
+    }
+}
+
+extension LogCommand {
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read every byte of the log: batches, CRCs, positions, records, duplicates, keys files.",
+            discussion: "Exit status 0 when the log is intact, 3 when something is damaged (each problem names file, offset and positions).")
+        @OptionGroup var data: DataOptions
+        @Option(help: "table or json") var format: OutputFormat = .table
+
+        func run() throws {
+            let check: LogCheck
+            do { check = try LogCheck(directory: data.directory.log) } catch {
+                Out.note("error: \(error)")
+                throw ExitCode(2)
+            }
+            if format == .json {
+                try Out.json(check)
+            } else {
+                let sealed = check.segments.filter(\.sealed).count
+                Out.print(
+                    "\(check.segments.count) segments (\(sealed) sealed), \(check.segments.reduce(0) { $0 + $1.batches }.grouped) "
+                        + "whole batches, \(check.intactEvents.grouped) intact events")
+                Out.print(check.isClean ? "the log is intact" : "\(check.problems.count) problem(s):")
+                for problem in check.problems { Out.print("  " + problem.description) }
+                if !check.isClean {
+                    Out.print(
+                        check.onlySafeRepairs
+                            ? "kith log repair fixes these without losing an acknowledged event"
+                            : "kith log repair --salvage keeps every intact event and sets the damaged log aside")
+                }
+            }
+            if !check.isClean { throw ExitCode(3) }
+        }
+    }
+
+    struct Repair: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cut a torn tail and rebuild keys files; with --salvage, copy every intact event into a new log.",
+            discussion: """
+                Without --salvage only provably safe repairs are made (a torn tail was never acknowledged; keys files are \
+                derived). --salvage renumbers positions, so the projection store is set aside with the damaged log and \
+                rebuilt by the next kith project. Exit status 0 when the log is intact afterwards, 3 when damage remains.
+                """)
+        @OptionGroup var data: DataOptions
+        @Flag(help: "Copy every intact event into a new log; set the damaged log and the projections aside.")
+        var salvage = false
+        @Option(help: "table or json") var format: OutputFormat = .table
+
+        func run() throws {
+            let directory = data.directory
+            let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+            let aside = directory.path + "/damaged-" + stamp
+            let repair: LogRepair
+            do { repair = try LogRepair(directory: directory.log, salvage: salvage, setAside: aside + "/log") } catch {
+                Out.note("error: \(error)")
+                throw ExitCode(2)
+            }
+            if repair.salvage != nil {
+                // Positions changed: the projections describe a log that no longer exists.
+                let store = directory.projections
+                for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: store + suffix) {
+                    try FileManager.default.moveItem(
+                        atPath: store + suffix, toPath: aside + "/" + (store as NSString).lastPathComponent + suffix)
+                }
+                try? FileManager.default.removeItem(atPath: directory.projectionsPointer)
+            }
+            if format == .json {
+                try Out.json(repair)
+            } else {
+                Out.print(repair.found.isEmpty ? "the log is intact; nothing to repair" : "found \(repair.found.count) problem(s):")
+                for problem in repair.found { Out.print("  " + problem.description) }
+                for action in repair.actions { Out.print("repaired: " + action) }
+                if let salvage = repair.salvage {
+                    Out.print(
+                        "salvaged: kept \(salvage.keptEvents.grouped) events, lost \(salvage.lostEvents.grouped) "
+                            + "(positions \(salvage.lostPositions.joined(separator: ", "))); "
+                            + "the projection store was set aside too: run kith project")
+                }
+                if !repair.remaining.isEmpty {
+                    Out.print("still damaged (run with --salvage to keep everything intact and set the rest aside):")
+                    for problem in repair.remaining { Out.print("  " + problem.description) }
+                }
+            }
+            if !repair.remaining.isEmpty { throw ExitCode(3) }
         }
     }
 }

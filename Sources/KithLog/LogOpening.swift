@@ -100,6 +100,18 @@ enum LogOpening {
             ) { _, payload in collectKeys(payload, into: &activeKeys) }
             activeEnd = scan.validEnd
             if scan.validEnd < scan.fileSize {
+                // Only a tail with nothing whole after it is torn; damage followed by whole
+                // batches held acknowledged events and must not be cut here.
+                var walker = BatchWalker(file: active)
+                let expected = activeFirst + UInt64(activeKeys.count)
+                if let next = walker.nextWhole(after: scan.validEnd, skipping: nil, expecting: expected) {
+                    throw LogError(
+                        .corrupt,
+                        "the active segment is damaged (\(scan.problem ?? "unreadable bytes")) but whole batches follow "
+                            + "at offset \(next.offset) (position \(next.firstPosition)): this is not a torn tail; "
+                            + "run `kith log verify`, then `kith log repair --salvage`",
+                        path: last.path, offset: scan.validEnd)
+                }
                 recovery.cuts.append(
                     RecoveryReport.Cut(
                         segment: last.path, offset: scan.validEnd, bytesCut: scan.fileSize - scan.validEnd,

@@ -89,6 +89,11 @@ public final class Projector {
         var summary = Summary()
         summary.fromPosition = state.checkpoint
         let end = log.endPosition
+        guard state.checkpoint <= end else {
+            throw ProjectionError(
+                "the projection store has projected the log up to position \(state.checkpoint), but the log ends at \(end): "
+                    + "the log lost events (restored from an older copy, or repaired); rebuild with kith project --rebuild")
+        }
         var scratch = EventLineParser.Scratch()
         let declaredKinds = rules.declaredKinds
         while state.checkpoint < end {

@@ -13,6 +13,11 @@ public enum SegmentName {
         return UInt64(name.dropLast(segmentExtension.count + 1))
     }
 
+    /// The `.keys` file beside a segment file.
+    public static func keysPath(of segmentPath: String) -> String {
+        String(segmentPath.dropLast(segmentExtension.count)) + keysExtension
+    }
+
     /// The segment file starts with this 16-byte header: magic, format version, first position.
     public static let magic: [UInt8] = Array("KITHSEG1".utf8)
     public static let headerSize = 16

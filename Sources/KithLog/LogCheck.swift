@@ -1,0 +1,182 @@
+import Foundation
+import KithCore
+
+/// Reads every byte of the log and says exactly what is intact and what is not: every batch's
+/// header, position continuity, CRC and decompression, every line's canonical form and key,
+/// duplicates across the log, and the sealed segments' `.keys` files. Unlike opening a writer
+/// or a reader, it does not stop at the first damage: it skips a bad batch by its length or
+/// searches for the next whole one, so the report covers the whole log.
+///
+/// For example:
+/// ```swift
+/// let check = try LogCheck(directory: "kith-data/log")
+/// if !check.isClean { for p in check.problems { print(p) } }
+/// ```
+public struct LogCheck: Codable, Sendable {
+    public struct Problem: Codable, Sendable, CustomStringConvertible {
+        public enum Kind: String, Codable, Sendable {
+            /// The end of the active segment holds a batch that was never completed: nothing
+            /// after it is whole, so it was never acknowledged. Repair cuts it.
+            case tornTail = "torn_tail"
+            /// Bytes that once were acknowledged events and no longer read back. Repair keeps
+            /// everything else only with `--salvage`.
+            case damaged
+            /// A derived `.keys` file is missing or disagrees with its segment. Repair rebuilds it.
+            case keysFile = "keys_file"
+            /// A record whose bytes are whole but is not a canonical event, or repeats one.
+            case badRecord = "bad_record"
+        }
+
+        public var kind: Kind
+        public var file: String
+        public var offset: Int
+        /// The log positions concerned, when they are known.
+        public var positions: String?
+        public var events: Int
+        public var detail: String
+
+        public var description: String {
+            "\(file) @\(offset): \(kind.rawValue)\(positions.map { ", positions \($0)" } ?? ""): \(detail)"
+        }
+    }
+
+    public struct Segment: Codable, Sendable {
+        public var file: String
+        public var firstPosition: UInt64
+        public var bytes: Int
+        public var batches: Int
+        public var events: Int
+        public var sealed: Bool
+        /// Offset just past the last whole batch (where a torn tail starts).
+        public var validEnd: Int
+    }
+
+    public var segments: [Segment] = []
+    /// Events in whole batches.
+    public var intactEvents = 0
+    public var problems: [Problem] = []
+
+    public var isClean: Bool { problems.isEmpty }
+    /// Problems repair fixes without losing anything acknowledged.
+    public var onlySafeRepairs: Bool { problems.allSatisfy { $0.kind == .tornTail || $0.kind == .keysFile } }
+
+    enum CodingKeys: String, CodingKey {
+        case segments, problems
+        case intactEvents = "intact_events"
+    }
+
+    /// Checks the log in `directory`; `visit` receives every intact line with its position in
+    /// the log as it stands (used by salvage, which renumbers).
+    public init(directory: String, visit: ((UInt64, UnsafeBufferPointer<UInt8>) throws -> Void)? = nil) throws {
+        let files = try LogOpening.segmentFiles(in: directory)
+        var expected: UInt64 = 0
+        var seen = Set<EventKey>()
+        for (index, entry) in files.enumerated() {
+            let sealed = index < files.count - 1
+            let name = (entry.path as NSString).lastPathComponent
+            let file = try FileDescriptor(path: entry.path, flags: O_RDONLY)
+            var segment = Segment(
+                file: name, firstPosition: entry.firstPosition, bytes: file.size, batches: 0, events: 0, sealed: sealed,
+                validEnd: SegmentName.headerSize)
+            guard file.size >= SegmentName.headerSize, let first = try? SegmentScan.readSegmentHeader(file) else {
+                // An active segment shorter than its header was being created and never held an event.
+                let torn = !sealed && file.size < SegmentName.headerSize
+                if !torn || file.size > 0 {
+                    problems.append(
+                        Problem(
+                            kind: torn ? .tornTail : .damaged, file: name, offset: 0, positions: nil, events: 0,
+                            detail: torn ? "the segment header was never completed" : "the segment header is missing or not Kith's"))
+                }
+                segments.append(segment)
+                continue
+            }
+            if first != expected {
+                problems.append(
+                    Problem(
+                        kind: .damaged, file: name, offset: 0,
+                        positions: first > expected ? "\(expected)..<\(first)" : nil,
+                        events: first > expected ? Int(first - expected) : 0,
+                        detail: first > expected
+                            ? "the segment starts at position \(first) but the log so far ends at \(expected): a segment is missing"
+                            : "the segment starts at position \(first), inside the previous segment (which ends at \(expected))"))
+                expected = max(expected, first)
+            }
+            var keys: [EventKey] = []
+            var keysComplete = true
+            var walker = BatchWalker(file: file)
+            var offset = SegmentName.headerSize
+            while offset < walker.size {
+                switch walker.read(at: offset, expecting: expected) {
+                case .whole(let header, let payload):
+                    var position = header.firstPosition
+                    var failure: (any Error)?
+                    SegmentScan.forEachLine(payload) { line in
+                        if let key = CanonicalLine.key(of: line) {
+                            keys.append(key)
+                            if !seen.insert(key).inserted {
+                                problems.append(
+                                    Problem(
+                                        kind: .badRecord, file: name, offset: offset, positions: "\(position)", events: 1,
+                                        detail: "an event with the same source and event_id is already in the log"))
+                            }
+                        } else {
+                            keys.append(EventKey(hashing: line))
+                            problems.append(
+                                Problem(
+                                    kind: .badRecord, file: name, offset: offset, positions: "\(position)", events: 1,
+                                    detail: "a record that is not a canonical event"))
+                        }
+                        if failure == nil, let visit {
+                            do { try visit(position, line) } catch { failure = error }
+                        }
+                        position += 1
+                    }
+                    if let failure { throw failure }
+                    segment.batches += 1
+                    segment.events += Int(header.count)
+                    intactEvents += Int(header.count)
+                    expected += UInt64(header.count)
+                    offset += header.totalLength
+                    segment.validEnd = offset
+                case .bad(let reason, let header):
+                    // The next whole batch, if any: by this one's length when its header holds,
+                    // else by searching for the next header that checks out.
+                    let next = walker.nextWhole(after: offset, skipping: header, expecting: expected)
+                    keysComplete = false
+                    guard let next else {
+                        // In a sealed segment the lost positions run to where the next segment starts.
+                        let nextFirst = sealed ? files[index + 1].firstPosition : expected
+                        problems.append(
+                            Problem(
+                                kind: sealed ? .damaged : .tornTail, file: name, offset: offset,
+                                positions: nextFirst > expected ? "\(expected)..<\(nextFirst)" : nil,
+                                events: nextFirst > expected ? Int(nextFirst - expected) : 0,
+                                detail: "\(reason); nothing whole follows in this segment (\(walker.size - offset) bytes)"))
+                        expected = max(expected, nextFirst)
+                        offset = walker.size
+                        break
+                    }
+                    let lost = Int(next.firstPosition - expected)
+                    problems.append(
+                        Problem(
+                            kind: .damaged, file: name, offset: offset, positions: "\(expected)..<\(next.firstPosition)",
+                            events: lost, detail: "\(reason) (\(next.offset - offset) bytes up to the next whole batch)"))
+                    expected = next.firstPosition
+                    offset = next.offset
+                }
+            }
+            if sealed {
+                if !keysComplete {
+                    // The keys file cannot be checked against a damaged segment.
+                } else if KeysFile.read(from: SegmentName.keysPath(of: entry.path), expectedCount: keys.count) != keys {
+                    problems.append(
+                        Problem(
+                            kind: .keysFile, file: (SegmentName.keysPath(of: entry.path) as NSString).lastPathComponent,
+                            offset: 0, positions: nil, events: 0,
+                            detail: "the idempotency keys file is missing or disagrees with its segment"))
+                }
+            }
+            segments.append(segment)
+        }
+    }
+}
