@@ -101,6 +101,13 @@ extension LineFields {
         case .failure(let reason): return .failure(reason)
         }
 
+        guard scratch.identifiers.count <= IdentifierNormalizer.maximumPerEvent else {
+            return .failure(
+                QuarantineReason(
+                    .schemaViolation, field: "identifiers",
+                    "identifiers holds \(scratch.identifiers.count) values; at most \(IdentifierNormalizer.maximumPerEvent) "
+                        + "are allowed in one event (an event describes one customer)"))
+        }
         var rejected: [QuarantineReason] = []
         for (kind, token) in scratch.identifiers {
             let start = scratch.values.count

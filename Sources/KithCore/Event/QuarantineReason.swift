@@ -22,7 +22,22 @@ public struct QuarantineReason: Sendable, Hashable, Error, CustomStringConvertib
     public init(_ kind: Kind, field: String?, _ message: String) {
         self.kind = kind
         self.field = field
-        self.message = message
+        self.message = QuarantineReason.printable(message)
+    }
+
+    /// The message with control characters (a NUL or an escape quoted from the input) written
+    /// as `\u{…}`, so a reason cannot break the table or terminal it is shown in.
+    static func printable(_ message: String) -> String {
+        guard message.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return message }
+        var out = ""
+        for u in message.unicodeScalars {
+            if u.properties.generalCategory == .control {
+                out += "\\u{" + String(u.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 
     public var description: String { message }

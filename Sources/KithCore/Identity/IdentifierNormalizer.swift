@@ -10,6 +10,9 @@ public enum IdentifierNormalizer {
 
     /// Values longer than this are not identifiers but pasted text.
     public static let maximumLength = 256
+    /// Identifier values one event may carry. An event describes one customer; more values
+    /// than this are an export bug, and each pair of them would become an identity edge.
+    public static let maximumPerEvent = 64
 
     public static func normalize(_ kind: IdentifierKind, _ raw: String) -> Result<String, QuarantineReason> {
         var out: [UInt8] = []

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+@testable import KithCore
+
+/// The fuzz targets' invariants over their corpus (seeds and every crash ever found, in
+/// tools/fuzz/corpus), and over seeded random mutations of it, in every test run.
+@Suite("Fuzz corpus")
+struct FuzzCorpusTests {
+    static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("tools/fuzz/corpus").path
+
+    static func inputs(_ target: String) throws -> [[UInt8]] {
+        let folder = corpus + "/" + target
+        return try FileManager.default.contentsOfDirectory(atPath: folder).sorted().map {
+            [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/" + $0)))
+        }
+    }
+
+    /// Byte flips, insertions, deletions and splices of the seeds, deterministic per seed.
+    static func mutations(of seeds: [[UInt8]], count: Int, seed: UInt64) -> [[UInt8]] {
+        var state = seed
+        func next() -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
+        }
+        let interesting: [UInt8] = [0x00, 0x22, 0x5C, 0x7B, 0x7D, 0x5B, 0x5D, 0x3A, 0x2C, 0xFF, 0xC3, 0xE4, 0x0A, 0x2B, 0x40]
+        return (0..<count).map { _ in
+            var bytes = seeds[next() % seeds.count]
+            for _ in 0..<(1 + next() % 4) {
+                guard !bytes.isEmpty else { break }
+                let at = next() % bytes.count
+                switch next() % 4 {
+                case 0: bytes[at] = interesting[next() % interesting.count]
+                case 1: bytes.insert(interesting[next() % interesting.count], at: at)
+                case 2: bytes.remove(at: at)
+                default:
+                    let other = seeds[next() % seeds.count]
+                    bytes = Array(bytes[..<at]) + Array(other[(next() % max(1, other.count))...])
+                }
+            }
+            return bytes
+        }
+    }
+
+    @Test("Event lines: the corpus and 3,000 mutations of it never crash, and accepted lines re-parse to themselves")
+    func eventLines() throws {
+        let seeds = try Self.inputs("event-line")
+        #expect(seeds.count >= 5)
+        for input in seeds + Self.mutations(of: seeds, count: 3_000, seed: 11) {
+            #expect(input.withUnsafeBufferPointer { FuzzInvariants.eventLine($0) }, "\(String(decoding: input, as: UTF8.self))")
+        }
+    }
+
+    @Test("Identifiers: the corpus and 5,000 mutations of it normalise idempotently as phone, email and member_id")
+    func identifiers() throws {
+        let seeds = try Self.inputs("identifier")
+        #expect(seeds.count >= 5)
+        for input in seeds + Self.mutations(of: seeds, count: 5_000, seed: 12) {
+            #expect(input.withUnsafeBufferPointer { FuzzInvariants.identifier($0) }, "\(input)")
+        }
+    }
+}

@@ -1,0 +1,8 @@
+// libFuzzer target: the NDJSON event-line parser (built by tools/fuzz.sh with KithCore's sources).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzEventLine(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    if !FuzzInvariants.eventLine(UnsafeBufferPointer(start: data, count: size)) {
+        fatalError("an accepted line's canonical form does not parse back to itself")
+    }
+    return 0
+}
