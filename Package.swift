@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "kith", dependencies: ["KithCLI", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
-        .testTarget(name: "KithCoreTests", dependencies: ["KithCore"], swiftSettings: strict),
+        .testTarget(name: "KithCoreTests", dependencies: ["KithCore", "KithGenerator"], swiftSettings: strict),
         .testTarget(name: "KithLogTests", dependencies: ["KithLog", "KithCore"], swiftSettings: strict),
         .testTarget(
             name: "KithProjectionsTests",

@@ -55,6 +55,9 @@ public struct LogCheck: Codable, Sendable {
     /// Events in whole batches.
     public var intactEvents = 0
     public var problems: [Problem] = []
+    /// The keys of each sealed segment whose keys file is bad, by keys file name, so repair
+    /// writes them without reading the segment again.
+    var keysToWrite: [String: [EventKey]] = [:]
 
     public var isClean: Bool { problems.isEmpty }
     /// Problems repair fixes without losing anything acknowledged.
@@ -106,7 +109,7 @@ public struct LogCheck: Codable, Sendable {
             var walker = BatchWalker(file: file)
             var offset = SegmentName.headerSize
             while offset < walker.size {
-                switch walker.read(at: offset, expecting: expected) {
+                switch try walker.read(at: offset, expecting: expected) {
                 case .whole(let header, let payload):
                     var position = header.firstPosition
                     var failure: (any Error)?
@@ -141,7 +144,7 @@ public struct LogCheck: Codable, Sendable {
                 case .bad(let reason, let header):
                     // The next whole batch, if any: by this one's length when its header holds,
                     // else by searching for the next header that checks out.
-                    let next = walker.nextWhole(after: offset, skipping: header, expecting: expected)
+                    let next = try walker.nextWhole(after: offset, skipping: header, expecting: expected)
                     keysComplete = false
                     guard let next else {
                         // In a sealed segment the lost positions run to where the next segment starts.
@@ -165,16 +168,14 @@ public struct LogCheck: Codable, Sendable {
                     offset = next.offset
                 }
             }
-            if sealed {
-                if !keysComplete {
-                    // The keys file cannot be checked against a damaged segment.
-                } else if KeysFile.read(from: SegmentName.keysPath(of: entry.path), expectedCount: keys.count) != keys {
-                    problems.append(
-                        Problem(
-                            kind: .keysFile, file: (SegmentName.keysPath(of: entry.path) as NSString).lastPathComponent,
-                            offset: 0, positions: nil, events: 0,
-                            detail: "the idempotency keys file is missing or disagrees with its segment"))
-                }
+            // A keys file can only be checked against a segment that reads whole.
+            let keysPath = SegmentName.keysPath(of: entry.path)
+            if sealed, keysComplete, KeysFile.read(from: keysPath, expectedCount: keys.count) != keys {
+                keysToWrite[(keysPath as NSString).lastPathComponent] = keys
+                problems.append(
+                    Problem(
+                        kind: .keysFile, file: (keysPath as NSString).lastPathComponent, offset: 0, positions: nil,
+                        events: 0, detail: "the idempotency keys file is missing or disagrees with its segment"))
             }
             segments.append(segment)
         }

@@ -57,7 +57,7 @@ enum LogOpening {
                     offset: scan.validEnd)
             }
             let count = scan.batches.reduce(0) { $0 + Int($1.header.count) }
-            let keysPath = segment.path.replacingOccurrences(of: ".seg", with: ".keys")
+            let keysPath = SegmentName.keysPath(of: segment.path)
             if let keys = KeysFile.read(from: keysPath, expectedCount: count) {
                 sealedKeys.append(keys)
             } else {
@@ -104,7 +104,7 @@ enum LogOpening {
                 // batches held acknowledged events and must not be cut here.
                 var walker = BatchWalker(file: active)
                 let expected = activeFirst + UInt64(activeKeys.count)
-                if let next = walker.nextWhole(after: scan.validEnd, skipping: nil, expecting: expected) {
+                if let next = try walker.nextWhole(after: scan.validEnd, skipping: nil, expecting: expected) {
                     throw LogError(
                         .corrupt,
                         "the active segment is damaged (\(scan.problem ?? "unreadable bytes")) but whole batches follow "

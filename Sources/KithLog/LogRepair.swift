@@ -35,22 +35,18 @@ public struct LogRepair: Codable, Sendable {
     /// Repairs the log in `directory` under its writer lock. `setAside` is where a salvaged
     /// log's original goes (it must not exist yet).
     public init(directory: String, salvage: Bool, setAside: String) throws {
-        let check: LogCheck
-        do {
-            let lock = try DirectoryLock(directory: directory, purpose: "kith log repair")
-            check = try LogCheck(directory: directory)
-            found = check.problems
-            if check.isClean { return }
-            if salvage && !check.onlySafeRepairs {
-                self.salvage = try Self.salvage(directory, check: check, setAside: setAside, lock: lock)
-                actions.append(
-                    "copied \(self.salvage!.keptEvents) intact events into a new log; the damaged log is at \(setAside)")
-                remaining = try LogCheck(directory: directory).problems
-                return
-            }
+        let lock = try DirectoryLock(directory: directory, purpose: "kith log repair")
+        defer { withExtendedLifetime(lock) {} }
+        let check = try LogCheck(directory: directory)
+        found = check.problems
+        if check.isClean { return }
+        if salvage && !check.onlySafeRepairs {
+            let salvaged = try Self.salvage(directory, check: check, setAside: setAside)
+            self.salvage = salvaged
+            actions.append("copied \(salvaged.keptEvents) intact events into a new log; the damaged log is at \(setAside)")
+        } else {
             try cutTornTail(directory, check)
             try rebuildKeys(directory, check)
-            withExtendedLifetime(lock) {}
         }
         remaining = try LogCheck(directory: directory).problems
     }
@@ -78,23 +74,13 @@ public struct LogRepair: Codable, Sendable {
     }
 
     private mutating func rebuildKeys(_ directory: String, _ check: LogCheck) throws {
-        for problem in check.problems where problem.kind == .keysFile {
-            let keysPath = directory + "/" + problem.file
-            let segmentPath = String(keysPath.dropLast(SegmentName.keysExtension.count)) + SegmentName.segmentExtension
-            guard let segment = check.segments.first(where: { directory + "/" + $0.file == segmentPath }) else { continue }
-            let file = try FileDescriptor(path: segmentPath, flags: O_RDONLY)
-            var keys: [EventKey] = []
-            _ = try SegmentScan.scan(file, segment: 0, firstPosition: segment.firstPosition, verify: true) { _, payload in
-                LogOpening.collectKeys(payload, into: &keys)
-            }
-            try KeysFile.write(keys, to: keysPath)
-            actions.append("\(problem.file): rebuilt from its segment (\(keys.count) keys)")
+        for (file, keys) in check.keysToWrite.sorted(by: { $0.key < $1.key }) {
+            try KeysFile.write(keys, to: directory + "/" + file)
+            actions.append("\(file): rebuilt from its segment (\(keys.count) keys)")
         }
     }
 
-    private static func salvage(_ directory: String, check: LogCheck, setAside: String, lock: DirectoryLock) throws
-        -> Salvage
-    {
+    private static func salvage(_ directory: String, check: LogCheck, setAside: String) throws -> Salvage {
         let fm = FileManager.default
         guard !fm.fileExists(atPath: setAside) else {
             throw LogError(.invalidArgument, "the set-aside folder already exists", path: setAside)
@@ -106,8 +92,9 @@ public struct LogRepair: Codable, Sendable {
             let writer = try EventLogWriter(directory: fresh, options: .init())
             var chunk = EncodedLines()
             try LogCheck(directory: directory) { _, line in
-                // Records that are not events, or repeat one, stay behind in the set-aside log.
-                guard let key = CanonicalLine.key(of: line), !writer.contains(key), !chunk.keys.contains(key) else { return }
+                // Records that are not events stay behind in the set-aside log; the writer drops
+                // repeats of an event, as it does on ingest.
+                guard let key = CanonicalLine.key(of: line) else { return }
                 chunk.bytes.append(contentsOf: line)
                 chunk.endLine(key: key)
                 if chunk.bytes.count >= 4 << 20 {
@@ -122,7 +109,6 @@ public struct LogRepair: Codable, Sendable {
         try fm.moveItem(atPath: directory, toPath: setAside)
         try fm.moveItem(atPath: fresh, toPath: directory)
         try FileDescriptor.syncDirectory((directory as NSString).deletingLastPathComponent)
-        withExtendedLifetime(lock) {}
         let lost = check.problems.filter { $0.kind == .damaged }
         return Salvage(
             keptEvents: kept, lostEvents: lost.reduce(0) { $0 + $1.events }, lostPositions: lost.compactMap(\.positions),

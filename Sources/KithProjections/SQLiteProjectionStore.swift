@@ -129,15 +129,10 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
         try pool.read { db in
             var out: [Node: IdentityGraph.NodeInfo] = [:]
             for (kind, group) in Dictionary(grouping: identifiers, by: \.kind) {
-                let values = group.map(\.value)
-                for chunk in stride(from: 0, to: values.count, by: 500) {
-                    let part = Array(values[chunk..<min(values.count, chunk + 500)])
-                    let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
-                    let rows = try Row.fetchAll(
-                        db, sql: "SELECT id, kind, value, first_position, events FROM node WHERE kind = ? AND value IN (\(marks))",
-                        arguments: StatementArguments([kind.rawValue] + part))
-                    for row in rows { out[Node(row[0] as Int64)] = Self.nodeInfo(row) }
-                }
+                try Self.forEachRow(
+                    "SELECT id, kind, value, first_position, events FROM node WHERE kind = ? AND", whereColumn: "value",
+                    in: group.map(\.value), before: [kind.rawValue], db
+                ) { out[Node($0[0] as Int64)] = Self.nodeInfo($0) }
             }
             return out
         }
@@ -188,13 +183,7 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
     public func storedProfileIDs(among ids: [String]) throws -> Set<String> {
         try pool.read { db in
             var out = Set<String>()
-            for chunk in stride(from: 0, to: ids.count, by: 500) {
-                let part = Array(ids[chunk..<min(ids.count, chunk + 500)])
-                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
-                out.formUnion(
-                    try String.fetchAll(
-                        db, sql: "SELECT id FROM profile_id WHERE id IN (\(marks))", arguments: StatementArguments(part)))
-            }
+            try Self.forEachRow("SELECT id FROM profile_id", whereColumn: "id", in: ids, db) { out.insert($0[0]) }
             return out
         }
     }
@@ -238,13 +227,21 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
         return out
     }
 
-    /// Runs `select … WHERE column IN (…)` over the nodes, 500 ids a statement.
+    /// Runs `select … WHERE column IN (…)` over the values, 500 a statement. A `select` that
+    /// ends in `AND` continues its own condition; `before` are the arguments of its `?`s.
     static func forEachRow(
-        _ select: String, whereColumn column: String, in nodes: [Node], _ db: Database, _ body: (Row) throws -> Void
+        _ select: String, whereColumn column: String, in values: [some DatabaseValueConvertible],
+        before: [any DatabaseValueConvertible] = [], _ db: Database, _ body: (Row) throws -> Void
     ) throws {
-        for chunk in stride(from: 0, to: nodes.count, by: 500) {
-            let ids = nodes[chunk..<min(nodes.count, chunk + 500)].map { String($0) }.joined(separator: ",")
-            for row in try Row.fetchAll(db, sql: "\(select) WHERE \(column) IN (\(ids))") { try body(row) }
+        let joiner = select.hasSuffix(" AND") ? "" : " WHERE"
+        for chunk in stride(from: 0, to: values.count, by: 500) {
+            let part = values[chunk..<min(values.count, chunk + 500)]
+            let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+            let bound: [(any DatabaseValueConvertible)?] = before + part.map { $0 as any DatabaseValueConvertible }
+            let arguments = StatementArguments(bound)
+            for row in try Row.fetchAll(db, sql: "\(select)\(joiner) \(column) IN (\(marks))", arguments: arguments) {
+                try body(row)
+            }
         }
     }
 

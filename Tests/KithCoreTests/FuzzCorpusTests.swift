@@ -1,4 +1,5 @@
 import Foundation
+import KithGenerator
 import Testing
 
 @testable import KithCore
@@ -19,27 +20,20 @@ struct FuzzCorpusTests {
 
     /// Byte flips, insertions, deletions and splices of the seeds, deterministic per seed.
     static func mutations(of seeds: [[UInt8]], count: Int, seed: UInt64) -> [[UInt8]] {
-        var state = seed
-        func next() -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
-        }
+        var rng = SplitMix64(seed: seed)
         let interesting: [UInt8] = [0x00, 0x22, 0x5C, 0x7B, 0x7D, 0x5B, 0x5D, 0x3A, 0x2C, 0xFF, 0xC3, 0xE4, 0x0A, 0x2B, 0x40]
         return (0..<count).map { _ in
-            var bytes = seeds[next() % seeds.count]
-            for _ in 0..<(1 + next() % 4) {
+            var bytes = rng.pick(seeds)
+            for _ in 0..<rng.int(1..<5) {
                 guard !bytes.isEmpty else { break }
-                let at = next() % bytes.count
-                switch next() % 4 {
-                case 0: bytes[at] = interesting[next() % interesting.count]
-                case 1: bytes.insert(interesting[next() % interesting.count], at: at)
+                let at = rng.int(0..<bytes.count)
+                switch rng.int(0..<4) {
+                case 0: bytes[at] = rng.pick(interesting)
+                case 1: bytes.insert(rng.pick(interesting), at: at)
                 case 2: bytes.remove(at: at)
                 default:
-                    let other = seeds[next() % seeds.count]
-                    bytes = Array(bytes[..<at]) + Array(other[(next() % max(1, other.count))...])
+                    let other = rng.pick(seeds)
+                    bytes = Array(bytes[..<at]) + Array(other[rng.int(0..<max(1, other.count))...])
                 }
             }
             return bytes

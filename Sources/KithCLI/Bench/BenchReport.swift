@@ -20,11 +20,7 @@ struct BenchReport: Codable {
         self.scales = scales
         growth = GrowthNote.notes(scales)
         var exponents: [String: Double] = [:]
-        let steps: [(String, (ScaleResult) -> Double)] = [
-            ("ingest", \.ingestSeconds), ("projection", \.projectionSeconds), ("replay", \.replaySeconds),
-            ("rfm_refresh", \.rfmRefreshSeconds), ("peak_memory", { Double($0.peakRSSBytes) }),
-        ]
-        for (name, value) in steps { exponents[name] = GrowthNote.exponent(scales, value) }
+        for step in GrowthNote.steps { exponents[step.key] = GrowthNote.exponent(scales, step.value) }
         self.exponents = exponents
     }
 

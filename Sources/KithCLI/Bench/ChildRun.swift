@@ -43,17 +43,6 @@ struct ChildRun {
             peakRSSBytes: Int(usage.ru_maxrss) * 1_024,
             stdout: FileManager.default.contents(atPath: outPath) ?? Data())
     }
-
-    /// Runs and requires success, decoding the JSON it printed.
-    static func kithJSON<T: Decodable>(_ arguments: [String], scratch: String, as type: T.Type) throws -> (ChildRun, T) {
-        let run = try kith(arguments, scratch: scratch)
-        guard run.status == 0 else {
-            throw BenchError("`kith \(arguments.joined(separator: " "))` exited with status \(run.status)")
-        }
-        do { return (run, try JSONDecoder().decode(T.self, from: run.stdout)) } catch {
-            throw BenchError("`kith \(arguments.joined(separator: " "))` printed JSON that does not decode: \(error)")
-        }
-    }
 }
 
 struct BenchError: Error, CustomStringConvertible {

@@ -70,14 +70,17 @@ struct GrowthNote: Codable {
         return String(format: "%@ grows ×%.1f for ×%.1f events (%@ → %@ persons)", what, timeFactor, eventsFactor, from.grouped, to.grouped)
     }
 
+    /// The costs whose growth is reported: the name in sentences, the key in `exponents`.
+    static let steps: [(name: String, key: String, value: @Sendable (ScaleResult) -> Double)] = [
+        ("ingest", "ingest", { $0.ingestSeconds }), ("projection", "projection", { $0.projectionSeconds }),
+        ("replay", "replay", { $0.replaySeconds }), ("RFM refresh", "rfm_refresh", { $0.rfmRefreshSeconds }),
+        ("peak memory", "peak_memory", { Double($0.peakRSSBytes) }),
+    ]
+
     static func notes(_ rows: [ScaleResult]) -> [GrowthNote] {
-        let steps: [(String, (ScaleResult) -> Double)] = [
-            ("ingest", \.ingestSeconds), ("projection", \.projectionSeconds), ("replay", \.replaySeconds),
-            ("RFM refresh", \.rfmRefreshSeconds), ("peak memory", { Double($0.peakRSSBytes) }),
-        ]
         var out: [GrowthNote] = []
         for (a, b) in zip(rows, rows.dropFirst()) where a.events > 0 {
-            for (name, value) in steps where value(a) > 0 {
+            for (name, _, value) in steps where value(a) > 0 {
                 out.append(
                     GrowthNote(
                         step: name, from: a.persons, to: b.persons, eventsFactor: Double(b.events) / Double(a.events),

@@ -28,13 +28,16 @@ struct BatchWalker {
         size = file.size
     }
 
-    mutating func read(at offset: Int, expecting position: UInt64?) -> Outcome {
+    /// Judges the batch at `offset`. Without `verify` only the header and lengths are checked
+    /// and the payload is empty. I/O errors are thrown, never mistaken for damage.
+    mutating func read(at offset: Int, expecting position: UInt64?, verify: Bool = true) throws -> Outcome {
         guard offset + BatchHeader.size <= size else {
             return .bad("a batch header is cut short (\(size - offset) of \(BatchHeader.size) bytes)", nil)
         }
-        guard (try? header.withUnsafeMutableBytes { try file.read(into: $0, at: offset) }) == BatchHeader.size,
-            case .success(let decoded) = header.withUnsafeBytes({ BatchHeader.decode($0) })
-        else { return .bad("no valid batch header (bad magic or lengths)", nil) }
+        _ = try header.withUnsafeMutableBytes { try file.read(into: $0, at: offset) }
+        guard case .success(let decoded) = header.withUnsafeBytes({ BatchHeader.decode($0) }) else {
+            return .bad("no valid batch header (bad magic or lengths)", nil)
+        }
         if let position, decoded.firstPosition != position {
             return .bad("the batch starts at position \(decoded.firstPosition), expected \(position)", decoded)
         }
@@ -42,11 +45,11 @@ struct BatchWalker {
         guard offset + decoded.totalLength <= size else {
             return .bad("the batch payload is cut short (\(size - offset - BatchHeader.size) of \(compressed) bytes)", decoded)
         }
+        guard verify else { return .whole(decoded, UnsafeRawBufferPointer(start: nil, count: 0)) }
         if payload.count < compressed { payload = [UInt8](repeating: 0, count: compressed) }
-        let read = try? payload.withUnsafeMutableBytes {
+        _ = try payload.withUnsafeMutableBytes {
             try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<compressed]), at: offset + BatchHeader.size)
         }
-        guard read == compressed else { return .bad("the batch payload cannot be read", decoded) }
         let crc = payload.withUnsafeBytes { p in
             header.withUnsafeBytes { h in
                 CRC32C.checksum(
@@ -73,11 +76,11 @@ struct BatchWalker {
     /// The next whole batch after a bad one at `offset`: right after it when its header is
     /// believable, else the first offset (byte by byte) where a whole batch at or after
     /// `position` starts.
-    mutating func nextWhole(after offset: Int, skipping bad: BatchHeader?, expecting position: UInt64)
+    mutating func nextWhole(after offset: Int, skipping bad: BatchHeader?, expecting position: UInt64) throws
         -> (offset: Int, firstPosition: UInt64)?
     {
         if let bad, bad.firstPosition == position, offset + bad.totalLength < size,
-            case .whole(let next, _) = read(at: offset + bad.totalLength, expecting: position + UInt64(bad.count))
+            case .whole(let next, _) = try read(at: offset + bad.totalLength, expecting: position + UInt64(bad.count))
         {
             return (offset + bad.totalLength, next.firstPosition)
         }
@@ -85,12 +88,12 @@ struct BatchWalker {
         var window = [UInt8](repeating: 0, count: 1 << 16)
         var start = offset + 1
         while start + BatchHeader.size <= size {
-            let n = (try? window.withUnsafeMutableBytes { try file.read(into: $0, at: start) }) ?? 0
+            let n = try window.withUnsafeMutableBytes { try file.read(into: $0, at: start) }
             guard n >= magic.count else { return nil }
             var i = 0
             while i + magic.count <= n {
                 if window[i] == magic[0] && window[i + 1] == magic[1] && window[i + 2] == magic[2] && window[i + 3] == magic[3],
-                    case .whole(let next, _) = read(at: start + i, expecting: nil), next.firstPosition >= position
+                    case .whole(let next, _) = try read(at: start + i, expecting: nil), next.firstPosition >= position
                 {
                     return (start + i, next.firstPosition)
                 }

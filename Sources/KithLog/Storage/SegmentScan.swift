@@ -36,75 +36,23 @@ package struct SegmentScan {
         visit: ((BatchLocation, UnsafeRawBufferPointer) -> Void)? = nil
     ) throws -> Result {
         var result = Result()
-        let size = file.size
-        result.fileSize = size
+        var walker = BatchWalker(file: file)
+        result.fileSize = walker.size
         var offset = SegmentName.headerSize
         var expected = firstPosition
-        var headerBytes = [UInt8](repeating: 0, count: BatchHeader.size)
-        var payload: [UInt8] = []
-        var plain: [UInt8] = []
-        while offset < size {
-            guard offset + BatchHeader.size <= size else {
-                result.problem = "a batch header is cut short (\(size - offset) of \(BatchHeader.size) bytes)"
-                break
+        while offset < walker.size {
+            switch try walker.read(at: offset, expecting: expected, verify: verify) {
+            case .bad(let problem, _):
+                result.problem = problem
+                return result
+            case .whole(let header, let payload):
+                let location = BatchLocation(segment: segment, offset: offset, header: header)
+                if verify { visit?(location, payload) }
+                result.batches.append(location)
+                offset += header.totalLength
+                expected += UInt64(header.count)
+                result.validEnd = offset
             }
-            _ = try headerBytes.withUnsafeMutableBytes { (b: UnsafeMutableRawBufferPointer) throws in
-                try file.read(into: b, at: offset)
-            }
-            let decoded = headerBytes.withUnsafeBytes { BatchHeader.decode($0) }
-            guard case .success(let header) = decoded else {
-                result.problem = "no valid batch header (bad magic or lengths)"
-                break
-            }
-            guard header.firstPosition == expected else {
-                result.problem = "batch starts at position \(header.firstPosition), expected \(expected)"
-                break
-            }
-            guard offset + header.totalLength <= size else {
-                result.problem = "batch payload is cut short (\(size - offset - BatchHeader.size) of \(header.compressedLength) bytes)"
-                break
-            }
-            let location = BatchLocation(segment: segment, offset: offset, header: header)
-            if verify {
-                if payload.count < Int(header.compressedLength) {
-                    payload = [UInt8](repeating: 0, count: Int(header.compressedLength))
-                }
-                _ = try payload.withUnsafeMutableBytes { (b: UnsafeMutableRawBufferPointer) throws in
-                    try file.read(
-                        into: UnsafeMutableRawBufferPointer(rebasing: b[0..<Int(header.compressedLength)]),
-                        at: offset + BatchHeader.size)
-                }
-                let crc = payload.withUnsafeBytes { p in
-                    headerBytes.withUnsafeBytes { h in
-                        CRC32C.checksum(
-                            UnsafeRawBufferPointer(rebasing: p[0..<Int(header.compressedLength)]),
-                            continuing: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: h[0..<28])))
-                    }
-                }
-                guard crc == header.crc else {
-                    result.problem = "CRC mismatch (expected \(hex(header.crc)), found \(hex(crc)))"
-                    break
-                }
-                if plain.count < Int(header.uncompressedLength) {
-                    plain = [UInt8](repeating: 0, count: Int(header.uncompressedLength))
-                }
-                let ok = payload.withUnsafeBytes { p in
-                    plain.withUnsafeMutableBytes { d in
-                        LZ4Codec.decompress(
-                            UnsafeRawBufferPointer(rebasing: p[0..<Int(header.compressedLength)]),
-                            into: UnsafeMutableRawBufferPointer(rebasing: d[0..<Int(header.uncompressedLength)]))
-                    }
-                }
-                guard ok else {
-                    result.problem = "LZ4 payload does not decompress to \(header.uncompressedLength) bytes"
-                    break
-                }
-                plain.withUnsafeBytes { visit?(location, UnsafeRawBufferPointer(rebasing: $0[0..<Int(header.uncompressedLength)])) }
-            }
-            result.batches.append(location)
-            offset += header.totalLength
-            expected += UInt64(header.count)
-            result.validEnd = offset
         }
         return result
     }
