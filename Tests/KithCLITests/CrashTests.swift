@@ -91,6 +91,7 @@ struct ProjectionCrashTests {
             (try JSONSerialization.jsonObject(with: Data(partial.utf8)) as? [String: Any])?["checkpoint"] as? Int)
         #expect(checkpoint > 0, "checkpoint \(checkpoint)")
         #expect(try kith(["project", "--data", data]).status == 0)
+        #expect(try kith(["rfm", "refresh", "--data", data, "--as-of", "2026-06-30"]).status == 0)
         let resumed = try kith(["profiles", "export", "--data", data]).stdout
         let stats = try kith(["identity", "stats", "--data", data, "--format", "json"]).stdout
         let final = (try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])?["checkpoint"] as? Int

@@ -68,6 +68,8 @@ struct ProfileCLITests {
 
         let stats = try kith(["identity", "stats", "--data", data, "--format", "json"])
         let statsJSON = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        // A pinned as_of, so a later export differs only if the projection does.
+        #expect(try kith(["rfm", "refresh", "--data", data, "--as-of", "2026-06-30"]).status == 0)
         let export = try kith(["profiles", "export", "--data", data])
         let lines = export.stdout.split(separator: "\n")
         #expect(lines.count == statsJSON["profiles"] as? Int)
