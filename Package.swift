@@ -66,14 +66,14 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ], swiftSettings: strict),
         .testTarget(
-            name: "KithIngestTests", dependencies: ["KithIngest", "KithLog", "KithCore", "KithGenerator"],
+            name: "KithIngestTests", dependencies: ["KithIngest", "KithLog", "KithCore", "KithGenerator", "KithTestSupport"],
             resources: [], swiftSettings: strict),
         // What the CLI and server tests share: running the built `kith`, temporary folders.
         .target(name: "KithTestSupport", path: "Tests/KithTestSupport", swiftSettings: strict),
         .testTarget(
             name: "KithServerTests",
             dependencies: [
-                "KithServer", "kith", "KithTestSupport", "KithCore", "KithIngest", "KithProjections",
+                "KithServer", "kith", "KithTestSupport", "KithCore", "KithIngest", "KithLog", "KithProjections",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),

@@ -1,29 +1,48 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (Swift's -sanitize=fuzzer, with AddressSanitizer) from KithCore's
-# sources and runs each for a bounded time on its corpus in tools/fuzz/corpus/TARGET.
+# Builds the libFuzzer targets (tools/fuzz, a package of its own: Swift's -sanitize=fuzzer with
+# AddressSanitizer) and runs each for a bounded time on its corpus in tools/fuzz/corpus/TARGET.
 #
-#   tools/fuzz.sh [SECONDS_PER_TARGET]      (default 60; CI runs it with 20)
+#   tools/fuzz.sh [SECONDS_PER_TARGET] [TARGET…]   (default 60 s, all targets; CI runs it with 20)
 #
-# New inputs libFuzzer finds interesting go to .build/fuzz/corpus-TARGET (not committed). A crash
-# writes crash-* in .build/fuzz; copy it into tools/fuzz/corpus/TARGET/ so FuzzCorpusTests
-# replays it in every test run, then fix the bug.
+# Targets: event-line (NDJSON line parser), identifier (normalisation), request (what the HTTP
+# server decodes: API key headers, limits, cursors, identifier references), csv (records under
+# a mapping). New inputs libFuzzer finds interesting go to .build/fuzz/corpus-TARGET (not
+# committed). A failure writes crash-* in .build/fuzz; copy it into tools/fuzz/corpus/TARGET/
+# so FuzzCorpusTests replays it in every test run, then fix the bug.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
+shift || true
+targets=${*:-event-line identifier request csv}
 out=.build/fuzz
+scratch=.build/fuzz-package
 mkdir -p "$out"
-core=$(find Sources/KithCore -name '*.swift' | sort)
-for target in event-line identifier; do
+echo "building the fuzz targets…"
+# --sanitize=fuzzer links libFuzzer's main; the -Xswiftc form instruments every module for
+# coverage together with AddressSanitizer (SwiftPM's two --sanitize flags do not combine).
+swift build --package-path tools/fuzz -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address \
+    --scratch-path "$scratch" 2>&1 | grep -E "error|Compiling|Build complete" | grep -v "^warning" | tail -3
+# A fatalError under ASan must end the run, not hang in the Swift backtracer.
+export SWIFT_BACKTRACE=enable=no
+status=0
+for target in $targets; do
     case $target in
-        event-line) harness=tools/fuzz/EventLineTarget.swift ;;
-        identifier) harness=tools/fuzz/IdentifierTarget.swift ;;
+        event-line) binary=FuzzEventLine ;;
+        identifier) binary=FuzzIdentifier ;;
+        request) binary=FuzzRequest ;;
+        csv) binary=FuzzCSV ;;
+        *) echo "unknown target $target" >&2; exit 2 ;;
     esac
-    echo "building $target…"
-    swiftc -O -sanitize=fuzzer,address -parse-as-library -package-name kith -module-name KithFuzz \
-        $core "$harness" -o "$out/$target"
     mkdir -p "$out/corpus-$target"
     echo "fuzzing $target for ${seconds}s…"
-    (cd "$out" && "./$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 -print_final_stats=1 \
-        "corpus-$target" "../../tools/fuzz/corpus/$target" 2>&1 | grep -E "^#|stat::number_of_executed_units|ERROR|Done" | tail -4)
+    if ! (cd "$out" && timeout $((seconds + 120)) "../../$scratch/release/$binary" -max_total_time="$seconds" \
+        -max_len=4096 -timeout=10 -rss_limit_mb=3072 -print_final_stats=1 \
+        "corpus-$target" "../../tools/fuzz/corpus/$target" >"fuzz-$target.log" 2>&1); then
+        status=1
+        grep -E "ERROR|Fatal error|Test unit written|deadly signal" "$out/fuzz-$target.log" | head -5
+        echo "fuzz $target FAILED (log: $out/fuzz-$target.log)"
+    fi
+    grep -E "^Done|stat::number_of_executed_units" "$out/fuzz-$target.log" | tail -2 || true
 done
-echo "fuzz smoke: no crashes"
+[ $status -eq 0 ] && echo "fuzz smoke: no crashes"
+exit $status

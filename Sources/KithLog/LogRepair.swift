@@ -91,7 +91,7 @@ public struct LogRepair: Codable, Sendable {
         do {
             let writer = try EventLogWriter(directory: fresh, options: .init())
             var chunk = EncodedLines()
-            try LogCheck(directory: directory) { _, line in
+            _ = try LogCheck(directory: directory) { _, line in
                 // Records that are not events stay behind in the set-aside log; the writer drops
                 // repeats of an event, as it does on ingest.
                 guard let key = CanonicalLine.key(of: line) else { return }

@@ -36,14 +36,6 @@ struct EventIntake: Sendable {
 
     private func ingestAlone(_ body: [UInt8], source: String?) async throws -> Report {
         let directory = state.directory
-        let incoming = directory.path + "/incoming"
-        try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
-        let file = incoming + "/http-\(Int64(Date().timeIntervalSince1970 * 1000))-\(UInt32.random(in: 0...UInt32.max)).ndjson"
-        guard FileManager.default.createFile(atPath: file, contents: Data(body)) else {
-            throw Problem(.internalServerError, "io", "Cannot stage the request body in \(incoming).")
-        }
-        defer { try? FileManager.default.removeItem(atPath: file) }
-
         var options = EventLogWriter.Options()
         options.purpose = "kith serve (POST /v1/events)"
         let log: EventLogWriter
@@ -53,6 +45,18 @@ struct EventIntake: Sendable {
         } catch let error as LogError {
             throw Problem(.conflict, "log_busy", "The event log is not available for writing: \(error). Retry when it is free.")
         }
+        // Bodies are staged only while the log is held, so any staged file found now was left
+        // by a process that died mid-request: its events are in the log or were never acknowledged.
+        let incoming = directory.path + "/incoming"
+        try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
+        for leftover in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] where leftover.hasPrefix("http-") {
+            try? FileManager.default.removeItem(atPath: incoming + "/" + leftover)
+        }
+        let file = incoming + "/http-\(Int64(Date().timeIntervalSince1970 * 1000))-\(UInt32.random(in: 0...UInt32.max)).ndjson"
+        guard FileManager.default.createFile(atPath: file, contents: Data(body)) else {
+            throw Problem(.internalServerError, "io", "Cannot stage the request body in \(incoming).")
+        }
+        defer { try? FileManager.default.removeItem(atPath: file) }
         let quarantine = try QuarantineStore(directory: directory.quarantine)
         var ingestOptions = Ingestor.Options(source: source)
         ingestOptions.declaredKinds = state.rules.declaredKinds

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KithCore
 
 /// The outermost middleware: turns every error into an `application/problem+json` answer (a
 /// thrown `Problem` as it is, Hummingbird's own errors with their status, anything else as a
@@ -49,12 +50,9 @@ struct AuthMiddleware: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        var secret = request.headers[AuthMiddleware.apiKeyHeader]
-        if secret == nil, let authorization = request.headers[.authorization] {
-            let parts = authorization.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" { secret = String(parts[1]) }
-        }
-        if let secret = secret?.trimmingCharacters(in: .whitespaces), !secret.isEmpty {
+        if let secret = RequestDecoding.apiKey(
+            authorization: request.headers[.authorization], apiKeyHeader: request.headers[AuthMiddleware.apiKeyHeader])
+        {
             context.presentedKey = true
             context.key = try state.key(for: secret)
         }

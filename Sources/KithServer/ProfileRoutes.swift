@@ -23,9 +23,7 @@ struct ProfileRoutes {
                 .badRequest, "missing_identifier",
                 "Say which customer: ?identifier=KIND:VALUE, e.g. ?identifier=phone:13800138000 (any spelling; it is normalised).")
         }
-        guard let colon = identifier.firstIndex(of: ":"), colon != identifier.startIndex,
-            identifier.index(after: colon) != identifier.endIndex
-        else {
+        guard RequestDecoding.identifierReference(identifier) != nil else {
             throw Problem(
                 .badRequest, "bad_identifier", "The identifier must be KIND:VALUE, e.g. phone:13800138000 or email:li@example.com.")
         }
@@ -69,11 +67,8 @@ struct ProfileRoutes {
         let limit = try Paging.limit(request, default: 50)
         var before: SQLiteProjectionStore.TimelineEntry?
         if let cursor = request.uri.queryParameters.get("cursor") {
-            guard let decoded = Paging.decode(cursor), let at = decoded.firstIndex(of: "@"),
-                let position = UInt64(decoded[decoded.index(after: at)...]),
-                case .success = Timestamp.parse(String(decoded[..<at]))
-            else { throw Paging.badCursor }
-            before = .init(position: position, eventID: "", type: "", name: "", source: "", occurredAt: String(decoded[..<at]))
+            guard let decoded = RequestDecoding.TimelineCursor(cursor) else { throw Paging.badCursor }
+            before = .init(position: decoded.position, eventID: "", type: "", name: "", source: "", occurredAt: decoded.occurredAt)
         }
         let type = request.uri.queryParameters.get("type").flatMap { $0.isEmpty ? nil : $0 }
         if let type, EventType(rawValue: type) == nil {
@@ -83,7 +78,7 @@ struct ProfileRoutes {
         }
         let entries = try store.timeline(current, limit: limit + 1, type: type, before: before)
         let page = Array(entries.prefix(limit))
-        let next = entries.count > limit ? page.last.map { Paging.encode("\($0.occurredAt)@\($0.position)") } : nil
+        let next = entries.count > limit ? page.last.map { RequestDecoding.TimelineCursor(occurredAt: $0.occurredAt, position: $0.position).encoded } : nil
         return try Reply.json(Page(profileID: current, items: page, nextCursor: next))
     }
 
@@ -150,22 +145,10 @@ enum Paging {
         .badRequest, "bad_cursor", "The cursor is not one this server issued; pass next_cursor from the previous page as it is.")
 
     static func limit(_ request: Request, default value: Int, maximum: Int = 500) throws -> Int {
-        guard let text = request.uri.queryParameters.get("limit") else { return value }
-        guard let n = Int(text), (1...maximum).contains(n) else {
-            throw Problem(.badRequest, "bad_limit", "limit must be a whole number from 1 to \(maximum); got \"\(text)\".")
+        let text: String? = request.uri.queryParameters.get("limit").map { String($0) }
+        guard let n = RequestDecoding.limit(text, fallback: value, maximum: maximum) else {
+            throw Problem(.badRequest, "bad_limit", "limit must be a whole number from 1 to \(maximum); got \"\(text ?? "")\".")
         }
         return n
-    }
-
-    static func encode(_ text: String) -> String {
-        Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decode(_ cursor: String) -> String? {
-        var s = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while s.count % 4 != 0 { s += "=" }
-        guard let data = Data(base64Encoded: s) else { return nil }
-        return String(data: data, encoding: .utf8)
     }
 }

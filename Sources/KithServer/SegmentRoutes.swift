@@ -93,7 +93,7 @@ struct SegmentRoutes {
         let limit = try Paging.limit(request, default: 100, maximum: 1000)
         var after: String?
         if let cursor = request.uri.queryParameters.get("cursor") {
-            guard let decoded = Paging.decode(cursor), decoded.hasPrefix("p") else { throw Paging.badCursor }
+            guard let decoded = RequestDecoding.cursorText(String(cursor)), decoded.hasPrefix("p") else { throw Paging.badCursor }
             after = decoded
         }
         let store = try state.currentStore()
@@ -112,7 +112,7 @@ struct SegmentRoutes {
         return try Reply.json(
             Members(
                 key: key, asOf: Timestamp(epochSeconds: view.asOf).description, items: items,
-                nextCursor: more ? items.last.map { Paging.encode($0.profileID) } : nil))
+                nextCursor: more ? items.last.map { RequestDecoding.cursor(encoding: $0.profileID) } : nil))
     }
 
     struct Summary: Encodable {

@@ -2,7 +2,7 @@ import Foundation
 import KithGenerator
 import Testing
 
-@testable import KithCore
+@_spi(Fuzzing) @testable import KithCore
 
 /// The fuzz targets' invariants over their corpus (seeds and every crash ever found, in
 /// tools/fuzz/corpus), and over seeded random mutations of it, in every test run.
@@ -56,5 +56,34 @@ struct FuzzCorpusTests {
         for input in seeds + Self.mutations(of: seeds, count: 5_000, seed: 12) {
             #expect(input.withUnsafeBufferPointer { FuzzInvariants.identifier($0) }, "\(input)")
         }
+    }
+
+    @Test("Request decoding: the corpus and 5,000 mutations of it are accepted only in usable form; cursors round-trip")
+    func requests() throws {
+        let seeds = try Self.inputs("request")
+        #expect(seeds.count >= 5)
+        for input in seeds + Self.mutations(of: seeds, count: 5_000, seed: 13) {
+            #expect(input.withUnsafeBufferPointer { FuzzInvariants.request($0) }, "\(input)")
+        }
+    }
+
+    @Test("Cursor base64url agrees with Foundation's base64 on random bytes, and refuses malformed cursors")
+    func base64AgainstFoundation() {
+        var rng = SplitMix64(seed: 14)
+        for _ in 0..<2_000 {
+            let bytes = (0..<rng.int(0..<40)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let standard = Data(bytes).base64EncodedString()
+            let url = standard.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            #expect(Base64URL.encode(bytes) == url)
+            #expect(Base64URL.decode(url) == bytes)
+            #expect(Base64URL.decode(standard) == bytes, "padded standard alphabet is accepted too")
+        }
+        // Malformed input is refused; so are non-zero trailing bits ("YR", which Foundation
+        // reads as "a"): they would give one cursor two spellings.
+        for bad in ["a", "ab=c", "abc==", "a===", "ab!c", "YR", "YWJ"] {
+            #expect(Base64URL.decode(bad) == nil, "\(bad)")
+        }
+        #expect(Data(base64Encoded: "YR==") == Data([97]), "Foundation reads trailing bits loosely")
     }
 }

@@ -25,21 +25,8 @@ extension LoopbackServer {
             #expect(badScope.status != 0 && badScope.stderr.contains("unknown scope \"everything\""))
 
             // kith serve on a free port: answers, and stops cleanly on SIGTERM.
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: kithBinary)
-            process.arguments = ["serve", "--data", data, "--port", "0"]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            var line = ""
-            while !line.contains("\n") {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line += String(decoding: chunk, as: UTF8.self)
-            }
-            let url = try #require(line.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
-            #expect(url.hasPrefix("http://127.0.0.1:"))
+            let server = try ServeProcess(data: data)
+            let url = server.url
             let id = try #require(
                 (try await f.request("/v1/segments/important_value/profiles?limit=1", key: f.reader).json["items"] as? [[String: Any]])?
                     .first?["profile_id"] as? String)
@@ -47,9 +34,8 @@ extension LoopbackServer {
             request.setValue("Bearer \(secret)", forHTTPHeaderField: "Authorization")
             let (_, response) = try await URLSession.shared.data(for: request)
             #expect((response as? HTTPURLResponse)?.statusCode == 200)
-            process.terminate()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
+            server.stop()
+            #expect(server.process.terminationStatus == 0)
 
             // That unmasked read is in the audit list, under the key's name.
             let audit = try kith(["audit", "list", "--data", data, "--profile", id, "--format", "json"])

@@ -29,6 +29,11 @@ public enum IdentifierNormalizer {
         _ kind: IdentifierKind, bytes: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8],
         method: Method? = nil
     ) -> QuarantineReason? {
+        // Ingest quarantines invalid UTF-8 before this point, but the normaliser is public and
+        // must stay idempotent for any bytes: invalid text is refused, never repaired.
+        if bytes.contains(where: { $0 >= 0x80 }), String(validating: bytes, as: UTF8.self) == nil {
+            return QuarantineReason(.badEncoding, field: "identifiers.\(kind.rawValue)", "\(kind.rawValue) is not valid UTF-8")
+        }
         switch method ?? (kind == .phone ? .phone : kind == .email ? .email : .text) {
         case .phone: return PhoneNumber.normalize(bytes, appendingTo: &out)
         case .email: return EmailAddress.normalize(bytes, appendingTo: &out)
@@ -40,7 +45,12 @@ public enum IdentifierNormalizer {
         -> QuarantineReason?
     {
         if let first = bytes.first, let last = bytes.last, first < 0x80, last < 0x80 {
-            return appendOpaque(kind, trimASCII(bytes), to: &out)
+            // Byte trimming agrees with the Unicode path only when what is left starts and ends
+            // in ASCII: a space followed by a combining mark is one character, and stays.
+            let trimmed = trimASCII(bytes)
+            if trimmed.isEmpty || (trimmed.first! < 0x80 && trimmed.last! < 0x80) {
+                return appendOpaque(kind, trimmed, to: &out)
+            }
         }
         let trimmed = Array(String(decoding: bytes, as: UTF8.self).trimmingWhitespace().utf8)
         return trimmed.withUnsafeBufferPointer { appendOpaque(kind, $0[...], to: &out) }
@@ -77,7 +87,8 @@ public enum IdentifierNormalizer {
 }
 
 extension String {
-    /// Trims ASCII and Unicode white space (including the ideographic space U+3000).
+    /// Trims characters made only of white space, ASCII or Unicode (including the ideographic
+    /// space U+3000); a space carrying a combining mark is not white space.
     package func trimmingWhitespace() -> String {
         let utf8 = self.utf8
         if let first = utf8.first, let last = utf8.last, first > 0x20, last > 0x20, first < 0x80, last < 0x80 {
@@ -85,8 +96,9 @@ extension String {
         }
         var start = startIndex
         var end = endIndex
-        while start < end, self[start].isWhitespace { start = index(after: start) }
-        while end > start, self[index(before: end)].isWhitespace { end = index(before: end) }
+        func blank(_ c: Character) -> Bool { c.unicodeScalars.allSatisfy(\.properties.isWhitespace) }
+        while start < end, blank(self[start]) { start = index(after: start) }
+        while end > start, blank(self[index(before: end)]) { end = index(before: end) }
         return String(self[start..<end])
     }
 }

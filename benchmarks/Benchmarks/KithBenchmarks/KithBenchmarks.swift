@@ -30,6 +30,21 @@ func sampleLines(_ count: Int) -> [[UInt8]] {
     }
 }
 
+/// Raw RFM values spread like a retailer's: 1–12 orders, the last within 400 days, any spend.
+func rfmRaws(_ count: Int) -> [RFMRaw] {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    return (0..<count).map { _ in
+        RFMRaw(orders: 1 + Int(next() % 12), lastOrder: 1_782_777_600 - Int64(next() % (400 * 86_400)), monetary: Int64(next() % 500_000))
+    }
+}
+
 let phones = (0..<1_000).map { i in ["13800138000", "138 0013 8000", "+86 138-0013-8000", "0086 13800138000", "86-139\(10_000_000 + i)"][i % 5] }
 
 let benchmarks: @Sendable () -> Void = {
@@ -130,4 +145,15 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(count)
         }
     }
+
+    Benchmark("RFM refresh: fit and summarise 1000000 profiles", configuration: .init(maxIterations: 20)) { benchmark in
+        let raws = rfmRaws(1_000_000)
+        let rules = Rules.standard
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let model = RFMModel.fit(raws, rules: rules.rfm, lifecycle: rules.lifecycle, asOf: 1_782_777_600)
+            blackHole(RFMSummary(raws, model: model).segments.count)
+        }
+    }
 }
+

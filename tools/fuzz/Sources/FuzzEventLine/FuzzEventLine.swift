@@ -1,4 +1,6 @@
-// libFuzzer target: the NDJSON event-line parser (built by tools/fuzz.sh with KithCore's sources).
+// libFuzzer target: the NDJSON event-line parser.
+@_spi(Fuzzing) import KithCore
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzEventLine(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if !FuzzInvariants.eventLine(UnsafeBufferPointer(start: data, count: size)) {

@@ -1,4 +1,6 @@
-// libFuzzer target: identifier normalisation (built by tools/fuzz.sh with KithCore's sources).
+// libFuzzer target: identifier normalisation.
+@_spi(Fuzzing) import KithCore
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzIdentifier(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if !FuzzInvariants.identifier(UnsafeBufferPointer(start: data, count: size)) {

@@ -1,0 +1,159 @@
+import Foundation
+import KithCore
+import KithLog
+import KithTestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Crash anywhere, judged by what was acknowledged: a `kith serve` process is SIGKILLed while a
+/// client posts batches of events; a 200 answer is the acknowledgement.
+@Suite struct AcknowledgedCrashTests {
+    @Test func everyAcknowledgedEventSurvivesKillsExactlyOnce() async throws {
+        let scratch = Scratch()
+        let data = scratch.path + "/data"
+        let exports = scratch.path + "/exports"
+        #expect(try kith(["generate", "--persons", "1200", "--seed", "31", "--out", exports]).status == 0)
+        let batches = try Self.acceptableLines(in: exports).chunked(into: 150)
+        let created = try kith(["keys", "create", "--data", data, "--name", "pos-feed", "--scopes", "events:write", "--format", "json"])
+        let secret = try #require(
+            (try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])?["secret"] as? String)
+
+        var acknowledged = Set<EventKey>()
+        var next = 0
+        var killsMidPost = 0
+        // Delays chosen to land inside posting, projecting and refreshing alike.
+        for delay in [150_000, 420_000, 90_000, 650_000, 300_000, 1_000_000] as [UInt32] where next < batches.count {
+            let server = try ServeProcess(data: data)
+            let pid = server.pid
+            let killer = Task.detached {
+                usleep(delay)
+                kill(pid, SIGKILL)
+            }
+            while next < batches.count {
+                guard let status = await server.post(batches[next].lines, key: secret) else {
+                    killsMidPost += 1
+                    break
+                }
+                #expect(status == 200, "batch \(next) answered \(status)")
+                acknowledged.formUnion(batches[next].keys)
+                next += 1
+            }
+            await killer.value
+            server.wait()
+        }
+        #expect(killsMidPost >= 4, "most servers should have been killed while a post was in flight")
+        #expect(!acknowledged.isEmpty)
+
+        // Restarted, the server takes the rest, including batches that were in flight when killed.
+        let last = try ServeProcess(data: data)
+        while next < batches.count {
+            #expect(await last.post(batches[next].lines, key: secret) == 200)
+            next += 1
+        }
+        last.stop()
+
+        // The log: contiguous positions, every key once, every acknowledged event present.
+        var inLog = Set<EventKey>()
+        var expected: UInt64 = 0
+        try EventLogReader(directory: data + "/log").forEachLine { position, line in
+            #expect(position == expected)
+            expected += 1
+            let key = try #require(CanonicalLine.key(of: line))
+            #expect(inLog.insert(key).inserted, "event at position \(position) is in the log twice")
+            return true
+        }
+        #expect(acknowledged.isSubset(of: inLog), "\(acknowledged.subtracting(inLog).count) acknowledged events are missing")
+        #expect(inLog == batches.reduce(into: Set<EventKey>()) { $0.formUnion($1.keys) })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: data + "/incoming").isEmpty, "staged bodies were left behind")
+
+        // The profiles the killed servers left (after catching up) equal a fresh replay of the log.
+        let fresh = scratch.path + "/fresh"
+        try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: data + "/log", toPath: fresh + "/log")
+        for directory in [data, fresh] {
+            #expect(try kith(["project", "--data", directory]).status == 0)
+            #expect(try kith(["rfm", "refresh", "--data", directory, "--as-of", "2026-06-30"]).status == 0)
+        }
+        let served = try kith(["profiles", "export", "--data", data]).stdout
+        #expect(!served.isEmpty)
+        #expect(served == (try kith(["profiles", "export", "--data", fresh]).stdout))
+        #expect(
+            try kith(["rfm", "export", "--data", data]).stdout == kith(["rfm", "export", "--data", fresh]).stdout)
+    }
+
+    /// The generator's NDJSON lines the parser accepts, with their keys (its deliberately broken
+    /// lines would be quarantined, which is not what this test is about).
+    static func acceptableLines(in exports: String) throws -> [(line: String, key: EventKey)] {
+        let parser = EventLineParser()
+        var lines: [(String, EventKey)] = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: exports).sorted() where file.hasSuffix(".ndjson") {
+            for line in try String(contentsOfFile: exports + "/" + file, encoding: .utf8).split(separator: "\n") {
+                var scratch: [UInt8] = []
+                var bytes = Array(line.utf8)
+                let parsed = bytes.withUnsafeMutableBufferPointer { parser.parse(UnsafeBufferPointer($0), appendingTo: &scratch) }
+                if case .success(let event) = parsed { lines.append((String(line), event.key)) }
+            }
+        }
+        return lines
+    }
+}
+
+extension Array where Element == (line: String, key: EventKey) {
+    func chunked(into size: Int) -> [(lines: String, keys: Set<EventKey>)] {
+        stride(from: 0, to: count, by: size).map { start in
+            let chunk = self[start..<Swift.min(start + size, count)]
+            return (chunk.map(\.line).joined(separator: "\n") + "\n", Set(chunk.map(\.key)))
+        }
+    }
+}
+
+/// `kith serve` on a free loopback port, as a child process.
+struct ServeProcess {
+    let process = Process()
+    let url: String
+
+    init(data: String) throws {
+        process.executableURL = URL(fileURLWithPath: kithBinary)
+        process.arguments = ["serve", "--data", data, "--port", "0"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = ""
+        while !line.contains("\n") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let url = line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines),
+            url.hasPrefix("http://127.0.0.1:")
+        else { throw FixtureError("kith serve did not say where it listens: \(line)") }
+        self.url = url
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// The status of `POST /v1/events`, or nil when the connection failed (no acknowledgement).
+    func post(_ body: String, key: String) async -> Int? {
+        var request = URLRequest(url: URL(string: url + "v1/events")!, timeoutInterval: 30)
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/x-ndjson", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(body.utf8)
+        guard let (_, response) = try? await URLSession.shared.data(for: request) else { return nil }
+        return (response as? HTTPURLResponse)?.statusCode
+    }
+
+    func wait() { process.waitUntilExit() }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
