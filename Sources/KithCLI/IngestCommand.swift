@@ -25,8 +25,10 @@ struct IngestCommand: AsyncParsableCommand {
     @Flag(help: "Never draw a progress bar.") var noProgress = false
     @Flag(help: "Only append to the log; leave profiles for a later `kith project`.") var noProject = false
     @OptionGroup var rules: RulesOption
+    @OptionGroup var priority: BatchPriority
 
     func run() async throws {
+        priority.apply()
         let rulesInForce = try Projection.rules(rules, data.directory)
         var options = Ingestor.Options(source: source, mappingPath: mapping)
         options.declaredKinds = rulesInForce.declaredKinds

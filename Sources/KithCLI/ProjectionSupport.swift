@@ -135,8 +135,10 @@ struct ProjectCommand: ParsableCommand {
     @Flag(help: "Throw the projections away and rebuild them from the whole log.") var rebuild = false
     @Option(help: "Events per committed batch (each commits with its checkpoint).") var batchSize = 50_000
     @Option(help: "table or json") var format: OutputFormat = .table
+    @OptionGroup var priority: BatchPriority
 
     func run() throws {
+        priority.apply()
         // Holding the log's writer lock makes this the only process writing the data directory
         // (the lock alone: projecting reads the log, it does not need the writer's key index).
         let lock: DirectoryLock

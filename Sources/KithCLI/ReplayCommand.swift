@@ -22,6 +22,7 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Build the shadow and report the impact without swapping it in.") var dryRun = false
     @Option(help: "Events per committed batch.") var batchSize = 50_000
     @Option(help: "table or json") var format: OutputFormat = .table
+    @OptionGroup var priority: BatchPriority
 
     struct State: Codable {
         var generation: Int
@@ -47,6 +48,7 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
+        priority.apply()
         let directory = data.directory
         let lock: DirectoryLock
         do {

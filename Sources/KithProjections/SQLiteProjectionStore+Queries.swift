@@ -23,9 +23,11 @@ extension SQLiteProjectionStore {
             let raw = String(reference[reference.index(after: colon)...])
             guard case .success(let value) = IdentifierNormalizer.normalize(kind, raw),
                 let node = try Int64.fetchOne(
-                    db, sql: "SELECT id FROM node WHERE kind = ? AND value = ?", arguments: [kind.rawValue, value])
+                    db.cachedStatement(sql: "SELECT id FROM node WHERE kind = ? AND value = ?"), arguments: [kind.rawValue, value])
             else { return nil }
-            if let profile = try String.fetchOne(db, sql: "SELECT profile FROM membership WHERE node = ?", arguments: [node]) {
+            if let profile = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT profile FROM membership WHERE node = ?"), arguments: [node])
+            {
                 return Resolved(requested: reference, current: profile, status: "current")
             }
             let standing = try String.fetchOne(db, sql: "SELECT standing FROM excluded WHERE node = ?", arguments: [node])
@@ -33,9 +35,12 @@ extension SQLiteProjectionStore {
                 requested: reference, current: nil, status: "unlinked",
                 note: "\(kind.rawValue) \(Masking.mask(value, kind: kind)) belongs to no profile (\(standing ?? "not linking"))")
         }
-        guard let anchor = try Int64.fetchOne(db, sql: "SELECT anchor FROM profile_id WHERE id = ?", arguments: [reference])
+        guard
+            let anchor = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT anchor FROM profile_id WHERE id = ?"), arguments: [reference])
         else { return nil }
-        let current = try String.fetchOne(db, sql: "SELECT profile FROM membership WHERE node = ?", arguments: [anchor])
+        let current = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT profile FROM membership WHERE node = ?"), arguments: [anchor])
         let split = try Row.fetchOne(
             db, sql: "SELECT position, others FROM profile_change WHERE kind = 'split' AND profile = ? ORDER BY seq DESC LIMIT 1",
             arguments: [reference])
@@ -58,7 +63,8 @@ extension SQLiteProjectionStore {
 
     /// The identifier-node ids of a current profile.
     func nodes(of profile: String, _ db: Database) throws -> [Int64] {
-        try Int64.fetchAll(db, sql: "SELECT node FROM membership WHERE profile = ? ORDER BY node", arguments: [profile])
+        try Int64.fetchAll(
+            db.cachedStatement(sql: "SELECT node FROM membership WHERE profile = ? ORDER BY node"), arguments: [profile])
     }
 
     /// The unified view of what `reference` resolves to.
@@ -75,11 +81,18 @@ extension SQLiteProjectionStore {
 
     func view(of profile: String, traitRules: TraitRules, _ db: Database) throws -> ProfileView {
         let nodes = try nodes(of: profile, db)
-        let list = nodes.map(String.init).joined(separator: ",")
+        var rows: [Row] = []
+        try SQLiteProjectionStore.forEachRow(
+            "SELECT kind, value, first_seen, last_seen, sources, events FROM node", whereColumn: "id", in: nodes, db
+        ) { rows.append($0) }
+        // ORDER BY kind, value in SQLite's byte order.
+        rows.sort { a, b in
+            let (ka, kb): (String, String) = (a[0], b[0])
+            if ka != kb { return ka.utf8.lexicographicallyPrecedes(kb.utf8) }
+            return (a[1] as String).utf8.lexicographicallyPrecedes((b[1] as String).utf8)
+        }
         var identifiers: [String: [ProfileView.IdentifierValue]] = [:]
-        for row in try Row.fetchAll(
-            db, sql: "SELECT kind, value, first_seen, last_seen, sources, events FROM node WHERE id IN (\(list)) ORDER BY kind, value")
-        {
+        for row in rows {
             let sources: String = row[4]
             identifiers[row[0], default: []].append(
                 ProfileView.IdentifierValue(

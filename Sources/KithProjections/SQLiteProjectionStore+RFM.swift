@@ -84,7 +84,8 @@ extension SQLiteProjectionStore {
 
     /// Just the model, decoded once per stored version (profile reads need it on every request).
     static func rfmModel(_ db: Database) throws -> RFMModel? {
-        guard let text = try String.fetchOne(db, sql: "SELECT model FROM rfm_model WHERE name = 'main'") else { return nil }
+        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT model FROM rfm_model WHERE name = 'main'"))
+        else { return nil }
         return try decodedModels.model(for: text)
     }
 

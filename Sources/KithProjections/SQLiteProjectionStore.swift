@@ -239,7 +239,9 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
             let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
             let bound: [(any DatabaseValueConvertible)?] = before + part.map { $0 as any DatabaseValueConvertible }
             let arguments = StatementArguments(bound)
-            for row in try Row.fetchAll(db, sql: "\(select)\(joiner) \(column) IN (\(marks))", arguments: arguments) {
+            // Cached per distinct count of values: a profile's few values reuse a prepared statement.
+            let statement = try db.cachedStatement(sql: "\(select)\(joiner) \(column) IN (\(marks))")
+            for row in try Row.fetchAll(statement, arguments: arguments) {
                 try body(row)
             }
         }

@@ -55,9 +55,9 @@ struct ProfileRoutes {
         if reference != current { headers[.location] = "/v1/profiles/\(current)" }
         if context.seesPersonalData {
             try audit(key: key, route: route, profile: current)
-            return try Reply.json(view, headers: headers)
+            return Reply.json(encoded: view.jsonBytes(), headers: headers)
         }
-        return try Reply.json(view.masked(), headers: headers)
+        return Reply.json(encoded: view.masked().jsonBytes(), headers: headers)
     }
 
     func timeline(_ request: Request, _ context: KithRequestContext) async throws -> Response {
