@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (tools/fuzz, a package of its own: Swift's -sanitize=fuzzer with
 # AddressSanitizer) and runs each for a bounded time on its corpus in tools/fuzz/corpus/TARGET.
 #
-#   tools/fuzz.sh [SECONDS_PER_TARGET] [TARGET…]   (default 60 s, all targets; CI runs it with 20)
+#   tools/fuzz.sh [SECONDS_PER_TARGET] [TARGET…]   (default 60 s, all targets; CI runs the default)
 #
 # Targets: event-line (NDJSON line parser), identifier (normalisation), request (what the HTTP
 # server decodes: API key headers, limits, cursors, identifier references), csv (records under
