@@ -35,7 +35,8 @@ struct CrashTests {
         var previous = 0
         var killsMidway = 0
         var rng = SplitMix64(seed: 42)
-        for round in 0..<10 {
+        let rounds = faultRounds(normal: 10, heavy: 60)
+        for round in 0..<rounds {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: kithBinary)
             process.arguments = ["ingest", "--data", data] + files
@@ -53,7 +54,7 @@ struct CrashTests {
             #expect(count >= previous, "round \(round): \(count) events after the kill, \(previous) before")
             previous = count
         }
-        #expect(killsMidway >= 5, "most rounds should have been killed mid-ingest")
+        #expect(killsMidway >= rounds / 2, "most rounds should have been killed mid-ingest")
         let finish = try kith(["ingest", "--data", data, "--format", "json"] + files)
         #expect(finish.status == 0)
         #expect(try Self.verifiedCount(data + "/log") == generated.accepted)
@@ -72,7 +73,8 @@ struct ProjectionCrashTests {
         #expect(ingest.status == 0)
         var rng = SplitMix64(seed: 5)
         var killed = 0
-        for _ in 0..<6 {
+        let rounds = faultRounds(normal: 6, heavy: 30)
+        for _ in 0..<rounds {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: kithBinary)
             process.arguments = ["project", "--data", data, "--batch-size", "1500"]
@@ -84,7 +86,7 @@ struct ProjectionCrashTests {
             process.waitUntilExit()
             if process.terminationReason == .uncaughtSignal { killed += 1 }
         }
-        #expect(killed >= 3, "most runs should have been killed mid-projection")
+        #expect(killed >= rounds / 2, "most runs should have been killed mid-projection")
         // Batches committed between the kills (runs killed while still projecting are counted above).
         let partial = try kith(["identity", "stats", "--data", data, "--format", "json"]).stdout
         let checkpoint = try #require(

@@ -28,7 +28,9 @@ import Glibc
         var next = 0
         var killsMidPost = 0
         // Delays chosen to land inside posting, projecting and refreshing alike.
-        for delay in [150_000, 420_000, 90_000, 650_000, 300_000, 1_000_000] as [UInt32] where next < batches.count {
+        let moments: [UInt32] = [150_000, 420_000, 90_000, 650_000, 300_000, 1_000_000]
+        let delays = (0..<faultRounds(normal: 1, heavy: 5)).flatMap { round in moments.map { $0 / UInt32(round + 1) } }
+        for delay in delays where next < batches.count {
             let server = try ServeProcess(data: data)
             let pid = server.pid
             let killer = Task.detached {

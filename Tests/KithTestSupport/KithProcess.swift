@@ -44,3 +44,9 @@ public final class Scratch {
     public init() { try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
+
+/// Rounds for a fault loop: `normal` in every test run, `heavy` when `KITH_FAULTS=heavy` (the
+/// long variant, documented in the README).
+public func faultRounds(normal: Int, heavy: Int) -> Int {
+    ProcessInfo.processInfo.environment["KITH_FAULTS"] == "heavy" ? heavy : normal
+}
