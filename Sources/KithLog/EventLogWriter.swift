@@ -42,7 +42,7 @@ public final class EventLogWriter: @unchecked Sendable {
     private var segmentCount: Int
     private var writeOffset: Int
     private var nextPositionValue: UInt64
-    private var keys: KeyTable
+    private var keys: IdempotencyKeys
     private var codec = LZ4Codec()
     private var frame: [UInt8] = []
     private var payload: [UInt8] = []

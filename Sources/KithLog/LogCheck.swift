@@ -170,7 +170,10 @@ public struct LogCheck: Codable, Sendable {
             }
             // A keys file can only be checked against a segment that reads whole.
             let keysPath = SegmentName.keysPath(of: entry.path)
-            if sealed, keysComplete, KeysFile.read(from: keysPath, expectedCount: keys.count) != keys {
+            if sealed, keysComplete,
+                KeysFile.read(from: keysPath, expectedCount: keys.count)?.sorted(by: { $0.precedes($1) })
+                    != keys.sorted(by: { $0.precedes($1) })
+            {
                 keysToWrite[(keysPath as NSString).lastPathComponent] = keys
                 problems.append(
                     Problem(

@@ -6,7 +6,7 @@ import KithCore
 enum LogOpening {
     struct Opened {
         var recovery = RecoveryReport()
-        var keys: KeyTable
+        var keys: IdempotencyKeys
         var active: FileDescriptor
         var activeFirstPosition: UInt64
         var activeKeys: [EventKey]
@@ -40,7 +40,6 @@ enum LogOpening {
         let files = try segmentFiles(in: directory)
         var recovery = RecoveryReport()
         var nextPosition: UInt64 = 0
-        var totalRecords = 0
         var sealedKeys: [[EventKey]] = []
         for (index, segment) in files.dropLast().enumerated() {
             let file = try FileDescriptor(path: segment.path, flags: O_RDONLY)
@@ -58,7 +57,12 @@ enum LogOpening {
             }
             let count = scan.batches.reduce(0) { $0 + Int($1.header.count) }
             let keysPath = SegmentName.keysPath(of: segment.path)
-            if let keys = KeysFile.read(from: keysPath, expectedCount: count) {
+            if var keys = KeysFile.read(from: keysPath, expectedCount: count) {
+                if !KeysFile.isSorted(keys) {
+                    // Written in log order by an earlier version: sorted once, for binary search.
+                    keys.sort { $0.precedes($1) }
+                    try KeysFile.write(keys, to: keysPath)
+                }
                 sealedKeys.append(keys)
             } else {
                 var keys: [EventKey] = []
@@ -68,12 +72,12 @@ enum LogOpening {
                 if let problem = verified.problem {
                     throw LogError(.corrupt, "sealed segment is damaged: \(problem)", path: segment.path, offset: verified.validEnd)
                 }
+                keys.sort { $0.precedes($1) }
                 try KeysFile.write(keys, to: keysPath)
                 recovery.rebuiltKeyFiles.append(keysPath)
                 sealedKeys.append(keys)
             }
             nextPosition = first + UInt64(count)
-            totalRecords += count
         }
 
         let active: FileDescriptor
@@ -124,11 +128,8 @@ enum LogOpening {
             active = try createSegment(directory: directory, firstPosition: 0)
             activeFirst = 0
         }
-        var table = KeyTable(capacity: max(1 << 16, (totalRecords + activeKeys.count) * 2))
-        for keys in sealedKeys { for k in keys { table.insert(k) } }
-        for k in activeKeys { table.insert(k) }
         return Opened(
-            recovery: recovery, keys: table, active: active, activeFirstPosition: activeFirst, activeKeys: activeKeys,
+            recovery: recovery, keys: IdempotencyKeys(sealed: sealedKeys, active: activeKeys), active: active, activeFirstPosition: activeFirst, activeKeys: activeKeys,
             activeEnd: activeEnd, segmentCount: max(1, files.count), nextPosition: nextPosition)
     }
 

@@ -197,6 +197,50 @@ struct EventLogTests {
         #expect(table.count == oracle.count)
         for k in oracle { #expect(table.contains(k)) }
     }
+
+    @Test("Idempotency keys (sorted sealed arrays, merged after many lookups, plus a table) behave like a Set")
+    func idempotencyKeysOracle() {
+        var rng = SystemRandomNumberGenerator()
+        func randomKey() -> EventKey {
+            EventKey(high: UInt64.random(in: 0..<200, using: &rng), low: UInt64.random(in: 0..<200, using: &rng))
+        }
+        // Sealed segments: disjoint key sets, each sorted as a .keys file is.
+        var all = Set<EventKey>()
+        while all.count < 3_000 { all.insert(randomKey()) }
+        let shuffled = all.shuffled(using: &rng)
+        let sealed = stride(from: 0, to: 2_500, by: 300).map { start in
+            Array(shuffled[start..<min(2_500, start + 300)]).sorted { $0.precedes($1) }
+        }
+        let active = Array(shuffled[2_500...])
+        var keys = IdempotencyKeys(sealed: sealed, active: active)
+        var oracle = all
+        var inserted = Set<EventKey>()
+        // Enough operations to cross the merge threshold, so both lookup paths are exercised.
+        for _ in 0..<(IdempotencyKeys.mergeAfter + 10_000) {
+            let key = randomKey()
+            switch Int.random(in: 0..<3, using: &rng) {
+            case 0:
+                let new = oracle.insert(key).inserted
+                #expect(keys.insert(key) == new)
+                if new { inserted.insert(key) }
+            case 1:
+                // Only keys inserted since opening can be taken back (a failed append).
+                if let k = inserted.randomElement(using: &rng) {
+                    keys.remove(k)
+                    oracle.remove(k)
+                    inserted.remove(k)
+                }
+            default:
+                let found = keys.contains(key)
+                #expect(found == oracle.contains(key))
+            }
+        }
+        #expect(keys.count == oracle.count)
+        for k in oracle {
+            let found = keys.contains(k)
+            #expect(found)
+        }
+    }
 }
 
 func withTemporaryDirectoryAsync(_ body: (String) async throws -> Void) async throws {

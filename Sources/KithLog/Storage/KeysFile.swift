@@ -4,12 +4,15 @@ import KithCore
 /// large log does not decompress it. Derived data: when missing or damaged, it is rebuilt.
 ///
 /// Layout: magic `KITHKEY1`, record count (u64), CRC-32C of the entries (u32), 4 spare bytes,
-/// then 16 bytes per record (high, low; little-endian).
+/// then 16 bytes per record (high, low; little-endian), sorted by key (`EventKey.precedes`)
+/// so a writer can binary-search them. (Files written before 2026-11-23 are in log order;
+/// opening a writer sorts and rewrites them once.)
 package enum KeysFile {
     static let magic = Array("KITHKEY1".utf8)
     static let headerSize = 24
 
     package static func write(_ keys: [EventKey], to path: String) throws {
+        let keys = isSorted(keys) ? keys : keys.sorted { $0.precedes($1) }
         var body: [UInt8] = []
         body.reserveCapacity(keys.count * 16)
         for k in keys {
@@ -26,6 +29,15 @@ package enum KeysFile {
         try file.write(out, at: 0)
         try file.sync()
         guard rename(temp, path) == 0 else { throw LogError.io("rename", path: path, errno: errno) }
+    }
+
+    package static func isSorted(_ keys: [EventKey]) -> Bool {
+        var i = 1
+        while i < keys.count {
+            if keys[i].precedes(keys[i - 1]) { return false }
+            i += 1
+        }
+        return true
     }
 
     /// The keys, or nil if the file is missing, damaged or does not hold `expectedCount` keys.
