@@ -63,7 +63,14 @@ struct CrashTests {
 
 @Suite("Projection crash safety")
 struct ProjectionCrashTests {
-    @Test("SIGKILL during kith project, repeatedly: resuming gives the same profiles as a fresh rebuild")
+    /// The profiles export of a data directory brought up to date, with a pinned as_of.
+    static func finishedExport(_ data: String) throws -> String {
+        #expect(try kith(["project", "--data", data]).status == 0)
+        #expect(try kith(["rfm", "refresh", "--data", data, "--as-of", "2026-06-30"]).status == 0)
+        return try kith(["profiles", "export", "--data", data]).stdout
+    }
+
+    @Test("SIGKILL during kith project, repeatedly: after every kill, resuming gives the profiles of a fresh projection")
     func killMidProjection() throws {
         let scratch = Scratch()
         let exports = scratch.path + "/exports"
@@ -71,9 +78,16 @@ struct ProjectionCrashTests {
         let data = scratch.path + "/data"
         let ingest = try kith(["ingest", "--data", data, "--no-project"] + generated.files.map { exports + "/" + $0 })
         #expect(ingest.status == 0)
+        // The reference: a fresh projection of a copy of the log, never interrupted.
+        let fresh = scratch.path + "/fresh"
+        try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: data + "/log", toPath: fresh + "/log")
+        let reference = try Self.finishedExport(fresh)
+        #expect(!reference.isEmpty)
         var rng = SplitMix64(seed: 5)
         var killed = 0
         let rounds = faultRounds(normal: 6, heavy: 30)
+        let checkedKills = faultRounds(normal: 3, heavy: 30)
         for _ in 0..<rounds {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: kithBinary)
@@ -84,7 +98,15 @@ struct ProjectionCrashTests {
             usleep(UInt32(100_000 + rng.int(0..<600_000)))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            if process.terminationReason == .uncaughtSignal { killed += 1 }
+            guard process.terminationReason == .uncaughtSignal else { continue }
+            killed += 1
+            guard killed <= checkedKills else { continue }
+            // Whatever this kill left, resumed (in a copy, so the next round continues from
+            // the same state) ends where the uninterrupted projection did.
+            let copy = scratch.path + "/after-kill-\(killed)"
+            try FileManager.default.copyItem(atPath: data, toPath: copy)
+            #expect(try Self.finishedExport(copy) == reference, "after kill \(killed)")
+            try FileManager.default.removeItem(atPath: copy)
         }
         #expect(killed >= rounds / 2, "most runs should have been killed mid-projection")
         // Batches committed between the kills (runs killed while still projecting are counted above).
@@ -92,9 +114,8 @@ struct ProjectionCrashTests {
         let checkpoint = try #require(
             (try JSONSerialization.jsonObject(with: Data(partial.utf8)) as? [String: Any])?["checkpoint"] as? Int)
         #expect(checkpoint > 0, "checkpoint \(checkpoint)")
-        #expect(try kith(["project", "--data", data]).status == 0)
-        #expect(try kith(["rfm", "refresh", "--data", data, "--as-of", "2026-06-30"]).status == 0)
-        let resumed = try kith(["profiles", "export", "--data", data]).stdout
+        let resumed = try Self.finishedExport(data)
+        #expect(resumed == reference)
         let stats = try kith(["identity", "stats", "--data", data, "--format", "json"]).stdout
         let final = (try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])?["checkpoint"] as? Int
         #expect(final == generated.accepted)
