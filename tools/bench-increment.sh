@@ -1,22 +1,37 @@
 #!/usr/bin/env bash
-# The cost of an increment: ~9,000 new events for 1,000 people who are already in a projected
-# store, ingested with `kith ingest` (which appends, then updates their profiles).
+# The cost of an increment: new events for PERSONS people who are already in a projected store
+# (~9,000 events for 1,000; ~10,150 for 1,120), ingested with `kith ingest` (which appends, then
+# updates their profiles), RUNS times with fresh event ids. Prints each run's wall time and the
+# median.
 #
-#   tools/bench-increment.sh [DATA_DIR]     (default /tmp/kith-bench-200000/data, which
-#                                            tools/bench-ingest.sh and `kith project` build)
+#   tools/bench-increment.sh [DATA_DIR] [PERSONS] [RUNS]
+#       defaults: /tmp/kith-bench-200000/data (which tools/bench-serve.sh builds), 1000, 5
+#
+# KITH_BIN picks a prebuilt release binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${1:-/tmp/kith-bench-200000/data}
-swift build -c release --product kith >/dev/null
-kith=.build/release/kith
+persons=${2:-1000}
+runs=${3:-5}
+if [ -z "${KITH_BIN:-}" ]; then swift build -c release --product kith >/dev/null; fi
+kith=${KITH_BIN:-.build/release/kith}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# People 1..1000 of another seed share their phone and member id with people 1..1000 of seed 1.
-$kith generate --persons 1000 --seed 99 --out "$work/exports" >/dev/null
-run=$(date +%s)
-for f in app miniprogram web service; do
-    # New event ids, so nothing is a duplicate of what the store already holds.
-    sed "s/\"event_id\":\"/\"event_id\":\"inc-$run-/" "$work/exports/$f.ndjson" > "$work/inc-$f.ndjson"
-done
+# People 1..PERSONS of another seed share their phone and member id with people of seed 1.
+$kith generate --persons "$persons" --seed 99 --out "$work/exports" >/dev/null
 $kith project --data "$data" >/dev/null   # make sure the store is up to date first
-/usr/bin/time -f "wall %e s, peak RSS %M KiB" $kith ingest --data "$data" "$work"/inc-*.ndjson 2>&1 | tail -3
+times=()
+for run in $(seq 1 "$runs"); do
+    stamp=$(date +%s%N)
+    for f in app miniprogram web service; do
+        # New event ids, so nothing is a duplicate of what the store already holds.
+        sed "s/\"event_id\":\"/\"event_id\":\"inc-$stamp-/" "$work/exports/$f.ndjson" > "$work/inc-$f.ndjson"
+    done
+    start=$(date +%s.%N)
+    $kith ingest --data "$data" --no-progress "$work"/inc-*.ndjson > "$work/out.txt" 2>&1
+    end=$(date +%s.%N)
+    t=$(awk "BEGIN { printf \"%.2f\", $end - $start }")
+    times+=("$t")
+    echo "run $run: ${t} s; $(grep -o 'projected [0-9,]* events' "$work/out.txt") in $(grep -o 'in [0-9.]* s' "$work/out.txt" | tail -1 | cut -c4-)"
+done
+printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print "median " a[int((NR + 1) / 2)] " s" }'

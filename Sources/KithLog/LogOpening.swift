@@ -129,8 +129,9 @@ enum LogOpening {
             activeFirst = 0
         }
         return Opened(
-            recovery: recovery, keys: IdempotencyKeys(sealed: sealedKeys, active: activeKeys), active: active, activeFirstPosition: activeFirst, activeKeys: activeKeys,
-            activeEnd: activeEnd, segmentCount: max(1, files.count), nextPosition: nextPosition)
+            recovery: recovery, keys: IdempotencyKeys(sealed: sealedKeys, active: activeKeys), active: active,
+            activeFirstPosition: activeFirst, activeKeys: activeKeys, activeEnd: activeEnd,
+            segmentCount: max(1, files.count), nextPosition: nextPosition)
     }
 
     static func collectKeys(_ payload: UnsafeRawBufferPointer, into keys: inout [EventKey]) {

@@ -120,3 +120,48 @@ final class ExchangeRecorder: @unchecked Sendable {
         try JSONSerialization.data(withJSONObject: exchanges).write(to: URL(fileURLWithPath: path))
     }
 }
+
+/// `kith serve` on a free loopback port, as a child process.
+struct ServeProcess {
+    let process = Process()
+    let url: String
+
+    init(data: String) throws {
+        process.executableURL = URL(fileURLWithPath: kithBinary)
+        process.arguments = ["serve", "--data", data, "--port", "0"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = ""
+        while !line.contains("\n") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let url = line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines),
+            url.hasPrefix("http://127.0.0.1:")
+        else { throw FixtureError("kith serve did not say where it listens: \(line)") }
+        self.url = url
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// The status of `POST /v1/events`, or nil when the connection failed (no acknowledgement).
+    func post(_ body: String, key: String) async -> Int? {
+        var request = URLRequest(url: URL(string: url + "v1/events")!, timeoutInterval: 30)
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/x-ndjson", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(body.utf8)
+        guard let (_, response) = try? await URLSession.shared.data(for: request) else { return nil }
+        return (response as? HTTPURLResponse)?.statusCode
+    }
+
+    func wait() { process.waitUntilExit() }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
