@@ -36,7 +36,11 @@ let package = Package(
             dependencies: ["KithCore", "KithLog", "CLZ4", "CZlib", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(
-            name: "KithProjections", dependencies: ["KithCore", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "KithProjections",
+            dependencies: [
+                "KithCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict),
         .target(
             name: "KithServer",

@@ -29,7 +29,7 @@ enum Projection {
     /// Brings the projections up to the end of the log (the caller holds the writer lock), then
     /// refreshes the RFM view.
     static func catchUp(
-        _ data: DataDirectory, rules: Rules, rebuild: Bool = false, batchSize: Int = 50_000, progress: Bool,
+        _ data: DataDirectory, rules: Rules, rebuild: Bool = false, batchSize: Int? = nil, progress: Bool,
         storePath: String? = nil, asOf: AsOf? = nil, label: String = "project"
     ) throws -> Projector.Summary {
         let path = storePath ?? data.projections
@@ -133,7 +133,12 @@ struct ProjectCommand: ParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var rules: RulesOption
     @Flag(help: "Throw the projections away and rebuild them from the whole log.") var rebuild = false
-    @Option(help: "Events per committed batch (each commits with its checkpoint).") var batchSize = 50_000
+    @Option(
+        help: """
+            Events per committed batch (each commits with its checkpoint). Default: an empty store is \
+            rebuilt in one transaction (a kill starts it over), a catch-up commits every 50,000 events.
+            """)
+    var batchSize: Int?
     @Option(help: "table or json") var format: OutputFormat = .table
     @OptionGroup var priority: BatchPriority
 
@@ -152,7 +157,7 @@ struct ProjectCommand: ParsableCommand {
         let summary = try withExtendedLifetime(lock) {
             try Projection.catchUp(
                 data.directory, rules: try Projection.rules(rules, data.directory), rebuild: rebuild,
-                batchSize: max(1, batchSize), progress: Out.stderrIsTerminal)
+                batchSize: batchSize.map { max(1, $0) }, progress: Out.stderrIsTerminal)
         }
         if format == .json { try Out.json(summary) } else { Out.print(Projection.render(summary)) }
         Out.flush()

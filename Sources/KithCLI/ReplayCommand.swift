@@ -20,7 +20,12 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var rules: RulesOption
     @Option(help: "Instant to measure recency to (default: the current store's).") var asOf: Projection.AsOf?
     @Flag(help: "Build the shadow and report the impact without swapping it in.") var dryRun = false
-    @Option(help: "Events per committed batch.") var batchSize = 50_000
+    @Option(
+        help: """
+            Events per committed batch, so a killed replay resumes from its last batch. Default: one \
+            transaction (fastest; a killed replay starts over).
+            """)
+    var batchSize: Int?
     @Option(help: "table or json") var format: OutputFormat = .table
     @OptionGroup var priority: BatchPriority
 
@@ -68,7 +73,7 @@ struct ReplayCommand: ParsableCommand {
             let instant: Projection.AsOf =
                 asOf ?? liveView.map { .carried($0.asOf, pinned: $0.pinned) } ?? .now
             let summary = try Projection.catchUp(
-                directory, rules: newRules, batchSize: max(1, batchSize), progress: Out.stderrIsTerminal,
+                directory, rules: newRules, batchSize: batchSize.map { max(1, $0) }, progress: Out.stderrIsTerminal,
                 storePath: shadowPath, asOf: instant, label: "replay")
             let shadow = try SQLiteProjectionStore(path: shadowPath)
             let impact = try ReplayImpact(live: live, shadow: shadow)

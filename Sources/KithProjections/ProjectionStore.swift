@@ -22,6 +22,11 @@ public protocol ProjectionStore: Sendable {
     func rfmRaw(of nodes: [IdentityGraph.Node]) throws -> [IdentityGraph.Node: RFMRaw]
     /// Writes the batch and moves the checkpoint to `batch.endPosition`, all or nothing.
     func commit(_ batch: ProjectionBatch, rulesHash: String) throws
+    /// Fills an empty store in one transaction: `produce` streams the event rows as it reads
+    /// the log and returns everything else; the checkpoint moves to its `endPosition`.
+    func commitRebuild(
+        rulesHash: String,
+        _ produce: (_ appendEvent: (ProjectionBatch.EventRow) throws -> Void) throws -> ProjectionBatch) throws
 }
 
 /// The stored identity graph around some values: their edges, the accepted and refused links

@@ -78,10 +78,12 @@ public final class Projector {
         }
     }
 
-    /// Projects every event after the checkpoint. `maximumBatches` stops early (for tests that
-    /// interrupt a projection between batches).
+    /// Projects every event after the checkpoint. Without a `batchSize`, an empty store is
+    /// rebuilt in one pass (see `rebuild`) and a catch-up commits every 50,000 events; with one,
+    /// every batch commits. `maximumBatches` stops early (for tests that interrupt a projection
+    /// between batches).
     public func catchUp(
-        with log: some EventLogReading, batchSize: Int = 50_000, maximumBatches: Int? = nil,
+        with log: some EventLogReading, batchSize: Int? = nil, maximumBatches: Int? = nil,
         progress: ((UInt64, UInt64) -> Void)? = nil
     ) throws -> Summary {
         let clock = ContinuousClock()
@@ -94,6 +96,10 @@ public final class Projector {
                 "the projection store has projected the log up to position \(state.checkpoint), but the log ends at \(end): "
                     + "the log lost events (restored from an older copy, or repaired); rebuild with kith project --rebuild")
         }
+        if batchSize == nil, maximumBatches == nil, canRebuildInOnePass, end > 0 {
+            try rebuild(with: log, summary: &summary, progress: progress)
+        }
+        let batchSize = batchSize ?? 50_000
         var scratch = EventLineParser.Scratch()
         let declaredKinds = rules.declaredKinds
         while state.checkpoint < end {
@@ -170,7 +176,7 @@ public final class Projector {
             return (a, b, state.graph.edge(a, b)!)
         }
         // Node stats: the stored ones plus this batch's events.
-        var stats = try store.stats(of: Array(anchors.keys))
+        var stats = try store.stats(of: anchors.keys.filter { Int($0) < state.storedNodes })
         for (node, list) in anchors {
             var s = stats[node] ?? NodeStats()
             for e in list { s.add(e) }
@@ -184,7 +190,16 @@ public final class Projector {
         }
 
         // Identity: recompute the profiles of everything the batch could have moved.
-        let closure = try closure(of: touched)
+        try settle(try closure(of: touched), stats: stats, into: &batch)
+        return batch
+    }
+
+    /// Resolves the profiles of a node set closed under links and records in the batch
+    /// everything that differs from the state: links, refusals, exclusions, memberships,
+    /// profiles with their RFM inputs, merges and splits. `stats` are the batch's fresh node
+    /// statistics (other values' RFM inputs come from the store).
+    func settle(_ closure: [Node], stats: [Node: NodeStats], into batch: inout ProjectionBatch) throws {
+        let endPosition = batch.endPosition
         let resolution = resolver.resolve(closure, in: state.graph)
         // Links and standings: write only what differs from the store.
         var oldLinks = Set<UInt64>()
@@ -269,7 +284,6 @@ public final class Projector {
                 batch.changes.append(.init(position: endPosition - 1, kind: .split, profile: old, others: parts.sorted()))
             }
         }
-        return batch
     }
 
     // MARK: Loading the stored graph on demand

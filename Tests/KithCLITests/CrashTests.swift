@@ -70,6 +70,42 @@ struct ProjectionCrashTests {
         return try kith(["profiles", "export", "--data", data]).stdout
     }
 
+    @Test("SIGKILL during a one-pass rebuild: the store holds all of the log or none of it, and finishing gives a fresh projection's profiles")
+    func killMidRebuild() throws {
+        let scratch = Scratch()
+        let exports = scratch.path + "/exports"
+        let generated = try Generator(persons: 2_500, seed: 13).write(to: exports)
+        let data = scratch.path + "/data"
+        #expect(try kith(["ingest", "--data", data, "--no-project"] + generated.files.map { exports + "/" + $0 }).status == 0)
+        let fresh = scratch.path + "/fresh"
+        try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: data + "/log", toPath: fresh + "/log")
+        let reference = try Self.finishedExport(fresh)
+        #expect(!reference.isEmpty)
+        var rng = SplitMix64(seed: 8)
+        var killedBeforeCommit = 0
+        for round in 0..<faultRounds(normal: 3, heavy: 20) {
+            let copy = scratch.path + "/round-\(round)"
+            try FileManager.default.copyItem(atPath: data, toPath: copy)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: kithBinary)
+            process.arguments = ["project", "--data", copy]  // an empty store: one pass, one transaction
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32(200_000 + rng.int(0..<800_000)))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let stats = try kith(["identity", "stats", "--data", copy, "--format", "json"]).stdout
+            let checkpoint = (try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])?["checkpoint"] as? Int
+            #expect(checkpoint == 0 || checkpoint == generated.accepted, "round \(round): checkpoint \(checkpoint ?? -1)")
+            if checkpoint == 0 { killedBeforeCommit += 1 }
+            #expect(try Self.finishedExport(copy) == reference, "round \(round)")
+            try FileManager.default.removeItem(atPath: copy)
+        }
+        #expect(killedBeforeCommit >= 1, "at least one kill should have come before the commit")
+    }
+
     @Test("SIGKILL during kith project, repeatedly: after every kill, resuming gives the profiles of a fresh projection")
     func killMidProjection() throws {
         let scratch = Scratch()

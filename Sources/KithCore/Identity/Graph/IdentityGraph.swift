@@ -49,6 +49,13 @@ public struct IdentityGraph: Sendable {
 
     public func edge(_ a: Node, _ b: Node) -> EdgeInfo? { edges[IdentityGraph.key(a, b)] }
 
+    /// Every edge, in key order (smaller end, then larger).
+    public func sortedEdges() -> [(Node, Node, EdgeInfo)] {
+        edges.sorted { $0.key < $1.key }.map { k, info in
+            (Node(truncatingIfNeeded: k >> 32), Node(truncatingIfNeeded: k & 0xFFFF_FFFF), info)
+        }
+    }
+
     /// The key of the edge between two nodes: the smaller id in the high half.
     public static func key(_ a: Node, _ b: Node) -> UInt64 {
         let (lo, hi) = a < b ? (a, b) : (b, a)

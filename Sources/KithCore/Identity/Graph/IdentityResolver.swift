@@ -86,111 +86,161 @@ public struct IdentityResolver: Sendable {
     }
 
     /// Resolves a node set closed under links (see `closure(of:in:)`).
+    ///
+    /// Works on dense local indices (`LocalIndex`) rather than dictionaries keyed by node: a
+    /// rebuild resolves the whole graph at once, and hashing every node several times cost
+    /// more than the resolution itself.
     public func resolve(_ subset: [Node], in graph: IdentityGraph) -> Resolution {
         var resolution = Resolution()
+        let local = LocalIndex(subset, nodeCount: graph.nodeCount)
+        // Linking values get dense indices 0..<linking.count; the others are excluded.
         var linking: [Node] = []
-        var standings: [Node: Standing] = [:]
-        for n in subset {
+        var linkingIndex = [Int32](repeating: -1, count: subset.count)
+        for (i, n) in subset.enumerated() {
             let s = standing(of: n, in: graph)
-            standings[n] = s
-            if s == .links { linking.append(n) } else { resolution.excluded.append((n, s)) }
-        }
-        var links: [Link] = []
-        for a in linking {
-            for b in graph.neighbours[Int(a)] where a < b && standings[b] == .links {
-                if let e = graph.edge(a, b) { links.append(Link(a: a, b: b, evidence: e)) }
+            if s == .links {
+                linkingIndex[i] = Int32(linking.count)
+                linking.append(n)
+            } else {
+                resolution.excluded.append((n, s))
             }
         }
-        // Sort keys computed once per node: priority and the rank of the identifier among the subset.
-        var priority: [Node: Int] = [:]
-        for n in linking { priority[n] = rules.rule(for: graph.nodes[Int(n)].identifier.kind).priority }
-        var rank: [Node: Int] = [:]
-        for (i, n) in linking.sorted(by: { graph.nodes[Int($0)].identifier < graph.nodes[Int($1)].identifier }).enumerated() {
-            rank[n] = i
+        func index(_ n: Node) -> Int32 {
+            guard let i = local[n] else { return -1 }
+            return linkingIndex[Int(i)]
         }
-        struct Key: Comparable {
-            var weak: Int, strong: Int, negativeCount: Int, low: Int, high: Int
-            static func < (x: Key, y: Key) -> Bool {
-                (x.weak, x.strong, x.negativeCount, x.low, x.high) < (y.weak, y.strong, y.negativeCount, y.low, y.high)
+        // Sort keys computed once per value: priority and the rank of the identifier among the subset.
+        let priority = linking.map { rules.rule(for: graph.nodes[Int($0)].identifier.kind).priority }
+        var rank = [Int32](repeating: 0, count: linking.count)
+        let byIdentifier = (0..<Int32(linking.count)).sorted {
+            graph.nodes[Int(linking[Int($0)])].identifier < graph.nodes[Int(linking[Int($1)])].identifier
+        }
+        for (r, i) in byIdentifier.enumerated() { rank[Int(i)] = Int32(r) }
+        struct Keyed {
+            var weak: Int, strong: Int, negativeCount: Int, low: Int32, high: Int32
+            var a: Int32, b: Int32
+            var link: Link
+            func precedes(_ y: Keyed) -> Bool {
+                (weak, strong, negativeCount, low, high) < (y.weak, y.strong, y.negativeCount, y.low, y.high)
             }
         }
-        var keyed: [(key: Key, link: Link)] = links.map { l in
-            let pa = priority[l.a]!
-            let pb = priority[l.b]!
-            let ra = rank[l.a]!
-            let rb = rank[l.b]!
-            return (
-                Key(
-                    weak: max(pa, pb), strong: min(pa, pb), negativeCount: -l.evidence.count, low: min(ra, rb),
-                    high: max(ra, rb)), l
-            )
+        var keyed: [Keyed] = []
+        for (ia, a) in linking.enumerated() {
+            for b in graph.neighbours[Int(a)] where a < b {
+                let ib = Int(index(b))
+                guard ib >= 0, let e = graph.edge(a, b) else { continue }
+                let (pa, pb, ra, rb) = (priority[ia], priority[ib], rank[ia], rank[ib])
+                keyed.append(
+                    Keyed(
+                        weak: max(pa, pb), strong: min(pa, pb), negativeCount: -e.count, low: min(ra, rb),
+                        high: max(ra, rb), a: Int32(ia), b: Int32(ib), link: Link(a: a, b: b, evidence: e)))
+            }
         }
-        keyed.sort { $0.key < $1.key }
-        links = keyed.map(\.link)
-        var sets = DisjointSets(linking, kinds: { graph.nodes[Int($0)].identifier.kind })
-        for link in links {
-            let ra = sets.find(link.a)
-            let rb = sets.find(link.b)
+        keyed.sort { $0.precedes($1) }
+        var sets = DisjointSets(linking.map { graph.nodes[Int($0)].identifier.kind })
+        for k in keyed {
+            let ra = sets.find(k.a)
+            let rb = sets.find(k.b)
             if ra == rb { continue }
             if let broken = sets.limitBroken(joining: ra, rb, limit: { rules.rule(for: $0).limit }) {
                 resolution.refused.append(
-                    RefusedLink(link: link, rule: "limit \(broken.rawValue) ≤ \(rules.rule(for: broken).limit)"))
+                    RefusedLink(link: k.link, rule: "limit \(broken.rawValue) ≤ \(rules.rule(for: broken).limit)"))
                 continue
             }
             sets.union(ra, rb)
-            resolution.accepted.append(link)
+            resolution.accepted.append(k.link)
         }
-        var groups: [Node: [Node]] = [:]
-        for n in linking { groups[sets.find(n), default: []].append(n) }
+        var groups = [[Node]](repeating: [], count: linking.count)
+        for i in 0..<Int32(linking.count) { groups[Int(sets.find(i))].append(linking[Int(i)]) }
         func earlier(_ a: Node, _ b: Node) -> Bool {
             let x = graph.nodes[Int(a)]
             let y = graph.nodes[Int(b)]
             if x.firstSeen != y.firstSeen { return x.firstSeen < y.firstSeen }
             return x.identifier < y.identifier
         }
-        resolution.components = groups.values.map { $0.sorted(by: earlier) }.sorted { earlier($0[0], $1[0]) }
+        resolution.components = groups.filter { !$0.isEmpty }.map { $0.sorted(by: earlier) }.sorted { earlier($0[0], $1[0]) }
         return resolution
     }
-
 }
 
-/// Union–find over nodes, tracking how many values of each kind every set holds.
-struct DisjointSets {
+/// Positions of nodes in a subset: an array over all nodes when the subset is a good part of
+/// the graph (a rebuild), a dictionary when it is a few values (an increment).
+struct LocalIndex {
     typealias Node = IdentityGraph.Node
-    private var parent: [Node: Node] = [:]
-    private var kindCounts: [Node: [IdentifierKind: Int]] = [:]
+    private var dense: [Int32] = []
+    private var sparse: [Node: Int32] = [:]
 
-    init(_ nodes: [Node], kinds: (Node) -> IdentifierKind) {
-        for n in nodes {
-            parent[n] = n
-            kindCounts[n] = [kinds(n): 1]
+    init(_ subset: [Node], nodeCount: Int) {
+        if subset.count >= nodeCount / 8 {
+            dense = [Int32](repeating: -1, count: nodeCount)
+            for (i, n) in subset.enumerated() { dense[Int(n)] = Int32(i) }
+        } else {
+            sparse.reserveCapacity(subset.count)
+            for (i, n) in subset.enumerated() { sparse[n] = Int32(i) }
         }
     }
 
-    mutating func find(_ n: Node) -> Node {
+    subscript(_ node: Node) -> Int32? {
+        if dense.isEmpty { return sparse[node] }
+        let i = dense[Int(node)]
+        return i < 0 ? nil : i
+    }
+}
+
+/// Union–find over dense indices, tracking how many values of each kind every set holds.
+struct DisjointSets {
+    private var parent: [Int32]
+    private var size: [Int32]
+    private let kind: [IdentifierKind]
+    /// Per root that has absorbed another set: its kinds (sorted) with counts. A set of one
+    /// value is its own kind once, not stored.
+    private var counts: [Int32: [(kind: IdentifierKind, count: Int)]] = [:]
+
+    init(_ kinds: [IdentifierKind]) {
+        kind = kinds
+        parent = Array(0..<Int32(kinds.count))
+        size = [Int32](repeating: 1, count: kinds.count)
+    }
+
+    mutating func find(_ n: Int32) -> Int32 {
         var root = n
-        while let p = parent[root], p != root { root = p }
+        while parent[Int(root)] != root { root = parent[Int(root)] }
         var x = n
-        while let p = parent[x], p != root {
-            parent[x] = root
-            x = p
+        while parent[Int(x)] != root {
+            let next = parent[Int(x)]
+            parent[Int(x)] = root
+            x = next
         }
         return root
     }
 
-    func limitBroken(joining a: Node, _ b: Node, limit: (IdentifierKind) -> Int) -> IdentifierKind? {
-        let ca = kindCounts[a] ?? [:]
-        let cb = kindCounts[b] ?? [:]
-        for (kind, count) in ca.sorted(by: { $0.key < $1.key }) {
-            if let other = cb[kind], count + other > limit(kind) { return kind }
+    private func kinds(of root: Int32) -> [(kind: IdentifierKind, count: Int)] {
+        counts[root] ?? [(kind[Int(root)], 1)]
+    }
+
+    /// The first kind (in kind order) whose count the union would take over its limit.
+    func limitBroken(joining a: Int32, _ b: Int32, limit: (IdentifierKind) -> Int) -> IdentifierKind? {
+        let cb = kinds(of: b)
+        for (k, count) in kinds(of: a) {
+            if let other = cb.first(where: { $0.kind == k }), count + other.count > limit(k) { return k }
         }
         return nil
     }
 
-    mutating func union(_ a: Node, _ b: Node) {
-        let (big, small) = (kindCounts[a]?.count ?? 0) >= (kindCounts[b]?.count ?? 0) ? (a, b) : (b, a)
-        parent[small] = big
-        for (kind, count) in kindCounts[small] ?? [:] { kindCounts[big, default: [:]][kind, default: 0] += count }
-        kindCounts[small] = nil
+    mutating func union(_ a: Int32, _ b: Int32) {
+        let (big, small) = size[Int(a)] >= size[Int(b)] ? (a, b) : (b, a)
+        parent[Int(small)] = big
+        size[Int(big)] += size[Int(small)]
+        var merged = kinds(of: big)
+        for (k, count) in kinds(of: small) {
+            if let i = merged.firstIndex(where: { $0.kind == k }) {
+                merged[i].count += count
+            } else {
+                merged.append((k, count))
+            }
+        }
+        merged.sort { $0.kind < $1.kind }
+        counts[big] = merged
+        counts[small] = nil
     }
 }

@@ -1,0 +1,96 @@
+import GRDB
+import KithCore
+
+extension SQLiteProjectionStore {
+    public func commit(_ batch: ProjectionBatch, rulesHash: String) throws {
+        try pool.write { db in try Self.write(batch, rulesHash: rulesHash, db) }
+    }
+
+    /// Writes a batch's rows and its checkpoint (the caller holds the transaction).
+    static func write(_ batch: ProjectionBatch, rulesHash: String, _ db: Database) throws {
+        let node = try RowWriter(
+            db,
+            """
+            INSERT INTO node (id, kind, value, first_position, events, first_seen, last_seen, sources)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET first_position = excluded.first_position, events = excluded.events,
+              first_seen = excluded.first_seen, last_seen = excluded.last_seen, sources = excluded.sources
+            """)
+        for n in batch.nodes {
+            try node.run(
+                .integer(Int64(n.node)), .text(n.info.identifier.kind.rawValue), .text(n.info.identifier.value),
+                .integer(Int64(n.info.firstSeen)), .integer(Int64(n.info.events)), text(n.seen.firstSeen),
+                text(n.seen.lastSeen), .text(n.seen.sources.sorted().joined(separator: ",")))
+        }
+        let edge = try RowWriter(
+            db,
+            """
+            INSERT INTO edge (a, b, events, first_position) VALUES (?, ?, ?, ?)
+            ON CONFLICT(a, b) DO UPDATE SET events = excluded.events, first_position = excluded.first_position
+            """)
+        for (a, b, info) in batch.edges {
+            try edge.run(
+                .integer(Int64(min(a, b))), .integer(Int64(max(a, b))), .integer(Int64(info.count)),
+                .integer(Int64(info.firstEvidence)))
+        }
+        let stats = try RowWriter(db, "INSERT OR REPLACE INTO node_stats (node, stats) VALUES (?, ?)")
+        for (n, s) in batch.stats { try stats.run(.integer(Int64(n)), .blob(s.binaryEncoded())) }
+        let event = try eventWriter(db)
+        for e in batch.events { try insert(e, with: event) }
+        let member = try RowWriter(db, "INSERT OR REPLACE INTO membership (node, profile) VALUES (?, ?)")
+        for (n, p) in batch.membership { try member.run(.integer(Int64(n)), .text(p)) }
+        let unmember = try RowWriter(db, "DELETE FROM membership WHERE node = ?")
+        for n in batch.membershipRemoved { try unmember.run(.integer(Int64(n))) }
+        let excluded = try RowWriter(db, "INSERT OR REPLACE INTO excluded (node, standing) VALUES (?, ?)")
+        for (n, s) in batch.excluded { try excluded.run(.integer(Int64(n)), .text(s)) }
+        let unexclude = try RowWriter(db, "DELETE FROM excluded WHERE node = ?")
+        for n in batch.excludedRemoved { try unexclude.run(.integer(Int64(n))) }
+        let link = try RowWriter(db, "INSERT OR IGNORE INTO link (a, b) VALUES (?, ?)")
+        for k in batch.linksAdded { try link.run(.integer(Int64(k >> 32)), .integer(Int64(k & 0xFFFF_FFFF))) }
+        let unlink = try RowWriter(db, "DELETE FROM link WHERE a = ? AND b = ?")
+        for k in batch.linksRemoved { try unlink.run(.integer(Int64(k >> 32)), .integer(Int64(k & 0xFFFF_FFFF))) }
+        let refused = try RowWriter(db, "INSERT OR REPLACE INTO refused_link (a, b, rule) VALUES (?, ?, ?)")
+        for (k, rule) in batch.refused {
+            try refused.run(.integer(Int64(k >> 32)), .integer(Int64(k & 0xFFFF_FFFF)), .text(rule))
+        }
+        let unrefuse = try RowWriter(db, "DELETE FROM refused_link WHERE a = ? AND b = ?")
+        for k in batch.refusedRemoved { try unrefuse.run(.integer(Int64(k >> 32)), .integer(Int64(k & 0xFFFF_FFFF))) }
+        let profile = try RowWriter(db, "INSERT OR IGNORE INTO profile_id (id, anchor, created_position) VALUES (?, ?, ?)")
+        for p in batch.newProfiles { try profile.run(.text(p.id), .integer(Int64(p.anchor)), .integer(Int64(p.position))) }
+        let change = try RowWriter(db, "INSERT INTO profile_change (position, kind, profile, others) VALUES (?, ?, ?, ?)")
+        for c in batch.changes {
+            try change.run(
+                .integer(Int64(c.position)), .text(c.kind.rawValue), .text(c.profile),
+                .text(c.others.joined(separator: ",")))
+        }
+        let nodeRFM = try RowWriter(
+            db, "INSERT OR REPLACE INTO node_rfm (node, orders, last_order, monetary) VALUES (?, ?, ?, ?)")
+        for (n, r) in batch.nodeRFM { try nodeRFM.run(.integer(Int64(n)), .integer(Int64(r.orders)), integer(r.lastOrder), .integer(r.monetary)) }
+        let profileRFM = try RowWriter(
+            db, "INSERT OR REPLACE INTO profile_rfm (profile, orders, last_order, monetary) VALUES (?, ?, ?, ?)")
+        for (p, r) in batch.profileRFM { try profileRFM.run(.text(p), .integer(Int64(r.orders)), integer(r.lastOrder), .integer(r.monetary)) }
+        let unprofileRFM = try RowWriter(db, "DELETE FROM profile_rfm WHERE profile = ?")
+        for p in batch.profileRFMRemoved { try unprofileRFM.run(.text(p)) }
+        try RowWriter(db, "INSERT OR REPLACE INTO checkpoint (name, position, rules_hash) VALUES ('main', ?, ?)")
+            .run(.integer(Int64(batch.endPosition)), .text(rulesHash))
+    }
+
+    static func eventWriter(_ db: Database) throws -> RowWriter {
+        try RowWriter(
+            db,
+            """
+            INSERT OR IGNORE INTO event (position, event_id, anchor, type, name, source, occurred_at, occurred_epoch)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+    }
+
+    static func insert(_ e: ProjectionBatch.EventRow, with writer: RowWriter) throws {
+        try writer.run(
+            .integer(Int64(e.position)), .text(e.eventID), e.anchor.map { .integer(Int64($0)) } ?? .null, .text(e.type),
+            .text(e.name), .text(e.source), .text(e.occurredAt.description), .integer(e.occurredAt.epochSeconds))
+    }
+
+    private static func integer(_ value: Int64?) -> RowWriter.Value { value.map { .integer($0) } ?? .null }
+
+    private static func text(_ time: Timestamp?) -> RowWriter.Value { time.map { .text($0.description) } ?? .null }
+}

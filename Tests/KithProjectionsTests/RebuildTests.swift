@@ -1,0 +1,128 @@
+import Foundation
+import GRDB
+import KithCore
+import KithGenerator
+import KithLog
+import Testing
+
+@testable import KithProjections
+
+@Suite("Rebuilding an empty store in one pass")
+struct RebuildTests {
+    /// A log where people show up under one id, later link it to others, and some share a
+    /// placeholder phone: batches see merges, refusals and splits.
+    static func tangledLog(at directory: String, seed: UInt64, events count: Int) throws {
+        var rng = SplitMix64(seed: seed)
+        let log = try EventLogWriter(directory: directory)
+        var lines: [String] = []
+        for i in 0..<count {
+            let p = rng.int(0..<60)
+            var ids: [String: String] = [:]
+            if rng.int(0..<2) == 0 { ids["member_id"] = "M\(p + (rng.int(0..<8) == 0 ? 1 : 0))" }
+            if rng.int(0..<2) == 0 { ids["phone"] = "1380000\(1000 + (p + rng.int(0..<2)) % 50)" }
+            if rng.int(0..<3) == 0 { ids["email"] = "u\(p % 23)@x.com" }
+            if rng.int(0..<10) == 0 { ids["phone"] = "13911112222" }
+            if rng.int(0..<4) == 0 || ids.isEmpty { ids["wechat_openid"] = "o\(p)" }
+            let day = 1 + rng.int(0..<28)
+            let at = "2026-0\(1 + rng.int(0..<6))-\(day < 10 ? "0" : "")\(day)T10:00:00+08:00"
+            switch rng.int(0..<5) {
+            case 0:
+                lines.append(
+                    event(ids, type: "transaction", name: "order_completed", source: "pos", at: at,
+                          traits: #"{"city":"c\#(rng.int(0..<3))"}"#, properties: #"{"amount":"\#(10 + i % 90).50"}"#))
+            case 1:
+                lines.append(event(ids, type: "transaction", name: "refund", source: "tmall", at: at, properties: #"{"amount":"3.00"}"#))
+            case 2:
+                lines.append(event(ids, type: "feedback", name: "nps", source: "survey", at: at, properties: #"{"score":\#(i % 11)}"#))
+            default:
+                lines.append(event(ids, at: at))
+            }
+        }
+        try append(lines, to: log)
+    }
+
+    /// Every table a projection writes, except the history that only batch boundaries make.
+    static func tablesWithoutHistory(_ store: SQLiteProjectionStore) throws -> [String] {
+        try identityTables(store).filter { !$0.hasPrefix("profile_id|") }
+            + store.pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM event ORDER BY position").map {
+                    "event|" + $0.databaseValues.map { "\($0)" }.joined(separator: "|")
+                }
+            }
+    }
+
+    static func profileIDs(_ store: SQLiteProjectionStore) throws -> Set<String> {
+        try store.pool.read { db in Set(try String.fetchAll(db, sql: "SELECT id || '@' || anchor FROM profile_id")) }
+    }
+
+    @Test("One pass gives the store that batches give, whatever the batch size (property)")
+    func equalsBatches() throws {
+        var sawMerges = false
+        var sawRefusals = false
+        var sawExclusions = false
+        for seed in 1...4 as ClosedRange<UInt64> {
+            let scratch = Scratch()
+            try Self.tangledLog(at: scratch.path + "/log", seed: seed, events: 700)
+            let reader = try EventLogReader(directory: scratch.path + "/log")
+            let onePass = try SQLiteProjectionStore(path: scratch.path + "/one.sqlite")
+            let summary = try Projector(store: onePass, rules: .standard).catchUp(with: reader)
+            #expect(summary.batches == 1 && summary.events == 700)
+            let expected = try Self.tablesWithoutHistory(onePass)
+            let expectedExport = try exportLines(onePass)
+            #expect(try changeRecords(onePass).isEmpty, "a rebuild sees everything at once: nothing merges or splits")
+            for batchSize in [5, 60] {
+                let batched = try SQLiteProjectionStore(path: scratch.path + "/b\(batchSize).sqlite")
+                _ = try Projector(store: batched, rules: .standard).catchUp(with: reader, batchSize: batchSize)
+                #expect(try Self.tablesWithoutHistory(batched) == expected, "seed \(seed), batches of \(batchSize)")
+                #expect(try exportLines(batched) == expectedExport, "seed \(seed), batches of \(batchSize)")
+                // Every profile of the rebuild exists in the batched store too (which also keeps
+                // the ids of profiles that merged later).
+                #expect(try Self.profileIDs(onePass).isSubset(of: Self.profileIDs(batched)))
+                if try !changeRecords(batched).isEmpty { sawMerges = true }
+            }
+            sawRefusals = sawRefusals || expected.contains { $0.hasPrefix("refused_link|") }
+            sawExclusions = sawExclusions || expected.contains { $0.hasPrefix("excluded|") }
+        }
+        #expect(sawMerges && sawRefusals && sawExclusions, "the logs should exercise merges, limits and shared values")
+    }
+
+    @Test("After a one-pass rebuild, increments go on from the store as after any batch")
+    func incrementsAfterRebuild() throws {
+        let scratch = Scratch()
+        try Self.tangledLog(at: scratch.path + "/whole", seed: 9, events: 500)
+        try FileManager.default.copyItem(atPath: scratch.path + "/whole", toPath: scratch.path + "/first")
+        let whole = try EventLogWriter(directory: scratch.path + "/whole")
+        var rng = SplitMix64(seed: 10)
+        let more = (0..<300).map { _ in event(["member_id": "M\(rng.int(0..<70))", "phone": "1380000\(1000 + rng.int(0..<60))"]) }
+        try append(more, to: whole)
+        let rebuilt = try SQLiteProjectionStore(path: scratch.path + "/rebuilt.sqlite")
+        // The same projector rebuilds the first 500 events, then goes on in batches; a new one does too.
+        let projector = try Projector(store: rebuilt, rules: .standard)
+        _ = try projector.catchUp(with: try EventLogReader(directory: scratch.path + "/first"))
+        #expect(projector.checkpoint == 500)
+        _ = try projector.catchUp(with: try EventLogReader(directory: scratch.path + "/whole"), batchSize: 100)
+        let batched = try SQLiteProjectionStore(path: scratch.path + "/batched.sqlite")
+        _ = try Projector(store: batched, rules: .standard).catchUp(with: try EventLogReader(directory: scratch.path + "/whole"), batchSize: 100)
+        #expect(try Self.tablesWithoutHistory(rebuilt) == Self.tablesWithoutHistory(batched))
+        #expect(try exportLines(rebuilt) == exportLines(batched))
+    }
+
+    @Test("A rebuilt store has the indexes the migrations create, and refuses a second rebuild")
+    func indexesRestored() throws {
+        let scratch = Scratch()
+        try Self.tangledLog(at: scratch.path + "/log", seed: 3, events: 200)
+        let migrated = try SQLiteProjectionStore(path: scratch.path + "/migrated.sqlite")
+        let rebuilt = try SQLiteProjectionStore(path: scratch.path + "/rebuilt.sqlite")
+        _ = try Projector(store: rebuilt, rules: .standard).catchUp(with: try EventLogReader(directory: scratch.path + "/log"))
+        func schema(_ store: SQLiteProjectionStore) throws -> [String] {
+            try store.pool.read { db in
+                try String.fetchAll(db, sql: "SELECT type || ' ' || name || ' ' || IFNULL(sql, '') FROM sqlite_master ORDER BY name")
+            }
+        }
+        #expect(try schema(rebuilt) == schema(migrated))
+        #expect(try schema(rebuilt).contains { $0.hasPrefix("index event_anchor") })
+        #expect(throws: ProjectionError.self) {
+            try rebuilt.commitRebuild(rulesHash: "x") { _ in ProjectionBatch() }
+        }
+    }
+}
