@@ -12,70 +12,82 @@ extension Projector {
     /// The store equals a batched projection's, except for history that only batch boundaries
     /// create: profiles that existed between two batches and merged later, and merge and split
     /// records (a rebuild sees the whole log at once, so nothing merges or splits).
+    ///
+    /// Memory grows with the events folded (about 1.1 GB for 2.1M), so a longer log is rebuilt
+    /// in one pass up to `onePassLimit` events and caught up in batches from there.
     func rebuild(
         with log: some EventLogReading, summary: inout Summary, progress: ((UInt64, UInt64) -> Void)?
     ) throws {
-        let end = log.endPosition
-        let declaredKinds = rules.declaredKinds
         var batch = ProjectionBatch()
-        batch.endPosition = end
-        // Statistics by anchor node, grown with the graph (a dictionary of large values costs
-        // a copy of each at the end).
-        var stats: [NodeStats?] = []
-        try store.commitRebuild(rulesHash: rulesHash) { appendEvent in
-            var scratch = EventLineParser.Scratch()
-            var seen = SeenFolding()
-            var position: UInt64 = 0
-            var failure: (any Error)?
-            while position < end {
-                try log.forEachLine(from: position, limit: 100_000) { at, line in
-                    guard
-                        let e = ProjectedEvent.decode(line, position: at, scratch: &scratch, declaredKinds: declaredKinds)
-                    else {
-                        failure = ProjectionError(
-                            "log position \(at) is not a canonical event; the log is damaged (run kith log verify)")
-                        return false
-                    }
-                    let nodes = state.graph.observe(e.identifiers, at: at)
-                    seen.add(e.occurredAt, source: e.source, to: nodes)
-                    let anchor = anchor(of: e.identifiers).flatMap { state.graph.node($0) }
-                    if let anchor {
-                        let i = Int(anchor)
-                        if stats.count <= i { stats.append(contentsOf: repeatElement(nil, count: i + 1 - stats.count)) }
-                        if stats[i] == nil { stats[i] = NodeStats() }
-                        stats[i]!.add(e)
-                    }
-                    try appendEvent(
-                        ProjectionBatch.EventRow(
-                            position: at, eventID: e.eventID, anchor: anchor, type: e.type.rawValue, name: e.name,
-                            source: e.source, occurredAt: e.occurredAt))
-                    position = at + 1
-                    return true
-                }
-                if let failure { throw failure }
-                progress?(position, end)
-            }
+        batch.endPosition = min(log.endPosition, UInt64(max(1, onePassLimit)))
+        try store.commitRebuild(rulesHash: rulesHash) { sink in
+            var folded = try fold(log, upTo: batch.endPosition, into: sink, progress: progress)
             let graph = state.graph
-            batch.nodes = (0..<graph.nodeCount).map {
-                ProjectionBatch.NodeRow(node: Node($0), info: graph.nodes[$0], seen: seen.seen(of: Node($0)))
+            for n in 0..<graph.nodeCount {
+                try sink.append(ProjectionBatch.NodeRow(node: Node(n), info: graph.nodes[n], seen: folded.seen.seen(of: Node(n))))
             }
             batch.edges = graph.sortedEdges()
-            batch.stats = stats.indices.compactMap { i in stats[i].map { (Node(i), $0) } }
-            stats = []
+            // Each value's statistics are written and dropped in turn, so memory shrinks as the rows go out.
             let currency = rules.rfm.currency
-            for (node, s) in batch.stats {
+            for n in folded.stats.indices {
+                guard let s = folded.stats[n] else { continue }
+                folded.stats[n] = nil
+                try sink.append(s, of: Node(n))
                 let raw = RFMRaw(s, currency: currency)
-                if !raw.isEmpty { batch.nodeRFM.append((node, raw)) }
+                if !raw.isEmpty { batch.nodeRFM.append((Node(n), raw)) }
             }
-            // Nothing is stored yet, so `settle` reads no node's RFM inputs from the store.
+            // Nothing is stored yet, so `settle` reads no value's RFM inputs from the store.
             try settle((0..<Node(graph.nodeCount)).map { $0 }, stats: [:], into: &batch)
             return batch
         }
-        summary.events = Int(end)
+        summary.events = Int(batch.endPosition)
         summary.batches = 1
         summary.newProfiles = batch.newProfiles.count
         // Later batches load the stored graph on demand, as a projector opened on this store would.
         state = try store.openingState()
+    }
+
+    /// Reads the whole log into the graph, folding when and where values were seen and the
+    /// statistics of each event's anchor; event rows go straight to the sink.
+    private func fold(
+        _ log: some EventLogReading, upTo end: UInt64, into sink: any RebuildSink,
+        progress: ((UInt64, UInt64) -> Void)?
+    ) throws -> (seen: SeenFolding, stats: [NodeStats?]) {
+        let declaredKinds = rules.declaredKinds
+        var scratch = EventLineParser.Scratch()
+        var seen = SeenFolding()
+        // By anchor node, grown with the graph: a dictionary of these large values would copy each.
+        var stats: [NodeStats?] = []
+        var position: UInt64 = 0
+        var failure: (any Error)?
+        while position < end {
+            try log.forEachLine(from: position, limit: Int(min(100_000, end - position))) { at, line in
+                guard let e = ProjectedEvent.decode(line, position: at, scratch: &scratch, declaredKinds: declaredKinds)
+                else {
+                    failure = ProjectionError(
+                        "log position \(at) is not a canonical event; the log is damaged (run kith log verify)")
+                    return false
+                }
+                let nodes = state.graph.observe(e.identifiers, at: at)
+                seen.add(e.occurredAt, source: e.source, to: nodes)
+                let anchor = anchor(of: e.identifiers).flatMap { state.graph.node($0) }
+                if let anchor {
+                    let i = Int(anchor)
+                    if stats.count <= i { stats.append(contentsOf: repeatElement(nil, count: i + 1 - stats.count)) }
+                    if stats[i] == nil { stats[i] = NodeStats() }
+                    stats[i]!.add(e)
+                }
+                try sink.append(
+                    ProjectionBatch.EventRow(
+                        position: at, eventID: e.eventID, anchor: anchor, type: e.type.rawValue, name: e.name,
+                        source: e.source, occurredAt: e.occurredAt))
+                position = at + 1
+                return true
+            }
+            if let failure { throw failure }
+            progress?(position, log.endPosition)
+        }
+        return (seen, stats)
     }
 }
 

@@ -56,6 +56,10 @@ public final class Projector {
 
     public var checkpoint: UInt64 { state.checkpoint }
 
+    /// The most events a one-pass rebuild folds in memory (see `rebuild`); the rest of a longer
+    /// log is projected in batches.
+    public var onePassLimit = 3_000_000
+
     /// A stable hash of the rules the stored projection depends on (see `Rules.projectionRules`).
     public static func hash(_ rules: Rules) -> String { hash(fullRules: rules.projectionRules) }
 

@@ -16,12 +16,7 @@ extension SQLiteProjectionStore {
             ON CONFLICT(id) DO UPDATE SET first_position = excluded.first_position, events = excluded.events,
               first_seen = excluded.first_seen, last_seen = excluded.last_seen, sources = excluded.sources
             """)
-        for n in batch.nodes {
-            try node.run(
-                .integer(Int64(n.node)), .text(n.info.identifier.kind.rawValue), .text(n.info.identifier.value),
-                .integer(Int64(n.info.firstSeen)), .integer(Int64(n.info.events)), text(n.seen.firstSeen),
-                text(n.seen.lastSeen), .text(n.seen.sources.sorted().joined(separator: ",")))
-        }
+        for n in batch.nodes { try insert(n, with: node) }
         let edge = try RowWriter(
             db,
             """
@@ -82,6 +77,13 @@ extension SQLiteProjectionStore {
             INSERT OR IGNORE INTO event (position, event_id, anchor, type, name, source, occurred_at, occurred_epoch)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
+    }
+
+    static func insert(_ n: ProjectionBatch.NodeRow, with writer: RowWriter) throws {
+        try writer.run(
+            .integer(Int64(n.node)), .text(n.info.identifier.kind.rawValue), .text(n.info.identifier.value),
+            .integer(Int64(n.info.firstSeen)), .integer(Int64(n.info.events)), text(n.seen.firstSeen),
+            text(n.seen.lastSeen), .text(n.seen.sources.sorted().joined(separator: ",")))
     }
 
     static func insert(_ e: ProjectionBatch.EventRow, with writer: RowWriter) throws {

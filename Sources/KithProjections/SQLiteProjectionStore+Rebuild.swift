@@ -5,10 +5,7 @@ extension SQLiteProjectionStore {
     /// Fills the empty store in one transaction. Secondary indexes are dropped first and built
     /// again at the end (sorting once is several times faster than keeping them up to date row
     /// by row), with the SQL the migrations gave them.
-    public func commitRebuild(
-        rulesHash: String,
-        _ produce: (_ appendEvent: (ProjectionBatch.EventRow) throws -> Void) throws -> ProjectionBatch
-    ) throws {
+    public func commitRebuild(rulesHash: String, _ produce: (any RebuildSink) throws -> ProjectionBatch) throws {
         try pool.write { db in
             if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM checkpoint") ?? 0 > 0 {
                 throw ProjectionError("a rebuild needs an empty projection store; \(path) already holds a projection")
@@ -18,12 +15,37 @@ extension SQLiteProjectionStore {
             ).map { (name: $0[0] as String, sql: $0[1] as String) }
             for index in indexes { try db.execute(sql: "DROP INDEX \(index.name)") }
             let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
-            try db.execute(sql: "PRAGMA cache_size = -262144")  // 256 MiB while the tables grow
+            try db.execute(sql: "PRAGMA cache_size = -65536")  // 64 MiB while the tables grow
             defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
-            let event = try Self.eventWriter(db)
-            let batch = try produce { try Self.insert($0, with: event) }
+            let batch = try produce(try Sink(db))
             try Self.write(batch, rulesHash: rulesHash, db)
             for index in indexes { try db.execute(sql: index.sql) }
+        }
+    }
+
+    /// Inserts into tables that a rebuild starts empty (no conflicts to resolve).
+    private final class Sink: RebuildSink {
+        let event: RowWriter
+        let node: RowWriter
+        let stats: RowWriter
+
+        init(_ db: Database) throws {
+            event = try SQLiteProjectionStore.eventWriter(db)
+            node = try RowWriter(
+                db,
+                """
+                INSERT INTO node (id, kind, value, first_position, events, first_seen, last_seen, sources)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            stats = try RowWriter(db, "INSERT INTO node_stats (node, stats) VALUES (?, ?)")
+        }
+
+        func append(_ e: ProjectionBatch.EventRow) throws { try SQLiteProjectionStore.insert(e, with: event) }
+
+        func append(_ n: ProjectionBatch.NodeRow) throws { try SQLiteProjectionStore.insert(n, with: node) }
+
+        func append(_ s: NodeStats, of n: IdentityGraph.Node) throws {
+            try stats.run(.integer(Int64(n)), .blob(s.binaryEncoded()))
         }
     }
 }

@@ -107,6 +107,22 @@ struct RebuildTests {
         #expect(try exportLines(rebuilt) == exportLines(batched))
     }
 
+    @Test("A log longer than the one-pass limit is rebuilt in one pass up to it, then in batches")
+    func longerThanOnePass() throws {
+        let scratch = Scratch()
+        try Self.tangledLog(at: scratch.path + "/log", seed: 4, events: 600)
+        let reader = try EventLogReader(directory: scratch.path + "/log")
+        let limited = try SQLiteProjectionStore(path: scratch.path + "/limited.sqlite")
+        let projector = try Projector(store: limited, rules: .standard)
+        projector.onePassLimit = 250
+        let summary = try projector.catchUp(with: reader)
+        #expect(summary.events == 600 && summary.batches == 2, "one pass of 250, then one batch of 350")
+        let whole = try SQLiteProjectionStore(path: scratch.path + "/whole.sqlite")
+        _ = try Projector(store: whole, rules: .standard).catchUp(with: reader)
+        #expect(try Self.tablesWithoutHistory(limited) == Self.tablesWithoutHistory(whole))
+        #expect(try exportLines(limited) == exportLines(whole))
+    }
+
     @Test("A rebuilt store has the indexes the migrations create, and refuses a second rebuild")
     func indexesRestored() throws {
         let scratch = Scratch()
