@@ -175,8 +175,7 @@ public final class Projector {
             ProjectionBatch.NodeRow(node: $0, info: state.graph.nodes[Int($0)], seen: seen[$0] ?? NodeSeen())
         }
         batch.edges = touchedEdges.sorted().map { k in
-            let a = Node(truncatingIfNeeded: k >> 32)
-            let b = Node(truncatingIfNeeded: k & 0xFFFF_FFFF)
+            let (a, b) = IdentityGraph.ends(of: k)
             return (a, b, state.graph.edge(a, b)!)
         }
         // Node stats: the stored ones plus this batch's events.

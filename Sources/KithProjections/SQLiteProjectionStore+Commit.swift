@@ -8,14 +8,7 @@ extension SQLiteProjectionStore {
 
     /// Writes a batch's rows and its checkpoint (the caller holds the transaction).
     static func write(_ batch: ProjectionBatch, rulesHash: String, _ db: Database) throws {
-        let node = try RowWriter(
-            db,
-            """
-            INSERT INTO node (id, kind, value, first_position, events, first_seen, last_seen, sources)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET first_position = excluded.first_position, events = excluded.events,
-              first_seen = excluded.first_seen, last_seen = excluded.last_seen, sources = excluded.sources
-            """)
+        let node = try nodeWriter(db)
         for n in batch.nodes { try insert(n, with: node) }
         let edge = try RowWriter(
             db,
@@ -28,8 +21,8 @@ extension SQLiteProjectionStore {
                 .integer(Int64(min(a, b))), .integer(Int64(max(a, b))), .integer(Int64(info.count)),
                 .integer(Int64(info.firstEvidence)))
         }
-        let stats = try RowWriter(db, "INSERT OR REPLACE INTO node_stats (node, stats) VALUES (?, ?)")
-        for (n, s) in batch.stats { try stats.run(.integer(Int64(n)), .blob(s.binaryEncoded())) }
+        let stats = try statsWriter(db)
+        for (n, s) in batch.stats { try insert(s, of: n, with: stats) }
         let event = try eventWriter(db)
         for e in batch.events { try insert(e, with: event) }
         let member = try RowWriter(db, "INSERT OR REPLACE INTO membership (node, profile) VALUES (?, ?)")
@@ -41,15 +34,13 @@ extension SQLiteProjectionStore {
         let unexclude = try RowWriter(db, "DELETE FROM excluded WHERE node = ?")
         for n in batch.excludedRemoved { try unexclude.run(.integer(Int64(n))) }
         let link = try RowWriter(db, "INSERT OR IGNORE INTO link (a, b) VALUES (?, ?)")
-        for k in batch.linksAdded { try link.run(.integer(Int64(k >> 32)), .integer(Int64(k & 0xFFFF_FFFF))) }
+        for k in batch.linksAdded { try link.run(ends(k).a, ends(k).b) }
         let unlink = try RowWriter(db, "DELETE FROM link WHERE a = ? AND b = ?")
-        for k in batch.linksRemoved { try unlink.run(.integer(Int64(k >> 32)), .integer(Int64(k & 0xFFFF_FFFF))) }
+        for k in batch.linksRemoved { try unlink.run(ends(k).a, ends(k).b) }
         let refused = try RowWriter(db, "INSERT OR REPLACE INTO refused_link (a, b, rule) VALUES (?, ?, ?)")
-        for (k, rule) in batch.refused {
-            try refused.run(.integer(Int64(k >> 32)), .integer(Int64(k & 0xFFFF_FFFF)), .text(rule))
-        }
+        for (k, rule) in batch.refused { try refused.run(ends(k).a, ends(k).b, .text(rule)) }
         let unrefuse = try RowWriter(db, "DELETE FROM refused_link WHERE a = ? AND b = ?")
-        for k in batch.refusedRemoved { try unrefuse.run(.integer(Int64(k >> 32)), .integer(Int64(k & 0xFFFF_FFFF))) }
+        for k in batch.refusedRemoved { try unrefuse.run(ends(k).a, ends(k).b) }
         let profile = try RowWriter(db, "INSERT OR IGNORE INTO profile_id (id, anchor, created_position) VALUES (?, ?, ?)")
         for p in batch.newProfiles { try profile.run(.text(p.id), .integer(Int64(p.anchor)), .integer(Int64(p.position))) }
         let change = try RowWriter(db, "INSERT INTO profile_change (position, kind, profile, others) VALUES (?, ?, ?, ?)")
@@ -68,6 +59,21 @@ extension SQLiteProjectionStore {
         for p in batch.profileRFMRemoved { try unprofileRFM.run(.text(p)) }
         try RowWriter(db, "INSERT OR REPLACE INTO checkpoint (name, position, rules_hash) VALUES ('main', ?, ?)")
             .run(.integer(Int64(batch.endPosition)), .text(rulesHash))
+    }
+
+    static func nodeWriter(_ db: Database) throws -> RowWriter {
+        try RowWriter(
+            db,
+            """
+            INSERT INTO node (id, kind, value, first_position, events, first_seen, last_seen, sources)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET first_position = excluded.first_position, events = excluded.events,
+              first_seen = excluded.first_seen, last_seen = excluded.last_seen, sources = excluded.sources
+            """)
+    }
+
+    static func statsWriter(_ db: Database) throws -> RowWriter {
+        try RowWriter(db, "INSERT OR REPLACE INTO node_stats (node, stats) VALUES (?, ?)")
     }
 
     static func eventWriter(_ db: Database) throws -> RowWriter {
@@ -90,6 +96,16 @@ extension SQLiteProjectionStore {
         try writer.run(
             .integer(Int64(e.position)), .text(e.eventID), e.anchor.map { .integer(Int64($0)) } ?? .null, .text(e.type),
             .text(e.name), .text(e.source), .text(e.occurredAt.description), .integer(e.occurredAt.epochSeconds))
+    }
+
+    static func insert(_ stats: NodeStats, of node: IdentityGraph.Node, with writer: RowWriter) throws {
+        try writer.run(.integer(Int64(node)), .blob(stats.binaryEncoded()))
+    }
+
+    /// An edge key's two ends as bound values (see `IdentityGraph.key`).
+    private static func ends(_ key: UInt64) -> (a: RowWriter.Value, b: RowWriter.Value) {
+        let (a, b) = IdentityGraph.ends(of: key)
+        return (.integer(Int64(a)), .integer(Int64(b)))
     }
 
     private static func integer(_ value: Int64?) -> RowWriter.Value { value.map { .integer($0) } ?? .null }

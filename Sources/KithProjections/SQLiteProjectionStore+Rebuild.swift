@@ -23,7 +23,7 @@ extension SQLiteProjectionStore {
         }
     }
 
-    /// Inserts into tables that a rebuild starts empty (no conflicts to resolve).
+    /// Writes straight into the rebuild's transaction, with the statements a batch uses.
     private final class Sink: RebuildSink {
         let event: RowWriter
         let node: RowWriter
@@ -31,13 +31,8 @@ extension SQLiteProjectionStore {
 
         init(_ db: Database) throws {
             event = try SQLiteProjectionStore.eventWriter(db)
-            node = try RowWriter(
-                db,
-                """
-                INSERT INTO node (id, kind, value, first_position, events, first_seen, last_seen, sources)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            stats = try RowWriter(db, "INSERT INTO node_stats (node, stats) VALUES (?, ?)")
+            node = try SQLiteProjectionStore.nodeWriter(db)
+            stats = try SQLiteProjectionStore.statsWriter(db)
         }
 
         func append(_ e: ProjectionBatch.EventRow) throws { try SQLiteProjectionStore.insert(e, with: event) }
@@ -45,7 +40,7 @@ extension SQLiteProjectionStore {
         func append(_ n: ProjectionBatch.NodeRow) throws { try SQLiteProjectionStore.insert(n, with: node) }
 
         func append(_ s: NodeStats, of n: IdentityGraph.Node) throws {
-            try stats.run(.integer(Int64(n)), .blob(s.binaryEncoded()))
+            try SQLiteProjectionStore.insert(s, of: n, with: stats)
         }
     }
 }

@@ -37,16 +37,9 @@ struct CrashTests {
         var rng = SplitMix64(seed: 42)
         let rounds = faultRounds(normal: 10, heavy: 60)
         for round in 0..<rounds {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: kithBinary)
-            process.arguments = ["ingest", "--data", data] + files
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            usleep(UInt32(20_000 + rng.int(0..<400_000)))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            if process.terminationReason == .uncaughtSignal { killsMidway += 1 }
+            if try kithKilled(["ingest", "--data", data] + files, after: UInt32(20_000 + rng.int(0..<400_000))) {
+                killsMidway += 1
+            }
             // The log opens (recovering a torn tail if any) and what was there before is still there.
             let writer = try EventLogWriter(directory: data + "/log")
             let count = try Self.verifiedCount(data + "/log")
@@ -70,35 +63,42 @@ struct ProjectionCrashTests {
         return try kith(["profiles", "export", "--data", data]).stdout
     }
 
-    @Test("SIGKILL during a one-pass rebuild: the store holds all of the log or none of it, and finishing gives a fresh projection's profiles")
-    func killMidRebuild() throws {
-        let scratch = Scratch()
+    /// A data directory holding the log of generated exports (not projected), and the
+    /// reference: the export of a fresh, uninterrupted projection of a copy of that log.
+    static func unprojectedLog(persons: Int, seed: UInt64, in scratch: Scratch) throws
+        -> (data: String, accepted: Int, reference: String)
+    {
         let exports = scratch.path + "/exports"
-        let generated = try Generator(persons: 2_500, seed: 13).write(to: exports)
+        let generated = try Generator(persons: persons, seed: seed).write(to: exports)
         let data = scratch.path + "/data"
         #expect(try kith(["ingest", "--data", data, "--no-project"] + generated.files.map { exports + "/" + $0 }).status == 0)
         let fresh = scratch.path + "/fresh"
         try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: data + "/log", toPath: fresh + "/log")
-        let reference = try Self.finishedExport(fresh)
+        let reference = try finishedExport(fresh)
         #expect(!reference.isEmpty)
+        return (data, generated.accepted, reference)
+    }
+
+    /// The projection's checkpoint, as `kith identity stats` reports it.
+    static func checkpoint(_ data: String) throws -> Int? {
+        let stats = try kith(["identity", "stats", "--data", data, "--format", "json"]).stdout
+        return (try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])?["checkpoint"] as? Int
+    }
+
+    @Test("SIGKILL during a one-pass rebuild: the store holds all of the log or none of it, and finishing gives a fresh projection's profiles")
+    func killMidRebuild() throws {
+        let scratch = Scratch()
+        let (data, accepted, reference) = try Self.unprojectedLog(persons: 2_500, seed: 13, in: scratch)
         var rng = SplitMix64(seed: 8)
         var killedBeforeCommit = 0
         for round in 0..<faultRounds(normal: 3, heavy: 20) {
             let copy = scratch.path + "/round-\(round)"
             try FileManager.default.copyItem(atPath: data, toPath: copy)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: kithBinary)
-            process.arguments = ["project", "--data", copy]  // an empty store: one pass, one transaction
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            usleep(UInt32(200_000 + rng.int(0..<800_000)))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            let stats = try kith(["identity", "stats", "--data", copy, "--format", "json"]).stdout
-            let checkpoint = (try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])?["checkpoint"] as? Int
-            #expect(checkpoint == 0 || checkpoint == generated.accepted, "round \(round): checkpoint \(checkpoint ?? -1)")
+            // An empty store: one pass, one transaction.
+            try kithKilled(["project", "--data", copy], after: UInt32(200_000 + rng.int(0..<800_000)))
+            let checkpoint = try Self.checkpoint(copy)
+            #expect(checkpoint == 0 || checkpoint == accepted, "round \(round): checkpoint \(checkpoint ?? -1)")
             if checkpoint == 0 { killedBeforeCommit += 1 }
             #expect(try Self.finishedExport(copy) == reference, "round \(round)")
             try FileManager.default.removeItem(atPath: copy)
@@ -109,32 +109,14 @@ struct ProjectionCrashTests {
     @Test("SIGKILL during kith project, repeatedly: after every kill, resuming gives the profiles of a fresh projection")
     func killMidProjection() throws {
         let scratch = Scratch()
-        let exports = scratch.path + "/exports"
-        let generated = try Generator(persons: 2_500, seed: 12).write(to: exports)
-        let data = scratch.path + "/data"
-        let ingest = try kith(["ingest", "--data", data, "--no-project"] + generated.files.map { exports + "/" + $0 })
-        #expect(ingest.status == 0)
-        // The reference: a fresh projection of a copy of the log, never interrupted.
-        let fresh = scratch.path + "/fresh"
-        try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: data + "/log", toPath: fresh + "/log")
-        let reference = try Self.finishedExport(fresh)
-        #expect(!reference.isEmpty)
+        let (data, accepted, reference) = try Self.unprojectedLog(persons: 2_500, seed: 12, in: scratch)
         var rng = SplitMix64(seed: 5)
         var killed = 0
         let rounds = faultRounds(normal: 6, heavy: 30)
         let checkedKills = faultRounds(normal: 3, heavy: 30)
         for _ in 0..<rounds {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: kithBinary)
-            process.arguments = ["project", "--data", data, "--batch-size", "1500"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            usleep(UInt32(100_000 + rng.int(0..<600_000)))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            guard process.terminationReason == .uncaughtSignal else { continue }
+            let delay = UInt32(100_000 + rng.int(0..<600_000))
+            guard try kithKilled(["project", "--data", data, "--batch-size", "1500"], after: delay) else { continue }
             killed += 1
             guard killed <= checkedKills else { continue }
             // Whatever this kill left, resumed (in a copy, so the next round continues from
@@ -146,15 +128,11 @@ struct ProjectionCrashTests {
         }
         #expect(killed >= rounds / 2, "most runs should have been killed mid-projection")
         // Batches committed between the kills (runs killed while still projecting are counted above).
-        let partial = try kith(["identity", "stats", "--data", data, "--format", "json"]).stdout
-        let checkpoint = try #require(
-            (try JSONSerialization.jsonObject(with: Data(partial.utf8)) as? [String: Any])?["checkpoint"] as? Int)
+        let checkpoint = try #require(try Self.checkpoint(data))
         #expect(checkpoint > 0, "checkpoint \(checkpoint)")
         let resumed = try Self.finishedExport(data)
         #expect(resumed == reference)
-        let stats = try kith(["identity", "stats", "--data", data, "--format", "json"]).stdout
-        let final = (try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])?["checkpoint"] as? Int
-        #expect(final == generated.accepted)
+        #expect(try Self.checkpoint(data) == accepted)
         #expect(try kith(["project", "--data", data, "--rebuild"]).status == 0)
         #expect(try kith(["profiles", "export", "--data", data]).stdout == resumed)
     }

@@ -108,16 +108,9 @@ struct ReplayCLITests {
         try Self.strictRules.write(toFile: rulesFile, atomically: true, encoding: .utf8)
         var killed = 0
         for delay in [300_000, 700_000] as [UInt32] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: kithBinary)
-            process.arguments = ["replay", "--data", data, "--rules", rulesFile, "--batch-size", "1000"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            usleep(delay)
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            if process.terminationReason == .uncaughtSignal { killed += 1 }
+            if try kithKilled(["replay", "--data", data, "--rules", rulesFile, "--batch-size", "1000"], after: delay) {
+                killed += 1
+            }
             // Reads keep answering from the old store, unchanged.
             #expect(try kith(["profiles", "export", "--data", data]).stdout == before)
         }

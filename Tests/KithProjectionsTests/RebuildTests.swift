@@ -51,6 +51,13 @@ struct RebuildTests {
             }
     }
 
+    static func expectSameProjection(
+        _ a: SQLiteProjectionStore, _ b: SQLiteProjectionStore, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        #expect(try tablesWithoutHistory(a) == tablesWithoutHistory(b), sourceLocation: sourceLocation)
+        #expect(try exportLines(a) == exportLines(b), sourceLocation: sourceLocation)
+    }
+
     static func profileIDs(_ store: SQLiteProjectionStore) throws -> Set<String> {
         try store.pool.read { db in Set(try String.fetchAll(db, sql: "SELECT id || '@' || anchor FROM profile_id")) }
     }
@@ -96,15 +103,14 @@ struct RebuildTests {
         let more = (0..<300).map { _ in event(["member_id": "M\(rng.int(0..<70))", "phone": "1380000\(1000 + rng.int(0..<60))"]) }
         try append(more, to: whole)
         let rebuilt = try SQLiteProjectionStore(path: scratch.path + "/rebuilt.sqlite")
-        // The same projector rebuilds the first 500 events, then goes on in batches; a new one does too.
+        // One projector rebuilds the first 500 events in one pass, then goes on in batches.
         let projector = try Projector(store: rebuilt, rules: .standard)
         _ = try projector.catchUp(with: try EventLogReader(directory: scratch.path + "/first"))
         #expect(projector.checkpoint == 500)
         _ = try projector.catchUp(with: try EventLogReader(directory: scratch.path + "/whole"), batchSize: 100)
         let batched = try SQLiteProjectionStore(path: scratch.path + "/batched.sqlite")
         _ = try Projector(store: batched, rules: .standard).catchUp(with: try EventLogReader(directory: scratch.path + "/whole"), batchSize: 100)
-        #expect(try Self.tablesWithoutHistory(rebuilt) == Self.tablesWithoutHistory(batched))
-        #expect(try exportLines(rebuilt) == exportLines(batched))
+        try Self.expectSameProjection(rebuilt, batched)
     }
 
     @Test("A log longer than the one-pass limit is rebuilt in one pass up to it, then in batches")
@@ -119,8 +125,7 @@ struct RebuildTests {
         #expect(summary.events == 600 && summary.batches == 2, "one pass of 250, then one batch of 350")
         let whole = try SQLiteProjectionStore(path: scratch.path + "/whole.sqlite")
         _ = try Projector(store: whole, rules: .standard).catchUp(with: reader)
-        #expect(try Self.tablesWithoutHistory(limited) == Self.tablesWithoutHistory(whole))
-        #expect(try exportLines(limited) == exportLines(whole))
+        try Self.expectSameProjection(limited, whole)
     }
 
     @Test("A rebuilt store has the indexes the migrations create, and refuses a second rebuild")

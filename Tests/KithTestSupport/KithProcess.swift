@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The package's root folder (for tools/ and schemas/).
 public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
@@ -36,6 +40,22 @@ public func kith(_ arguments: [String], environment: [String: String] = [:]) thr
     return ProcessResult(
         status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Starts `kith`, SIGKILLs it after `microseconds` and waits for it. True when the kill ended
+/// it, false when it had finished first.
+@discardableResult
+public func kithKilled(_ arguments: [String], after microseconds: UInt32) throws -> Bool {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: kithBinary)
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    usleep(microseconds)
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    return process.terminationReason == .uncaughtSignal
 }
 
 /// A temporary folder, removed when the value goes away.

@@ -52,7 +52,8 @@ public struct IdentityGraph: Sendable {
     /// Every edge, in key order (smaller end, then larger).
     public func sortedEdges() -> [(Node, Node, EdgeInfo)] {
         edges.sorted { $0.key < $1.key }.map { k, info in
-            (Node(truncatingIfNeeded: k >> 32), Node(truncatingIfNeeded: k & 0xFFFF_FFFF), info)
+            let (a, b) = IdentityGraph.ends(of: k)
+            return (a, b, info)
         }
     }
 
@@ -60,6 +61,11 @@ public struct IdentityGraph: Sendable {
     public static func key(_ a: Node, _ b: Node) -> UInt64 {
         let (lo, hi) = a < b ? (a, b) : (b, a)
         return UInt64(UInt32(bitPattern: lo)) << 32 | UInt64(UInt32(bitPattern: hi))
+    }
+
+    /// The two nodes of an edge key (see `key`), smaller first.
+    public static func ends(of key: UInt64) -> (Node, Node) {
+        (Node(truncatingIfNeeded: key >> 32), Node(truncatingIfNeeded: key & 0xFFFF_FFFF))
     }
 
     /// Makes room for `count` nodes kept in a store, ids `0..<count`, loaded on demand with

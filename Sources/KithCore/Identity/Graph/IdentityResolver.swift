@@ -92,23 +92,13 @@ public struct IdentityResolver: Sendable {
     /// more than the resolution itself.
     public func resolve(_ subset: [Node], in graph: IdentityGraph) -> Resolution {
         var resolution = Resolution()
-        let local = LocalIndex(subset, nodeCount: graph.nodeCount)
-        // Linking values get dense indices 0..<linking.count; the others are excluded.
         var linking: [Node] = []
-        var linkingIndex = [Int32](repeating: -1, count: subset.count)
-        for (i, n) in subset.enumerated() {
+        for n in subset {
             let s = standing(of: n, in: graph)
-            if s == .links {
-                linkingIndex[i] = Int32(linking.count)
-                linking.append(n)
-            } else {
-                resolution.excluded.append((n, s))
-            }
+            if s == .links { linking.append(n) } else { resolution.excluded.append((n, s)) }
         }
-        func index(_ n: Node) -> Int32 {
-            guard let i = local[n] else { return -1 }
-            return linkingIndex[Int(i)]
-        }
+        // Linking values by their dense index 0..<linking.count.
+        let index = LocalIndex(linking, nodeCount: graph.nodeCount)
         // Sort keys computed once per value: priority and the rank of the identifier among the subset.
         let priority = linking.map { rules.rule(for: graph.nodes[Int($0)].identifier.kind).priority }
         var rank = [Int32](repeating: 0, count: linking.count)
@@ -127,8 +117,7 @@ public struct IdentityResolver: Sendable {
         var keyed: [Keyed] = []
         for (ia, a) in linking.enumerated() {
             for b in graph.neighbours[Int(a)] where a < b {
-                let ib = Int(index(b))
-                guard ib >= 0, let e = graph.edge(a, b) else { continue }
+                guard let ib = index[b].map(Int.init), let e = graph.edge(a, b) else { continue }
                 let (pa, pb, ra, rb) = (priority[ia], priority[ib], rank[ia], rank[ib])
                 keyed.append(
                     Keyed(
@@ -163,8 +152,8 @@ public struct IdentityResolver: Sendable {
     }
 }
 
-/// Positions of nodes in a subset: an array over all nodes when the subset is a good part of
-/// the graph (a rebuild), a dictionary when it is a few values (an increment).
+/// Positions of nodes in a list: an array over all nodes when the list is a good part of the
+/// graph (a rebuild), a dictionary when it is a few values (an increment).
 struct LocalIndex {
     typealias Node = IdentityGraph.Node
     private var dense: [Int32] = []
