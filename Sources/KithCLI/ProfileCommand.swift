@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithCore
+import KithLog
 import KithProjections
 
 struct ProfileCommand: ParsableCommand {
@@ -98,7 +99,8 @@ struct ProfileCommand: ParsableCommand {
                 }
                 before = .init(position: position, eventID: "", type: "", name: "", source: "", occurredAt: String(parts[0]))
             }
-            let entries = try store.timeline(id, limit: limit, type: type, before: before)
+            let entries = try store.timeline(
+                id, limit: limit, type: type, before: before, in: try EventLogReader(directory: data.directory.log))
             switch format {
             case .json: try Out.json(entries)
             case .ndjson: for e in entries { try Out.json(e, pretty: false) }
@@ -124,7 +126,7 @@ struct ProfileCommand: ParsableCommand {
         func run() throws {
             let store = try Projection.openStore(data.directory)
             let id = try ProfileCommand.resolve(store, reference)
-            let e = try store.explain(id)
+            let e = try store.explain(id, in: try EventLogReader(directory: data.directory.log))
             if format == .json {
                 try Out.json(e)
                 Out.flush()

@@ -10,16 +10,6 @@ public struct ProjectionBatch: Sendable {
         public var seen: NodeSeen
     }
 
-    public struct EventRow: Sendable {
-        public var position: UInt64
-        public var eventID: String
-        public var anchor: Node?
-        public var type: String
-        public var name: String
-        public var source: String
-        public var occurredAt: Timestamp
-    }
-
     public struct Change: Sendable, Equatable {
         public enum Kind: String, Sendable { case merged, split }
         public var position: UInt64
@@ -32,7 +22,8 @@ public struct ProjectionBatch: Sendable {
     public var nodes: [NodeRow] = []
     public var edges: [(Node, Node, IdentityGraph.EdgeInfo)] = []
     public var stats: [(Node, NodeStats)] = []
-    public var events: [EventRow] = []
+    /// The timeline entries of this batch's events, by anchor (appended to the stored ones).
+    public var timeline: [Node: [UInt8]] = [:]
     /// Changes only: rows whose value differs from what the store holds.
     public var membership: [(Node, String)] = []
     public var membershipRemoved: [Node] = []

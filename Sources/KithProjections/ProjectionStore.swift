@@ -22,17 +22,17 @@ public protocol ProjectionStore: Sendable {
     func rfmRaw(of nodes: [IdentityGraph.Node]) throws -> [IdentityGraph.Node: RFMRaw]
     /// Writes the batch and moves the checkpoint to `batch.endPosition`, all or nothing.
     func commit(_ batch: ProjectionBatch, rulesHash: String) throws
-    /// Fills an empty store in one transaction: `produce` streams events, values and
-    /// statistics into the sink as it makes them (no batch ever holds them all) and returns
+    /// Fills an empty store in one transaction: `produce` streams values and statistics
+    /// (with timelines) into the sink as it makes them (no batch ever holds them all) and returns
     /// the rest; the checkpoint moves to its `endPosition`.
     func commitRebuild(rulesHash: String, _ produce: (any RebuildSink) throws -> ProjectionBatch) throws
 }
 
 /// Where a one-pass rebuild writes the rows it produces, as it produces them.
 public protocol RebuildSink {
-    func append(_ event: ProjectionBatch.EventRow) throws
     func append(_ node: ProjectionBatch.NodeRow) throws
-    func append(_ stats: NodeStats, of node: IdentityGraph.Node) throws
+    /// A value's statistics and the timeline entries of the events anchored at it.
+    func append(_ stats: NodeStats, timeline: [UInt8], of node: IdentityGraph.Node) throws
 }
 
 /// The stored identity graph around some values: their edges, the accepted and refused links

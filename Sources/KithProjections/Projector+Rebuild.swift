@@ -21,7 +21,7 @@ extension Projector {
         var batch = ProjectionBatch()
         batch.endPosition = min(log.endPosition, UInt64(max(1, onePassLimit)))
         try store.commitRebuild(rulesHash: rulesHash) { sink in
-            var folded = try fold(log, upTo: batch.endPosition, into: sink, progress: progress)
+            var folded = try fold(log, upTo: batch.endPosition, progress: progress)
             let graph = state.graph
             for n in 0..<graph.nodeCount {
                 try sink.append(ProjectionBatch.NodeRow(node: Node(n), info: graph.nodes[n], seen: folded.seen.seen(of: Node(n))))
@@ -32,12 +32,12 @@ extension Projector {
             for n in folded.stats.indices {
                 guard let s = folded.stats[n] else { continue }
                 folded.stats[n] = nil
-                try sink.append(s, of: Node(n))
+                try sink.append(s, timeline: folded.timelines[n], of: Node(n))
+                folded.timelines[n] = []
                 let raw = RFMRaw(s, currency: currency)
                 if !raw.isEmpty { batch.nodeRFM.append((Node(n), raw)) }
             }
-            // Nothing is stored yet, so `settle` reads no value's RFM inputs from the store.
-            try settle((0..<Node(graph.nodeCount)).map { $0 }, stats: [:], into: &batch)
+            settleWholeGraph(into: &batch)
             return batch
         }
         summary.events = Int(batch.endPosition)
@@ -47,17 +47,46 @@ extension Projector {
         state = try store.openingState()
     }
 
-    /// Reads the whole log into the graph, folding when and where values were seen and the
-    /// statistics of each event's anchor; event rows go straight to the sink.
-    private func fold(
-        _ log: some EventLogReading, upTo end: UInt64, into sink: any RebuildSink,
-        progress: ((UInt64, UInt64) -> Void)?
-    ) throws -> (seen: SeenFolding, stats: [NodeStats?]) {
+    /// `settle` for a rebuild: neither the store nor the state holds anything yet, so every
+    /// link, refusal, exclusion, membership and profile is new and nothing is compared with
+    /// what was there (the state is reloaded from the store afterwards).
+    private func settleWholeGraph(into batch: inout ProjectionBatch) {
+        let graph = state.graph
+        let resolution = resolver.resolve(Array(0..<Node(graph.nodeCount)), in: graph)
+        batch.linksAdded = resolution.accepted.map { IdentityGraph.key($0.a, $0.b) }.sorted()
+        var refused: [UInt64: String] = [:]
+        for r in resolution.refused { refused[IdentityGraph.key(r.link.a, r.link.b)] = r.rule }
+        batch.refused = refused.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        batch.excluded = resolution.excluded.map { ($0.node, "\($0.standing)") }.sorted { $0.0 < $1.0 }
+        var nodeRFM = [RFMRaw?](repeating: nil, count: graph.nodeCount)
+        for (n, raw) in batch.nodeRFM { nodeRFM[Int(n)] = raw }
+        var ids = Set<String>()
+        var profiles: [String: RFMRaw] = [:]
+        for component in resolution.components {
+            let anchor = graph.nodes[Int(component[0])]
+            let id = ProfileID.of(anchor.identifier)
+            if ids.insert(id).inserted { batch.newProfiles.append((id, component[0], anchor.firstSeen)) }
+            var raw = RFMRaw()
+            for n in component {
+                batch.membership.append((n, id))
+                if let r = nodeRFM[Int(n)] { raw.add(r) }
+            }
+            profiles[id] = raw
+        }
+        batch.profileRFM = profiles.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// Reads the whole log into the graph, folding when and where values were seen, and the
+    /// statistics and timeline entries of each event's anchor.
+    private func fold(_ log: some EventLogReading, upTo end: UInt64, progress: ((UInt64, UInt64) -> Void)?) throws
+        -> (seen: SeenFolding, stats: [NodeStats?], timelines: [[UInt8]])
+    {
         let declaredKinds = rules.declaredKinds
         var scratch = EventLineParser.Scratch()
         var seen = SeenFolding()
         // By anchor node, grown with the graph: a dictionary of these large values would copy each.
         var stats: [NodeStats?] = []
+        var timelines: [[UInt8]] = []
         var position: UInt64 = 0
         var failure: (any Error)?
         while position < end {
@@ -70,24 +99,25 @@ extension Projector {
                 }
                 let nodes = state.graph.observe(e.identifiers, at: at)
                 seen.add(e.occurredAt, source: e.source, to: nodes)
-                let anchor = anchor(of: e.identifiers).flatMap { state.graph.node($0) }
+                // The anchor is one of the nodes just observed: find it without hashing it again.
+                let anchor = anchor(of: e.identifiers).flatMap { a in nodes.first { state.graph.nodes[Int($0)].identifier == a } }
                 if let anchor {
                     let i = Int(anchor)
-                    if stats.count <= i { stats.append(contentsOf: repeatElement(nil, count: i + 1 - stats.count)) }
+                    if stats.count <= i {
+                        stats.append(contentsOf: repeatElement(nil, count: i + 1 - stats.count))
+                        timelines.append(contentsOf: repeatElement([], count: i + 1 - timelines.count))
+                    }
                     if stats[i] == nil { stats[i] = NodeStats() }
                     stats[i]!.add(e)
+                    TimelineIndex.append(e, to: &timelines[i])
                 }
-                try sink.append(
-                    ProjectionBatch.EventRow(
-                        position: at, eventID: e.eventID, anchor: anchor, type: e.type.rawValue, name: e.name,
-                        source: e.source, occurredAt: e.occurredAt))
                 position = at + 1
                 return true
             }
             if let failure { throw failure }
             progress?(position, log.endPosition)
         }
-        return (seen, stats)
+        return (seen, stats, timelines)
     }
 }
 

@@ -75,11 +75,16 @@ public final class Projector {
 
     /// The identifier an event's numbers belong to: its strongest linking value.
     func anchor(of identifiers: [Identifier]) -> Identifier? {
-        identifiers.filter { rules.rule(for: $0.kind).links && !blocklist.contains($0.value) }.min { a, b in
-            let pa = rules.rule(for: a.kind).priority
-            let pb = rules.rule(for: b.kind).priority
-            return pa != pb ? pa < pb : a < b
+        var best: (identifier: Identifier, priority: Int)?
+        for identifier in identifiers {
+            let rule = rules.rule(for: identifier.kind)
+            guard rule.links, blocklist.isEmpty || !blocklist.contains(identifier.value) else { continue }
+            if let b = best, b.priority < rule.priority || (b.priority == rule.priority && !(identifier < b.identifier)) {
+                continue
+            }
+            best = (identifier, rule.priority)
         }
+        return best?.identifier
     }
 
     /// Projects every event after the checkpoint. Without a `batchSize`, an empty store is
@@ -160,11 +165,10 @@ public final class Projector {
                 for j in (i + 1)..<max(i + 1, nodes.count) { touchedEdges.insert(IdentityGraph.key(nodes[i], nodes[j])) }
             }
             let anchor = anchor(of: e.identifiers).flatMap { state.graph.node($0) }
-            if let anchor { anchors[anchor, default: []].append(e) }
-            batch.events.append(
-                ProjectionBatch.EventRow(
-                    position: e.position, eventID: e.eventID, anchor: anchor, type: e.type.rawValue, name: e.name,
-                    source: e.source, occurredAt: e.occurredAt))
+            if let anchor {
+                anchors[anchor, default: []].append(e)
+                TimelineIndex.append(e, to: &batch.timeline[anchor, default: []])
+            }
         }
         // When and where each touched value was seen: stored values from the store, plus this batch.
         var seen = try store.seen(of: touched.filter { Int($0) < state.storedNodes })

@@ -22,9 +22,7 @@ extension SQLiteProjectionStore {
                 .integer(Int64(info.firstEvidence)))
         }
         let stats = try statsWriter(db)
-        for (n, s) in batch.stats { try insert(s, of: n, with: stats) }
-        let event = try eventWriter(db)
-        for e in batch.events { try insert(e, with: event) }
+        for (n, s) in batch.stats { try insert(s, timeline: batch.timeline[n] ?? [], of: n, with: stats) }
         let member = try RowWriter(db, "INSERT OR REPLACE INTO membership (node, profile) VALUES (?, ?)")
         for (n, p) in batch.membership { try member.run(.integer(Int64(n)), .text(p)) }
         let unmember = try RowWriter(db, "DELETE FROM membership WHERE node = ?")
@@ -72,16 +70,15 @@ extension SQLiteProjectionStore {
             """)
     }
 
+    /// Replaces a value's statistics and appends to its timeline (`||` joins the bytes as text;
+    /// the cast gives them back as a blob, unchanged).
     static func statsWriter(_ db: Database) throws -> RowWriter {
-        try RowWriter(db, "INSERT OR REPLACE INTO node_stats (node, stats) VALUES (?, ?)")
-    }
-
-    static func eventWriter(_ db: Database) throws -> RowWriter {
         try RowWriter(
             db,
             """
-            INSERT OR IGNORE INTO event (position, event_id, anchor, type, name, source, occurred_at, occurred_epoch)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO node_stats (node, stats, timeline) VALUES (?, ?, ?)
+            ON CONFLICT(node) DO UPDATE SET
+              stats = excluded.stats, timeline = CAST(node_stats.timeline || excluded.timeline AS BLOB)
             """)
     }
 
@@ -92,14 +89,8 @@ extension SQLiteProjectionStore {
             text(n.seen.lastSeen), .text(n.seen.sources.sorted().joined(separator: ",")))
     }
 
-    static func insert(_ e: ProjectionBatch.EventRow, with writer: RowWriter) throws {
-        try writer.run(
-            .integer(Int64(e.position)), .text(e.eventID), e.anchor.map { .integer(Int64($0)) } ?? .null, .text(e.type),
-            .text(e.name), .text(e.source), .text(e.occurredAt.description), .integer(e.occurredAt.epochSeconds))
-    }
-
-    static func insert(_ stats: NodeStats, of node: IdentityGraph.Node, with writer: RowWriter) throws {
-        try writer.run(.integer(Int64(node)), .blob(stats.binaryEncoded()))
+    static func insert(_ stats: NodeStats, timeline: [UInt8], of node: IdentityGraph.Node, with writer: RowWriter) throws {
+        try writer.run(.integer(Int64(node)), .blob(stats.binaryEncoded()), .blob(timeline))
     }
 
     /// An edge key's two ends as bound values (see `IdentityGraph.key`).

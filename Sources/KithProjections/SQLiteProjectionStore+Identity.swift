@@ -94,8 +94,9 @@ extension SQLiteProjectionStore {
         }
     }
 
-    public func explain(_ profile: String) throws -> Explanation {
-        try pool.read { db in
+    /// The links come from the store; the events that made them, from the log.
+    public func explain(_ profile: String, in log: some EventLogReading) throws -> Explanation {
+        var explanation = try pool.read { db in
             let nodes = try nodes(of: profile, db)
             let list = nodes.map(String.init).joined(separator: ",")
             var name: [Int64: String] = [:]
@@ -110,11 +111,8 @@ extension SQLiteProjectionStore {
                 let e = try Row.fetchOne(
                     db, sql: "SELECT events, first_position FROM edge WHERE a = ? AND b = ?", arguments: [min(a, b), max(a, b)])
                 let position: Int64 = e?[1] ?? 0
-                let event = try Row.fetchOne(
-                    db, sql: "SELECT source, event_id, occurred_at FROM event WHERE position = ?", arguments: [position])
                 return Explanation.Evidence(
-                    position: UInt64(position), source: event?[0], eventID: event?[1], occurredAt: event?[2],
-                    events: e?[0] ?? 0)
+                    position: UInt64(position), source: nil, eventID: nil, occurredAt: nil, events: e?[0] ?? 0)
             }
             var links: [Explanation.Link] = []
             for row in try Row.fetchAll(db, sql: "SELECT a, b FROM link WHERE a IN (\(list)) ORDER BY a, b") {
@@ -147,6 +145,31 @@ extension SQLiteProjectionStore {
             return Explanation(
                 profileID: profile, values: try nodes.map(label), links: links, refused: refused, cut: cut)
         }
+        try explanation.readEvidence(from: log)
+        return explanation
+    }
+}
+
+extension SQLiteProjectionStore.Explanation {
+    /// Fills each link's evidence with the source, id and time of the event at its position.
+    mutating func readEvidence(from log: some EventLogReading) throws {
+        let positions = (links + refused + cut).map(\.evidence.position)
+        var events: [UInt64: ProjectedEvent] = [:]
+        var scratch = EventLineParser.Scratch()
+        try log.forEachLine(at: positions) { position, line in
+            events[position] = ProjectedEvent.decode(line, position: position, scratch: &scratch)
+        }
+        func fill(_ list: inout [Link]) {
+            for i in list.indices {
+                guard let e = events[list[i].evidence.position] else { continue }
+                list[i].evidence.source = e.source
+                list[i].evidence.eventID = e.eventID
+                list[i].evidence.occurredAt = e.occurredAt.description
+            }
+        }
+        fill(&links)
+        fill(&refused)
+        fill(&cut)
     }
 }
 

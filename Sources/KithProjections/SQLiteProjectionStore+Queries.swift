@@ -105,56 +105,6 @@ extension SQLiteProjectionStore {
             id: profile, identifiers: identifiers, stats: stats, traitRules: traitRules, model: try Self.rfmModel(db))
     }
 
-    public struct TimelineEntry: Codable, Sendable {
-        public var position: UInt64
-        public var eventID: String
-        public var type: String
-        public var name: String
-        public var source: String
-        public var occurredAt: String
-
-        public init(position: UInt64, eventID: String, type: String, name: String, source: String, occurredAt: String) {
-            self.position = position
-            self.eventID = eventID
-            self.type = type
-            self.name = name
-            self.source = source
-            self.occurredAt = occurredAt
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case position, type, name, source
-            case eventID = "event_id"
-            case occurredAt = "occurred_at"
-        }
-    }
-
-    /// A profile's events, newest first. `before` is the last entry of the previous page.
-    public func timeline(_ profile: String, limit: Int, type: String? = nil, before: TimelineEntry? = nil) throws
-        -> [TimelineEntry]
-    {
-        try pool.read { db in
-            let list = try nodes(of: profile, db).map(String.init).joined(separator: ",")
-            var sql = "SELECT position, event_id, type, name, source, occurred_at FROM event WHERE anchor IN (\(list))"
-            var arguments: [any DatabaseValueConvertible] = []
-            if let type {
-                sql += " AND type = ?"
-                arguments.append(type)
-            }
-            if let before, let epoch = try? Timestamp.parse(before.occurredAt).get().epochSeconds {
-                sql += " AND (occurred_epoch < ? OR (occurred_epoch = ? AND position < ?))"
-                arguments += [epoch, epoch, Int64(before.position)]
-            }
-            sql += " ORDER BY occurred_epoch DESC, position DESC LIMIT ?"
-            arguments.append(limit)
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)!).map { row in
-                TimelineEntry(
-                    position: UInt64(row[0] as Int64), eventID: row[1], type: row[2], name: row[3], source: row[4],
-                    occurredAt: row[5])
-            }
-        }
-    }
-
     /// Every current profile's view, in profile id order (streamed: one pass over the store).
     public func forEachProfile(traitRules: TraitRules, _ body: (ProfileView) throws -> Void) throws {
         try pool.read { db in

@@ -25,22 +25,18 @@ extension SQLiteProjectionStore {
 
     /// Writes straight into the rebuild's transaction, with the statements a batch uses.
     private final class Sink: RebuildSink {
-        let event: RowWriter
         let node: RowWriter
         let stats: RowWriter
 
         init(_ db: Database) throws {
-            event = try SQLiteProjectionStore.eventWriter(db)
             node = try SQLiteProjectionStore.nodeWriter(db)
             stats = try SQLiteProjectionStore.statsWriter(db)
         }
 
-        func append(_ e: ProjectionBatch.EventRow) throws { try SQLiteProjectionStore.insert(e, with: event) }
-
         func append(_ n: ProjectionBatch.NodeRow) throws { try SQLiteProjectionStore.insert(n, with: node) }
 
-        func append(_ s: NodeStats, of n: IdentityGraph.Node) throws {
-            try SQLiteProjectionStore.insert(s, of: n, with: stats)
+        func append(_ s: NodeStats, timeline: [UInt8], of n: IdentityGraph.Node) throws {
+            try SQLiteProjectionStore.insert(s, timeline: timeline, of: n, with: stats)
         }
     }
 }

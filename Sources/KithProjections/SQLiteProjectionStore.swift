@@ -104,6 +104,9 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
         m.registerMigration("v4: links from either end (the projector loads neighbourhoods on demand)") { db in
             try db.execute(sql: "CREATE INDEX link_b ON link(b); CREATE INDEX refused_link_b ON refused_link(b)")
         }
+        m.registerMigration("v5: timelines kept with each value's statistics; events read from the log") { db in
+            try moveEventsToTimelines(db)
+        }
         return m
     }
 

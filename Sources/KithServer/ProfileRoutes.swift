@@ -76,7 +76,7 @@ struct ProfileRoutes {
                 .badRequest, "bad_type",
                 "Unknown event type \"\(type)\"; expected one of \(EventType.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
-        let entries = try store.timeline(current, limit: limit + 1, type: type, before: before)
+        let entries = try store.timeline(current, limit: limit + 1, type: type, before: before, in: try state.logReader())
         let page = Array(entries.prefix(limit))
         let next = entries.count > limit ? page.last.map { RequestDecoding.TimelineCursor(occurredAt: $0.occurredAt, position: $0.position).encoded } : nil
         return try Reply.json(Page(profileID: current, items: page, nextCursor: next))
@@ -86,7 +86,7 @@ struct ProfileRoutes {
         let key = try context.require(.profilesRead)
         let store = try state.currentStore()
         let current = try resolve(store, try context.parameters.require("id"))
-        let explanation = try store.explain(current)
+        let explanation = try store.explain(current, in: try state.logReader())
         if context.seesPersonalData {
             try audit(key: key, route: "GET /v1/profiles/{id}/explain", profile: current)
             return try Reply.json(explanation)

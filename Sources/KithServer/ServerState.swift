@@ -1,6 +1,7 @@
 import Foundation
 import KithCore
 import KithIngest
+import KithLog
 import KithProjections
 
 #if canImport(Glibc)
@@ -49,6 +50,14 @@ final class ServerState: @unchecked Sendable {
             return opened
         } catch {
             throw Problem(.serviceUnavailable, "store_unavailable", "\(error)")
+        }
+    }
+
+    /// A reader of the log as it is now (a reader sees the batches present when it opened, and
+    /// keeps buffers of its own, so each request opens one).
+    func logReader() throws -> EventLogReader {
+        do { return try EventLogReader(directory: directory.log) } catch {
+            throw Problem(.serviceUnavailable, "log_unavailable", "\(error)")
         }
     }
 

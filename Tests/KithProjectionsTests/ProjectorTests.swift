@@ -43,11 +43,17 @@ struct ProjectorTests {
         #expect(view.traits["city"]?.source == "tmall")
         #expect(view.traits["name"]?.value == "李伟")  // an empty value never overwrites
         #expect(view.stats.channels == ["pos", "survey", "tmall"])
-        let timeline = try store.timeline(view.profileID, limit: 2)
+        let reader = try EventLogReader(directory: scratch.path + "/log")
+        let timeline = try store.timeline(view.profileID, limit: 2, in: reader)
         #expect(timeline.map(\.name) == ["nps", "refund"])
-        let page2 = try store.timeline(view.profileID, limit: 10, before: timeline.last)
-        #expect(page2.count == 3)
-        #expect(try store.timeline(view.profileID, limit: 10, type: "feedback").count == 2)
+        #expect(timeline.map(\.source) == ["survey", "pos"])
+        #expect(timeline.map(\.occurredAt) == ["2026-04-01T10:00:00+08:00", "2026-03-06T09:00:00+08:00"])
+        let page2 = try store.timeline(view.profileID, limit: 10, before: timeline.last, in: reader)
+        // Same time: the later position first.
+        #expect(page2.map(\.name) == ["order_completed", "nps", "order_completed"])
+        #expect(Set(timeline.map(\.position) + page2.map(\.position)) == Set(0..<5))
+        #expect(try store.timeline(view.profileID, limit: 10, type: "feedback", in: reader).map(\.type) == ["feedback", "feedback"])
+        #expect(try store.timeline(view.profileID, limit: 10, type: "no_such_type", in: reader).isEmpty)
     }
 
     @Test("After a merge the younger id is an alias that still resolves to the surviving profile")

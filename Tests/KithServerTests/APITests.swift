@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import KithCore
 import KithIngest
+import KithLog
 import KithProjections
 import KithTestSupport
 import Testing
@@ -191,7 +192,7 @@ extension LoopbackServer {
         let s = try store(f)
         // Timeline: pages of 3 concatenate to the whole timeline, newest first, no repeats.
         let truth = try personWithContactDetails(f)
-        let all = try s.timeline(truth.profileID, limit: 10_000)
+        let all = try s.timeline(truth.profileID, limit: 10_000, in: try EventLogReader(directory: f.directory.log))
         var paged: [UInt64] = []
         var cursor: String?
         repeat {

@@ -59,6 +59,39 @@ public struct EventLineParser: Sendable {
             values.removeAll(keepingCapacity: true)
             entries.removeAll(keepingCapacity: true)
         }
+
+        /// Normalises one identifier value into `values` and records it in `entries`, or says
+        /// why it was refused.
+        mutating func appendNormalized(
+            _ kind: IdentifierKind, _ token: JSONScanner.StringToken, in s: JSONScanner,
+            declaredKinds: [String: IdentifierNormalizer.Method]
+        ) -> QuarantineReason? {
+            let start = values.count
+            let problem: QuarantineReason?
+            if token.hasEscapes {
+                decoded.removeAll(keepingCapacity: true)
+                s.decode(token, into: &decoded)
+                problem = decoded.withUnsafeBufferPointer {
+                    IdentifierNormalizer.normalize(kind, bytes: $0, appendingTo: &values, method: declaredKinds[kind.rawValue])
+                }
+            } else {
+                problem = IdentifierNormalizer.normalize(
+                    kind, bytes: UnsafeBufferPointer(rebasing: s.bytes[token.range]), appendingTo: &values,
+                    method: declaredKinds[kind.rawValue])
+            }
+            if problem == nil { entries.append((kind, start..<values.count)) }
+            return problem
+        }
+
+        /// Puts the entries in canonical order: by kind, then by value's bytes.
+        mutating func sortEntries() {
+            guard entries.count > 1 else { return }
+            let values = values
+            entries.sort { a, b in
+                if a.kind != b.kind { return a.kind.rawValue < b.kind.rawValue }
+                return values[a.range].lexicographicallyPrecedes(values[b.range])
+            }
+        }
     }
 
     public func parse(_ line: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8], scratch: inout Scratch)

@@ -110,24 +110,8 @@ extension LineFields {
         }
         var rejected: [QuarantineReason] = []
         for (kind, token) in scratch.identifiers {
-            let start = scratch.values.count
-            let problem: QuarantineReason?
-            if token.hasEscapes {
-                scratch.decoded.removeAll(keepingCapacity: true)
-                s.decode(token, into: &scratch.decoded)
-                problem = scratch.decoded.withUnsafeBufferPointer {
-                    IdentifierNormalizer.normalize(
-                        kind, bytes: $0, appendingTo: &scratch.values, method: parser.declaredKinds[kind.rawValue])
-                }
-            } else {
-                problem = IdentifierNormalizer.normalize(
-                    kind, bytes: UnsafeBufferPointer(rebasing: s.bytes[token.range]), appendingTo: &scratch.values,
-                    method: parser.declaredKinds[kind.rawValue])
-            }
-            if let problem {
+            if let problem = scratch.appendNormalized(kind, token, in: s, declaredKinds: parser.declaredKinds) {
                 rejected.append(problem)
-            } else {
-                scratch.entries.append((kind, start..<scratch.values.count))
             }
         }
         if scratch.entries.isEmpty {
@@ -135,13 +119,8 @@ extension LineFields {
             return .failure(
                 QuarantineReason(.schemaViolation, field: "identifiers", "identifiers has no values; at least one is required"))
         }
+        scratch.sortEntries()
         let values = scratch.values
-        if scratch.entries.count > 1 {
-            scratch.entries.sort { a, b in
-                if a.kind != b.kind { return a.kind.rawValue < b.kind.rawValue }
-                return values[a.range].lexicographicallyPrecedes(values[b.range])
-            }
-        }
 
         if let problem = PropertyRules.check(type: eventType, name: nameBytes, properties: properties, in: s) {
             return .failure(problem)

@@ -26,9 +26,9 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     public static func parse(bytes: UnsafeBufferPointer<UInt8>, currency: String) -> Result<Money, QuarantineReason> {
-        let shown = String(decoding: bytes.prefix(40), as: UTF8.self)
         func fail(_ why: String) -> Result<Money, QuarantineReason> {
-            .failure(QuarantineReason(.badAmount, field: "properties.amount", "amount '\(shown)' \(why)"))
+            let shown = String(decoding: bytes.prefix(40), as: UTF8.self)
+            return .failure(QuarantineReason(.badAmount, field: "properties.amount", "amount '\(shown)' \(why)"))
         }
         var i = 0
         let n = bytes.count

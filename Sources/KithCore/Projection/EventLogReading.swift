@@ -6,3 +6,28 @@ public protocol EventLogReading {
     func forEachLine(
         from position: UInt64, limit: Int?, _ body: (UInt64, UnsafeBufferPointer<UInt8>) throws -> Bool) throws
 }
+
+extension EventLogReading {
+    /// Calls `body` with the line at each of `positions` the log holds, in position order
+    /// (positions past the end are skipped). Nearby positions are read in one sweep, so a page
+    /// of a timeline costs a few batch reads, not one per event.
+    public func forEachLine(at positions: [UInt64], _ body: (UInt64, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        let wanted = Array(Set(positions.filter { $0 < endPosition })).sorted()
+        var i = 0
+        while i < wanted.count {
+            // A run of positions closer than `gap` to each other: one sweep over the lines between.
+            let gap: UInt64 = 1_024
+            var j = i
+            while j + 1 < wanted.count && wanted[j + 1] - wanted[j] < gap { j += 1 }
+            var next = i
+            try forEachLine(from: wanted[i], limit: Int(wanted[j] - wanted[i] + 1)) { position, line in
+                if position == wanted[next] {
+                    try body(position, line)
+                    next += 1
+                }
+                return next <= j
+            }
+            i = j + 1
+        }
+    }
+}

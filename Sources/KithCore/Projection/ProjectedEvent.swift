@@ -19,50 +19,107 @@ public struct ProjectedEvent: Sendable, Equatable {
             && a.traits.elementsEqual(b.traits, by: { $0 == $1 }) && a.amount == b.amount && a.score == b.score
     }
 
-    /// Reads a canonical line (as the log stores it). Nil if the line does not parse.
+    /// Reads a canonical line (as the log stores it) in one pass, normalising its identifiers
+    /// under the rules in force (a replay may declare kinds the ingest did not know). Nil if
+    /// the line is not canonical or no identifier survives normalisation.
+    ///
+    /// Lines in the log passed the contract's checks at ingest, so they are not validated or
+    /// rewritten again here: this is the projection's hot path. The full parser is its oracle
+    /// in the tests.
     public static func decode(
         _ line: UnsafeBufferPointer<UInt8>, position: UInt64, scratch: inout EventLineParser.Scratch,
         declaredKinds: [String: IdentifierNormalizer.Method] = [:]
     ) -> ProjectedEvent? {
-        var sink: [UInt8] = []
-        var parser = EventLineParser(declaredKinds: declaredKinds)
-        parser.acceptsUndeclaredKinds = true
-        guard case .success(let parsed) = parser.parse(line, appendingTo: &sink, scratch: &scratch) else {
-            return nil
-        }
         let s = JSONScanner(line)
-        guard let head = CanonicalLine.header(of: line) else { return nil }
+        guard let head = CanonicalLine.header(of: line), let type = EventType(token: head.type, in: s) else { return nil }
         var event = ProjectedEvent(
-            position: position, eventID: s.string(head.eventID), source: s.string(head.source), type: parsed.type,
-            name: "", occurredAt: Timestamp(epochSeconds: 0), identifiers: scratch.normalizedIdentifiers, traits: [],
-            amount: nil, score: nil)
+            position: position, eventID: s.string(head.eventID), source: s.string(head.source), type: type,
+            name: "", occurredAt: Timestamp(epochSeconds: 0), identifiers: [], traits: [], amount: nil, score: nil)
+        var occurredAt: Timestamp?
+        var identifiers: Range<Int>?
         var currency = "CNY"
-        var amountText: [UInt8]?
+        var amountText: String?
         PropertyRules.forEachMember(0..<line.count, in: s) { key, value in
-            if s.token(key, equals: "name") {
+            switch key.range.count {
+            case 4 where s.token(key, equals: "name"):
                 event.name = stringValue(value, in: s)
-            } else if s.token(key, equals: "occurred_at") {
-                if case .success(let t) = Timestamp.parse(stringValue(value, in: s)) { event.occurredAt = t }
-            } else if s.token(key, equals: "traits") {
-                PropertyRules.forEachMember(value, in: s) { k, v in
-                    event.traits.append((s.string(k), stringValue(v, in: s)))
-                }
-            } else if s.token(key, equals: "properties") {
+            case 11 where s.token(key, equals: "occurred_at"):
+                guard value.count >= 2 else { return }
+                let text = UnsafeBufferPointer(rebasing: line[(value.lowerBound + 1)..<(value.upperBound - 1)])
+                if case .success(let t) = Timestamp.parse(bytes: text) { occurredAt = t }
+            case 11 where s.token(key, equals: "identifiers"):
+                identifiers = value
+            case 6 where s.token(key, equals: "traits"):
+                PropertyRules.forEachMember(value, in: s) { k, v in event.traits.append((s.string(k), stringValue(v, in: s))) }
+            case 10 where s.token(key, equals: "properties"):
                 PropertyRules.forEachMember(value, in: s) { k, v in
                     if s.token(k, equals: "amount") {
-                        amountText = Array(stringValue(v, in: s).utf8)
+                        amountText = stringValue(v, in: s)
                     } else if s.token(k, equals: "currency") {
                         currency = stringValue(v, in: s)
                     } else if s.token(k, equals: "score") {
                         event.score = Int(stringValue(v, in: s))
                     }
                 }
+            default:
+                break
             }
         }
-        if let amountText {
-            event.amount = amountText.withUnsafeBufferPointer { try? Money.parse(bytes: $0, currency: currency).get() }
-        }
+        guard let occurredAt, let identifiers,
+            normalizeIdentifiers(identifiers, in: s, scratch: &scratch, declaredKinds: declaredKinds)
+        else { return nil }
+        event.occurredAt = occurredAt
+        event.identifiers = scratch.normalizedIdentifiers
+        event.amount = amountText.flatMap { try? Money.parse($0, currency: currency).get() }
         return event
+    }
+
+    /// Normalises the values of a canonical `identifiers` object (kind → value or array of
+    /// values) into the scratch, in canonical order; false if none survives.
+    private static func normalizeIdentifiers(
+        _ range: Range<Int>, in s: JSONScanner, scratch: inout EventLineParser.Scratch,
+        declaredKinds: [String: IdentifierNormalizer.Method]
+    ) -> Bool {
+        scratch.reset()
+        var m = JSONScanner(s.bytes, at: range.lowerBound + 1)
+        func value(_ kind: IdentifierKind, _ m: inout JSONScanner) throws(JSONScanner.SyntaxError) {
+            let token = try m.scanString()
+            if token.range.count > 0 { _ = scratch.appendNormalized(kind, token, in: s, declaredKinds: declaredKinds) }
+        }
+        do {
+            m.skipWhitespace()
+            while m.peek == UInt8(ascii: "\"") {
+                let kindToken = try m.scanString()
+                let kind = IdentifierKind(token: kindToken, in: s, declared: declaredKinds)
+                    ?? IdentifierKind(rawValue: s.string(kindToken))
+                m.skipWhitespace()
+                try m.expect(UInt8(ascii: ":"), "':'")
+                m.skipWhitespace()
+                switch m.peek {
+                case UInt8(ascii: "\""):
+                    try value(kind, &m)
+                case UInt8(ascii: "["):
+                    m.index += 1
+                    m.skipWhitespace()
+                    while m.peek == UInt8(ascii: "\"") {
+                        try value(kind, &m)
+                        m.skipWhitespace()
+                        if m.peek == UInt8(ascii: ",") { m.index += 1 }
+                        m.skipWhitespace()
+                    }
+                    try m.expect(UInt8(ascii: "]"), "']'")
+                default:
+                    _ = try m.skipValue()
+                }
+                m.skipWhitespace()
+                if m.peek == UInt8(ascii: ",") { m.index += 1 }
+                m.skipWhitespace()
+            }
+        } catch {
+            return false
+        }
+        scratch.sortEntries()
+        return !scratch.entries.isEmpty
     }
 
     /// A string's content, or any other value's JSON text.
