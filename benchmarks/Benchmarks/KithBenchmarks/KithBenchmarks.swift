@@ -45,6 +45,20 @@ func rfmRaws(_ count: Int) -> [RFMRaw] {
     }
 }
 
+/// A log of one behaviour event per identifier set, opened for reading.
+func identityLog(_ events: some Sequence<[Identifier]>, at directory: String) throws -> EventLogReader {
+    let log = try EventLogWriter(directory: directory)
+    var batch = EncodedLines()
+    for (i, e) in events.enumerated() {
+        let ids = e.map { "\"\($0.kind.rawValue)\":\"\($0.value)\"" }.joined(separator: ",")
+        let line = #"{"event_id":"e\#(i)","source":"app","type":"behaviour","name":"app_open","occurred_at":"2026-03-01T10:15:00Z","identifiers":{\#(ids)}}"#
+        batch.bytes.append(contentsOf: line.utf8)
+        batch.endLine(key: EventKey(source: Array("app".utf8), eventID: Array("e\(i)".utf8)))
+    }
+    _ = try log.append(batch)
+    return try EventLogReader(directory: directory)
+}
+
 let phones = (0..<1_000).map { i in ["13800138000", "138 0013 8000", "+86 138-0013-8000", "0086 13800138000", "86-139\(10_000_000 + i)"][i % 5] }
 
 let benchmarks: @Sendable () -> Void = {
@@ -104,23 +118,39 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Project 20000 events into SQLite (durable batches)", configuration: .init(maxIterations: 20)) { benchmark in
         let dir = NSTemporaryDirectory() + "kith-bench-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        do {
-            let log = try EventLogWriter(directory: dir + "/log")
-            var batch = EncodedLines()
-            for (i, e) in world.prefix(20_000).enumerated() {
-                let ids = e.map { "\"\($0.kind.rawValue)\":\"\($0.value)\"" }.joined(separator: ",")
-                let line = #"{"event_id":"e\#(i)","source":"app","type":"behaviour","name":"app_open","occurred_at":"2026-03-01T10:15:00Z","identifiers":{\#(ids)}}"#
-                batch.bytes.append(contentsOf: line.utf8)
-                batch.endLine(key: EventKey(source: Array("app".utf8), eventID: Array("e\(i)".utf8)))
-            }
-            _ = try log.append(batch)
-        }
-        let reader = try EventLogReader(directory: dir + "/log")
+        let reader = try identityLog(world.prefix(20_000), at: dir + "/log")
         for i in benchmark.scaledIterations {
             let store = try SQLiteProjectionStore(path: dir + "/p\(i).sqlite")
             benchmark.startMeasurement()
             blackHole(try Projector(store: store, rules: .standard).catchUp(with: reader, batchSize: 5_000).events)
             benchmark.stopMeasurement()
+        }
+    }
+
+    // The same log into an empty store without a batch size: the one-pass rebuild.
+    Benchmark("Rebuild 20000 events into SQLite (one pass)", configuration: .init(maxIterations: 20)) { benchmark in
+        let dir = NSTemporaryDirectory() + "kith-bench-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let reader = try identityLog(world.prefix(20_000), at: dir + "/log")
+        for i in benchmark.scaledIterations {
+            let store = try SQLiteProjectionStore(path: dir + "/p\(i).sqlite")
+            benchmark.startMeasurement()
+            blackHole(try Projector(store: store, rules: .standard).catchUp(with: reader).events)
+            benchmark.stopMeasurement()
+        }
+    }
+
+    let canonical = lines.map { line in
+        var out: [UInt8] = []
+        _ = line.withUnsafeBufferPointer { EventLineParser().parse($0, appendingTo: &out) }
+        return out
+    }
+    Benchmark("Decode 1000 log lines for projection") { benchmark in
+        var scratch = EventLineParser.Scratch()
+        for _ in benchmark.scaledIterations {
+            for (i, line) in canonical.enumerated() {
+                line.withUnsafeBufferPointer { blackHole(ProjectedEvent.decode($0, position: UInt64(i), scratch: &scratch)) }
+            }
         }
     }
 
