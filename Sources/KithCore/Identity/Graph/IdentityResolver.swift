@@ -63,6 +63,15 @@ public struct IdentityResolver: Sendable {
     public func closure(of touched: some Sequence<Node>, in graph: IdentityGraph) -> [Node] {
         var seen = Set<Node>()
         var queue: [Node] = []
+        // A value's standing counts its partners, so a shared value with thousands of them would
+        // cost that much again for every neighbour that asks: each standing is worked out once.
+        var standings: [Node: Standing] = [:]
+        func links(_ n: Node) -> Bool {
+            if let known = standings[n] { return known == .links }
+            let s = standing(of: n, in: graph)
+            standings[n] = s
+            return s == .links
+        }
         for n in touched {
             if seen.insert(n).inserted { queue.append(n) }
             // A node that just became shared changes its neighbours' profiles too, even when it
@@ -73,8 +82,8 @@ public struct IdentityResolver: Sendable {
         while i < queue.count {
             let n = queue[i]
             i += 1
-            guard standing(of: n, in: graph) == .links else { continue }
-            for m in graph.neighbours[Int(n)] where standing(of: m, in: graph) == .links {
+            guard links(n) else { continue }
+            for m in graph.neighbours[Int(n)] where links(m) {
                 if seen.insert(m).inserted { queue.append(m) }
             }
         }
