@@ -153,26 +153,27 @@ public final class Projector {
         batch.endPosition = endPosition
         var touched = Set<Node>()
         var touchedEdges = Set<UInt64>()
-        var anchors: [Node: [ProjectedEvent]] = [:]
-        var observed: [(nodes: [Node], event: ProjectedEvent)] = []
+        // Events by index, not by value: copying an event retains every string and array in it.
+        var anchors: [Node: [Int]] = [:]
+        var observed: [[Node]] = []
         observed.reserveCapacity(events.count)
         try loadValues(of: events)
-        for e in events {
+        for (index, e) in events.enumerated() {
             let nodes = state.graph.observe(e.identifiers, at: e.position)
             touched.formUnion(nodes)
-            observed.append((nodes, e))
+            observed.append(nodes)
             for i in 0..<nodes.count {
                 for j in (i + 1)..<max(i + 1, nodes.count) { touchedEdges.insert(IdentityGraph.key(nodes[i], nodes[j])) }
             }
             let anchor = anchor(of: e.identifiers).flatMap { state.graph.node($0) }
             if let anchor {
-                anchors[anchor, default: []].append(e)
+                anchors[anchor, default: []].append(index)
                 TimelineIndex.append(e, to: &batch.timeline[anchor, default: []])
             }
         }
         // When and where each touched value was seen: stored values from the store, plus this batch.
         var seen = try store.seen(of: touched.filter { Int($0) < state.storedNodes })
-        for (nodes, e) in observed {
+        for (nodes, e) in zip(observed, events) {
             for n in nodes { seen[n, default: NodeSeen()].add(e.occurredAt, source: e.source) }
         }
         batch.nodes = touched.sorted().map {
@@ -185,9 +186,8 @@ public final class Projector {
         // Node stats: the stored ones plus this batch's events.
         var stats = try store.stats(of: anchors.keys.filter { Int($0) < state.storedNodes })
         for (node, list) in anchors {
-            var s = stats[node] ?? NodeStats()
-            for e in list { s.add(e) }
-            stats[node] = s
+            // In place: a copy taken out of the dictionary would copy its counters on the first add.
+            for i in list { stats[node, default: NodeStats()].add(events[i]) }
         }
         batch.stats = stats.sorted { $0.key < $1.key }
         let currency = rules.rfm.currency

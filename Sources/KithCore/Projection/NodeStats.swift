@@ -66,14 +66,13 @@ public struct NodeStats: Codable, Sendable, Equatable {
             break
         }
         for (key, value) in e.traits where !value.isEmpty && value != "null" {
-            var list = traits[key, default: []]
-            if let i = list.firstIndex(where: { $0.value == value && $0.source == e.source }) {
-                list[i].count += 1
-                if list[i].at < e.occurredAt { list[i].at = e.occurredAt }
+            // Mutated in place: a copy taken out of the dictionary would be copied again on write.
+            if let i = traits[key]?.firstIndex(where: { $0.value == value && $0.source == e.source }) {
+                traits[key]![i].count += 1
+                if traits[key]![i].at < e.occurredAt { traits[key]![i].at = e.occurredAt }
             } else {
-                list.append(TraitObservation(value: value, source: e.source, at: e.occurredAt, count: 1))
+                traits[key, default: []].append(TraitObservation(value: value, source: e.source, at: e.occurredAt, count: 1))
             }
-            traits[key] = list
         }
     }
 
