@@ -54,19 +54,26 @@ enum Projection {
         let reader = try EventLogReader(directory: data.log)
         let start = Date()
         let first = projector.checkpoint
-        let summary = try projector.catchUp(with: reader, batchSize: batchSize) { done, end in
-            guard progress, end > 0 else { return }
+        let summary = try projector.catchUp(with: reader, batchSize: batchSize) { p in
+            guard progress, p.end > 0 else { return }
             let elapsed = Date().timeIntervalSince(start)
-            let rate = Double(done - first) / max(elapsed, 0.001)
-            let eta = rate > 0 ? Double(end - done) / rate : 0
+            if let stage = p.stage {
+                // A rebuild has read the log; what is left has no event count to show.
+                FileHandle.standardError.write(
+                    Data("\r\(label): read \(Int(p.position).grouped) events; \(stage.rawValue)…  \(duration(elapsed))\u{1B}[K".utf8))
+                return
+            }
+            let rate = Double(p.position - first) / max(elapsed, 0.001)
+            let eta = rate > 0 ? Double(p.end - p.position) / rate : 0
             FileHandle.standardError.write(
                 Data(
                     String(
-                        format: "\r%@ %3.0f%%  %@/%@ events  %@ ev/s  ETA %@\u{1B}[K", label, Double(done) / Double(end) * 100,
-                        Int(done).grouped, Int(end).grouped, Int(rate).grouped, duration(eta)
+                        format: "\r%@ %3.0f%%  %@/%@ events  %@ ev/s  ETA %@\u{1B}[K", label,
+                        Double(p.position) / Double(p.end) * 100, Int(p.position).grouped, Int(p.end).grouped,
+                        Int(rate).grouped, duration(eta)
                     ).utf8))
-            if done == end { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         }
+        if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         try refresh(store, rules: rules, asOf: asOf)
         return summary
     }

@@ -16,12 +16,16 @@ extension Projector {
     /// Memory grows with the events folded (about 1.1 GB for 2.1M), so a longer log is rebuilt
     /// in one pass up to `onePassLimit` events and caught up in batches from there.
     func rebuild(
-        with log: some EventLogReading, summary: inout Summary, progress: ((UInt64, UInt64) -> Void)?
+        with log: some EventLogReading, summary: inout Summary, progress: ((ProjectionProgress) -> Void)?
     ) throws {
         var batch = ProjectionBatch()
         batch.endPosition = min(log.endPosition, UInt64(max(1, onePassLimit)))
         try store.commitRebuild(rulesHash: rulesHash) { sink in
             var folded = try fold(log, upTo: batch.endPosition, progress: progress)
+            func reach(_ stage: ProjectionProgress.Stage) {
+                progress?(ProjectionProgress(position: batch.endPosition, end: log.endPosition, stage: stage))
+            }
+            reach(.writingValues)
             let graph = state.graph
             for n in 0..<graph.nodeCount {
                 try sink.append(ProjectionBatch.NodeRow(node: Node(n), info: graph.nodes[n], seen: folded.seen.seen(of: Node(n))))
@@ -37,7 +41,9 @@ extension Projector {
                 let raw = RFMRaw(s, currency: currency)
                 if !raw.isEmpty { batch.nodeRFM.append((Node(n), raw)) }
             }
+            reach(.resolvingIdentity)
             settleWholeGraph(into: &batch)
+            reach(.committing)
             return batch
         }
         summary.events = Int(batch.endPosition)
@@ -78,7 +84,7 @@ extension Projector {
 
     /// Reads the whole log into the graph, folding when and where values were seen, and the
     /// statistics and timeline entries of each event's anchor.
-    private func fold(_ log: some EventLogReading, upTo end: UInt64, progress: ((UInt64, UInt64) -> Void)?) throws
+    private func fold(_ log: some EventLogReading, upTo end: UInt64, progress: ((ProjectionProgress) -> Void)?) throws
         -> (seen: SeenFolding, stats: [NodeStats?], timelines: [[UInt8]])
     {
         let declaredKinds = rules.declaredKinds
@@ -115,7 +121,7 @@ extension Projector {
                 return true
             }
             if let failure { throw failure }
-            progress?(position, log.endPosition)
+            progress?(ProjectionProgress(position: position, end: log.endPosition))
         }
         return (seen, stats, timelines)
     }

@@ -93,7 +93,7 @@ public final class Projector {
     /// between batches).
     public func catchUp(
         with log: some EventLogReading, batchSize: Int? = nil, maximumBatches: Int? = nil,
-        progress: ((UInt64, UInt64) -> Void)? = nil
+        progress: ((ProjectionProgress) -> Void)? = nil
     ) throws -> Summary {
         let clock = ContinuousClock()
         let start = clock.now
@@ -138,7 +138,7 @@ public final class Projector {
             summary.merges += batch.changes.filter { $0.kind == .merged }.count
             summary.splits += batch.changes.filter { $0.kind == .split }.count
             summary.newProfiles += batch.newProfiles.count
-            progress?(state.checkpoint, end)
+            progress?(ProjectionProgress(position: state.checkpoint, end: end))
         }
         summary.toPosition = state.checkpoint
         let d = clock.now - start

@@ -117,8 +117,16 @@ struct RebuildTests {
         let limited = try SQLiteProjectionStore(path: scratch.path + "/limited.sqlite")
         let projector = try Projector(store: limited, rules: .standard)
         projector.onePassLimit = 250
-        let summary = try projector.catchUp(with: reader)
+        var reports: [ProjectionProgress] = []
+        let summary = try projector.catchUp(with: reader) { reports.append($0) }
         #expect(summary.events == 600 && summary.batches == 2, "one pass of 250, then one batch of 350")
+        // Once the one pass has read its events, it names what it is doing instead of sitting at the end.
+        #expect(
+            reports == [
+                .init(position: 250, end: 600), .init(position: 250, end: 600, stage: .writingValues),
+                .init(position: 250, end: 600, stage: .resolvingIdentity), .init(position: 250, end: 600, stage: .committing),
+                .init(position: 600, end: 600),
+            ])
         let whole = try SQLiteProjectionStore(path: scratch.path + "/whole.sqlite")
         _ = try Projector(store: whole, rules: .standard).catchUp(with: reader)
         try Self.expectSameProjection(limited, whole)
