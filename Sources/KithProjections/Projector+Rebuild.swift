@@ -58,7 +58,7 @@ extension Projector {
     /// what was there (the state is reloaded from the store afterwards).
     private func settleWholeGraph(into batch: inout ProjectionBatch) {
         let graph = state.graph
-        let resolution = resolver.resolve(Array(0..<Node(graph.nodeCount)), in: graph)
+        let resolution = resolver.resolveAll(graph)
         batch.linksAdded = resolution.accepted.map { IdentityGraph.key($0.a, $0.b) }.sorted()
         var refused: [UInt64: String] = [:]
         for r in resolution.refused { refused[IdentityGraph.key(r.link.a, r.link.b)] = r.rule }
@@ -99,14 +99,12 @@ extension Projector {
             try log.forEachLine(from: position, limit: Int(min(100_000, end - position))) { at, line in
                 guard let e = ProjectedEvent.decode(line, position: at, scratch: &scratch, declaredKinds: declaredKinds)
                 else {
-                    failure = ProjectionError(
-                        "log position \(at) is not a canonical event; the log is damaged (run kith log verify)")
+                    failure = ProjectionError.notAnEvent(at: at)
                     return false
                 }
                 let nodes = state.graph.observe(e.identifiers, at: at)
                 seen.add(e.occurredAt, source: e.source, to: nodes)
-                // The anchor is one of the nodes just observed: find it without hashing it again.
-                let anchor = anchor(of: e.identifiers).flatMap { a in nodes.first { state.graph.nodes[Int($0)].identifier == a } }
+                let anchor = anchor(of: e.identifiers, observedAs: nodes)
                 if let anchor {
                     let i = Int(anchor)
                     if stats.count <= i {

@@ -73,8 +73,9 @@ public final class Projector {
         return String(key.high, radix: 16) + String(key.low, radix: 16)
     }
 
-    /// The identifier an event's numbers belong to: its strongest linking value.
-    func anchor(of identifiers: [Identifier]) -> Identifier? {
+    /// The node an event's numbers belong to: its strongest linking value, picked from the
+    /// nodes `observe` just returned for the event (compared, not hashed again).
+    func anchor(of identifiers: [Identifier], observedAs nodes: [Node]) -> Node? {
         var best: (identifier: Identifier, priority: Int)?
         for identifier in identifiers {
             let rule = rules.rule(for: identifier.kind)
@@ -84,7 +85,8 @@ public final class Projector {
             }
             best = (identifier, rule.priority)
         }
-        return best?.identifier
+        guard let best else { return nil }
+        return nodes.first { state.graph.nodes[Int($0)].identifier == best.identifier }
     }
 
     /// Projects every event after the checkpoint. Without a `batchSize`, an empty store is
@@ -120,8 +122,7 @@ public final class Projector {
                     let event = ProjectedEvent.decode(
                         line, position: position, scratch: &scratch, declaredKinds: declaredKinds)
                 else {
-                    failure = ProjectionError(
-                        "log position \(position) is not a canonical event; the log is damaged (run kith log verify)")
+                    failure = ProjectionError.notAnEvent(at: position)
                     return false
                 }
                 events.append(event)
@@ -165,7 +166,7 @@ public final class Projector {
             for i in 0..<nodes.count {
                 for j in (i + 1)..<max(i + 1, nodes.count) { touchedEdges.insert(IdentityGraph.key(nodes[i], nodes[j])) }
             }
-            let anchor = anchor(of: e.identifiers).flatMap { state.graph.node($0) }
+            let anchor = anchor(of: e.identifiers, observedAs: nodes)
             if let anchor {
                 anchors[anchor, default: []].append(index)
                 TimelineIndex.append(e, to: &batch.timeline[anchor, default: []])

@@ -153,12 +153,7 @@ extension SQLiteProjectionStore {
 extension SQLiteProjectionStore.Explanation {
     /// Fills each link's evidence with the source, id and time of the event at its position.
     mutating func readEvidence(from log: some EventLogReading) throws {
-        let positions = (links + refused + cut).map(\.evidence.position)
-        var events: [UInt64: ProjectedEvent] = [:]
-        var scratch = EventLineParser.Scratch()
-        try log.forEachLine(at: positions) { position, line in
-            events[position] = ProjectedEvent.decode(line, position: position, scratch: &scratch)
-        }
+        let events = try log.events(at: (links + refused + cut).map(\.evidence.position))
         func fill(_ list: inout [Link]) {
             for i in list.indices {
                 guard let e = events[list[i].evidence.position] else { continue }

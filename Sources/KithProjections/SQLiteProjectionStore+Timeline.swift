@@ -58,23 +58,16 @@ extension SQLiteProjectionStore {
         }
         entries.sort { ($0.epochSeconds, $0.position) > ($1.epochSeconds, $1.position) }
         let page = entries.prefix(limit)
-        var read: [UInt64: TimelineEntry] = [:]
-        var scratch = EventLineParser.Scratch()
-        try log.forEachLine(at: page.map(\.position)) { position, line in
-            guard let e = ProjectedEvent.decode(line, position: position, scratch: &scratch) else {
-                throw ProjectionError("log position \(position) is not a canonical event; the log is damaged (run kith log verify)")
-            }
-            read[position] = TimelineEntry(
-                position: position, eventID: e.eventID, type: e.type.rawValue, name: e.name, source: e.source,
-                occurredAt: e.occurredAt.description)
-        }
-        return try page.map { e in
-            guard let entry = read[e.position] else {
+        let events = try log.events(at: page.map(\.position))
+        return try page.map { entry in
+            guard let e = events[entry.position] else {
                 throw ProjectionError(
-                    "the projection lists an event at log position \(e.position), but the log ends at \(log.endPosition): "
+                    "the projection lists an event at log position \(entry.position), but the log ends at \(log.endPosition): "
                         + "the log lost events; rebuild with kith project --rebuild")
             }
-            return entry
+            return TimelineEntry(
+                position: e.position, eventID: e.eventID, type: e.type.rawValue, name: e.name, source: e.source,
+                occurredAt: e.occurredAt.description)
         }
     }
 

@@ -115,28 +115,21 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Project 20000 events into SQLite (durable batches)", configuration: .init(maxIterations: 20)) { benchmark in
-        let dir = NSTemporaryDirectory() + "kith-bench-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let reader = try identityLog(world.prefix(20_000), at: dir + "/log")
-        for i in benchmark.scaledIterations {
-            let store = try SQLiteProjectionStore(path: dir + "/p\(i).sqlite")
-            benchmark.startMeasurement()
-            blackHole(try Projector(store: store, rules: .standard).catchUp(with: reader, batchSize: 5_000).events)
-            benchmark.stopMeasurement()
-        }
-    }
-
-    // The same log into an empty store without a batch size: the one-pass rebuild.
-    Benchmark("Rebuild 20000 events into SQLite (one pass)", configuration: .init(maxIterations: 20)) { benchmark in
-        let dir = NSTemporaryDirectory() + "kith-bench-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let reader = try identityLog(world.prefix(20_000), at: dir + "/log")
-        for i in benchmark.scaledIterations {
-            let store = try SQLiteProjectionStore(path: dir + "/p\(i).sqlite")
-            benchmark.startMeasurement()
-            blackHole(try Projector(store: store, rules: .standard).catchUp(with: reader).events)
-            benchmark.stopMeasurement()
+    // The same 20,000-event log into an empty store, in committed batches and in one pass.
+    let projections: [(name: String, batchSize: Int?)] = [
+        ("Project 20000 events into SQLite (durable batches)", 5_000), ("Rebuild 20000 events into SQLite (one pass)", nil),
+    ]
+    for (name, batchSize) in projections {
+        Benchmark(name, configuration: .init(maxIterations: 20)) { benchmark in
+            let dir = NSTemporaryDirectory() + "kith-bench-" + UUID().uuidString
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let reader = try identityLog(world.prefix(20_000), at: dir + "/log")
+            for i in benchmark.scaledIterations {
+                let store = try SQLiteProjectionStore(path: dir + "/p\(i).sqlite")
+                benchmark.startMeasurement()
+                blackHole(try Projector(store: store, rules: .standard).catchUp(with: reader, batchSize: batchSize).events)
+                benchmark.stopMeasurement()
+            }
         }
     }
 
