@@ -107,6 +107,16 @@ struct EventLineParserTests {
         #expect(throws: QuarantineReason.self) { try parseLine(other, parser: parser).get() }
     }
 
+    @Test(
+        "An empty traits or properties object is left out whatever white space it holds, so canonical form is a fixed point",
+        arguments: ["{}", "{ }", "{\t\r\n }", "null"])
+    func emptyObjectsAreLeftOut(empty: String) throws {
+        let line = #"{"event_id":"1","source":"app","type":"behaviour","name":"x","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"member_id":"m"},"traits":\#(empty),"properties":\#(empty)}"#
+        let canonical = try parseLine(line).get()
+        #expect(!canonical.contains("traits") && !canonical.contains("properties"))
+        #expect(try parseLine(canonical).get() == canonical)
+    }
+
     @Test("Unknown keys inside traits and properties are kept as they are")
     func unknownInnerKeysKept() throws {
         let line = #"{"event_id":"1","source":"app","type":"behaviour","name":"x","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"member_id":"m"},"traits":{"vip_level":3,"tags":["a",{"b":null}]},"properties":{"anything":{"nested":[1.5e3,true]}}}"#

@@ -168,18 +168,25 @@ extension LineFields {
             }
         }
         out.append(UInt8(ascii: "}"))
-        if let traits, traits.count > 2 {
-            out.append(contentsOf: #","traits":"#.utf8)
-            JSONWriter.appendCompacted(s.bytes, traits, to: &out)
-        }
-        if let properties, properties.count > 2 {
-            out.append(contentsOf: #","properties":"#.utf8)
-            JSONWriter.appendCompacted(s.bytes, properties, to: &out)
-        }
+        // An empty object is left out, however much white space it held: `{ }` compacts to
+        // `{}`, which would otherwise be written once and dropped on the next parse.
+        if let traits { appendMember(#","traits":"#, compacting: traits, of: s.bytes, to: &out) }
+        if let properties { appendMember(#","properties":"#, compacting: properties, of: s.bytes, to: &out) }
         out.append(UInt8(ascii: "}"))
         let key = EventKey(source: sourceBytes, eventID: eventIDBytes)
         return .success(EventLineParser.ParsedLine(key: key, type: eventType, rejectedIdentifiers: rejected))
     }
+}
+
+/// Appends `"name":value` with the value compacted, unless the value is an empty object.
+private func appendMember(
+    _ name: StaticString, compacting value: Range<Int>, of bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]
+) {
+    let start = out.count
+    out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+    let valueStart = out.count
+    JSONWriter.appendCompacted(bytes, value, to: &out)
+    if out.count - valueStart <= 2 { out.removeSubrange(start...) }
 }
 
 @inline(__always) func isSourceByte(_ c: UInt8) -> Bool {
