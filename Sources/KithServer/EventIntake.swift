@@ -45,16 +45,20 @@ struct EventIntake: Sendable {
         } catch let error as LogError {
             throw Problem(.conflict, "log_busy", "The event log is not available for writing: \(error). Retry when it is free.")
         }
-        // Bodies are staged only while the log is held, so any staged file found now was left
-        // by a process that died mid-request: its events are in the log or were never acknowledged.
+        // Bodies are staged only while the log is held, so anything found here now was left by
+        // a process that died mid-request: its events are in the log or were never acknowledged.
+        // (That includes a half-written body under whatever name the write was using.)
         let incoming = directory.path + "/incoming"
         try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
-        for leftover in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] where leftover.hasPrefix("http-") {
+        for leftover in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] {
             try? FileManager.default.removeItem(atPath: incoming + "/" + leftover)
         }
         let file = incoming + "/http-\(Int64(Date().timeIntervalSince1970 * 1000))-\(UInt32.random(in: 0...UInt32.max)).ndjson"
-        guard FileManager.default.createFile(atPath: file, contents: Data(body)) else {
-            throw Problem(.internalServerError, "io", "Cannot stage the request body in \(incoming).")
+        do {
+            // Written in place, not atomically: an atomic write goes through a temporary name.
+            try Data(body).write(to: URL(fileURLWithPath: file))
+        } catch {
+            throw Problem(.internalServerError, "io", "Cannot stage the request body in \(incoming): \(error.localizedDescription)")
         }
         defer { try? FileManager.default.removeItem(atPath: file) }
         let quarantine = try QuarantineStore(directory: directory.quarantine)

@@ -281,8 +281,16 @@ extension LoopbackServer {
             {"event_id":"http-2","source":"miniprogram","type":"behaviour","name":"page_view","occurred_at":"not a time","identifiers":{"phone":"\(phone)"}}
 
             """
+        // What a server killed mid-request leaves: a staged body, and a half-written one under the
+        // temporary name of an atomic write. The next request clears both.
+        let incoming = f.directory.path + "/incoming"
+        try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
+        for leftover in ["http-1-2.ndjson", ".dat.nosync3CA0.4p2ewY"] {
+            try Data("{\"event_id\":".utf8).write(to: URL(fileURLWithPath: incoming + "/" + leftover))
+        }
         let first = try await f.request("POST", "/v1/events", key: f.writer, body: Data(body.utf8), route: "/v1/events")
         #expect(first.status == 200)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: incoming).isEmpty, "staged bodies were left behind")
         let ingest = first.json["ingest"] as? [String: Any] ?? [:]
         #expect(ingest["accepted"] as? Int == 1)
         #expect(ingest["quarantined"] as? Int == 1)
