@@ -29,8 +29,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // glibc's <malloc.h> (mallopt), which Swift's Glibc module leaves out.
         .systemLibrary(name: "CMalloc"),
+        // The SSE4.2 CRC-32C instruction, which Swift cannot reach (a header, no library).
+        .systemLibrary(name: "CCRC32C"),
         .target(name: "KithCore", swiftSettings: strict),
-        .target(name: "KithLog", dependencies: ["KithCore", "CLZ4"], swiftSettings: strict),
+        .target(name: "KithLog", dependencies: ["KithCore", "CLZ4", "CCRC32C"], swiftSettings: strict),
         .target(
             name: "KithIngest",
             dependencies: ["KithCore", "KithLog", "CLZ4", "CZlib", .product(name: "Yams", package: "Yams")],

@@ -66,14 +66,23 @@ struct EventLogTests {
                 _ = try log.append(lines(0..<200))
             }
             let keys = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".keys") }.sorted()
-            #expect(keys.count >= 2)
+            #expect(keys.count >= 3)
             let sealed = dir + "/" + keys[0].replacingOccurrences(of: ".keys", with: ".seg")
             let mode = try FileManager.default.attributesOfItem(atPath: sealed)[.posixPermissions] as? Int
             #expect(mode == 0o444, "sealed segments are read-only")
+            // An intact file reads back as the keys of its segment's lines, sorted.
+            let intact = dir + "/" + keys[2]
+            let stored = try #require(KeysFile.read(from: intact, expectedCount: (try Data(contentsOf: URL(fileURLWithPath: intact)).count - 24) / 16))
+            let written = Set((0..<200).map { EventKey(source: Array("app".utf8), eventID: Array("e\($0)".utf8)) })
+            #expect(!stored.isEmpty && KeysFile.isSorted(stored) && Set(stored).isSubset(of: written))
+            // Deleted; cut short; the same size with one bit flipped (only the checksum tells).
             try FileManager.default.removeItem(atPath: dir + "/" + keys[0])
             try Data([1, 2, 3]).write(to: URL(fileURLWithPath: dir + "/" + keys[1]))
+            var flipped = try Data(contentsOf: URL(fileURLWithPath: intact))
+            flipped[flipped.count - 5] ^= 0x10
+            try flipped.write(to: URL(fileURLWithPath: intact))
             let log = try EventLogWriter(directory: dir, options: options)
-            #expect(log.recovery.rebuiltKeyFiles.count == 2)
+            #expect(log.recovery.rebuiltKeyFiles.count == 3)
             #expect(try log.append(lines(0..<200)).duplicates == 200)
         }
     }
@@ -178,6 +187,31 @@ struct EventLogTests {
     func crcCheckValue() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
         #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+        #expect(CRC32C.software(UnsafeRawBufferPointer(start: nil, count: 0)) == 0)
+        let check = Array("123456789".utf8)
+        #expect(check.withUnsafeBytes { CRC32C.software($0) } == 0xE306_9283)
+    }
+
+    @Test("Whatever the CPU offers, checksums equal the table-driven ones at every length, alignment and split (property)")
+    func crcHardwareAgreesWithTables() {
+        #if arch(x86_64)
+        #expect(CRC32C.hardwareAvailable, "x86-64 CPUs since 2008 have SSE4.2; without it this test compares the tables with themselves")
+        #endif
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<4_200).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        bytes.withUnsafeBytes { all in
+            for _ in 0..<2_000 {
+                let start = Int.random(in: 0..<64, using: &rng)
+                let end = Int.random(in: start...all.count, using: &rng)
+                let split = Int.random(in: start...end, using: &rng)
+                let whole = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                let expected = CRC32C.software(whole)
+                #expect(CRC32C.checksum(whole) == expected)
+                // Continuing across a split equals one checksum of the whole.
+                let head = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: all[start..<split]))
+                #expect(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: all[split..<end]), continuing: head) == expected)
+            }
+        }
     }
 
     @Test("The key table behaves like a Set under random inserts and removals (oracle)")

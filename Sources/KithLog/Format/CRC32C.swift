@@ -1,5 +1,18 @@
-/// CRC-32C (Castagnoli), slicing-by-8. Guards every batch against torn writes and bit rot.
+import CCRC32C
+
+/// CRC-32C (Castagnoli). Guards every batch and key file against torn writes and bit rot.
+///
+/// The SSE4.2 instruction does it about ten times faster than the tables, which matters because
+/// opening a log checks every sealed segment's key file; the tables (slicing-by-8) serve other
+/// CPUs and are the reference the tests hold the instruction to.
 public enum CRC32C {
+    static let hardwareAvailable = kith_crc32c_hardware_available() != 0
+
+    public static func checksum(_ data: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        guard hardwareAvailable, let base = data.baseAddress else { return software(data, continuing: crc) }
+        return ~kith_crc32c_hardware(~crc, base, data.count)
+    }
+
     static let tables: [UInt32] = {
         var t = [UInt32](repeating: 0, count: 8 * 256)
         for i in 0..<256 {
@@ -13,7 +26,8 @@ public enum CRC32C {
         return t
     }()
 
-    public static func checksum(_ data: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    /// The table-driven form, whatever the CPU.
+    package static func software(_ data: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         var c = ~crc
         tables.withUnsafeBufferPointer { t in
             var i = 0

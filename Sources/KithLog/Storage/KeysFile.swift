@@ -41,31 +41,52 @@ package enum KeysFile {
     }
 
     /// The keys, or nil if the file is missing, damaged or does not hold `expectedCount` keys.
+    ///
+    /// Every writer opening reads every sealed segment's file, so the entries are read straight
+    /// into the keys' own storage (their in-memory layout is the file's on little-endian CPUs)
+    /// rather than through a byte buffer and a copy.
     package static func read(from path: String, expectedCount: Int) -> [EventKey]? {
-        guard let file = try? FileDescriptor(path: path, flags: O_RDONLY) else { return nil }
-        let size = file.size
-        guard size == headerSize + expectedCount * 16 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: size)
-        guard (try? bytes.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }) == size else { return nil }
-        return bytes.withUnsafeBytes { b -> [EventKey]? in
-            guard Array(b[0..<8]) == magic,
-                b.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian == UInt64(expectedCount),
-                b.loadUnaligned(fromByteOffset: 16, as: UInt32.self).littleEndian
-                    == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[headerSize...]))
-            else { return nil }
-            var keys: [EventKey] = []
-            keys.reserveCapacity(expectedCount)
-            var o = headerSize
-            for _ in 0..<expectedCount {
-                keys.append(
-                    EventKey(
-                        high: b.loadUnaligned(fromByteOffset: o, as: UInt64.self).littleEndian,
-                        low: b.loadUnaligned(fromByteOffset: o + 8, as: UInt64.self).littleEndian))
-                o += 16
-            }
-            return keys
+        guard let file = try? FileDescriptor(path: path, flags: O_RDONLY),
+            file.size == headerSize + expectedCount * 16
+        else { return nil }
+        var header = [UInt8](repeating: 0, count: headerSize)
+        guard (try? header.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }) == headerSize else { return nil }
+        let (count, storedCRC) = header.withUnsafeBytes {
+            (
+                $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian,
+                $0.loadUnaligned(fromByteOffset: 16, as: UInt32.self).littleEndian
+            )
         }
+        guard Array(header[0..<8]) == magic, count == UInt64(expectedCount) else { return nil }
+        var intact = false
+        let keys = [EventKey](unsafeUninitializedCapacity: expectedCount) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            initialized = 0
+            guard (try? file.read(into: raw, at: headerSize)) == raw.count,
+                CRC32C.checksum(UnsafeRawBufferPointer(raw)) == storedCRC
+            else { return }
+            if !entriesAreInMemoryLayout {
+                for i in 0..<expectedCount {
+                    let high = raw.loadUnaligned(fromByteOffset: i * 16, as: UInt64.self).littleEndian
+                    let low = raw.loadUnaligned(fromByteOffset: i * 16 + 8, as: UInt64.self).littleEndian
+                    buffer[i] = EventKey(high: high, low: low)
+                }
+            }
+            initialized = expectedCount
+            intact = true
+        }
+        return intact ? keys : nil
     }
+
+    /// Whether an `EventKey` in memory is its 16 file bytes (high, then low, little-endian).
+    static let entriesAreInMemoryLayout: Bool = {
+        #if _endian(little)
+        return MemoryLayout<EventKey>.size == 16 && MemoryLayout<EventKey>.stride == 16
+            && MemoryLayout<EventKey>.offset(of: \.high) == 0 && MemoryLayout<EventKey>.offset(of: \.low) == 8
+        #else
+        return false
+        #endif
+    }()
 }
 
 #if canImport(Glibc)
