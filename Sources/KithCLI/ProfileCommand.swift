@@ -88,16 +88,13 @@ struct ProfileCommand: ParsableCommand {
         func run() throws {
             let store = try Projection.openStore(data.directory)
             let id = try ProfileCommand.resolve(store, reference)
-            var before: SQLiteProjectionStore.TimelineEntry?
+            var before: TimelineCursor?
             if let after {
-                // A cursor is `OCCURRED_AT@POSITION` of the last entry shown.
-                let parts = after.split(separator: "@")
-                guard parts.count == 2, let position = UInt64(parts[1]), (try? Timestamp.parse(String(parts[0])).get()) != nil
-                else {
+                guard let cursor = TimelineCursor(text: after) else {
                     Out.note("error: --after expects the cursor printed by the previous page, like 2026-03-01T10:15:00+08:00@812")
                     throw ExitCode(2)
                 }
-                before = .init(position: position, eventID: "", type: "", name: "", source: "", occurredAt: String(parts[0]))
+                before = cursor
             }
             let entries = try store.timeline(
                 id, limit: limit, type: type, before: before, in: try EventLogReader(directory: data.directory.log))
@@ -109,7 +106,7 @@ struct ProfileCommand: ParsableCommand {
                 t.rows = entries.map { [$0.occurredAt, $0.type, $0.name, $0.source, $0.eventID, String($0.position)] }
                 Out.print(t.render())
                 if entries.count == limit, let last = entries.last {
-                    Out.print("\nmore: --after \(last.occurredAt)@\(last.position)")
+                    Out.print("\nmore: --after \(last.cursor.text)")
                 }
             }
             Out.flush()

@@ -25,12 +25,15 @@ extension SQLiteProjectionStore {
             case eventID = "event_id"
             case occurredAt = "occurred_at"
         }
+
+        /// Where the next page starts.
+        public var cursor: TimelineCursor { TimelineCursor(occurredAt: occurredAt, position: position) }
     }
 
     /// A profile's events, newest first: the store knows where they sit in the log (see
-    /// `TimelineIndex`), the log holds the events. `before` is the last entry of the previous page.
+    /// `TimelineIndex`), the log holds the events. `before` is where the previous page ended.
     public func timeline(
-        _ profile: String, limit: Int, type: String? = nil, before: TimelineEntry? = nil, in log: some EventLogReading
+        _ profile: String, limit: Int, type: String? = nil, before: TimelineCursor? = nil, in log: some EventLogReading
     ) throws -> [TimelineEntry] {
         guard limit > 0 else { return [] }
         var wantedType: EventType?

@@ -65,10 +65,10 @@ struct ProfileRoutes {
         let store = try state.currentStore()
         let current = try resolve(store, try context.parameters.require("id"))
         let limit = try Paging.limit(request, default: 50)
-        var before: SQLiteProjectionStore.TimelineEntry?
+        var before: TimelineCursor?
         if let cursor = request.uri.queryParameters.get("cursor") {
-            guard let decoded = RequestDecoding.TimelineCursor(cursor) else { throw Paging.badCursor }
-            before = .init(position: decoded.position, eventID: "", type: "", name: "", source: "", occurredAt: decoded.occurredAt)
+            guard let decoded = TimelineCursor(encoded: cursor) else { throw Paging.badCursor }
+            before = decoded
         }
         let type = request.uri.queryParameters.get("type").flatMap { $0.isEmpty ? nil : $0 }
         if let type, EventType(rawValue: type) == nil {
@@ -78,7 +78,7 @@ struct ProfileRoutes {
         }
         let entries = try store.timeline(current, limit: limit + 1, type: type, before: before, in: try state.logReader())
         let page = Array(entries.prefix(limit))
-        let next = entries.count > limit ? page.last.map { RequestDecoding.TimelineCursor(occurredAt: $0.occurredAt, position: $0.position).encoded } : nil
+        let next = entries.count > limit ? page.last?.cursor.encoded : nil
         return try Reply.json(Page(profileID: current, items: page, nextCursor: next))
     }
 

@@ -48,7 +48,7 @@ struct ProjectorTests {
         #expect(timeline.map(\.name) == ["nps", "refund"])
         #expect(timeline.map(\.source) == ["survey", "pos"])
         #expect(timeline.map(\.occurredAt) == ["2026-04-01T10:00:00+08:00", "2026-03-06T09:00:00+08:00"])
-        let page2 = try store.timeline(view.profileID, limit: 10, before: timeline.last, in: reader)
+        let page2 = try store.timeline(view.profileID, limit: 10, before: timeline.last?.cursor, in: reader)
         // Same time: the later position first.
         #expect(page2.map(\.name) == ["order_completed", "nps", "order_completed"])
         #expect(Set(timeline.map(\.position) + page2.map(\.position)) == Set(0..<5))

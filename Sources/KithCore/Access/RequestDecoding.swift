@@ -39,27 +39,6 @@ public enum RequestDecoding {
         return String(validating: bytes, as: UTF8.self)
     }
 
-    /// A timeline cursor: the last entry's `occurred_at` and log position.
-    public struct TimelineCursor: Equatable, Sendable {
-        public var occurredAt: String
-        public var position: UInt64
-
-        public init(occurredAt: String, position: UInt64) {
-            self.occurredAt = occurredAt
-            self.position = position
-        }
-
-        public init?(_ cursor: String) {
-            guard let text = RequestDecoding.cursorText(cursor), let at = text.lastIndex(of: "@"),
-                let position = UInt64(text[text.index(after: at)...]),
-                case .success = Timestamp.parse(String(text[..<at]))
-            else { return nil }
-            self.init(occurredAt: String(text[..<at]), position: position)
-        }
-
-        public var encoded: String { RequestDecoding.cursor(encoding: "\(occurredAt)@\(position)") }
-    }
-
     static func trimmingBlanks(_ text: String) -> String {
         let utf8 = Array(text.utf8)
         var start = 0

@@ -49,7 +49,9 @@
             {
                 return false
             }
-            if let cursor = RequestDecoding.TimelineCursor(text), RequestDecoding.TimelineCursor(cursor.encoded) != cursor {
+            if let cursor = TimelineCursor(encoded: text), TimelineCursor(encoded: cursor.encoded) != cursor
+                || TimelineCursor(text: cursor.text) != cursor
+            {
                 return false
             }
         }
