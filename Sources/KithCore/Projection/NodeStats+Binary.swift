@@ -15,8 +15,8 @@ extension NodeStats {
         w.counts(bySource)
         w.int(orders)
         w.int(refunds)
-        w.amounts(spend)
-        w.amounts(gross)
+        w.counts(spend)
+        w.counts(gross)
         w.timestamp(lastOrder)
         w.int(npsSum)
         w.int(npsCount)
@@ -26,9 +26,8 @@ extension NodeStats {
         w.scored(latestRating)
         w.int(complaints)
         w.int(traits.count)
-        for key in traits.keys.sorted() {
+        for (key, list) in traits {
             w.string(key)
-            let list = traits[key]!
             w.int(list.count)
             for o in list {
                 w.string(o.value)
@@ -103,19 +102,12 @@ struct ByteWriter {
         int(t.offsetMinutes)
     }
 
-    mutating func counts(_ d: [String: Int]) {
-        int(d.count)
-        for k in d.keys.sorted() {
+    /// Entries in key order, as they are kept.
+    mutating func counts<Value: BinaryInteger>(_ map: SmallMap<Value>) {
+        int(map.count)
+        for (k, v) in map {
             string(k)
-            int(d[k]!)
-        }
-    }
-
-    mutating func amounts(_ d: [String: Int64]) {
-        int(d.count)
-        for k in d.keys.sorted() {
-            string(k)
-            int(d[k]!)
+            int(v)
         }
     }
 
@@ -180,14 +172,14 @@ struct ByteReader {
             offsetMinutes: Int16(truncatingIfNeeded: int64()))
     }
 
-    mutating func counts() -> [String: Int] {
-        var d: [String: Int] = [:]
+    mutating func counts() -> SmallMap<Int> {
+        var d: SmallMap<Int> = [:]
         for _ in 0..<max(0, int()) where !failed { d[string()] = int() }
         return d
     }
 
-    mutating func amounts() -> [String: Int64] {
-        var d: [String: Int64] = [:]
+    mutating func amounts() -> SmallMap<Int64> {
+        var d: SmallMap<Int64> = [:]
         for _ in 0..<max(0, int()) where !failed { d[string()] = int64() }
         return d
     }

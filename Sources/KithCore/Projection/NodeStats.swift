@@ -12,15 +12,15 @@ public struct NodeStats: Codable, Sendable, Equatable {
     public var events = 0
     public var firstSeen: Timestamp?
     public var lastSeen: Timestamp?
-    public var byType: [String: Int] = [:]
-    public var byName: [String: Int] = [:]
-    public var bySource: [String: Int] = [:]
+    public var byType: SmallMap<Int> = [:]
+    public var byName: SmallMap<Int> = [:]
+    public var bySource: SmallMap<Int> = [:]
     public var orders = 0
     public var refunds = 0
     /// Net spend in minor units per currency: completed orders minus refunds.
-    public var spend: [String: Int64] = [:]
+    public var spend: SmallMap<Int64> = [:]
     /// Completed order amounts in minor units per currency (for the average order value).
-    public var gross: [String: Int64] = [:]
+    public var gross: SmallMap<Int64> = [:]
     public var lastOrder: Timestamp?
     public var npsSum = 0
     public var npsCount = 0
@@ -29,7 +29,7 @@ public struct NodeStats: Codable, Sendable, Equatable {
     public var ratingCount = 0
     public var latestRating: ScoredAt?
     public var complaints = 0
-    public var traits: [String: [TraitObservation]] = [:]
+    public var traits: SmallMap<[TraitObservation]> = [:]
 
     public struct ScoredAt: Codable, Sendable, Equatable {
         public var score: Int
@@ -66,13 +66,8 @@ public struct NodeStats: Codable, Sendable, Equatable {
             break
         }
         for (key, value) in e.traits where !value.isEmpty && value != "null" {
-            // Mutated in place: a copy taken out of the dictionary would be copied again on write.
-            if let i = traits[key]?.firstIndex(where: { $0.value == value && $0.source == e.source }) {
-                traits[key]![i].count += 1
-                if traits[key]![i].at < e.occurredAt { traits[key]![i].at = e.occurredAt }
-            } else {
-                traits[key, default: []].append(TraitObservation(value: value, source: e.source, at: e.occurredAt, count: 1))
-            }
+            // Mutated in place: a copy taken out of the map would be copied again on write.
+            NodeStats.observe(TraitObservation(value: value, source: e.source, at: e.occurredAt, count: 1), in: &traits[key, default: []])
         }
     }
 
@@ -105,16 +100,18 @@ public struct NodeStats: Codable, Sendable, Equatable {
         }
         complaints += o.complaints
         for (key, list) in o.traits {
-            var mine = traits[key, default: []]
-            for obs in list {
-                if let i = mine.firstIndex(where: { $0.value == obs.value && $0.source == obs.source }) {
-                    mine[i].count += obs.count
-                    if mine[i].at < obs.at { mine[i].at = obs.at }
-                } else {
-                    mine.append(obs)
-                }
-            }
-            traits[key] = mine
+            for observation in list { NodeStats.observe(observation, in: &traits[key, default: []]) }
+        }
+    }
+
+    /// Counts an observation into a trait's list: one entry per value and source, with the
+    /// latest time either was seen.
+    private static func observe(_ o: TraitObservation, in list: inout [TraitObservation]) {
+        if let i = list.firstIndex(where: { $0.value == o.value && $0.source == o.source }) {
+            list[i].count += o.count
+            if list[i].at < o.at { list[i].at = o.at }
+        } else {
+            list.append(o)
         }
     }
 }
