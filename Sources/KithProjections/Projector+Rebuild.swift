@@ -4,24 +4,28 @@ extension Projector {
     /// Whether `catchUp` rebuilds in one pass: an empty store, the whole log to project.
     var canRebuildInOnePass: Bool { state.checkpoint == 0 && state.storedAtOpening == 0 }
 
-    /// Projects the whole log into an empty store in one pass and one transaction: statistics
-    /// are folded in memory, identity is resolved once over the whole graph, and every row is
-    /// written once (the batched path rewrites a value's rows in every batch that touches it,
-    /// and reads them back first). A kill leaves the store empty and the next run starts over.
+    /// Projects the whole log into an empty store in one transaction: statistics are folded in
+    /// memory, identity is resolved once over the whole graph, and every row is written once
+    /// (the batched path rewrites a value's rows in every batch that touches it, and reads them
+    /// back first). A kill leaves the store empty and the next run starts over.
     ///
     /// The store equals a batched projection's, except for history that only batch boundaries
     /// create: profiles that existed between two batches and merged later, and merge and split
     /// records (a rebuild sees the whole log at once, so nothing merges or splits).
     ///
-    /// Memory grows with the events folded (about 1.1 GB for 2.1M), so a longer log is rebuilt
-    /// in one pass up to `onePassLimit` events and caught up in batches from there.
+    /// Memory: the graph and when each value was seen grow with the log (about 180 bytes an
+    /// event), statistics and timelines with the values folded (about 700 bytes a value). So the
+    /// first read of the log folds the statistics of the first `valuesPerPass` values only, and
+    /// each further `valuesPerPass` values cost one more read of the log (decoding only: the
+    /// graph is built by then). Past `onePassLimit` events the rest is caught up in batches.
     func rebuild(
         with log: some EventLogReading, summary: inout Summary, progress: ((ProjectionProgress) -> Void)?
     ) throws {
         var batch = ProjectionBatch()
         batch.endPosition = min(log.endPosition, UInt64(max(1, onePassLimit)))
+        let perPass = max(1, valuesPerPass)
         try store.commitRebuild(rulesHash: rulesHash) { sink in
-            var folded = try fold(log, upTo: batch.endPosition, progress: progress)
+            var folded = try fold(log, upTo: batch.endPosition, values: 0..<perPass, progress: progress)
             func reach(_ stage: ProjectionProgress.Stage) {
                 progress?(ProjectionProgress(position: batch.endPosition, end: log.endPosition, stage: stage))
             }
@@ -33,13 +37,21 @@ extension Projector {
             batch.edges = graph.sortedEdges()
             // Each value's statistics are written and dropped in turn, so memory shrinks as the rows go out.
             let currency = rules.rfm.currency
-            for n in folded.stats.indices {
-                guard let s = folded.stats[n] else { continue }
-                folded.stats[n] = nil
-                try sink.append(s, timeline: folded.timelines[n], of: Node(n))
-                folded.timelines[n] = []
-                let raw = RFMRaw(s, currency: currency)
-                if !raw.isEmpty { batch.nodeRFM.append((Node(n), raw)) }
+            var values = 0..<min(perPass, graph.nodeCount)
+            while true {
+                for i in folded.stats.indices {
+                    guard let s = folded.stats[i] else { continue }
+                    folded.stats[i] = nil
+                    let n = Node(values.lowerBound + i)
+                    try sink.append(s, timeline: folded.timelines[i], of: n)
+                    folded.timelines[i] = []
+                    let raw = RFMRaw(s, currency: currency)
+                    if !raw.isEmpty { batch.nodeRFM.append((n, raw)) }
+                }
+                guard values.upperBound < graph.nodeCount else { break }
+                values = values.upperBound..<min(values.upperBound + perPass, graph.nodeCount)
+                (folded.stats, folded.timelines) = try foldStatistics(
+                    log, upTo: batch.endPosition, values: values, progress: progress)
             }
             reach(.resolvingIdentity)
             settleWholeGraph(into: &batch)
@@ -83,16 +95,39 @@ extension Projector {
     }
 
     /// Reads the whole log into the graph, folding when and where values were seen, and the
-    /// statistics and timeline entries of each event's anchor.
-    private func fold(_ log: some EventLogReading, upTo end: UInt64, progress: ((ProjectionProgress) -> Void)?) throws
-        -> (seen: SeenFolding, stats: [NodeStats?], timelines: [[UInt8]])
-    {
+    /// statistics and timeline entries of the events anchored at a value in `values`.
+    private func fold(
+        _ log: some EventLogReading, upTo end: UInt64, values: Range<Int>, progress: ((ProjectionProgress) -> Void)?
+    ) throws -> (seen: SeenFolding, stats: [NodeStats?], timelines: [[UInt8]]) {
+        var seen = SeenFolding()
+        var stats = FoldedStatistics(values: values)
+        try forEachEvent(in: log, upTo: end, progress: progress) { e in
+            let nodes = state.graph.observe(e.identifiers, at: e.position)
+            seen.add(e.occurredAt, source: e.source, to: nodes)
+            if let anchor = anchor(of: e.identifiers, observedAs: nodes) { stats.add(e, anchoredAt: anchor) }
+        }
+        return (seen, stats.stats, stats.timelines)
+    }
+
+    /// Reads the log again once the graph is built, folding only the statistics and timeline
+    /// entries of the events anchored at a value in `values`.
+    private func foldStatistics(
+        _ log: some EventLogReading, upTo end: UInt64, values: Range<Int>, progress: ((ProjectionProgress) -> Void)?
+    ) throws -> (stats: [NodeStats?], timelines: [[UInt8]]) {
+        var stats = FoldedStatistics(values: values)
+        let graph = state.graph
+        try forEachEvent(in: log, upTo: end, stage: .foldingMoreValues, progress: progress) { e in
+            if let anchor = anchorIdentifier(of: e.identifiers).flatMap(graph.node) { stats.add(e, anchoredAt: anchor) }
+        }
+        return (stats.stats, stats.timelines)
+    }
+
+    private func forEachEvent(
+        in log: some EventLogReading, upTo end: UInt64, stage: ProjectionProgress.Stage? = nil,
+        progress: ((ProjectionProgress) -> Void)?, _ body: (ProjectedEvent) -> Void
+    ) throws {
         let declaredKinds = rules.declaredKinds
         var scratch = EventLineParser.Scratch()
-        var seen = SeenFolding()
-        // By anchor node, grown with the graph: a dictionary of these large values would copy each.
-        var stats: [NodeStats?] = []
-        var timelines: [[UInt8]] = []
         var position: UInt64 = 0
         var failure: (any Error)?
         while position < end {
@@ -102,26 +137,35 @@ extension Projector {
                     failure = ProjectionError.notAnEvent(at: at)
                     return false
                 }
-                let nodes = state.graph.observe(e.identifiers, at: at)
-                seen.add(e.occurredAt, source: e.source, to: nodes)
-                let anchor = anchor(of: e.identifiers, observedAs: nodes)
-                if let anchor {
-                    let i = Int(anchor)
-                    if stats.count <= i {
-                        stats.append(contentsOf: repeatElement(nil, count: i + 1 - stats.count))
-                        timelines.append(contentsOf: repeatElement([], count: i + 1 - timelines.count))
-                    }
-                    if stats[i] == nil { stats[i] = NodeStats() }
-                    stats[i]!.add(e)
-                    TimelineIndex.append(e, to: &timelines[i])
-                }
+                body(e)
                 position = at + 1
                 return true
             }
             if let failure { throw failure }
-            progress?(ProjectionProgress(position: position, end: log.endPosition))
+            progress?(ProjectionProgress(position: position, end: log.endPosition, stage: stage))
         }
-        return (seen, stats, timelines)
+    }
+}
+
+/// The statistics and timeline entries of the events anchored at a range of values, in arrays
+/// indexed by node from the range's start, grown as the values appear.
+struct FoldedStatistics {
+    typealias Node = IdentityGraph.Node
+    let values: Range<Int>
+    // A dictionary of these large values would copy each on every change.
+    var stats: [NodeStats?] = []
+    var timelines: [[UInt8]] = []
+
+    mutating func add(_ e: ProjectedEvent, anchoredAt anchor: Node) {
+        guard values.contains(Int(anchor)) else { return }
+        let i = Int(anchor) - values.lowerBound
+        if stats.count <= i {
+            stats.append(contentsOf: repeatElement(nil, count: i + 1 - stats.count))
+            timelines.append(contentsOf: repeatElement([], count: i + 1 - timelines.count))
+        }
+        if stats[i] == nil { stats[i] = NodeStats() }
+        stats[i]!.add(e)
+        TimelineIndex.append(e, to: &timelines[i])
     }
 }
 

@@ -56,9 +56,12 @@ public final class Projector {
 
     public var checkpoint: UInt64 { state.checkpoint }
 
-    /// The most events a one-pass rebuild folds in memory (see `rebuild`); the rest of a longer
-    /// log is projected in batches.
-    public var onePassLimit = 3_000_000
+    /// The most events a rebuild folds in memory (see `rebuild`); the rest of a longer log is
+    /// projected in batches.
+    public var onePassLimit = 12_000_000
+
+    /// The most values whose statistics one read of the log folds in a rebuild (see `rebuild`).
+    public var valuesPerPass = 1_000_000
 
     /// A stable hash of the rules the stored projection depends on (see `Rules.projectionRules`).
     public static func hash(_ rules: Rules) -> String { hash(fullRules: rules.projectionRules) }
@@ -76,6 +79,13 @@ public final class Projector {
     /// The node an event's numbers belong to: its strongest linking value, picked from the
     /// nodes `observe` just returned for the event (compared, not hashed again).
     func anchor(of identifiers: [Identifier], observedAs nodes: [Node]) -> Node? {
+        guard let best = anchorIdentifier(of: identifiers) else { return nil }
+        return nodes.first { state.graph.nodes[Int($0)].identifier == best }
+    }
+
+    /// The identifier an event's statistics are kept under: its linking value of the highest
+    /// priority (the smallest on a tie), never a blocklisted one.
+    func anchorIdentifier(of identifiers: [Identifier]) -> Identifier? {
         var best: (identifier: Identifier, priority: Int)?
         for identifier in identifiers {
             let rule = rules.rule(for: identifier.kind)
@@ -85,8 +95,7 @@ public final class Projector {
             }
             best = (identifier, rule.priority)
         }
-        guard let best else { return nil }
-        return nodes.first { state.graph.nodes[Int($0)].identifier == best.identifier }
+        return best?.identifier
     }
 
     /// Projects every event after the checkpoint. Without a `batchSize`, an empty store is

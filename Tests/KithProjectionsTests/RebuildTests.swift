@@ -132,6 +132,27 @@ struct RebuildTests {
         try Self.expectSameProjection(limited, whole)
     }
 
+    @Test("Folding a few values' statistics per read of the log gives the store one read gives, whatever the share", arguments: [1, 7, 40])
+    func severalReadsOfTheLog(valuesPerPass: Int) throws {
+        let scratch = Scratch()
+        try Self.tangledLog(at: scratch.path + "/log", seed: 6, events: 400)
+        let reader = try EventLogReader(directory: scratch.path + "/log")
+        let once = try SQLiteProjectionStore(path: scratch.path + "/once.sqlite")
+        _ = try Projector(store: once, rules: .standard).catchUp(with: reader)
+        let shared = try SQLiteProjectionStore(path: scratch.path + "/shared.sqlite")
+        let projector = try Projector(store: shared, rules: .standard)
+        projector.valuesPerPass = valuesPerPass
+        var reports: [ProjectionProgress] = []
+        let summary = try projector.catchUp(with: reader) { reports.append($0) }
+        #expect(summary.events == 400 && summary.batches == 1)
+        let values = try once.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM node") ?? 0 }
+        #expect(values > 40, "the log has more values than the largest share")
+        // One more read of the log for each further share of the values, each named as such.
+        let rereads = reports.filter { $0.stage == .foldingMoreValues && $0.position == 400 }.count
+        #expect(rereads == (values + valuesPerPass - 1) / valuesPerPass - 1)
+        try Self.expectSameProjection(shared, once)
+    }
+
     @Test("A rebuilt store has the indexes the migrations create, and refuses a second rebuild")
     func indexesRestored() throws {
         let scratch = Scratch()
