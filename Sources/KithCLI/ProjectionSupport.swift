@@ -51,6 +51,7 @@ enum Projection {
             Out.note("error: \(error)")
             throw ExitCode(2)
         }
+        if let available = availableMemory() { projector.onePassLimit = Projector.onePassLimit(availableMemory: available) }
         let reader = try EventLogReader(directory: data.log)
         let start = Date()
         let first = projector.checkpoint
@@ -76,6 +77,25 @@ enum Projection {
         if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         try refresh(store, rules: rules, asOf: asOf)
         return summary
+    }
+
+    /// The memory this process may still take, in bytes: Linux's MemAvailable, or less under a
+    /// cgroup (container) limit; nil where neither can be read.
+    static func availableMemory() -> Int? {
+        func number(_ text: String?) -> Int? { text.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }
+        var available: Int?
+        if let meminfo = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+            let line = meminfo.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") })
+        {
+            available = line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map { $0 * 1024 }
+        }
+        // cgroup v2: memory.max is "max" when there is no limit.
+        if let limit = number(try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8)),
+            let used = number(try? String(contentsOfFile: "/sys/fs/cgroup/memory.current", encoding: .utf8))
+        {
+            available = min(available ?? .max, max(0, limit - used))
+        }
+        return available
     }
 
     /// `--as-of`: an instant (RFC 3339, or a date meaning its midnight UTC) or `now`.

@@ -22,7 +22,7 @@ extension Projector {
         with log: some EventLogReading, summary: inout Summary, progress: ((ProjectionProgress) -> Void)?
     ) throws {
         var batch = ProjectionBatch()
-        batch.endPosition = min(log.endPosition, UInt64(max(1, onePassLimit)))
+        batch.endPosition = min(log.endPosition, UInt64(max(0, onePassLimit)))
         let perPass = max(1, valuesPerPass)
         try store.commitRebuild(rulesHash: rulesHash) { sink in
             var folded = try fold(log, upTo: batch.endPosition, values: 0..<perPass, progress: progress)

@@ -57,8 +57,23 @@ public final class Projector {
     public var checkpoint: UInt64 { state.checkpoint }
 
     /// The most events a rebuild folds in memory (see `rebuild`); the rest of a longer log is
-    /// projected in batches.
-    public var onePassLimit = 12_000_000
+    /// projected in batches. `onePassLimit(availableMemory:)` fits it to a machine.
+    public var onePassLimit = Projector.largestOnePass
+
+    /// Beyond this a rebuild's graph alone outgrows what a CDP host should give it (~1.7 GB at
+    /// 10.7M events), whatever the machine has.
+    public static let largestOnePass = 12_000_000
+
+    /// What a rebuild holds an event, planned high: 475 bytes measured at 2.27M events (200,000
+    /// persons), 306 at 10.7M (1,000,000 persons).
+    static let rebuildBytesPerEvent = 500
+
+    /// The one-pass limit for a machine with `bytes` of memory available: a rebuild may take half
+    /// of it, and below 500,000 events the batched path is used from the start.
+    public static func onePassLimit(availableMemory bytes: Int) -> Int {
+        let fits = max(0, bytes) / 2 / rebuildBytesPerEvent
+        return fits < 500_000 ? 0 : min(largestOnePass, fits)
+    }
 
     /// The most values whose statistics one read of the log folds in a rebuild (see `rebuild`).
     public var valuesPerPass = 1_000_000
@@ -116,7 +131,7 @@ public final class Projector {
                 "the projection store has projected the log up to position \(state.checkpoint), but the log ends at \(end): "
                     + "the log lost events (restored from an older copy, or repaired); rebuild with kith project --rebuild")
         }
-        if batchSize == nil, maximumBatches == nil, canRebuildInOnePass, end > 0 {
+        if batchSize == nil, maximumBatches == nil, onePassLimit > 0, canRebuildInOnePass, end > 0 {
             try rebuild(with: log, summary: &summary, progress: progress)
         }
         let batchSize = batchSize ?? 50_000

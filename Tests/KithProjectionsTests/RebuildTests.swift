@@ -132,6 +132,35 @@ struct RebuildTests {
         try Self.expectSameProjection(limited, whole)
     }
 
+    @Test("The one-pass limit fits the memory a machine has: half of it at 500 bytes an event, capped; batches when too little")
+    func limitFitsTheMachine() throws {
+        #expect(Projector.onePassLimit(availableMemory: 24 << 30) == Projector.largestOnePass)
+        #expect(Projector.onePassLimit(availableMemory: 4_000_000_000) == 4_000_000)
+        #expect(Projector.onePassLimit(availableMemory: 400_000_000) == 0)
+        #expect(Projector.onePassLimit(availableMemory: 0) == 0 && Projector.onePassLimit(availableMemory: -1) == 0)
+        var rng = SplitMix64(seed: 9)
+        var previous = (bytes: 0, limit: 0)
+        for bytes in (0..<200).map({ _ in rng.int(0..<(32 << 30)) }).sorted() {
+            let limit = Projector.onePassLimit(availableMemory: bytes)
+            #expect(limit >= previous.limit, "more memory never lowers the limit (\(previous.bytes) → \(bytes))")
+            #expect(limit == 0 || Int64(limit) * 500 * 2 <= Int64(bytes))
+            previous = (bytes, limit)
+        }
+        // With no room for a one-pass rebuild, an empty store is projected in batches from the start.
+        let scratch = Scratch()
+        try Self.tangledLog(at: scratch.path + "/log", seed: 5, events: 300)
+        let reader = try EventLogReader(directory: scratch.path + "/log")
+        let batched = try SQLiteProjectionStore(path: scratch.path + "/batched.sqlite")
+        let projector = try Projector(store: batched, rules: .standard)
+        projector.onePassLimit = 0
+        var reports: [ProjectionProgress] = []
+        let summary = try projector.catchUp(with: reader) { reports.append($0) }
+        #expect(summary.events == 300 && reports.allSatisfy { $0.stage == nil })
+        let once = try SQLiteProjectionStore(path: scratch.path + "/once.sqlite")
+        _ = try Projector(store: once, rules: .standard).catchUp(with: reader)
+        try Self.expectSameProjection(batched, once)
+    }
+
     @Test("Folding a few values' statistics per read of the log gives the store one read gives, whatever the share", arguments: [1, 7, 40])
     func severalReadsOfTheLog(valuesPerPass: Int) throws {
         let scratch = Scratch()
