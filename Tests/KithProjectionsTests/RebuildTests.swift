@@ -109,16 +109,30 @@ struct RebuildTests {
         try Self.expectSameProjection(rebuilt, batched)
     }
 
-    @Test("A log longer than the one-pass limit is rebuilt in one pass up to it, then in batches")
-    func longerThanOnePass() throws {
+    /// Projects a tangled log into an empty store with a projector `configure` sets up, checks
+    /// the store equals a default projector's, and returns what the configured one reported and
+    /// how many values the log has.
+    static func projectAgainstDefault(
+        seed: UInt64, events: Int, sourceLocation: SourceLocation = #_sourceLocation, configure: (Projector) -> Void
+    ) throws -> (summary: Projector.Summary, reports: [ProjectionProgress], values: Int) {
         let scratch = Scratch()
-        try Self.tangledLog(at: scratch.path + "/log", seed: 4, events: 600)
+        try tangledLog(at: scratch.path + "/log", seed: seed, events: events)
         let reader = try EventLogReader(directory: scratch.path + "/log")
-        let limited = try SQLiteProjectionStore(path: scratch.path + "/limited.sqlite")
-        let projector = try Projector(store: limited, rules: .standard)
-        projector.onePassLimit = 250
+        let configured = try SQLiteProjectionStore(path: scratch.path + "/configured.sqlite")
+        let projector = try Projector(store: configured, rules: .standard)
+        configure(projector)
         var reports: [ProjectionProgress] = []
         let summary = try projector.catchUp(with: reader) { reports.append($0) }
+        let standard = try SQLiteProjectionStore(path: scratch.path + "/default.sqlite")
+        _ = try Projector(store: standard, rules: .standard).catchUp(with: reader)
+        try expectSameProjection(configured, standard, sourceLocation: sourceLocation)
+        let values = try standard.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM node") ?? 0 }
+        return (summary, reports, values)
+    }
+
+    @Test("A log longer than the one-pass limit is rebuilt in one pass up to it, then in batches")
+    func longerThanOnePass() throws {
+        let (summary, reports, _) = try Self.projectAgainstDefault(seed: 4, events: 600) { $0.onePassLimit = 250 }
         #expect(summary.events == 600 && summary.batches == 2, "one pass of 250, then one batch of 350")
         // Once the one pass has read its events, it names what it is doing instead of sitting at the end.
         #expect(
@@ -127,9 +141,6 @@ struct RebuildTests {
                 .init(position: 250, end: 600, stage: .resolvingIdentity), .init(position: 250, end: 600, stage: .committing),
                 .init(position: 600, end: 600),
             ])
-        let whole = try SQLiteProjectionStore(path: scratch.path + "/whole.sqlite")
-        _ = try Projector(store: whole, rules: .standard).catchUp(with: reader)
-        try Self.expectSameProjection(limited, whole)
     }
 
     @Test("The one-pass limit fits the memory a machine has: half of it at 500 bytes an event, capped; batches when too little")
@@ -147,39 +158,18 @@ struct RebuildTests {
             previous = (bytes, limit)
         }
         // With no room for a one-pass rebuild, an empty store is projected in batches from the start.
-        let scratch = Scratch()
-        try Self.tangledLog(at: scratch.path + "/log", seed: 5, events: 300)
-        let reader = try EventLogReader(directory: scratch.path + "/log")
-        let batched = try SQLiteProjectionStore(path: scratch.path + "/batched.sqlite")
-        let projector = try Projector(store: batched, rules: .standard)
-        projector.onePassLimit = 0
-        var reports: [ProjectionProgress] = []
-        let summary = try projector.catchUp(with: reader) { reports.append($0) }
+        let (summary, reports, _) = try Self.projectAgainstDefault(seed: 5, events: 300) { $0.onePassLimit = 0 }
         #expect(summary.events == 300 && reports.allSatisfy { $0.stage == nil })
-        let once = try SQLiteProjectionStore(path: scratch.path + "/once.sqlite")
-        _ = try Projector(store: once, rules: .standard).catchUp(with: reader)
-        try Self.expectSameProjection(batched, once)
     }
 
     @Test("Folding a few values' statistics per read of the log gives the store one read gives, whatever the share", arguments: [1, 7, 40])
     func severalReadsOfTheLog(valuesPerPass: Int) throws {
-        let scratch = Scratch()
-        try Self.tangledLog(at: scratch.path + "/log", seed: 6, events: 400)
-        let reader = try EventLogReader(directory: scratch.path + "/log")
-        let once = try SQLiteProjectionStore(path: scratch.path + "/once.sqlite")
-        _ = try Projector(store: once, rules: .standard).catchUp(with: reader)
-        let shared = try SQLiteProjectionStore(path: scratch.path + "/shared.sqlite")
-        let projector = try Projector(store: shared, rules: .standard)
-        projector.valuesPerPass = valuesPerPass
-        var reports: [ProjectionProgress] = []
-        let summary = try projector.catchUp(with: reader) { reports.append($0) }
+        let (summary, reports, values) = try Self.projectAgainstDefault(seed: 6, events: 400) { $0.valuesPerPass = valuesPerPass }
         #expect(summary.events == 400 && summary.batches == 1)
-        let values = try once.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM node") ?? 0 }
         #expect(values > 40, "the log has more values than the largest share")
         // One more read of the log for each further share of the values, each named as such.
         let rereads = reports.filter { $0.stage == .foldingMoreValues && $0.position == 400 }.count
         #expect(rereads == (values + valuesPerPass - 1) / valuesPerPass - 1)
-        try Self.expectSameProjection(shared, once)
     }
 
     @Test("A rebuilt store has the indexes the migrations create, and refuses a second rebuild")
