@@ -59,9 +59,13 @@ enum Projection {
             guard progress, p.end > 0 else { return }
             let elapsed = Date().timeIntervalSince(start)
             if let stage = p.stage {
-                // A rebuild has read the log; what is left has no event count to show.
-                FileHandle.standardError.write(
-                    Data("\r\(label): read \(Int(p.position).grouped) events; \(stage.rawValue)…  \(duration(elapsed))\u{1B}[K".utf8))
+                // A rebuild has read the log; what is left has no event count to show, except
+                // another read of the log for more values' statistics.
+                let text =
+                    stage == .foldingMoreValues
+                    ? "\(stage.rawValue)… \(Int(Double(p.position) / Double(p.end) * 100))%"
+                    : "read \(Int(p.position).grouped) events; \(stage.rawValue)…"
+                FileHandle.standardError.write(Data("\r\(label): \(text)  \(duration(elapsed))\u{1B}[K".utf8))
                 return
             }
             let rate = Double(p.position - first) / max(elapsed, 0.001)

@@ -10,7 +10,8 @@ public struct ProjectionProgress: Sendable, Equatable {
         case committing = "writing links and profiles, building indexes, committing"
     }
 
-    /// Log positions projected (or, in a rebuild, read) so far, and the end of the log.
+    /// Log positions projected (or, in a rebuild, read) so far, and the end of the log (of what
+    /// the rebuild covers, while it reads the log again for more values' statistics).
     public var position: UInt64
     public var end: UInt64
     /// A rebuild's stage once the log has been read; nil while events are being read.

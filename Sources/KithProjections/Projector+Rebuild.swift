@@ -142,7 +142,8 @@ extension Projector {
                 return true
             }
             if let failure { throw failure }
-            progress?(ProjectionProgress(position: position, end: log.endPosition, stage: stage))
+            // A first read counts towards the whole log; a read again, towards what the rebuild covers.
+            progress?(ProjectionProgress(position: position, end: stage == nil ? log.endPosition : end, stage: stage))
         }
     }
 }
