@@ -13,7 +13,7 @@ extension Projector {
     /// create: profiles that existed between two batches and merged later, and merge and split
     /// records (a rebuild sees the whole log at once, so nothing merges or splits).
     ///
-    /// Memory: the graph and when each value was seen grow with the log (about 180 bytes an
+    /// Memory: the graph and when each value was seen grow with the log (about 150 bytes an
     /// event), statistics and timelines with the values folded (about 700 bytes a value). So the
     /// first read of the log folds the statistics of the first `valuesPerPass` values only, and
     /// each further `valuesPerPass` values cost one more read of the log (decoding only: the
