@@ -121,31 +121,6 @@ extension Projector {
         }
         return (stats.stats, stats.timelines)
     }
-
-    private func forEachEvent(
-        in log: some EventLogReading, upTo end: UInt64, stage: ProjectionProgress.Stage? = nil,
-        progress: ((ProjectionProgress) -> Void)?, _ body: (ProjectedEvent) -> Void
-    ) throws {
-        let declaredKinds = rules.declaredKinds
-        var scratch = EventLineParser.Scratch()
-        var position: UInt64 = 0
-        var failure: (any Error)?
-        while position < end {
-            try log.forEachLine(from: position, limit: Int(min(100_000, end - position))) { at, line in
-                guard let e = ProjectedEvent.decode(line, position: at, scratch: &scratch, declaredKinds: declaredKinds)
-                else {
-                    failure = ProjectionError.notAnEvent(at: at)
-                    return false
-                }
-                body(e)
-                position = at + 1
-                return true
-            }
-            if let failure { throw failure }
-            // A first read counts towards the whole log; a read again, towards what the rebuild covers.
-            progress?(ProjectionProgress(position: position, end: stage == nil ? log.endPosition : end, stage: stage))
-        }
-    }
 }
 
 /// The statistics and timeline entries of the events anchored at a range of values, in arrays

@@ -78,6 +78,35 @@ public final class Projector {
     /// The most values whose statistics one read of the log folds in a rebuild (see `rebuild`).
     public var valuesPerPass = 1_000_000
 
+    /// Decodes the log's events in `start..<end`, a chunk of up to 100,000 lines at a time,
+    /// reporting progress after each chunk; a line that is not a canonical event is an error.
+    func forEachEvent(
+        in log: some EventLogReading, from start: UInt64 = 0, upTo end: UInt64, stage: ProjectionProgress.Stage? = nil,
+        progress: ((ProjectionProgress) -> Void)? = nil, _ body: (ProjectedEvent) -> Void
+    ) throws {
+        let declaredKinds = rules.declaredKinds
+        var scratch = EventLineParser.Scratch()
+        var position = start
+        var failure: (any Error)?
+        while position < end {
+            let before = position
+            try log.forEachLine(from: position, limit: Int(min(100_000, end - position))) { at, line in
+                guard let e = ProjectedEvent.decode(line, position: at, scratch: &scratch, declaredKinds: declaredKinds)
+                else {
+                    failure = ProjectionError.notAnEvent(at: at)
+                    return false
+                }
+                body(e)
+                position = at + 1
+                return true
+            }
+            if let failure { throw failure }
+            if position == before { break }  // the log ended sooner than it said
+            // A first read counts towards the whole log; a read again, towards what the rebuild covers.
+            progress?(ProjectionProgress(position: position, end: stage == nil ? log.endPosition : end, stage: stage))
+        }
+    }
+
     /// A stable hash of the rules the stored projection depends on (see `Rules.projectionRules`).
     public static func hash(_ rules: Rules) -> String { hash(fullRules: rules.projectionRules) }
 
@@ -135,24 +164,12 @@ public final class Projector {
             try rebuild(with: log, summary: &summary, progress: progress)
         }
         let batchSize = batchSize ?? 50_000
-        var scratch = EventLineParser.Scratch()
-        let declaredKinds = rules.declaredKinds
         while state.checkpoint < end {
             if let maximumBatches, summary.batches >= maximumBatches { break }
             var events: [ProjectedEvent] = []
-            var failure: (any Error)?
-            try log.forEachLine(from: state.checkpoint, limit: batchSize) { position, line in
-                guard
-                    let event = ProjectedEvent.decode(
-                        line, position: position, scratch: &scratch, declaredKinds: declaredKinds)
-                else {
-                    failure = ProjectionError.notAnEvent(at: position)
-                    return false
-                }
-                events.append(event)
-                return true
+            try forEachEvent(in: log, from: state.checkpoint, upTo: min(end, state.checkpoint + UInt64(batchSize))) {
+                events.append($0)
             }
-            if let failure { throw failure }
             guard let last = events.last else { break }
             let batch = try apply(events, endPosition: last.position + 1)
             try store.commit(batch, rulesHash: rulesHash)

@@ -52,8 +52,8 @@ extension NodeStats {
         bySource = r.counts()
         orders = r.int()
         refunds = r.int()
-        spend = r.amounts()
-        gross = r.amounts()
+        spend = r.counts()
+        gross = r.counts()
         lastOrder = r.timestamp()
         npsSum = r.int()
         npsCount = r.int()
@@ -172,15 +172,9 @@ struct ByteReader {
             offsetMinutes: Int16(truncatingIfNeeded: int64()))
     }
 
-    mutating func counts() -> SmallMap<Int> {
-        var d: SmallMap<Int> = [:]
-        for _ in 0..<max(0, int()) where !failed { d[string()] = int() }
-        return d
-    }
-
-    mutating func amounts() -> SmallMap<Int64> {
-        var d: SmallMap<Int64> = [:]
-        for _ in 0..<max(0, int()) where !failed { d[string()] = int64() }
+    mutating func counts<Value: BinaryInteger>() -> SmallMap<Value> {
+        var d: SmallMap<Value> = [:]
+        for _ in 0..<max(0, int()) where !failed { d[string()] = Value(truncatingIfNeeded: int64()) }
         return d
     }
 
