@@ -5,7 +5,7 @@ import KithProjections
 
 struct IdentityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "identity", abstract: "Identity resolution figures.", subcommands: [Stats.self, Score.self])
+        commandName: "identity", abstract: "Identity resolution figures.", subcommands: [Stats.self, Score.self, Suspects.self])
 
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -27,6 +27,8 @@ struct IdentityCommand: ParsableCommand {
                     refused links       \(s.refusedLinksByRule.isEmpty ? "0" : s.refusedLinksByRule.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
                     shared values       \(s.sharedValues.grouped)
                     blocklisted values  \(s.blocklistedValues.grouped)
+                    never-link values   \(s.neverLinkValues.grouped) (matching a pattern)
+                    contested values    \(s.contestedValues.grouped) (stopped by evidence)
                     largest profile     \(s.largestProfile ?? "-") (\(s.largestProfileValues) values)
                     projected up to     log position \(s.checkpoint)
                     """)
@@ -41,6 +43,8 @@ struct IdentityCommand: ParsableCommand {
             discussion: "The truth is NDJSON with one person per line: {\"identifiers\": {kind: [normalised values]}} (the generator's truth/persons.ndjson).")
         @OptionGroup var data: DataOptions
         @Option(help: "Ground truth file.") var truth: String
+        @Option(help: "Junk values that belong to nobody (the generator's truth/junk.json): counts those in a profile.")
+        var junk: String?
         @Option(help: "table or json") var format: OutputFormat = .table
 
         struct Person: Decodable { var identifiers: [String: [String]] }
@@ -60,17 +64,68 @@ struct IdentityCommand: ParsableCommand {
                     throw ExitCode(2)
                 }
             }
-            let score = PairwiseScore(predicted: try Projection.openStore(data.directory).clusters(), truth: people)
+            let clusters = try Projection.openStore(data.directory).clusters()
+            let score = PairwiseScore(predicted: clusters, truth: people)
+            let junkLinked = try junk.map { try Score.linked(junkIn: $0, clusters: clusters) }
             if format == .json {
-                try Out.json(score)
+                try Out.json(Report(score: score, junkLinked: junkLinked))
             } else {
                 Out.print(
                     String(
                         format: "precision %.5f  recall %.5f  F1 %.5f  (%@ true pairs, %@ predicted, %@ correct)",
                         score.precision, score.recall, score.f1, score.truthPairs.grouped, score.predictedPairs.grouped,
                         score.truePositives.grouped))
+                Out.print(
+                    "profiles mixing two or more people: \(score.mixedProfiles.grouped)"
+                        + (junkLinked.map { "; junk values in a profile: \($0.linked.grouped) of \($0.known.grouped)" } ?? ""))
             }
             Out.flush()
         }
     }
 }
+
+extension IdentityCommand.Score {
+    struct JunkCount: Encodable {
+        var known: Int
+        var linked: Int
+    }
+
+    struct Report: Encodable {
+        var score: PairwiseScore
+        var junkLinked: JunkCount?
+
+        func encode(to encoder: any Encoder) throws {
+            try score.encode(to: encoder)
+            var c = encoder.container(keyedBy: Key.self)
+            if let junkLinked {
+                try c.encode(junkLinked.known, forKey: .junkValues)
+                try c.encode(junkLinked.linked, forKey: .junkLinked)
+            }
+        }
+
+        enum Key: String, CodingKey {
+            case junkValues = "junk_values"
+            case junkLinked = "junk_linked"
+        }
+    }
+
+    struct JunkValue: Decodable {
+        var kind: String
+        var value: String
+    }
+
+    /// How many of the junk values (`[{kind, value, …}]`) sit in a profile: each is a link
+    /// between strangers that nothing stopped.
+    static func linked(junkIn path: String, clusters: [[Identifier]]) throws -> JunkCount {
+        guard let data = FileManager.default.contents(atPath: path),
+            let values = try? JSONDecoder().decode([JunkValue].self, from: data)
+        else {
+            Out.note("error: \(path): expected a JSON array of {\"kind\": …, \"value\": …} (the generator's truth/junk.json)")
+            throw ExitCode(2)
+        }
+        let linked = Set(clusters.joined())
+        let junk = Set(values.map { Identifier(IdentifierKind(rawValue: $0.kind), $0.value) })
+        return JunkCount(known: junk.count, linked: junk.filter(linked.contains).count)
+    }
+}
+

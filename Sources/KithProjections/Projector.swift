@@ -38,14 +38,12 @@ public final class Projector {
     public let rulesHash: String
     let resolver: IdentityResolver
     var state: ProjectionState
-    private let blocklist: Set<String>
 
     public init(store: any ProjectionStore, rules: Rules) throws {
         self.store = store
         self.rules = rules
         rulesHash = Projector.hash(rules)
         resolver = IdentityResolver(rules: rules)
-        blocklist = Set(rules.blocklist)
         state = try store.openingState()
         if state.checkpoint > 0, let stored = state.rulesHash, stored != rulesHash {
             throw ProjectionError(
@@ -128,12 +126,13 @@ public final class Projector {
     }
 
     /// The identifier an event's statistics are kept under: its linking value of the highest
-    /// priority (the smallest on a tie), never a blocklisted one.
+    /// priority (the smallest on a tie), never a blocklisted one or one matching a never-link
+    /// pattern (those are fixed by the rules, so an event's anchor never moves).
     func anchorIdentifier(of identifiers: [Identifier]) -> Identifier? {
         var best: (identifier: Identifier, priority: Int)?
         for identifier in identifiers {
             let rule = rules.rule(for: identifier.kind)
-            guard rule.links, blocklist.isEmpty || !blocklist.contains(identifier.value) else { continue }
+            guard rule.links, !resolver.neverLinks(identifier) else { continue }
             if let b = best, b.priority < rule.priority || (b.priority == rule.priority && !(identifier < b.identifier)) {
                 continue
             }
@@ -201,7 +200,7 @@ public final class Projector {
         observed.reserveCapacity(events.count)
         try loadValues(of: events)
         for (index, e) in events.enumerated() {
-            let nodes = state.graph.observe(e.identifiers, at: e.position)
+            let nodes = state.graph.observe(e.identifiers, at: e.position, name: e.nameHash)
             touched.formUnion(nodes)
             observed.append(nodes)
             for i in 0..<nodes.count {
@@ -272,7 +271,7 @@ public final class Projector {
         for k in batch.refusedRemoved { state.refused[k] = nil }
         for (k, rule) in batch.refused { state.refused[k] = rule }
         var newExcluded: [Node: String] = [:]
-        for x in resolution.excluded { newExcluded[x.node] = "\(x.standing)" }
+        for x in resolution.excluded { newExcluded[x.node] = x.standing.code }
         for n in closure.sorted() {
             if let standing = newExcluded[n] {
                 if state.excluded[n] != standing {
@@ -357,12 +356,26 @@ public final class Projector {
     /// values until every value it reaches is in memory. A value not yet expanded has no
     /// neighbours, so it counts as linking when its kind links: the closure takes it in, it is
     /// expanded, and the next round weighs its real standing.
+    ///
+    /// A value's standing can change without an event carrying it: the evidence guard weighs its
+    /// partners' names, so a name on a partner's event can contest it. Such a value's other
+    /// neighbours are then taken in as if touched, until no standing in the closure changes.
     private func closure(of touched: Set<Node>) throws -> [Node] {
+        var seeds = touched
         while true {
-            let closure = resolver.closure(of: touched, in: state.graph)
+            let closure = resolver.closure(of: seeds, in: state.graph)
             let missing = closure.filter { !state.isExpanded($0) }
-            if missing.isEmpty { return closure }
-            try expand(missing)
+            if !missing.isEmpty {
+                try expand(missing)
+                continue
+            }
+            let moved = closure.filter { n in
+                guard !seeds.contains(n) else { return false }
+                let now = resolver.standing(of: n, in: state.graph)
+                return (now == .links ? nil : now.code) != state.excluded[n]
+            }
+            if moved.isEmpty { return closure }
+            seeds.formUnion(moved)
         }
     }
 

@@ -63,10 +63,11 @@ extension SQLiteProjectionStore {
         try RowWriter(
             db,
             """
-            INSERT INTO node (id, kind, value, first_position, events, first_seen, last_seen, sources)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO node (id, kind, value, first_position, events, first_seen, last_seen, sources, names)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET first_position = excluded.first_position, events = excluded.events,
-              first_seen = excluded.first_seen, last_seen = excluded.last_seen, sources = excluded.sources
+              first_seen = excluded.first_seen, last_seen = excluded.last_seen, sources = excluded.sources,
+              names = excluded.names
             """)
     }
 
@@ -86,7 +87,7 @@ extension SQLiteProjectionStore {
         try writer.run(
             .integer(Int64(n.node)), .text(n.info.identifier.kind.rawValue), .text(n.info.identifier.value),
             .integer(Int64(n.info.firstSeen)), .integer(Int64(n.info.events)), text(n.seen.firstSeen),
-            text(n.seen.lastSeen), .text(n.seen.sources.sorted().joined(separator: ",")))
+            text(n.seen.lastSeen), .text(n.seen.sources.sorted().joined(separator: ",")), .integer(n.info.names.packed))
     }
 
     static func insert(_ stats: NodeStats, timeline: [UInt8], of node: IdentityGraph.Node, with writer: RowWriter) throws {

@@ -12,6 +12,10 @@ extension SQLiteProjectionStore {
         public var refusedLinksByRule: [String: Int]
         public var sharedValues: Int
         public var blocklistedValues: Int
+        /// Values matching a never-link pattern of the rules.
+        public var neverLinkValues: Int
+        /// Values the evidence guard stopped.
+        public var contestedValues: Int
         public var largestProfile: String?
         public var largestProfileValues: Int
         public var checkpoint: UInt64
@@ -23,6 +27,8 @@ extension SQLiteProjectionStore {
             case refusedLinksByRule = "refused_links_by_rule"
             case sharedValues = "shared_values"
             case blocklistedValues = "blocklisted_values"
+            case neverLinkValues = "never_link_values"
+            case contestedValues = "contested_values"
             case largestProfile = "largest_profile"
             case largestProfileValues = "largest_profile_values"
         }
@@ -52,6 +58,10 @@ extension SQLiteProjectionStore {
                 refusedLinksByRule: refused,
                 sharedValues: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM excluded WHERE standing LIKE 'shared%'") ?? 0,
                 blocklistedValues: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM excluded WHERE standing = 'blocklisted'") ?? 0,
+                neverLinkValues: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM excluded WHERE standing LIKE 'never_link:%'")
+                    ?? 0,
+                contestedValues: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM excluded WHERE standing LIKE 'contested:%'")
+                    ?? 0,
                 largestProfile: largest?[0], largestProfileValues: largest?[1] ?? 0,
                 checkpoint: UInt64(try Int64.fetchOne(db, sql: "SELECT position FROM checkpoint WHERE name = 'main'") ?? 0))
         }

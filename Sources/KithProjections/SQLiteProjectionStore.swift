@@ -107,6 +107,11 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
         m.registerMigration("v5: timelines kept with each value's statistics; events read from the log") { db in
             try moveEventsToTimelines(db)
         }
+        m.registerMigration("v6: the names each value's events carried (the evidence guard)") { db in
+            // Stores projected before this have no evidence: their rules hash differs from the
+            // standard rules' now (never-link patterns), so the projector asks for a rebuild.
+            try db.execute(sql: "ALTER TABLE node ADD COLUMN names INTEGER NOT NULL DEFAULT 0")
+        }
         return m
     }
 
@@ -133,7 +138,7 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
             var out: [Node: IdentityGraph.NodeInfo] = [:]
             for (kind, group) in Dictionary(grouping: identifiers, by: \.kind) {
                 try Self.forEachRow(
-                    "SELECT id, kind, value, first_position, events FROM node WHERE kind = ? AND", whereColumn: "value",
+                    "SELECT id, kind, value, first_position, events, names FROM node WHERE kind = ? AND", whereColumn: "value",
                     in: group.map(\.value), before: [kind.rawValue], db
                 ) { out[Node($0[0] as Int64)] = Self.nodeInfo($0) }
             }
@@ -144,7 +149,7 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
     public func nodes(_ ids: [Node]) throws -> [Node: IdentityGraph.NodeInfo] {
         try pool.read { db in
             var out: [Node: IdentityGraph.NodeInfo] = [:]
-            try Self.forEachRow("SELECT id, kind, value, first_position, events FROM node", whereColumn: "id", in: ids, db) {
+            try Self.forEachRow("SELECT id, kind, value, first_position, events, names FROM node", whereColumn: "id", in: ids, db) {
                 out[Node($0[0] as Int64)] = Self.nodeInfo($0)
             }
             return out
@@ -154,7 +159,7 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
     static func nodeInfo(_ row: Row) -> IdentityGraph.NodeInfo {
         IdentityGraph.NodeInfo(
             identifier: Identifier(IdentifierKind(rawValue: row[1]), row[2]), firstSeen: UInt64(row[3] as Int64),
-            events: row[4])
+            events: row[4], names: NameEvidence(packed: row[5]))
     }
 
     public func neighbourhood(of nodes: [Node]) throws -> Neighbourhood {

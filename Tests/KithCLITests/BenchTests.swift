@@ -15,26 +15,37 @@ struct BenchTests {
     func identityEngineMatchesWholeResolution() {
         var merges = 0
         var splits = 0
-        for (seed, batch) in [(UInt64(1), 97), (2, 500), (3, 1), (4, 5_000)] {
+        // Placeholders link member cards. With the evidence guard off, each joins people until the
+        // shared-value guard cuts it (splits); with the standard rules it is contested at its
+        // second card, before it joins two people (no splits).
+        var volumeOnly = Rules.standard
+        volumeOnly.evidence = EvidenceRules(names: false, limits: false)
+        var standardSplits = 0
+        for (seed, batch, rules) in [
+            (UInt64(1), 97, volumeOnly), (2, 500, volumeOnly), (3, 1, volumeOnly), (4, 5_000, volumeOnly),
+            (5, 97, .standard), (6, 1, .standard),
+        ] {
             let events = SyntheticIdentities(
                 persons: 400, idsPerPerson: 3, duplication: 0.4, superNodeShare: 0.05, seed: seed
             ).events()
-            var engine = IdentityEngine(rules: .standard)
+            var engine = IdentityEngine(rules: rules)
             for chunk in stride(from: 0, to: events.count, by: batch) {
                 engine.apply(events[chunk..<min(events.count, chunk + batch)])
             }
-            let whole = IdentityResolver(rules: .standard).resolveAll(engine.graph)
+            if rules == .standard { standardSplits += engine.splits }
+            let whole = IdentityResolver(rules: rules).resolveAll(engine.graph)
             var expected: [IdentityGraph.Node: IdentityGraph.Node] = [:]
             for component in whole.components { for n in component { expected[n] = component[0] } }
             #expect(engine.profileOfValue == expected, "seed \(seed), batch \(batch)")
             #expect(engine.links == whole.accepted.count)
-            if batch < 1_000 {
+            if batch < 1_000 && rules == volumeOnly {
                 merges += engine.merges
                 splits += engine.splits
             }
         }
         #expect(merges > 0, "joined duplicates merge")
         #expect(splits > 0, "placeholders that linked people are cut")
+        #expect(standardSplits == 0, "contested before they link two people")
     }
 
     @Test("kith bench writes bench.json, a chart and a table with every measure at each scale")

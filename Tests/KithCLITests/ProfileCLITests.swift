@@ -88,7 +88,7 @@ struct ProfileCLITests {
         let file = scratch.path + "/e.ndjson"
         try [
             #"{"event_id":"1","source":"pos","type":"behaviour","name":"store_visit","occurred_at":"2026-03-01T10:00:00Z","identifiers":{"member_id":"M1","phone":"13700000001"}}"#,
-            #"{"event_id":"2","source":"pos","type":"behaviour","name":"store_visit","occurred_at":"2026-03-01T11:00:00Z","identifiers":{"member_id":"M1","email":"a@x.com"}}"#,
+            #"{"event_id":"2","source":"pos","type":"behaviour","name":"store_visit","occurred_at":"2026-03-01T11:00:00Z","identifiers":{"member_id":"M1","email":"amy@x.com"}}"#,
         ].joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
         let data = scratch.path + "/data"
         #expect(try kith(["ingest", "--data", data, file]).status == 0)
@@ -118,7 +118,7 @@ struct DeclaredKindsTests {
         let file = scratch.path + "/e.ndjson"
         try [
             #"{"event_id":"1","source":"wecom","type":"interaction","name":"wecom_message","occurred_at":"2026-03-01T10:00:00Z","identifiers":{"member_id":"M1","work_phone":"+86 138-0013-8001"}}"#,
-            #"{"event_id":"2","source":"wecom","type":"interaction","name":"wecom_message","occurred_at":"2026-03-01T11:00:00Z","identifiers":{"work_phone":"13800138001","email":"a@x.com"}}"#,
+            #"{"event_id":"2","source":"wecom","type":"interaction","name":"wecom_message","occurred_at":"2026-03-01T11:00:00Z","identifiers":{"work_phone":"13800138001","email":"amy@x.com"}}"#,
         ].joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
         // Without a declaration the kind breaks the contract.
         let undeclared = try kith(["ingest", "--data", scratch.path + "/a", "--format", "json", file])
@@ -129,7 +129,7 @@ struct DeclaredKindsTests {
             .write(toFile: rules, atomically: true, encoding: .utf8)
         let declared = try kith(["ingest", "--data", scratch.path + "/b", "--rules", rules, file])
         #expect(declared.status == 0, "\(declared.stderr)")
-        let view = try kith(["profile", "get", "--data", scratch.path + "/b", "--rules", rules, "--format", "json", "email:a@x.com"])
+        let view = try kith(["profile", "get", "--data", scratch.path + "/b", "--rules", rules, "--format", "json", "email:amy@x.com"])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(view.stdout.utf8)) as? [String: Any])
         let ids = try #require(json["identifiers"] as? [String: [[String: Any]]])
         #expect(ids["work_phone"]?.compactMap { $0["value"] as? String } == ["+8613800138001"])

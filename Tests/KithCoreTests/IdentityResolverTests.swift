@@ -24,19 +24,55 @@ struct IdentityResolverTests {
     func variantsLink() {
         let g = graph([
             [phone("138 0013 8000"), member("M1")],
-            [phone("+86 138-0013-8000"), email("li@example.com")],
+            [phone("+86 138-0013-8000"), email("li@163.com")],
             [phone("0086 13800138000"), Identifier(.wechatUnionID, "oU1")],
         ])
-        #expect(profiles(g) == [[phone("13800138000"), member("M1"), email("li@example.com"), Identifier(.wechatUnionID, "oU1")]])
+        #expect(profiles(g) == [[phone("13800138000"), member("M1"), email("li@163.com"), Identifier(.wechatUnionID, "oU1")]])
     }
 
     @Test("A link that would give a profile two member ids is refused and recorded with its rule")
     func memberLimit() {
-        let g = graph([[member("M1"), phone("13800138001")], [member("M2"), phone("13800138001")]])
+        // No one value sees both cards: the phone sees M1, the email M2, and an event joins the
+        // phone and the email. The weaker phone–email link would break the limit.
+        let p = phone("13800138001")
+        let g = graph([[member("M1"), p], [member("M2"), email("li.2@163.com")], [p, email("li.2@163.com")]])
         let resolution = IdentityResolver(rules: .standard).resolveAll(g)
-        #expect(profiles(g) == [[member("M1"), phone("13800138001")], [member("M2")]])
+        #expect(profiles(g) == [[member("M1"), p], [member("M2"), email("li.2@163.com")]])
         #expect(resolution.refused.count == 1)
         #expect(resolution.refused.first?.rule == "limit member_id ≤ 1")
+        #expect(resolution.excluded.isEmpty)
+    }
+
+    @Test("A value seen with two member ids is contested and links neither, in either arrival order")
+    func contestedByLimit() {
+        let p = phone("13800138001")
+        let events = [[member("M1"), p], [member("M2"), p], [member("M1"), email("li.1@163.com")]]
+        for order in [events, events.reversed()] {
+            let g = graph(order)
+            #expect(profiles(g) == [[member("M1"), email("li.1@163.com")], [member("M2")]])
+            let resolution = IdentityResolver(rules: .standard).resolveAll(g)
+            let excluded = resolution.excluded.map { (g.nodes[Int($0.node)].identifier, $0.standing) }
+            #expect(excluded.count == 1)
+            #expect(excluded.first?.0 == p)
+            #expect(excluded.first?.1 == .contested(.overLimit(.memberID, count: 2, limit: 1)))
+            #expect(excluded.first?.1.code == "contested: seen with 2 member_id values (limit 1)")
+        }
+        // With the guard off, the limit refuses one link instead and the phone joins one card.
+        var rules = Rules.standard
+        rules.evidence.limits = false
+        let g = graph(events)
+        #expect(IdentityResolver(rules: rules).resolveAll(g).refused.count == 1)
+        #expect(profiles(g, rules).contains { $0.contains(p) })
+    }
+
+    @Test("A stronger value seen with more weaker values than their limit is not contested: the limit decides")
+    func limitOfWeakerKindIsNoEvidence() {
+        var rules = Rules.standard
+        rules.identifiers["phone"]?.limit = 1
+        let g = graph([[member("M1"), phone("13800138001")], [member("M1"), phone("13800138002")]])
+        let resolution = IdentityResolver(rules: rules).resolveAll(g)
+        #expect(resolution.excluded.isEmpty)
+        #expect(resolution.refused.map(\.rule) == ["limit phone ≤ 1"])
     }
 
     @Test("Stronger links win over better-evidenced weaker ones when a limit forces a choice")
@@ -54,7 +90,7 @@ struct IdentityResolverTests {
     func evidenceDecides() {
         var rules = Rules.standard
         rules.identifiers["phone"]?.limit = 1
-        let e = email("e@x.com")
+        let e = email("eve@x.com")
         let events = [[e, phone("13900000001")], [e, phone("13900000002")], [e, phone("13900000002")]]
         #expect(profiles(graph(events), rules) == [[e, phone("13900000002")], [phone("13900000001")]])
     }
@@ -70,19 +106,25 @@ struct IdentityResolverTests {
         var rules = Rules.standard
         rules.sharedValueThreshold = 3
         let shop = email("shop@store.com")
-        let legit = [[member("M1"), phone("13700000001")], [member("M1"), email("a@x.com")]]
+        let legit = [[member("M1"), phone("13700000001")], [member("M1"), email("amy@x.com")]]
         let viaShop = (1...5).map { [member("M\($0)"), shop] }
-        // Before the shop email becomes shared, it joins M1 and M2 … (limit permitting)
+        // Without the evidence guard, before the shop email becomes shared it joins M1 and M2 …
+        // (limit permitting)
+        var volumeOnly = rules
+        volumeOnly.evidence = EvidenceRules(names: false, limits: false)
         let early = graph(legit + Array(viaShop.prefix(2)))
-        #expect(!profiles(early, rules).contains([member("M1"), phone("13700000001"), email("a@x.com")]))
+        #expect(!profiles(early, volumeOnly).contains([member("M1"), phone("13700000001"), email("amy@x.com")]))
+        // … while the evidence guard needs no volume: two member cards contest it at once.
+        #expect(profiles(early, rules).contains([member("M1"), phone("13700000001"), email("amy@x.com")]))
         // … once shared, M1's profile is exactly its own values again, whatever the order.
         let expected: Set<Set<Identifier>> = [
-            [member("M1"), phone("13700000001"), email("a@x.com")], [member("M2")], [member("M3")], [member("M4")],
+            [member("M1"), phone("13700000001"), email("amy@x.com")], [member("M2")], [member("M3")], [member("M4")],
             [member("M5")],
         ]
         #expect(profiles(graph(legit + viaShop), rules) == expected)
         #expect(profiles(graph(viaShop + legit), rules) == expected)
         #expect(profiles(graph(Array(viaShop.prefix(2)) + legit + Array(viaShop.dropFirst(2))), rules) == expected)
+        #expect(profiles(graph(viaShop + legit), volumeOnly) == expected)
     }
 
     @Test("Profiles do not depend on the order events arrive in (property)")

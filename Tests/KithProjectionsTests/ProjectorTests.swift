@@ -136,7 +136,8 @@ struct ProjectorTests {
         #expect(try exportLines(reopened) == expected)
         let graph = try identityTables(whole)
         #expect(graph.contains { $0.hasPrefix("excluded|") }, "the data should exercise shared values")
-        #expect(graph.contains { $0.hasPrefix("refused_link|") }, "the data should exercise limits")
+        #expect(graph.contains { $0.hasPrefix("excluded|") && $0.contains("contested") }, "… and the evidence guard")
+        #expect(graph.contains { $0.hasPrefix("excluded|") && $0.contains("never_link") }, "… and never-link patterns")
         #expect(try identityTables(reopened) == graph)
         #expect(try identityTables(resumed) == graph)
         // Merge and split records are stamped per batch, so only equal batches compare.

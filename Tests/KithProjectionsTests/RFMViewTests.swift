@@ -99,9 +99,9 @@ struct RFMViewTests {
                 order(["member_id": "M2"], daysAgo: 100, yuan: 50),
                 // C: a member (with a device) and a phone joined only by an email; 2 orders, 300 yuan,
                 // 10 days ago. Its id comes from the email, which stops linking under the new rules.
-                order(["member_id": "M3", "email": "c@x.com"], daysAgo: 10, yuan: 200),
+                order(["member_id": "M3", "email": "cc@x.com"], daysAgo: 10, yuan: 200),
                 event(["member_id": "M3", "device_id": "D3"], source: "app", at: "2026-05-01T10:00:00+08:00"),
-                order(["phone": "13900000003", "email": "c@x.com"], daysAgo: 10, yuan: 100),
+                order(["phone": "13900000003", "email": "cc@x.com"], daysAgo: 10, yuan: 100),
             ], to: log)
         try log.close()
         var rules = Rules.standard

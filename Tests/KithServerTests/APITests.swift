@@ -160,15 +160,15 @@ extension LoopbackServer {
         // Two customers, then one event that shows they are the same person.
         let apart = [
             event("alias-1", #""device_id":"dev-alias-a""#, "2026-11-03T10:00:00+08:00"),
-            event("alias-2", #""email":"alias.b@example.com""#, "2026-11-03T11:00:00+08:00"),
+            event("alias-2", #""email":"alias.b@163.com""#, "2026-11-03T11:00:00+08:00"),
         ].joined(separator: "\n")
         #expect(try await f.request("POST", "/v1/events", key: f.writer, body: Data(apart.utf8)).status == 200)
         let a = try await f.request("/v1/profiles?identifier=device_id:dev-alias-a", key: f.reader).json["profile_id"] as? String
-        let b = try await f.request("/v1/profiles?identifier=email:alias.b@example.com", key: f.reader).json["profile_id"] as? String
+        let b = try await f.request("/v1/profiles?identifier=email:alias.b@163.com", key: f.reader).json["profile_id"] as? String
         let survivor = try #require(a)
         let alias = try #require(b)
         #expect(survivor != alias)
-        let together = event("alias-3", #""device_id":"dev-alias-a","email":"Alias.B@example.com""#, "2026-11-03T12:00:00+08:00")
+        let together = event("alias-3", #""device_id":"dev-alias-a","email":"Alias.B@163.com""#, "2026-11-03T12:00:00+08:00")
         #expect(try await f.request("POST", "/v1/events", key: f.writer, body: Data(together.utf8)).status == 200)
 
         let reply = try await f.request("/v1/profiles/\(alias)", key: f.reader, route: "/v1/profiles/{id}")
@@ -275,7 +275,7 @@ extension LoopbackServer {
 
     @Test func postedEventsAreIngestedQuarantinedAndProjected() async throws {
         let f = try await fixture()
-        let phone = "13912345678"
+        let phone = "13912345068"
         let body = """
             {"event_id":"http-1","source":"miniprogram","type":"behaviour","name":"page_view","occurred_at":"2026-11-01T10:00:00+08:00","identifiers":{"phone":"\(phone)","wechat_openid":"oHTTP1"}}
             {"event_id":"http-2","source":"miniprogram","type":"behaviour","name":"page_view","occurred_at":"not a time","identifiers":{"phone":"\(phone)"}}

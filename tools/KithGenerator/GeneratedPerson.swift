@@ -33,7 +33,12 @@ struct GeneratedPerson {
         phones = rng.chance(0.92) ? [phone(0)] : []
         if rng.chance(0.08) { phones.append(phone(1)) }
         if rng.chance(0.6) {
-            email = rng.pick(GeneratedPerson.pinyin) + "." + String(index) + "@" + rng.pick(GeneratedPerson.mailDomains)
+            let local = rng.pick(GeneratedPerson.pinyin) + "." + String(index)
+            let domain = rng.pick(GeneratedPerson.mailDomains)
+            // Half the QQ mail is the QQ number itself: real all-digit addresses, which no junk
+            // pattern may block unless it is a run or a repetition itself (counted in the truth).
+            let qq = domain == "qq.com" && index % 2 == 0
+            email = (qq ? String(1 + index % 9) + String(100_000 + index) : local) + "@" + domain
         }
         if rng.chance(0.7) { memberID = "M" + String(100_000 + index) }
         if rng.chance(0.5) {

@@ -11,6 +11,8 @@ public struct Generator: Sendable {
     /// Share of lines written with a known defect, and of lines exported twice.
     public var defectRate = 0.004
     public var duplicateRate = 0.01
+    /// Share of people who type a generic junk address that others type too (see `JunkTraps`).
+    public var junkRate = 0.02
 
     public init(persons: Int, seed: UInt64 = 1) {
         self.persons = persons
@@ -53,8 +55,10 @@ public struct Generator: Sendable {
 
         let truthFile = try ChannelFile(directory: directory + "/truth", name: "persons.ndjson", format: "truth")
         var writer = EventWriter(rng: rng, defectRate: defectRate, duplicateRate: duplicateRate)
+        var junk = JunkTraps(seed: seed, rate: junkRate)
         for index in 1...max(1, persons) {
             let person = GeneratedPerson(index: index, rng: &rng)
+            junk.consider(person)
             truthFile.raw(Generator.json(["person": person.id, "identifiers": person.truthIdentifiers]))
             writer.rng = SplitMix64(seed: rng.next())
             writer.write(person, app: app, mini: mini, web: web, service: service, pos: pos, tmall: tmall, survey: survey)
@@ -63,6 +67,7 @@ public struct Generator: Sendable {
         for n in 0..<max(1, persons / 20) {
             writer.anonymousSale(n, pos: pos)
         }
+        let traps = junk.write(web: web, service: service, writer: &writer)
         let files = [app, mini, web, service, pos, tmall, survey]
         for f in files { try f.close() }
         try truthFile.close()
@@ -70,6 +75,7 @@ public struct Generator: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(truths).write(to: URL(fileURLWithPath: directory + "/truth/expected.json"))
+        try encoder.encode(traps).write(to: URL(fileURLWithPath: directory + "/truth/junk.json"))
         let storePhones = EventWriter.storePhones.map { try! IdentifierNormalizer.normalize(.phone, $0).get() }
         try encoder.encode(Generator.placeholderPhones.map { "+86" + $0 } + storePhones)
             .write(to: URL(fileURLWithPath: directory + "/truth/placeholders.json"))

@@ -124,7 +124,7 @@ struct SyntheticIdentities {
                 let kind = Self.kinds[k]
                 switch kind {
                 case .phone: return Identifier(kind, "+86139" + String(format: "%08d", p))
-                case .email: return Identifier(kind, "p\(p)@example.com")
+                case .email: return Identifier(kind, "p\(p)@mail.com")
                 default: return Identifier(kind, "\(kind.rawValue)-\(p)")
                 }
             }

@@ -6,6 +6,8 @@ public struct PairwiseScore: Sendable, Equatable, Codable {
     public var truePositives: Int
     public var predictedPairs: Int
     public var truthPairs: Int
+    /// Profiles holding values of two or more people: each is a junk link a user would see.
+    public var mixedProfiles: Int
 
     public var precision: Double { predictedPairs == 0 ? 1 : Double(truePositives) / Double(predictedPairs) }
     public var recall: Double { truthPairs == 0 ? 1 : Double(truePositives) / Double(truthPairs) }
@@ -16,6 +18,7 @@ public struct PairwiseScore: Sendable, Equatable, Codable {
         case truePositives = "true_positives"
         case predictedPairs = "predicted_pairs"
         case truthPairs = "truth_pairs"
+        case mixedProfiles = "mixed_profiles"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -23,6 +26,7 @@ public struct PairwiseScore: Sendable, Equatable, Codable {
         truePositives = try c.decode(Int.self, forKey: .truePositives)
         predictedPairs = try c.decode(Int.self, forKey: .predictedPairs)
         truthPairs = try c.decode(Int.self, forKey: .truthPairs)
+        mixedProfiles = try c.decodeIfPresent(Int.self, forKey: .mixedProfiles) ?? 0
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -33,6 +37,7 @@ public struct PairwiseScore: Sendable, Equatable, Codable {
         try c.encode(truePositives, forKey: .truePositives)
         try c.encode(predictedPairs, forKey: .predictedPairs)
         try c.encode(truthPairs, forKey: .truthPairs)
+        try c.encode(mixedProfiles, forKey: .mixedProfiles)
     }
 
     public init(predicted: [[Identifier]], truth: [[Identifier]]) {
@@ -55,5 +60,8 @@ public struct PairwiseScore: Sendable, Equatable, Codable {
         truePositives = overlap.values.reduce(0) { $0 + pairs($1) }
         predictedPairs = predictedSizes.values.reduce(0) { $0 + pairs($1) }
         truthPairs = truthSizes.values.reduce(0) { $0 + pairs($1) }
+        var people: [Int: Set<Int>] = [:]
+        for key in overlap.keys { people[Int(key >> 32), default: []].insert(Int(key & 0xFFFF_FFFF)) }
+        mixedProfiles = people.values.filter { $0.count > 1 }.count
     }
 }

@@ -25,6 +25,10 @@ public struct Rules: Codable, Sendable, Equatable {
     public var identifiers: [String: IdentifierRule]
     /// Normalised values that never link (cashier placeholders, test accounts).
     public var blocklist: [String]
+    /// Patterns of values that never link, whoever else shares them (see `NeverLinkRule`).
+    public var neverLink: [NeverLinkRule]
+    /// Which conflicting evidence stops a value from linking, however few people share it.
+    public var evidence: EvidenceRules
     /// A value seen with more than this many distinct values of other linking kinds is shared
     /// (a shop's generic phone or email): it stops linking.
     public var sharedValueThreshold: Int
@@ -36,16 +40,20 @@ public struct Rules: Codable, Sendable, Equatable {
     public var lifecycle: LifecycleRules
 
     enum CodingKeys: String, CodingKey {
-        case identifiers, blocklist, traits, rfm, lifecycle
+        case identifiers, blocklist, traits, rfm, lifecycle, evidence
         case sharedValueThreshold = "shared_value_threshold"
+        case neverLink = "never_link"
     }
 
     public init(
-        identifiers: [String: IdentifierRule], blocklist: [String], sharedValueThreshold: Int,
-        traits: TraitRules = TraitRules(), rfm: RFMRules = RFMRules(), lifecycle: LifecycleRules = LifecycleRules()
+        identifiers: [String: IdentifierRule], blocklist: [String], neverLink: [NeverLinkRule] = [],
+        evidence: EvidenceRules = EvidenceRules(), sharedValueThreshold: Int, traits: TraitRules = TraitRules(),
+        rfm: RFMRules = RFMRules(), lifecycle: LifecycleRules = LifecycleRules()
     ) {
         self.identifiers = identifiers
         self.blocklist = blocklist
+        self.neverLink = neverLink
+        self.evidence = evidence
         self.sharedValueThreshold = sharedValueThreshold
         self.traits = traits
         self.rfm = rfm
@@ -57,6 +65,8 @@ public struct Rules: Codable, Sendable, Equatable {
         let standard = Rules.standard
         identifiers = try c.decodeIfPresent([String: IdentifierRule].self, forKey: .identifiers) ?? standard.identifiers
         blocklist = try c.decodeIfPresent([String].self, forKey: .blocklist) ?? standard.blocklist
+        neverLink = try c.decodeIfPresent([NeverLinkRule].self, forKey: .neverLink) ?? standard.neverLink
+        evidence = try c.decodeIfPresent(EvidenceRules.self, forKey: .evidence) ?? EvidenceRules()
         sharedValueThreshold =
             try c.decodeIfPresent(Int.self, forKey: .sharedValueThreshold) ?? standard.sharedValueThreshold
         traits = try c.decodeIfPresent(TraitRules.self, forKey: .traits) ?? TraitRules()
@@ -85,7 +95,12 @@ public struct Rules: Codable, Sendable, Equatable {
             "device_id": IdentifierRule(links: true, limit: 5, priority: 5),
         ],
         blocklist: ["+8613800000000", "+8613888888888", "+8613900000000", "test@test.com", "test@example.com"],
-        sharedValueThreshold: 8)
+        neverLink: NeverLinkRule.standard, sharedValueThreshold: 8)
+
+    /// The first never-link pattern this value matches, if any.
+    public func neverLinkRule(matching identifier: Identifier) -> NeverLinkRule? {
+        neverLink.first { $0.matches(identifier) }
+    }
 
     /// Kinds beyond the contract's well-known ones that this file declares, with their normaliser.
     public var declaredKinds: [String: IdentifierNormalizer.Method] {

@@ -15,11 +15,14 @@ public struct IdentityGraph: Sendable {
         /// Log position of the first event that carried it.
         public var firstSeen: UInt64
         public var events: Int
+        /// The names its events carried (the evidence guard compares them).
+        public var names: NameEvidence
 
-        public init(identifier: Identifier, firstSeen: UInt64, events: Int) {
+        public init(identifier: Identifier, firstSeen: UInt64, events: Int, names: NameEvidence = NameEvidence()) {
             self.identifier = identifier
             self.firstSeen = firstSeen
             self.events = events
+            self.names = names
         }
     }
 
@@ -98,9 +101,10 @@ public struct IdentityGraph: Sendable {
         edges[k] = info
     }
 
-    /// Records one event's identifiers; returns the nodes it touched.
+    /// Records one event's identifiers, and the name it carried if any (a hash, see
+    /// `NameEvidence.hash(of:)`); returns the nodes it touched.
     @discardableResult
-    public mutating func observe(_ identifiers: [Identifier], at position: UInt64) -> [Node] {
+    public mutating func observe(_ identifiers: [Identifier], at position: UInt64, name: UInt32? = nil) -> [Node] {
         var touched: [Node] = []
         touched.reserveCapacity(identifiers.count)
         for identifier in identifiers {
@@ -115,6 +119,9 @@ public struct IdentityGraph: Sendable {
                 index[identifier] = n
                 touched.append(n)
             }
+        }
+        if let name {
+            for n in touched { nodes[Int(n)].names.add(hash: name) }
         }
         for i in 0..<touched.count {
             for j in (i + 1)..<max(i + 1, touched.count) {

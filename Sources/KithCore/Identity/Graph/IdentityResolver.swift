@@ -14,6 +14,41 @@ public struct IdentityResolver: Sendable {
         case blocklisted
         /// Seen with more than K distinct values of other linking kinds.
         case shared(partners: Int)
+        /// Matches the rules' never-link pattern of this name.
+        case neverLinks(rule: String)
+        /// Its evidence says it joins different people, however few (see `EvidenceRules`).
+        case contested(Evidence)
+
+        /// The text stored with an excluded value and shown by `explain` (the first four read
+        /// as they always have, so stored standings keep their meaning).
+        public var code: String {
+            switch self {
+            case .links: "links"
+            case .kindDoesNotLink: "kindDoesNotLink"
+            case .blocklisted: "blocklisted"
+            case .shared(let partners): "shared(partners: \(partners))"
+            case .neverLinks(let rule): "never_link: \(rule)"
+            case .contested(let evidence): "contested: \(evidence)"
+            }
+        }
+    }
+
+    /// What contests a value.
+    public enum Evidence: Sendable, Equatable, CustomStringConvertible {
+        /// Its own events carry different names.
+        case differentNames
+        /// It is seen with values of this kind whose events carry different names.
+        case partnersWithDifferentNames(IdentifierKind)
+        /// It is seen with `count` values of a kind whose limit is lower.
+        case overLimit(IdentifierKind, count: Int, limit: Int)
+
+        public var description: String {
+            switch self {
+            case .differentNames: "different names on its events"
+            case .partnersWithDifferentNames(let kind): "seen with \(kind.rawValue) values of different names"
+            case .overLimit(let kind, let count, let limit): "seen with \(count) \(kind.rawValue) values (limit \(limit))"
+            }
+        }
     }
 
     public struct Link: Sendable, Equatable {
@@ -46,16 +81,79 @@ public struct IdentityResolver: Sendable {
         blocklist = Set(rules.blocklist)
     }
 
+    /// Whether a value links, and if not why. Blocklist and patterns look at the value alone;
+    /// the shared-value guard counts its partners (values of other linking kinds seen with it);
+    /// the evidence guard weighs the names and limits of those partners. None of it depends on
+    /// the order events came in.
     public func standing(of node: Node, in graph: IdentityGraph) -> Standing {
-        let identifier = graph.nodes[Int(node)].identifier
+        let info = graph.nodes[Int(node)]
+        let identifier = info.identifier
         if !rules.rule(for: identifier.kind).links { return .kindDoesNotLink }
         if blocklist.contains(identifier.value) { return .blocklisted }
+        if let rule = rules.neverLinkRule(matching: identifier) { return .neverLinks(rule: rule.name) }
         var partners = 0
         for m in graph.neighbours[Int(node)] {
             let kind = graph.nodes[Int(m)].identifier.kind
             if kind != identifier.kind && rules.rule(for: kind).links { partners += 1 }
         }
-        return partners > rules.sharedValueThreshold ? .shared(partners: partners) : .links
+        if partners > rules.sharedValueThreshold { return .shared(partners: partners) }
+        if let evidence = contestingEvidence(of: info, partners: graph.neighbours[Int(node)], in: graph) {
+            return .contested(evidence)
+        }
+        return .links
+    }
+
+    /// Evidence that a value joins different people. Partners that never link (blocklisted or
+    /// matching a pattern) are no evidence: a placeholder beside a real member id says nothing.
+    private func contestingEvidence(
+        of info: IdentityGraph.NodeInfo, partners: [Node], in graph: IdentityGraph
+    ) -> Evidence? {
+        let evidence = rules.evidence
+        guard evidence.names || evidence.limits else { return nil }
+        if evidence.names && info.names.isConflicted { return .differentNames }
+        // Partners by kind, in a canonical order (the neighbour list's order is arrival order).
+        var byKind: [(kind: IdentifierKind, names: [NameEvidence], count: Int)] = []
+        for m in partners {
+            let partner = graph.nodes[Int(m)]
+            let kind = partner.identifier.kind
+            guard kind != info.identifier.kind, rules.rule(for: kind).links, !neverLinks(partner.identifier) else {
+                continue
+            }
+            if let i = byKind.firstIndex(where: { $0.kind == kind }) {
+                byKind[i].count += 1
+                if !partner.names.isEmpty { byKind[i].names.append(partner.names) }
+            } else {
+                byKind.append((kind, partner.names.isEmpty ? [] : [partner.names], 1))
+            }
+        }
+        byKind.sort { $0.kind < $1.kind }
+        if evidence.limits {
+            // Only a stronger kind's values tell people apart: a member card seen with two phones
+            // is one person who changed numbers (the limit settles which link stays); a phone
+            // seen with two member cards is two people.
+            let priority = rules.rule(for: info.identifier.kind).priority
+            for k in byKind {
+                let rule = rules.rule(for: k.kind)
+                if k.count > rule.limit && rule.priority < priority {
+                    return .overLimit(k.kind, count: k.count, limit: rule.limit)
+                }
+            }
+        }
+        if evidence.names {
+            for k in byKind where k.names.count > 1 {
+                for i in 0..<k.names.count {
+                    for j in (i + 1)..<k.names.count where k.names[i].conflicts(with: k.names[j]) {
+                        return .partnersWithDifferentNames(k.kind)
+                    }
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Whether a value never links by what it is (blocklist, patterns), whatever it is seen with.
+    public func neverLinks(_ identifier: Identifier) -> Bool {
+        blocklist.contains(identifier.value) || rules.neverLinkRule(matching: identifier) != nil
     }
 
     /// The nodes whose profiles may change when `touched` change: everything reachable from

@@ -1,0 +1,66 @@
+/// A shell-style wildcard over text: `*` matches any run of characters (none included), `?`
+/// exactly one, anything else itself, ASCII letters without regard to case. Used by the rules'
+/// `never_link` patterns, which a person writes and reads: no escapes, no classes.
+///
+/// For example: `Glob("*.example.*").matches("shop.example.com")` is true.
+public struct Glob: Sendable, Equatable, Codable, CustomStringConvertible {
+    public let pattern: String
+    private let bytes: [UInt8]
+
+    public init(_ pattern: String) {
+        self.pattern = pattern
+        bytes = Array(pattern.utf8).map(Glob.folded)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.init(try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(pattern)
+    }
+
+    public var description: String { pattern }
+
+    public static func == (a: Glob, b: Glob) -> Bool { a.pattern == b.pattern }
+
+    /// Whether the whole text matches (not a part of it).
+    public func matches(_ text: some Collection<UInt8>) -> Bool {
+        // The classic linear matcher: on a mismatch, retry from just after the last star.
+        var t = text.startIndex
+        var p = 0
+        var star: Int?
+        var resume = text.startIndex
+        while t != text.endIndex {
+            let c = Glob.folded(text[t])
+            if p < bytes.count && (bytes[p] == UInt8(ascii: "?") || bytes[p] == c) {
+                if bytes[p] == UInt8(ascii: "?") { t = Glob.nextCharacter(after: t, in: text) } else { t = text.index(after: t) }
+                p += 1
+            } else if p < bytes.count && bytes[p] == UInt8(ascii: "*") {
+                star = p
+                p += 1
+                resume = t
+            } else if let s = star {
+                p = s + 1
+                resume = Glob.nextCharacter(after: resume, in: text)
+                t = resume
+            } else {
+                return false
+            }
+        }
+        while p < bytes.count && bytes[p] == UInt8(ascii: "*") { p += 1 }
+        return p == bytes.count
+    }
+
+    public func matches(_ text: String) -> Bool { matches(text.utf8) }
+
+    private static func folded(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c + 0x20 : c }
+
+    /// `?` is one character, not one byte: skip a UTF-8 sequence's continuation bytes.
+    private static func nextCharacter<C: Collection<UInt8>>(after i: C.Index, in text: C) -> C.Index {
+        var j = text.index(after: i)
+        while j != text.endIndex && text[j] & 0xC0 == 0x80 { j = text.index(after: j) }
+        return j
+    }
+}
