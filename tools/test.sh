@@ -10,28 +10,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(liblz4-dev lz4 zlib1g-dev gzip libsqlite3-dev pkg-config python3 python3-jsonschema python3-yaml
-    chromium fonts-noto-cjk)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    if ! command -v apt-get >/dev/null; then
-        echo "tools/test.sh: missing ${missing[*]} and no apt-get to install them" >&2
-        exit 2
-    fi
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    echo "tools/test.sh: installing ${missing[*]}" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo_cmd apt-get update -qq
-    $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+tools/need-packages.sh liblz4-dev lz4 zlib1g-dev gzip libsqlite3-dev pkg-config python3 python3-jsonschema \
+    python3-yaml chromium fonts-noto-cjk
 # Fail here, by name, rather than in the middle of the suite.
 for tool in chromium python3 lz4 gzip pkg-config; do
     command -v "$tool" >/dev/null || { echo "tools/test.sh: $tool is still missing" >&2; exit 2; }
 done
+# Debian's modules belong to Debian's python3; a python3 earlier on PATH (pyenv) may lack them.
+python3 -c 'import jsonschema, yaml' 2>/dev/null || export PATH="/usr/bin:$PATH"
 python3 -c 'import jsonschema, yaml' || { echo "tools/test.sh: python3-jsonschema/python3-yaml missing" >&2; exit 2; }
 
 echo "tools/test.sh: building and running the tests (a cold debug build takes about 5 minutes on 2 cores)" >&2

@@ -49,6 +49,12 @@ struct DemoCommand: AsyncParsableCommand {
             String(
                 format: "   %@ profiles for %@ people; pairwise precision %.4f, recall %.4f against the ground truth; %d shared values caught",
                 stats.profiles.grouped, persons.grouped, score.precision, score.recall, stats.sharedValues))
+        let junk = try IdentityCommand.Score.linked(junkIn: exports + "/truth/junk.json", clusters: clusters)
+        Out.print(
+            "   junk addresses typed by several strangers: \(junk.known), of which in a profile: \(junk.linked) "
+                + "(\(stats.neverLinkValues) values match a never-link pattern, \(stats.contestedValues) contested by evidence; "
+                + "profiles mixing two people: \(score.mixedProfiles))")
+        Out.print("   review them: kith identity suspects --data \(dir)/data")
         if let sample = clusters.first?.first {
             Out.print("   try: kith profile get --data \(dir)/data \(sample.kind.rawValue):\(sample.value)")
         }

@@ -35,19 +35,22 @@ extension IdentityCommand {
             case .ndjson:
                 for s in list { try Out.json(s, pretty: false) }
             case .csv:
-                Out.print("kind,value,standing,events,partners,conflicting_partners,own_names_differ,profiles")
+                Out.print(
+                    "kind,value,standing,events,partners,conflicting_partners,own_names_differ,profiles,joins_parts")
                 for s in list {
                     Out.print(
-                        [s.kind, s.value, s.standing, "\(s.events)", "\(s.partners)", "\(s.conflictingPartners)",
-                         "\(s.ownNamesDiffer)", "\(s.profiles)"].map(Suspects.csvField).joined(separator: ","))
+                        [
+                            s.kind, s.value, s.standing, "\(s.events)", "\(s.partners)", "\(s.conflictingPartners)",
+                            "\(s.ownNamesDiffer)", "\(s.profiles)", "\(s.joinsParts)",
+                        ].map(Suspects.csvField).joined(separator: ","))
                 }
             case .table:
                 var table = TextTable(
-                    header: ["kind", "value", "profiles", "partners", "conflicting", "events", "standing"],
-                    rightAligned: [2, 3, 4, 5])
+                    header: ["kind", "value", "profiles", "joins", "partners", "conflicting", "events", "standing"],
+                    rightAligned: [2, 3, 4, 5, 6])
                 for s in list {
                     table.rows.append([
-                        s.kind, s.value, "\(s.profiles)", "\(s.partners)",
+                        s.kind, s.value, "\(s.profiles)", "\(s.joinsParts)", "\(s.partners)",
                         "\(s.conflictingPartners)\(s.ownNamesDiffer ? " +own" : "")", "\(s.events)", s.standing,
                     ])
                 }
@@ -56,11 +59,17 @@ extension IdentityCommand {
             Out.flush()
         }
 
-        /// RFC 4180 quoting; a leading `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet
-        /// does not run it as a formula.
+        /// RFC 4180 quoting; a cell a spreadsheet would run as a formula (a leading `=` or `@`,
+        /// or `+`/`-` not followed by a digit) is prefixed with `'`. Phone numbers (`+86…`) and
+        /// negative numbers stay as they are.
         static func csvField(_ s: String) -> String {
             var text = s
-            if let first = text.first, "=+-@".contains(first) { text = "'" + text }
+            let chars = Array(text.prefix(2))
+            if let first = chars.first,
+                "=@".contains(first) || ("+-".contains(first) && !(chars.count > 1 && chars[1].isNumber))
+            {
+                text = "'" + text
+            }
             guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
             return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }

@@ -70,7 +70,7 @@ extension Projector {
     /// what was there (the state is reloaded from the store afterwards).
     private func settleWholeGraph(into batch: inout ProjectionBatch) {
         let graph = state.graph
-        let resolution = resolver.resolveAll(graph)
+        let resolution = resolver.resolveAll(graph, marks: &marks)
         batch.linksAdded = resolution.accepted.map { IdentityGraph.key($0.a, $0.b) }.sorted()
         var refused: [UInt64: String] = [:]
         for r in resolution.refused { refused[IdentityGraph.key(r.link.a, r.link.b)] = r.rule }
@@ -104,7 +104,7 @@ extension Projector {
         try forEachEvent(in: log, upTo: end, progress: progress) { e in
             let nodes = state.graph.observe(e.identifiers, at: e.position, name: e.nameHash)
             seen.add(e.occurredAt, source: e.source, to: nodes)
-            if let anchor = anchor(of: e.identifiers, observedAs: nodes) { stats.add(e, anchoredAt: anchor) }
+            if let anchor = anchor(of: nodes) { stats.add(e, anchoredAt: anchor) }
         }
         return (seen, stats.stats, stats.timelines)
     }
@@ -117,7 +117,7 @@ extension Projector {
         var stats = FoldedStatistics(values: values)
         let graph = state.graph
         try forEachEvent(in: log, upTo: end, stage: .foldingMoreValues, progress: progress) { e in
-            if let anchor = anchorIdentifier(of: e.identifiers).flatMap(graph.node) { stats.add(e, anchoredAt: anchor) }
+            if let anchor = anchor(of: e.identifiers.compactMap(graph.node)) { stats.add(e, anchoredAt: anchor) }
         }
         return (stats.stats, stats.timelines)
     }

@@ -38,6 +38,9 @@ public final class Projector {
     public let rulesHash: String
     let resolver: IdentityResolver
     var state: ProjectionState
+    /// Which values never link by what they are, as anchors and resolutions ask (the same rules
+    /// throughout: a projector's rules never change).
+    var marks = NeverLinkMarks(dense: true)
 
     public init(store: any ProjectionStore, rules: Rules) throws {
         self.store = store
@@ -118,27 +121,25 @@ public final class Projector {
         return String(key.high, radix: 16) + String(key.low, radix: 16)
     }
 
-    /// The node an event's numbers belong to: its strongest linking value, picked from the
-    /// nodes `observe` just returned for the event (compared, not hashed again).
-    func anchor(of identifiers: [Identifier], observedAs nodes: [Node]) -> Node? {
-        guard let best = anchorIdentifier(of: identifiers) else { return nil }
-        return nodes.first { state.graph.nodes[Int($0)].identifier == best }
-    }
-
-    /// The identifier an event's statistics are kept under: its linking value of the highest
-    /// priority (the smallest on a tie), never a blocklisted one or one matching a never-link
-    /// pattern (those are fixed by the rules, so an event's anchor never moves).
-    func anchorIdentifier(of identifiers: [Identifier]) -> Identifier? {
-        var best: (identifier: Identifier, priority: Int)?
-        for identifier in identifiers {
+    /// The node an event's numbers belong to: its linking value of the highest priority (the
+    /// smallest identifier on a tie), never a blocklisted one or one matching a never-link
+    /// pattern (those are fixed by the rules, so an event's anchor never moves). `nodes` are the
+    /// event's values as `observe` returned them.
+    func anchor(of nodes: [Node]) -> Node? {
+        var best: (node: Node, priority: Int)?
+        for n in nodes {
+            let identifier = state.graph.nodes[Int(n)].identifier
             let rule = rules.rule(for: identifier.kind)
-            guard rule.links, !resolver.neverLinks(identifier) else { continue }
-            if let b = best, b.priority < rule.priority || (b.priority == rule.priority && !(identifier < b.identifier)) {
+            guard rule.links, !marks.neverLinks(n, in: state.graph, by: resolver) else { continue }
+            if let b = best,
+                b.priority < rule.priority
+                    || (b.priority == rule.priority && !(identifier < state.graph.nodes[Int(b.node)].identifier))
+            {
                 continue
             }
-            best = (identifier, rule.priority)
+            best = (n, rule.priority)
         }
-        return best?.identifier
+        return best?.node
     }
 
     /// Projects every event after the checkpoint. Without a `batchSize`, an empty store is
@@ -206,7 +207,7 @@ public final class Projector {
             for i in 0..<nodes.count {
                 for j in (i + 1)..<max(i + 1, nodes.count) { touchedEdges.insert(IdentityGraph.key(nodes[i], nodes[j])) }
             }
-            let anchor = anchor(of: e.identifiers, observedAs: nodes)
+            let anchor = anchor(of: nodes)
             if let anchor {
                 anchors[anchor, default: []].append(index)
                 TimelineIndex.append(e, to: &batch.timeline[anchor, default: []])
@@ -248,7 +249,7 @@ public final class Projector {
     /// statistics (other values' RFM inputs come from the store).
     func settle(_ closure: [Node], stats: [Node: NodeStats], into batch: inout ProjectionBatch) throws {
         let endPosition = batch.endPosition
-        let resolution = resolver.resolve(closure, in: state.graph)
+        let resolution = resolver.resolve(closure, in: state.graph, marks: &marks)
         // Links and standings: write only what differs from the store.
         var oldLinks = Set<UInt64>()
         var oldRefused: [UInt64: String] = [:]
@@ -363,7 +364,7 @@ public final class Projector {
     private func closure(of touched: Set<Node>) throws -> [Node] {
         var seeds = touched
         while true {
-            let closure = resolver.closure(of: seeds, in: state.graph)
+            let closure = resolver.closure(of: seeds, in: state.graph, marks: &marks)
             let missing = closure.filter { !state.isExpanded($0) }
             if !missing.isEmpty {
                 try expand(missing)
@@ -371,7 +372,7 @@ public final class Projector {
             }
             let moved = closure.filter { n in
                 guard !seeds.contains(n) else { return false }
-                let now = resolver.standing(of: n, in: state.graph)
+                let now = resolver.standing(of: n, in: state.graph, marks: &marks)
                 return (now == .links ? nil : now.code) != state.excluded[n]
             }
             if moved.isEmpty { return closure }

@@ -28,7 +28,8 @@ struct EvidenceGuardTests {
         }
     }
 
-    @Test("A value seen with two phones whose events carry different names is contested; one person's spellings are not")
+    @Test(
+        "A value seen with two phones whose events carry different names is contested; one person's spellings are not")
     func differentNamesOnPartners() {
         // The address itself carries no name (web sign-ups); the phones' own orders do.
         let a = phone("13700000001")

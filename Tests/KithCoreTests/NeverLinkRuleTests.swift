@@ -80,7 +80,9 @@ struct NeverLinkRuleTests {
                 let id = Identifier(.email, "\(n)@qq.com")
                 if rule?.matches(id) == true || repeated?.matches(id) == true { found.insert(String(n)) }
             }
-            for number in expected { #expect(Rules.standard.neverLinkRule(matching: Identifier(.email, number + "@qq.com")) != nil) }
+            for number in expected {
+                #expect(Rules.standard.neverLinkRule(matching: Identifier(.email, number + "@qq.com")) != nil)
+            }
             #expect(found.isSubset(of: expected), "length \(length): \(found.subtracting(expected).sorted().prefix(5))")
             if length == 5 {
                 #expect(found == expected)
@@ -94,7 +96,9 @@ struct NeverLinkRuleTests {
         var rng = SplitMixForTests(seed: 0x61_0B)
         func reference(_ p: [Character], _ t: [Character]) -> Bool {
             guard let first = p.first else { return t.isEmpty }
-            if first == "*" { return reference(Array(p.dropFirst()), t) || (!t.isEmpty && reference(p, Array(t.dropFirst()))) }
+            if first == "*" {
+                return reference(Array(p.dropFirst()), t) || (!t.isEmpty && reference(p, Array(t.dropFirst())))
+            }
             guard let c = t.first else { return false }
             let same = first == "?" || first.lowercased() == c.lowercased()
             return same && reference(Array(p.dropFirst()), Array(t.dropFirst()))
@@ -102,7 +106,9 @@ struct NeverLinkRuleTests {
         let alphabet: [Character] = ["a", "B", "b", "é", "李", ".", "@"]
         var matches = 0
         for _ in 0..<4_000 {
-            let p = (0..<Int(rng.next() % 6)).map { _ in rng.next() % 4 == 0 ? "*" : rng.next() % 5 == 0 ? "?" : alphabet[Int(rng.next() % 7)] }
+            let p = (0..<Int(rng.next() % 6)).map { _ in
+                rng.next() % 4 == 0 ? "*" : rng.next() % 5 == 0 ? "?" : alphabet[Int(rng.next() % 7)]
+            }
             let t = (0..<Int(rng.next() % 7)).map { _ in alphabet[Int(rng.next() % 7)] }
             let want = reference(p, t)
             if want { matches += 1 }
@@ -113,7 +119,8 @@ struct NeverLinkRuleTests {
 
     @Test("A rules file's never_link and evidence parse; absent they are the standard ones")
     func decoding() throws {
-        let yaml = #"{"never_link": [{"name": "shop", "kinds": ["email"], "domain": ["*.myshop.cn"], "reason": "staff"}], "evidence": {"names": false}}"#
+        let yaml =
+            #"{"never_link": [{"name": "shop", "kinds": ["email"], "domain": ["*.myshop.cn"], "reason": "staff"}], "evidence": {"names": false}}"#
         let rules = try JSONDecoder().decode(Rules.self, from: Data(yaml.utf8))
         #expect(rules.neverLink.map(\.name) == ["shop"])
         #expect(rules.neverLinkRule(matching: Identifier(.email, "li@sh.myshop.cn"))?.name == "shop")

@@ -9,7 +9,8 @@ import Testing
 
 @Suite("The evidence guard in projections")
 struct EvidenceProjectionTests {
-    @Test("A name on a partner's later event contests a value no event of that batch carries, and splits what it joined")
+    @Test(
+        "A name on a partner's later event contests a value no event of that batch carries, and splits what it joined")
     func partnerNameContestsLater() throws {
         let scratch = Scratch()
         let log = try EventLogWriter(directory: scratch.path + "/log")
@@ -26,10 +27,12 @@ struct EvidenceProjectionTests {
         // Batch 2: each phone places an order under its own name; the address is on neither.
         try append(
             [
-                event(["phone": "13700000001"], type: "transaction", name: "order_completed", traits: #"{"name":"张伟"}"#,
-                      properties: #"{"amount":"10.00"}"#),
-                event(["phone": "13700000002"], type: "transaction", name: "order_completed", traits: #"{"name":"李娜"}"#,
-                      properties: #"{"amount":"20.00"}"#),
+                event(
+                    ["phone": "13700000001"], type: "transaction", name: "order_completed", traits: #"{"name":"张伟"}"#,
+                    properties: #"{"amount":"10.00"}"#),
+                event(
+                    ["phone": "13700000002"], type: "transaction", name: "order_completed", traits: #"{"name":"李娜"}"#,
+                    properties: #"{"amount":"20.00"}"#),
             ], to: log)
         try log.close()
         // A new projector, as after `kith ingest`: it loads only what the batch reaches.
@@ -39,7 +42,9 @@ struct EvidenceProjectionTests {
         #expect(a != nil && b != nil && a != b, "the strangers are apart again")
         let address = try #require(try store.resolve("email:family.desk@163.com"))
         #expect(address.current == nil)
-        #expect(address.note?.contains("contested: seen with phone values of different names") == true, "\(address.note ?? "")")
+        #expect(
+            address.note?.contains("contested: seen with phone values of different names") == true,
+            "\(address.note ?? "")")
         // And the batched store equals a one-pass rebuild of the same log.
         let rebuilt = try SQLiteProjectionStore(path: scratch.path + "/r.sqlite")
         _ = try Projector(store: rebuilt, rules: .standard).catchUp(with: reader())
@@ -54,14 +59,17 @@ struct EvidenceProjectionTests {
         let log = try EventLogWriter(directory: scratch.path + "/log")
         try append(
             [
-                event(["phone": "13700000001", "email": "noreply@163.com"], type: "transaction", name: "order_completed",
-                      properties: #"{"amount":"10.00"}"#),
-                event(["phone": "13700000002", "email": "noreply@163.com"], type: "transaction", name: "order_completed",
-                      properties: #"{"amount":"20.00"}"#),
+                event(
+                    ["phone": "13700000001", "email": "noreply@163.com"], type: "transaction", name: "order_completed",
+                    properties: #"{"amount":"10.00"}"#),
+                event(
+                    ["phone": "13700000002", "email": "noreply@163.com"], type: "transaction", name: "order_completed",
+                    properties: #"{"amount":"20.00"}"#),
             ], to: log)
         try log.close()
         let store = try SQLiteProjectionStore(path: scratch.path + "/p.sqlite")
-        _ = try Projector(store: store, rules: .standard).catchUp(with: try EventLogReader(directory: scratch.path + "/log"))
+        _ = try Projector(store: store, rules: .standard).catchUp(
+            with: try EventLogReader(directory: scratch.path + "/log"))
         let lines = try exportLines(store)
         #expect(lines.count == 2)
         #expect(lines.allSatisfy { $0.contains("\"orders\":1") }, "\(lines)")

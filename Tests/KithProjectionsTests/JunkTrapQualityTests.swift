@@ -18,20 +18,16 @@ struct JunkTrapQualityTests {
         var persons: [String]
     }
 
-    @Test("2,000 people with junk traps: precision ≥ 0.9995, recall ≥ 0.995, no profile mixes two people, no junk value linked")
+    @Test(
+        "2,000 people with junk traps: precision ≥ 0.9995, recall ≥ 0.995, no profile mixes two people, no junk value linked"
+    )
     func smallShop() async throws {
         let scratch = Scratch()
-        let exports = scratch.path + "/exports"
-        let generated = try Generator(persons: 2_000, seed: 14).write(to: exports)
-        let data = DataDirectory(scratch.path + "/data")
-        do {
-            let log = try EventLogWriter(directory: data.log)
-            _ = await Ingestor(log: log, quarantine: try QuarantineStore(directory: data.quarantine), options: .init())
-                .ingest(files: generated.files.map { exports + "/" + $0 })
-        }
+        let (exports, data) = try await ingestGenerated(persons: 2_000, seed: 14, in: scratch)
         let store = try SQLiteProjectionStore(path: data.projections)
         // Projected in increments, as nightly ingests would: the guards must hold across batches too.
-        _ = try Projector(store: store, rules: .standard).catchUp(with: try EventLogReader(directory: data.log), batchSize: 3_000)
+        _ = try Projector(store: store, rules: .standard).catchUp(
+            with: try EventLogReader(directory: data.log), batchSize: 3_000)
         let clusters = try store.clusters()
 
         let truth = try String(contentsOfFile: exports + "/truth/persons.ndjson", encoding: .utf8)
@@ -40,7 +36,8 @@ struct JunkTrapQualityTests {
                     values.map { Identifier(IdentifierKind(rawValue: kind), $0) }
                 }
             }
-        let junk = try JSONDecoder().decode([JunkLine].self, from: Data(contentsOf: URL(fileURLWithPath: exports + "/truth/junk.json")))
+        let junk = try JSONDecoder().decode(
+            [JunkLine].self, from: Data(contentsOf: URL(fileURLWithPath: exports + "/truth/junk.json")))
         // The traps are there, of both classes, each shared by 2 to 7 people.
         #expect(junk.filter { $0.trap == "pattern" }.count >= 4)
         #expect(junk.filter { $0.trap == "evidence" }.count >= 2)

@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
 import KithCore
+import KithGenerator
+import KithIngest
 import KithLog
 
 @testable import KithProjections
@@ -69,4 +71,16 @@ func changeRecords(_ store: SQLiteProjectionStore) throws -> [String] {
             $0.databaseValues.map { "\($0)" }.joined(separator: "|")
         }
     }
+}
+
+/// Generates exports for `persons` people into `scratch/exports` and ingests every file into a
+/// data directory at `scratch/data` (log only: nothing projected yet).
+func ingestGenerated(persons: Int, seed: UInt64, in scratch: Scratch) async throws -> (exports: String, data: DataDirectory) {
+    let exports = scratch.path + "/exports"
+    let generated = try Generator(persons: persons, seed: seed).write(to: exports)
+    let data = DataDirectory(scratch.path + "/data")
+    let log = try EventLogWriter(directory: data.log)
+    _ = await Ingestor(log: log, quarantine: try QuarantineStore(directory: data.quarantine), options: .init())
+        .ingest(files: generated.files.map { exports + "/" + $0 })
+    return (exports, data)
 }

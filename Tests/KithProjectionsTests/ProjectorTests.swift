@@ -103,14 +103,7 @@ struct ProjectorTests {
     @Test("Killed between batches and resumed, the store equals an uninterrupted projection; so does projecting in increments")
     func resumeEqualsUninterrupted() async throws {
         let scratch = Scratch()
-        let exports = scratch.path + "/exports"
-        let generated = try Generator(persons: 400, seed: 3).write(to: exports)
-        let data = DataDirectory(scratch.path + "/data")
-        do {
-            let log = try EventLogWriter(directory: data.log)
-            _ = await Ingestor(log: log, quarantine: try QuarantineStore(directory: data.quarantine), options: .init())
-                .ingest(files: generated.files.map { exports + "/" + $0 })
-        }
+        let (_, data) = try await ingestGenerated(persons: 400, seed: 3, in: scratch)
         let reader = try EventLogReader(directory: data.log)
         // Uninterrupted.
         let whole = try SQLiteProjectionStore(path: scratch.path + "/whole.sqlite")

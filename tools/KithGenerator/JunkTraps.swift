@@ -34,7 +34,8 @@ struct JunkTraps {
 
     mutating func consider(_ p: GeneratedPerson) {
         guard rng.chance(rate) else { return }
-        typists.append(Typist(id: p.id, name: p.name, device: p.devices[0], memberID: p.memberID, phone: p.phones.first))
+        typists.append(
+            Typist(id: p.id, name: p.name, device: p.devices[0], memberID: p.memberID, phone: p.phones.first))
     }
 
     /// Writes every trap's events: sign-ups on the web shop for pattern traps, service tickets
@@ -49,10 +50,17 @@ struct JunkTraps {
             let group = people[next..<(next + size)]
             next += size
             let kind: Kind = traps.count % 3 == 2 ? .evidence : .pattern
-            let value = kind == .pattern ? JunkTraps.patternValue(traps.count / 3 * 2 + traps.count % 3) : JunkTraps.evidenceValue(traps.count / 3)
+            let value =
+                kind == .pattern
+                ? JunkTraps.patternValue(traps.count / 3 * 2 + traps.count % 3)
+                : JunkTraps.evidenceValue(traps.count / 3)
             for p in group {
                 var ids: [(String, String)] = []
-                if let m = p.memberID { ids.append(("member_id", m)) } else if let phone = p.phone { ids.append(("phone", phone)) }
+                if let m = p.memberID {
+                    ids.append(("member_id", m))
+                } else if let phone = p.phone {
+                    ids.append(("phone", phone))
+                }
                 ids.append(("email", value))
                 let at = EventWriter.rfc3339(writer.instant())
                 if kind == .pattern {
@@ -60,12 +68,14 @@ struct JunkTraps {
                     web.good(
                         EventWriter.event(
                             id: writer.nextID("j"), source: "web", type: "behaviour", name: "page_view", at: at,
-                            identifiers: EventWriter.ids(ids), properties: "{\"url\":\"https://shop.example.com/signup\"}"),
+                            identifiers: EventWriter.ids(ids),
+                            properties: "{\"url\":\"https://shop.example.com/signup\"}"),
                         rng: &rng, duplicateRate: 0, remember: false)
                 } else {
                     service.good(
                         EventWriter.event(
-                            id: writer.nextID("j"), source: "service", type: "interaction", name: "ticket_opened", at: at,
+                            id: writer.nextID("j"), source: "service", type: "interaction", name: "ticket_opened",
+                            at: at,
                             identifiers: EventWriter.ids(ids), traits: "{\"name\":\"\(p.name)\"}",
                             properties: "{\"agent_id\":\"A7\",\"topic\":\"delivery\"}"),
                         rng: &rng, duplicateRate: 0, remember: false)
@@ -91,7 +101,9 @@ struct JunkTraps {
             let chars = Array("1234567890abcdefghijklmnopqrstuvwxyz")
             return String(repeating: chars[j % chars.count], count: 4 + j / chars.count % 6) + "@" + domain
         case 2:  // a role or placeholder mailbox
-            let locals = ["noreply", "no-reply", "donotreply", "test", "none", "null", "unknown", "nobody", "noemail", "guest"]
+            let locals = [
+                "noreply", "no-reply", "donotreply", "test", "none", "null", "unknown", "nobody", "noemail", "guest",
+            ]
             return j < locals.count ? locals[j] + "@" + domain : "noreply-\(j)@" + domain
         case 3:  // one character at a one-character label
             let letters = Array("abcdefghijklmnopqrstuvwxyz")

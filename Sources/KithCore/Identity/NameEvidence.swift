@@ -71,11 +71,25 @@ public struct NameEvidence: Sendable, Hashable {
     public static func hash(of name: String) -> UInt32? {
         var h: UInt32 = 2_166_136_261
         var any = false
-        for scalar in name.lowercased().unicodeScalars {
-            if scalar.properties.isWhitespace || ignored.contains(scalar.value) { continue }
+        func mix(_ scalar: Unicode.Scalar) {
+            UTF8.encode(scalar) { h = (h ^ UInt32($0)) &* 16_777_619 }
+        }
+        // Per scalar, without a lowercased copy of the name: this runs for every event a
+        // projection reads (ASCII is folded by hand; other scalars only when they have case).
+        for scalar in name.unicodeScalars {
+            let v = scalar.value
+            if v < 0x80 {
+                if v == 0x20 || (v >= 0x09 && v <= 0x0D) || ignored.contains(v) { continue }
+                any = true
+                mix(v >= 0x41 && v <= 0x5A ? Unicode.Scalar(UInt8(v + 0x20)) : scalar)
+                continue
+            }
+            if scalar.properties.isWhitespace || ignored.contains(v) { continue }
             any = true
-            for byte in String(scalar).utf8 {
-                h = (h ^ UInt32(byte)) &* 16_777_619
+            if scalar.properties.changesWhenLowercased {
+                for lower in scalar.properties.lowercaseMapping.unicodeScalars { mix(lower) }
+            } else {
+                mix(scalar)
             }
         }
         guard any else { return nil }

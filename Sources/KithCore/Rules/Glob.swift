@@ -6,10 +6,21 @@
 public struct Glob: Sendable, Equatable, Codable, CustomStringConvertible {
     public let pattern: String
     private let bytes: [UInt8]
+    /// What every match starts and ends with, and its least length in bytes: most texts fail
+    /// on these at once (a projection asks for every value it reads).
+    private let prefix: [UInt8]
+    private let suffix: [UInt8]
+    private let hasWildcard: Bool
+    private let minimumLength: Int
 
     public init(_ pattern: String) {
         self.pattern = pattern
         bytes = Array(pattern.utf8).map(Glob.folded)
+        let wild: (UInt8) -> Bool = { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") }
+        hasWildcard = bytes.contains(where: wild)
+        prefix = Array(bytes.prefix { !wild($0) })
+        suffix = hasWildcard ? Array(bytes.reversed().prefix { !wild($0) }.reversed()) : []
+        minimumLength = bytes.filter { $0 != UInt8(ascii: "*") }.count
     }
 
     public init(from decoder: any Decoder) throws {
@@ -27,6 +38,28 @@ public struct Glob: Sendable, Equatable, Codable, CustomStringConvertible {
 
     /// Whether the whole text matches (not a part of it).
     public func matches(_ text: some Collection<UInt8>) -> Bool {
+        if !hasWildcard {
+            return text.count == bytes.count && zip(text, bytes).allSatisfy { Glob.folded($0) == $1 }
+        }
+        // Each pattern byte but `*` takes at least one byte of text (`?` one character).
+        guard text.count >= minimumLength,
+            Glob.starts(text, with: prefix), Glob.ends(text, with: suffix)
+        else { return false }
+        return matchesWildcards(text)
+    }
+
+    private static func starts(_ text: some Collection<UInt8>, with literal: [UInt8]) -> Bool {
+        guard text.count >= literal.count else { return false }
+        return zip(text, literal).allSatisfy { folded($0) == $1 }
+    }
+
+    private static func ends(_ text: some Collection<UInt8>, with literal: [UInt8]) -> Bool {
+        guard !literal.isEmpty else { return true }
+        guard text.count >= literal.count else { return false }
+        return zip(text.dropFirst(text.count - literal.count), literal).allSatisfy { folded($0) == $1 }
+    }
+
+    private func matchesWildcards(_ text: some Collection<UInt8>) -> Bool {
         // The classic linear matcher: on a mismatch, retry from just after the last star.
         var t = text.startIndex
         var p = 0
@@ -35,7 +68,11 @@ public struct Glob: Sendable, Equatable, Codable, CustomStringConvertible {
         while t != text.endIndex {
             let c = Glob.folded(text[t])
             if p < bytes.count && (bytes[p] == UInt8(ascii: "?") || bytes[p] == c) {
-                if bytes[p] == UInt8(ascii: "?") { t = Glob.nextCharacter(after: t, in: text) } else { t = text.index(after: t) }
+                if bytes[p] == UInt8(ascii: "?") {
+                    t = Glob.nextCharacter(after: t, in: text)
+                } else {
+                    t = text.index(after: t)
+                }
                 p += 1
             } else if p < bytes.count && bytes[p] == UInt8(ascii: "*") {
                 star = p

@@ -11,7 +11,9 @@ extension NeverLinkRule {
             domain: globs(
                 "example.*", "*.example.*", "*.example", "test", "*.test", "invalid", "*.invalid", "localhost",
                 "*.localhost"),
-            reason: "RFC 2606 and RFC 6761 reserve these names for documentation and testing: no customer's mailbox is there"),
+            reason:
+                "RFC 2606 and RFC 6761 reserve these names for documentation and testing: no customer's mailbox is there"
+        ),
         NeverLinkRule(
             name: "role_or_placeholder_address", kinds: [.email],
             local: globs(
@@ -27,7 +29,8 @@ extension NeverLinkRule {
             reason: "a local part of one repeated character (aaaa@, 0000@) is keyboard filler, not a mailbox name"),
         NeverLinkRule(
             name: "keyboard_run", kinds: [.email], shape: .run,
-            reason: "an ascending or descending run (123456@, abcdef@, 987654@) is filler; real all-digit QQ numbers are"
+            reason:
+                "an ascending or descending run (123456@, abcdef@, 987654@) is filler; real all-digit QQ numbers are"
                 + " blocked only when they are runs themselves"),
         NeverLinkRule(
             name: "single_character", kinds: [.email], shape: .singleCharacter,
@@ -41,7 +44,8 @@ extension NeverLinkRule {
         NeverLinkRule(
             name: "placeholder_text",
             value: globs(
-                "undefined", "null", "(null)", "nil", "none", "nan", "n/a", "na", "unknown", "[object object]", "{}", "[]",
+                "undefined", "null", "(null)", "nil", "none", "nan", "n/a", "na", "unknown", "[object object]", "{}",
+                "[]",
                 "0", "-1", "-", "--", "default", "test", "00000000-0000-0000-0000-000000000000"),
             reason: "what software writes when it has no value (an unset JavaScript variable, a SQL NULL, a zeroed"
                 + " advertising id)"),

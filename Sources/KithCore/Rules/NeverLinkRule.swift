@@ -68,8 +68,7 @@ public struct NeverLinkRule: Codable, Sendable, Equatable {
             return true
         }
         if let shape {
-            return identifier.kind == .phone
-                ? ValueShape.phone(text, has: shape) : ValueShape.text(Array(text), has: shape)
+            return identifier.kind == .phone ? ValueShape.phone(text, has: shape) : ValueShape.text(text, has: shape)
         }
         return true
     }

@@ -55,7 +55,9 @@ public struct TraitRules: Codable, Sendable, Equatable {
     }
 
     static func decodeRule(_ c: KeyedDecodingContainer<AnyKey>, _ key: AnyKey) throws -> Rule {
-        if let name = try? c.decode(String.self, forKey: key) { return try rule(named: name, sources: nil, key: key, c) }
+        if let name = try? c.decode(String.self, forKey: key) {
+            return try rule(named: name, sources: nil, key: key, c)
+        }
         let object = try c.decode(RuleObject.self, forKey: key)
         return try rule(named: object.rule, sources: object.sources, key: key, c)
     }

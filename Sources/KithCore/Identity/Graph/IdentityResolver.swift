@@ -74,11 +74,11 @@ public struct IdentityResolver: Sendable {
     }
 
     public let rules: Rules
-    private let blocklist: Set<String>
+    private let matcher: NeverLinkMatcher
 
     public init(rules: Rules) {
         self.rules = rules
-        blocklist = Set(rules.blocklist)
+        matcher = NeverLinkMatcher(rules)
     }
 
     /// Whether a value links, and if not why. Blocklist and patterns look at the value alone;
@@ -86,18 +86,26 @@ public struct IdentityResolver: Sendable {
     /// the evidence guard weighs the names and limits of those partners. None of it depends on
     /// the order events came in.
     public func standing(of node: Node, in graph: IdentityGraph) -> Standing {
+        var marks = NeverLinkMarks(dense: false)
+        return standing(of: node, in: graph, marks: &marks)
+    }
+
+    /// `standing(of:in:)`, remembering in `marks` which values never link by what they are.
+    public func standing(of node: Node, in graph: IdentityGraph, marks: inout NeverLinkMarks) -> Standing {
         let info = graph.nodes[Int(node)]
         let identifier = info.identifier
         if !rules.rule(for: identifier.kind).links { return .kindDoesNotLink }
-        if blocklist.contains(identifier.value) { return .blocklisted }
-        if let rule = rules.neverLinkRule(matching: identifier) { return .neverLinks(rule: rule.name) }
+        if marks.neverLinks(node, in: graph, by: self) {
+            if matcher.isBlocklisted(identifier) { return .blocklisted }
+            if let rule = matcher.firstPattern(matching: identifier) { return .neverLinks(rule: rule) }
+        }
         var partners = 0
         for m in graph.neighbours[Int(node)] {
             let kind = graph.nodes[Int(m)].identifier.kind
             if kind != identifier.kind && rules.rule(for: kind).links { partners += 1 }
         }
         if partners > rules.sharedValueThreshold { return .shared(partners: partners) }
-        if let evidence = contestingEvidence(of: info, partners: graph.neighbours[Int(node)], in: graph) {
+        if let evidence = contestingEvidence(of: info, partners: graph.neighbours[Int(node)], in: graph, marks: &marks) {
             return .contested(evidence)
         }
         return .links
@@ -106,17 +114,19 @@ public struct IdentityResolver: Sendable {
     /// Evidence that a value joins different people. Partners that never link (blocklisted or
     /// matching a pattern) are no evidence: a placeholder beside a real member id says nothing.
     private func contestingEvidence(
-        of info: IdentityGraph.NodeInfo, partners: [Node], in graph: IdentityGraph
+        of info: IdentityGraph.NodeInfo, partners: [Node], in graph: IdentityGraph, marks: inout NeverLinkMarks
     ) -> Evidence? {
         let evidence = rules.evidence
         guard evidence.names || evidence.limits else { return nil }
         if evidence.names && info.names.isConflicted { return .differentNames }
+        // Partners' evidence needs two of them (two of one kind, or more than a limit of at least one).
+        guard partners.count >= 2 else { return nil }
         // Partners by kind, in a canonical order (the neighbour list's order is arrival order).
         var byKind: [(kind: IdentifierKind, names: [NameEvidence], count: Int)] = []
         for m in partners {
             let partner = graph.nodes[Int(m)]
             let kind = partner.identifier.kind
-            guard kind != info.identifier.kind, rules.rule(for: kind).links, !neverLinks(partner.identifier) else {
+            guard kind != info.identifier.kind, rules.rule(for: kind).links, !marks.neverLinks(m, in: graph, by: self) else {
                 continue
             }
             if let i = byKind.firstIndex(where: { $0.kind == kind }) {
@@ -152,13 +162,17 @@ public struct IdentityResolver: Sendable {
     }
 
     /// Whether a value never links by what it is (blocklist, patterns), whatever it is seen with.
-    public func neverLinks(_ identifier: Identifier) -> Bool {
-        blocklist.contains(identifier.value) || rules.neverLinkRule(matching: identifier) != nil
-    }
+    public func neverLinks(_ identifier: Identifier) -> Bool { matcher.neverLinks(identifier) }
 
     /// The nodes whose profiles may change when `touched` change: everything reachable from
     /// them over links between linking values (refused ones included, so a refusal can move).
     public func closure(of touched: some Sequence<Node>, in graph: IdentityGraph) -> [Node] {
+        var marks = NeverLinkMarks(dense: false)
+        return closure(of: touched, in: graph, marks: &marks)
+    }
+
+    /// `closure(of:in:)`, remembering in `marks` which values never link by what they are.
+    public func closure(of touched: some Sequence<Node>, in graph: IdentityGraph, marks: inout NeverLinkMarks) -> [Node] {
         var seen = Set<Node>()
         var queue: [Node] = []
         // A value's standing counts its partners, so a shared value with thousands of them would
@@ -166,7 +180,7 @@ public struct IdentityResolver: Sendable {
         var standings: [Node: Standing] = [:]
         func links(_ n: Node) -> Bool {
             if let known = standings[n] { return known == .links }
-            let s = standing(of: n, in: graph)
+            let s = standing(of: n, in: graph, marks: &marks)
             standings[n] = s
             return s == .links
         }
@@ -189,7 +203,12 @@ public struct IdentityResolver: Sendable {
     }
 
     public func resolveAll(_ graph: IdentityGraph) -> Resolution {
-        resolve((0..<Node(graph.nodeCount)).map { $0 }, in: graph)
+        var marks = NeverLinkMarks(dense: true)
+        return resolveAll(graph, marks: &marks)
+    }
+
+    public func resolveAll(_ graph: IdentityGraph, marks: inout NeverLinkMarks) -> Resolution {
+        resolve((0..<Node(graph.nodeCount)).map { $0 }, in: graph, marks: &marks)
     }
 
     /// Resolves a node set closed under links (see `closure(of:in:)`).
@@ -198,10 +217,16 @@ public struct IdentityResolver: Sendable {
     /// rebuild resolves the whole graph at once, and hashing every node several times cost
     /// more than the resolution itself.
     public func resolve(_ subset: [Node], in graph: IdentityGraph) -> Resolution {
+        var marks = NeverLinkMarks(dense: subset.count >= graph.nodeCount / 8)
+        return resolve(subset, in: graph, marks: &marks)
+    }
+
+    /// `resolve(_:in:)`, remembering in `marks` which values never link by what they are.
+    public func resolve(_ subset: [Node], in graph: IdentityGraph, marks: inout NeverLinkMarks) -> Resolution {
         var resolution = Resolution()
         var linking: [Node] = []
         for n in subset {
-            let s = standing(of: n, in: graph)
+            let s = standing(of: n, in: graph, marks: &marks)
             if s == .links { linking.append(n) } else { resolution.excluded.append((n, s)) }
         }
         // Linking values by their dense index 0..<linking.count.

@@ -1,0 +1,33 @@
+/// The rules' blocklist and never-link patterns, ready for the projection's hot path: it asks
+/// for every identifier of every event (is it an anchor?) and every value and partner it
+/// resolves, so the rules are held once by reference instead of copied per question.
+struct NeverLinkMatcher: Sendable {
+    /// One rule, held by reference (a rule is six arrays: copying it costs six retains).
+    private final class Entry: Sendable {
+        let rule: NeverLinkRule
+        init(_ rule: NeverLinkRule) { self.rule = rule }
+    }
+
+    private let blocklist: Set<String>
+    private let entries: [Entry]
+
+    init(_ rules: Rules) {
+        blocklist = Set(rules.blocklist)
+        entries = rules.neverLink.map(Entry.init)
+    }
+
+    /// Whether the value never links by what it is: on the blocklist, or matching a pattern.
+    func neverLinks(_ identifier: Identifier) -> Bool {
+        (!blocklist.isEmpty && blocklist.contains(identifier.value)) || firstPattern(matching: identifier) != nil
+    }
+
+    func isBlocklisted(_ identifier: Identifier) -> Bool {
+        !blocklist.isEmpty && blocklist.contains(identifier.value)
+    }
+
+    /// The name of the first pattern the value matches.
+    func firstPattern(matching identifier: Identifier) -> String? {
+        for entry in entries where entry.rule.matches(identifier) { return entry.rule.name }
+        return nil
+    }
+}
