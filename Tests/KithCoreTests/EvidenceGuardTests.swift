@@ -53,6 +53,23 @@ struct EvidenceGuardTests {
         #expect(profiles(namedGraph(strangers), rules) == [[a, b, shopMail]])
     }
 
+    @Test("A member card is not contested by its own phones' names, however their channels spell them")
+    func strongValueNotDoubtedByWeakerPartners() {
+        let card = member("M9")
+        let a = phone("13700000001")
+        let b = phone("13700000002")
+        let events: [(ids: [Identifier], name: String?)] = [
+            ([card, a], nil), ([card, b], nil), ([a], "李伟"), ([b], "Li Wei"),
+        ]
+        for order in [events, events.reversed()] {
+            #expect(profiles(namedGraph(order)) == [[card, a, b]])
+        }
+        // The same two phones seen with an address (as strong as they are) contest it.
+        let address = email("family.desk@163.com")
+        let g = namedGraph([([address, a], nil), ([address, b], nil), ([a], "李伟"), ([b], "王芳")])
+        #expect(profiles(g) == [[a], [b]])
+    }
+
     @Test("Contested values, limits and the shared guard give the same profiles in any arrival order (property)")
     func orderIndependence() {
         var rng = SplitMixForTests(seed: 0xE1_D3)

@@ -5,7 +5,7 @@
 /// For example, in a rules file: `evidence: {names: true, limits: true}`.
 public struct EvidenceRules: Codable, Sendable, Equatable {
     /// A value whose own events carry clearly different names, or that is seen with two values
-    /// of one kind whose events do, is contested.
+    /// of one kind at least as strong as its own whose events do, is contested.
     public var names: Bool
     /// A value seen with more values of a stronger kind than a profile may hold (a phone seen
     /// with two member ids, under the standard limit of one) is contested.

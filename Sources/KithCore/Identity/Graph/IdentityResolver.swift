@@ -137,11 +137,11 @@ public struct IdentityResolver: Sendable {
             }
         }
         byKind.sort { $0.kind < $1.kind }
+        let priority = rules.rule(for: info.identifier.kind).priority
         if evidence.limits {
             // Only a stronger kind's values tell people apart: a member card seen with two phones
             // is one person who changed numbers (the limit settles which link stays); a phone
             // seen with two member cards is two people.
-            let priority = rules.rule(for: info.identifier.kind).priority
             for k in byKind {
                 let rule = rules.rule(for: k.kind)
                 if k.count > rule.limit && rule.priority < priority {
@@ -150,7 +150,10 @@ public struct IdentityResolver: Sendable {
             }
         }
         if evidence.names {
-            for k in byKind where k.names.count > 1 {
+            // Names weigh on a value through partners at least as strong as it: an address seen
+            // with two phones of different names joins two people, but a member card is not
+            // doubted because its own phones' channels spell the name differently.
+            for k in byKind where k.names.count > 1 && rules.rule(for: k.kind).priority <= priority {
                 for i in 0..<k.names.count {
                     for j in (i + 1)..<k.names.count where k.names[i].conflicts(with: k.names[j]) {
                         return .partnersWithDifferentNames(k.kind)
