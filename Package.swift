@@ -84,7 +84,8 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "KithCLITests", dependencies: ["KithCLI", "kith", "KithTestSupport", "KithLog", "KithCore", "KithGenerator"],
+            name: "KithCLITests",
+            dependencies: ["KithCLI", "kith", "KithTestSupport", "KithLog", "KithCore", "KithGenerator", "KithIngest"],
             swiftSettings: strict),
     ]
 )

@@ -42,7 +42,7 @@ extension IdentityCommand {
                         [
                             s.kind, s.value, s.standing, "\(s.events)", "\(s.partners)", "\(s.conflictingPartners)",
                             "\(s.ownNamesDiffer)", "\(s.profiles)", "\(s.joinsParts)",
-                        ].map(Suspects.csvField).joined(separator: ","))
+                        ].map(CSVCell.escape).joined(separator: ","))
                 }
             case .table:
                 var table = TextTable(
@@ -57,21 +57,6 @@ extension IdentityCommand {
                 Out.print(list.isEmpty ? "no suspects" : table.render())
             }
             Out.flush()
-        }
-
-        /// RFC 4180 quoting; a cell a spreadsheet would run as a formula (a leading `=` or `@`,
-        /// or `+`/`-` not followed by a digit) is prefixed with `'`. Phone numbers (`+86…`) and
-        /// negative numbers stay as they are.
-        static func csvField(_ s: String) -> String {
-            var text = s
-            let chars = Array(text.prefix(2))
-            if let first = chars.first,
-                "=@".contains(first) || ("+-".contains(first) && !(chars.count > 1 && chars[1].isNumber))
-            {
-                text = "'" + text
-            }
-            guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
     }
 }

@@ -118,7 +118,7 @@ struct AuditCommand: ParsableCommand {
             case .ndjson: for r in records { try Out.json(r, pretty: false) }
             case .csv:
                 Out.print("at,key,key_id,route,profile,status")
-                for r in records { Out.print([r.at, r.key, r.keyID, r.route, r.profile ?? "", String(r.status)].joined(separator: ",")) }
+                for r in records { Out.print(CSVCell.row([r.at, r.key, r.keyID, r.route, r.profile ?? "", String(r.status)])) }
             case .table:
                 var t = TextTable(header: ["at", "key", "route", "profile", "status"])
                 t.rows = records.map { [$0.at, $0.key, $0.route, $0.profile ?? "", String($0.status)] }

@@ -51,7 +51,7 @@ struct ProfilesCommand: ParsableCommand {
                             view.stats.firstSeen ?? "", view.stats.lastSeen ?? "", view.rfm?.segment ?? "",
                             view.rfm?.stage ?? "",
                         ]
-                    Out.print(cells.map(csvEscape).joined(separator: ","))
+                    Out.print(cells.map(CSVCell.escape).joined(separator: ","))
                 } else {
                     Out.print(String(decoding: try encoder.encode(line), as: UTF8.self))
                 }

@@ -48,7 +48,7 @@ struct QuarantineCommand: ParsableCommand {
                 for r in records { try Out.json(ListedRecord(r), pretty: false) }
             case .csv:
                 Out.print(header.joined(separator: ","))
-                for row in rows { Out.print(row.map(csvEscape).joined(separator: ",")) }
+                for row in rows { Out.print(row.map(CSVCell.escape).joined(separator: ",")) }
             }
             Out.flush()
         }
@@ -131,6 +131,3 @@ struct QuarantineCommand: ParsableCommand {
     }
 }
 
-func csvEscape(_ s: String) -> String {
-    s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-}

@@ -1,6 +1,7 @@
 import Foundation
 import KithCore
 import KithGenerator
+import KithIngest
 import KithTestSupport
 import Testing
 
@@ -92,6 +93,28 @@ struct SuspectsCLITests {
             ("li\nwei", "\"li\nwei\""), ("plain", "plain"),
         ])
     func csvField(raw: String, cell: String) {
-        #expect(IdentityCommand.Suspects.csvField(raw) == cell)
+        #expect(CSVCell.escape(raw) == cell)
+    }
+
+    @Test("kith audit list --format csv: a key name with a comma, a newline or a formula stays one escaped cell")
+    func auditCSVIsEscaped() throws {
+        // Given audit records whose key names try to forge a row and plant a formula
+        let scratch = Scratch()
+        let audit = AuditLog(DataDirectory(scratch.path + "/data"))
+        try audit.append(
+            .init(
+                at: "2026-11-26T10:00:00Z", key: "ops,\nforged,row", keyID: "k1", route: "/v1/profiles/:id",
+                profile: "p1", status: 200))
+        try audit.append(
+            .init(
+                at: "2026-11-26T10:00:01Z", key: "=HYPERLINK(\"http://x\")", keyID: "k2", route: "/v1/profiles/:id",
+                profile: "p2", status: 200))
+        // When they are listed as CSV
+        let run = try kith(["audit", "list", "--data", scratch.path + "/data", "--format", "csv"])
+        #expect(run.status == 0, "\(run.stderr)")
+        // Then each record is one row of six cells, the comma and newline quoted, the formula neutralised
+        #expect(run.stdout.contains("\"ops,\nforged,row\""))
+        #expect(run.stdout.contains("\"'=HYPERLINK(\"\"http://x\"\")\""))
+        #expect(!run.stdout.contains(",=HYPERLINK"))
     }
 }
