@@ -2,6 +2,10 @@ import ArgumentParser
 import KithCLI
 
 #if canImport(Glibc)
+import Glibc
+#endif
+
+#if canImport(Glibc)
 import CMalloc
 #endif
 
@@ -16,6 +20,9 @@ enum KithMain {
         _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
         _ = mallopt(M_TOP_PAD, 64 << 20)
         #endif
+        // Everything Kith writes may hold personal data (the log, projections, quarantine,
+        // exports): owner-only from the moment it is created (folders 0700, files 0600).
+        umask(0o077)
         do {
             var command = try KithCommand.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
