@@ -79,12 +79,12 @@ public struct NameEvidence: Sendable, Hashable {
         for scalar in name.unicodeScalars {
             let v = scalar.value
             if v < 0x80 {
-                if v == 0x20 || (v >= 0x09 && v <= 0x0D) || ignored.contains(v) { continue }
+                if v == 0x20 || (v >= 0x09 && v <= 0x0D) || isIgnored(v) { continue }
                 any = true
                 mix(v >= 0x41 && v <= 0x5A ? Unicode.Scalar(UInt8(v + 0x20)) : scalar)
                 continue
             }
-            if scalar.properties.isWhitespace || ignored.contains(v) { continue }
+            if scalar.properties.isWhitespace || isIgnored(v) { continue }
             any = true
             if scalar.properties.changesWhenLowercased {
                 for lower in scalar.properties.lowercaseMapping.unicodeScalars { mix(lower) }
@@ -97,6 +97,12 @@ public struct NameEvidence: Sendable, Hashable {
         return folded == 0 ? 1 : folded
     }
 
-    /// `.`, `·` (U+00B7), `・` (U+30FB), `•` (U+2022), `-`, `_`.
-    private static let ignored: Set<UInt32> = [0x2E, 0xB7, 0x30FB, 0x2022, 0x2D, 0x5F]
+    /// `.`, `·` (U+00B7), `・` (U+30FB), `•` (U+2022), `-`, `_` (a switch, not a set: this runs
+    /// for every character of every name a projection reads).
+    private static func isIgnored(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x2E, 0xB7, 0x30FB, 0x2022, 0x2D, 0x5F: true
+        default: false
+        }
+    }
 }

@@ -18,7 +18,7 @@ struct NeverLinkMatcher: Sendable {
 
     /// Whether the value never links by what it is: on the blocklist, or matching a pattern.
     func neverLinks(_ identifier: Identifier) -> Bool {
-        (!blocklist.isEmpty && blocklist.contains(identifier.value)) || firstPattern(matching: identifier) != nil
+        isBlocklisted(identifier) || firstPattern(matching: identifier) != nil
     }
 
     func isBlocklisted(_ identifier: Identifier) -> Bool {

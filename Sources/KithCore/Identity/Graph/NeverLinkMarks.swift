@@ -19,10 +19,8 @@ public struct NeverLinkMarks: Sendable {
             if i >= dense.count {
                 dense.append(contentsOf: repeatElement(-1, count: max(i + 1, graph.nodeCount) - dense.count))
             }
-            if dense[i] >= 0 { return dense[i] == 1 }
-            let answer = resolver.neverLinks(graph.nodes[i].identifier)
-            dense[i] = answer ? 1 : 0
-            return answer
+            if dense[i] < 0 { dense[i] = resolver.neverLinks(graph.nodes[i].identifier) ? 1 : 0 }
+            return dense[i] == 1
         }
         if let known = sparse[node] { return known }
         let answer = resolver.neverLinks(graph.nodes[i].identifier)
