@@ -84,6 +84,10 @@ struct IngestCommand: AsyncParsableCommand {
     ) async throws -> (IngestSummary, Projector.Summary?) {
         let log = try openLog(directory, purpose: "kith ingest")
         let quarantine = try QuarantineStore(directory: directory.quarantine)
+        do { try quarantine.checkRoom() } catch {
+            Out.note("error: \(error)")
+            throw ExitCode(2)
+        }
         for line in log.recovery.lines { Out.note("recovered: \(line)") }
         let bar = ProgressBar(enabled: progress)
         let summary = await Ingestor(log: log, quarantine: quarantine, options: options)

@@ -5,16 +5,40 @@ import KithIngest
 
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "API keys for kith serve: create, list, revoke.",
-        subcommands: [Create.self, List.self, Revoke.self])
+        commandName: "keys", abstract: "API keys for kith serve: create, list, rotate, revoke.",
+        subcommands: [Create.self, List.self, Rotate.self, Revoke.self])
+
+    /// `90d`, `12h`, `30m` or an RFC 3339 instant, as an instant.
+    static func instant(_ text: String, now: Date = Date()) -> Date? {
+        if let unit = text.last, let n = Int(text.dropLast()), n >= 0 {
+            switch unit {
+            case "d": return now.addingTimeInterval(Double(n) * 86_400)
+            case "h": return now.addingTimeInterval(Double(n) * 3_600)
+            case "m": return now.addingTimeInterval(Double(n) * 60)
+            default: break
+            }
+        }
+        guard case .success(let t) = Timestamp.parse(text) else { return nil }
+        return Date(timeIntervalSince1970: Double(t.epochSeconds))
+    }
+
+    /// `24h` and the like, in seconds.
+    static func seconds(_ text: String) -> Int? {
+        instant(text, now: Date(timeIntervalSince1970: 0)).map { Int($0.timeIntervalSince1970) }
+    }
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a key; it is printed once and stored only as a SHA-256 digest.",
-            discussion: "Scopes: events:write, profiles:read, pii:read (unmasked personal data), admin (everything).")
+            discussion: """
+                Scopes: events:write (needs --sources), profiles:read, pii:read (personal data in clear), \
+                sensitive:read (sensitive personal data too, PIPL Art. 28), admin (everything).
+                """)
         @OptionGroup var data: DataOptions
         @Option(help: "A name people recognise (shown in kith keys list and the audit log).") var name: String
         @Option(help: "Comma-separated scopes, e.g. profiles:read,pii:read.") var scopes: String
+        @Option(help: "The sources an events:write key may write, comma-separated, e.g. pos,app.") var sources: String?
+        @Option(help: "When the key stops working: 90d, 12h, 30m or an RFC 3339 instant (default: never).") var expires: String?
         @Option(help: "table or json") var format: OutputFormat = .table
 
         func run() throws {
@@ -25,8 +49,19 @@ struct KeysCommand: ParsableCommand {
                 Out.note("error: --scopes: \(e)")
                 throw ExitCode.validationFailure
             }
+            var expiry: Date?
+            if let expires {
+                guard let instant = KeysCommand.instant(expires) else {
+                    Out.note("error: --expires: expected 90d, 12h, 30m or an RFC 3339 instant; got \"\(expires)\"")
+                    throw ExitCode.validationFailure
+                }
+                expiry = instant
+            }
+            let sourceList = sources.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             let created: (key: APIKey, secret: String)
-            do { created = try KeyStore(data.directory).create(name: name, scopes: parsed) } catch {
+            do {
+                created = try KeyStore(data.directory).create(name: name, scopes: parsed, sources: sourceList, expiresAt: expiry)
+            } catch {
                 Out.note("error: \(error)")
                 throw ExitCode(2)
             }
@@ -48,9 +83,39 @@ struct KeysCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every key: id, name, scopes, prefix, created, revoked.")
+        static let configuration = CommandConfiguration(
+            abstract: "Every key: id, name, scopes, sources, prefix, created, expires, last used, revoked.",
+            discussion: "Last used is noted by kith serve at most a minute late.")
         @OptionGroup var data: DataOptions
-        @Option(help: "table, json or ndjson") var format: OutputFormat = .table
+        @Option(help: "table, json, ndjson or csv") var format: OutputFormat = .table
+
+        struct Listed: Encodable {
+            var key: APIKey
+            var lastUsedAt: String?
+
+            enum CodingKeys: String, CodingKey {
+                case id, name, scopes, sources, prefix
+                case createdAt = "created_at"
+                case expiresAt = "expires_at"
+                case revokedAt = "revoked_at"
+                case lastUsedAt = "last_used_at"
+                case previousValidUntil = "previous_valid_until"
+            }
+
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(key.id, forKey: .id)
+                try c.encode(key.name, forKey: .name)
+                try c.encode(key.scopes, forKey: .scopes)
+                try c.encode(key.sources, forKey: .sources)
+                try c.encode(key.prefix, forKey: .prefix)
+                try c.encode(key.createdAt, forKey: .createdAt)
+                try c.encode(key.expiresAt, forKey: .expiresAt)
+                try c.encode(key.revokedAt, forKey: .revokedAt)
+                try c.encode(lastUsedAt, forKey: .lastUsedAt)
+                try c.encode(key.previousValidUntil, forKey: .previousValidUntil)
+            }
+        }
 
         func run() throws {
             let keys: [APIKey]
@@ -58,15 +123,61 @@ struct KeysCommand: ParsableCommand {
                 Out.note("error: \(error)")
                 throw ExitCode(2)
             }
+            let used = KeyUsage.read(KeyUsage(data.directory).file)
+            let listed = keys.map { Listed(key: $0, lastUsedAt: used[$0.id]) }
             switch format {
-            case .json: try Out.json(keys)
-            case .ndjson: for k in keys { try Out.json(k, pretty: false) }
-            default:
-                var t = TextTable(header: ["id", "name", "scopes", "prefix", "created", "revoked"])
-                t.rows = keys.map {
-                    [$0.id, $0.name, $0.scopes.map(\.rawValue).joined(separator: ","), $0.prefix + "…", $0.createdAt, $0.revokedAt ?? ""]
+            case .json: try Out.json(listed)
+            case .ndjson: for k in listed { try Out.json(k, pretty: false) }
+            case .csv:
+                Out.print("id,name,scopes,sources,prefix,created_at,expires_at,last_used_at,revoked_at")
+                for k in listed {
+                    Out.print(
+                        CSVCell.row([
+                            k.key.id, k.key.name, k.key.scopes.map(\.rawValue).joined(separator: " "),
+                            (k.key.sources ?? []).joined(separator: " "), k.key.prefix, k.key.createdAt, k.key.expiresAt ?? "",
+                            k.lastUsedAt ?? "", k.key.revokedAt ?? "",
+                        ]))
+                }
+            case .table:
+                var t = TextTable(header: ["id", "name", "scopes", "sources", "prefix", "created", "expires", "last used", "revoked"])
+                t.rows = listed.map {
+                    [
+                        $0.key.id, $0.key.name, $0.key.scopes.map(\.rawValue).joined(separator: ","),
+                        ($0.key.sources ?? []).joined(separator: ","), $0.key.prefix + "…", $0.key.createdAt, $0.key.expiresAt ?? "",
+                        $0.lastUsedAt ?? "never", $0.key.revokedAt ?? "",
+                    ]
                 }
                 Out.print(t.render())
+            }
+            Out.flush()
+        }
+    }
+
+    struct Rotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a key a new secret; the old one keeps working for --grace, then stops.")
+        @OptionGroup var data: DataOptions
+        @Argument(help: "Key id (k…) or name.") var key: String
+        @Option(help: "How long the old secret keeps working: 24h, 7d, 0m…") var grace = "24h"
+        @Option(help: "table or json") var format: OutputFormat = .table
+
+        func run() throws {
+            guard let seconds = KeysCommand.seconds(grace) else {
+                Out.note("error: --grace: expected a duration such as 24h, 7d or 0m; got \"\(grace)\"")
+                throw ExitCode.validationFailure
+            }
+            let rotated: (key: APIKey, secret: String)
+            do { rotated = try KeyStore(data.directory).rotate(key, grace: seconds) } catch {
+                Out.note("error: \(error)")
+                throw ExitCode(1)
+            }
+            if format == .json {
+                try Out.json(Create.Created(key: rotated.key, secret: rotated.secret))
+            } else {
+                Out.print(rotated.secret)
+                Out.note(
+                    "rotated key \(rotated.key.id) \"\(rotated.key.name)\"; the old secret works until "
+                        + "\(rotated.key.previousValidUntil ?? "now"). The new one is shown only now: store it safely")
             }
             Out.flush()
         }
@@ -93,24 +204,36 @@ struct KeysCommand: ParsableCommand {
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "The record of unmasked reads of personal data.", subcommands: [List.self])
+        commandName: "audit", abstract: "The record of unmasked reads of personal data.", subcommands: [List.self, Verify.self])
+
+    static func verified(_ data: DataOptions) throws -> AuditLog.Verification {
+        do { return try AuditLog(data.directory).verify() } catch {
+            Out.note("error: \(error)")
+            throw ExitCode(3)
+        }
+    }
+
+    /// Exit status 3, after saying where, when the log is not whole.
+    static func report(_ verification: AuditLog.Verification) throws {
+        for note in verification.notes { Out.note("note: \(note)") }
+        guard verification.isIntact else {
+            for problem in verification.problems { Out.note("error: audit log: \(problem)") }
+            throw ExitCode(3)
+        }
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Every audit record (time, key, route, profile), with the hash chain checked.",
-            discussion: "Exit status 3 when the chain is broken: a record was edited, removed or inserted.")
+            abstract: "Every audit record (time, key, route, profile), with the chain and its head checked.",
+            discussion: "Exit status 3 when the log is not whole: a record was edited, removed, inserted or cut off.")
         @OptionGroup var data: DataOptions
         @Option(help: "Only the last N records.") var last: Int?
         @Option(help: "Only records of this profile id.") var profile: String?
         @Option(help: "table, json, ndjson or csv") var format: OutputFormat = .table
 
         func run() throws {
-            let listing: AuditLog.Listing
-            do { listing = try AuditLog(data.directory).list() } catch {
-                Out.note("error: \(error)")
-                throw ExitCode(2)
-            }
-            var records = listing.records
+            let verification = try AuditCommand.verified(data)
+            var records = verification.records
             if let profile { records = records.filter { $0.profile == profile } }
             if let last { records = Array(records.suffix(max(0, last))) }
             switch format {
@@ -125,16 +248,37 @@ struct AuditCommand: ParsableCommand {
                 Out.print(t.render())
                 Out.print("\(records.count) record(s)")
             }
-            if !listing.unreadable.isEmpty {
-                Out.note("warning: unreadable audit lines: \(listing.unreadable.map(String.init).joined(separator: ", "))")
+            Out.flush()
+            try AuditCommand.report(verification)
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the audit log whole: its keyed chain, and its head against cuts, emptying and deletion.",
+            discussion: "Exit status 0 when intact, 3 (saying where) when not.")
+        @OptionGroup var data: DataOptions
+        @Option(help: "table or json") var format: OutputFormat = .table
+
+        struct Summary: Encodable {
+            var intact: Bool
+            var records: Int
+            var problems: [String]
+            var notes: [String]
+        }
+
+        func run() throws {
+            let verification = try AuditCommand.verified(data)
+            if format == .json {
+                try Out.json(
+                    Summary(
+                        intact: verification.isIntact, records: verification.records.count, problems: verification.problems,
+                        notes: verification.notes))
+            } else if verification.isIntact {
+                Out.print("audit log intact: \(verification.records.count) record(s), chain and head agree")
             }
             Out.flush()
-            if !listing.brokenAt.isEmpty {
-                Out.note(
-                    "error: the audit chain is broken at line(s) \(listing.brokenAt.map(String.init).joined(separator: ", ")) "
-                        + "of \(AuditLog(data.directory).file): records were edited, removed or inserted")
-                throw ExitCode(3)
-            }
+            try AuditCommand.report(verification)
         }
     }
 }

@@ -128,11 +128,7 @@ public struct ReplayImpact: Codable, Sendable {
         stageChanges = moves { $0.map { $0.stage.key } ?? "absent" }
     }
 
-    static func masked(_ reference: String) -> String {
-        guard let colon = reference.firstIndex(of: ":") else { return reference }
-        let kind = IdentifierKind(rawValue: String(reference[..<colon]))
-        return kind.rawValue + ":" + Masking.mask(String(reference[reference.index(after: colon)...]), kind: kind)
-    }
+    static func masked(_ reference: String) -> String { Disclosure.masked(reference) }
 
     /// One store, read once.
     struct Side {

@@ -18,9 +18,8 @@ extension SQLiteProjectionStore {
     }
 
     func resolve(_ reference: String, _ db: Database) throws -> Resolved? {
-        if let colon = reference.firstIndex(of: ":") {
-            let kind = IdentifierKind(rawValue: String(reference[..<colon]))
-            let raw = String(reference[reference.index(after: colon)...])
+        if reference.utf8.contains(UInt8(ascii: ":")) {
+            guard let (kind, raw) = RequestDecoding.identifierReference(reference) else { return nil }
             guard case .success(let value) = IdentifierNormalizer.normalize(kind, raw),
                 let node = try Int64.fetchOne(
                     db.cachedStatement(sql: "SELECT id FROM node WHERE kind = ? AND value = ?"), arguments: [kind.rawValue, value])

@@ -1,31 +1,38 @@
+import CMalloc
 import Foundation
 import KithCore
 import KithIngest
 import KithLog
 import KithProjections
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `POST /v1/events`: the body goes through the same pipeline as `kith ingest` (validation,
 /// idempotency, quarantine, durable append), then profiles catch up, as after a batch ingest.
-/// One request at a time per process; another process holding the log gets a 409 naming it.
+/// One request at a time per process; another process holding the log gets a 409.
+///
+/// A write key learns nothing about customers from its reply: counts only, never whether a
+/// profile was new. It writes only the sources it is bound to; lines naming another source are
+/// quarantined. The body is staged in memory (an anonymous memfd) that cannot outlive the request.
 struct EventIntake: Sendable {
     let state: ServerState
     let queue = AsyncLock()
 
+    /// Counts of what the body's lines became.
     struct Report: Encodable {
-        var ingest: IngestSummary
-        var projection: Projector.Summary?
-        var projectionError: String?
-
-        enum CodingKeys: String, CodingKey {
-            case ingest, projection
-            case projectionError = "projection_error"
-        }
+        var records: Int
+        var accepted: Int
+        var duplicates: Int
+        var quarantined: Int
     }
 
-    func ingest(_ body: [UInt8], source: String?) async throws -> Report {
+    func ingest(_ body: [UInt8], source: String?, key: APIKey) async throws -> Report {
+        let allowed = try sources(of: key, requested: source)
         await queue.acquire()
         do {
-            let report = try await ingestAlone(body, source: source)
+            let report = try await ingestAlone(body, source: source ?? (allowed?.count == 1 ? allowed?.first : nil), allowed: allowed)
             await queue.release()
             return report
         } catch {
@@ -34,7 +41,23 @@ struct EventIntake: Sendable {
         }
     }
 
-    private func ingestAlone(_ body: [UInt8], source: String?) async throws -> Report {
+    /// The sources the key may write (nil: any, for `admin`).
+    private func sources(of key: APIKey, requested: String?) throws -> Set<String>? {
+        if key.scopeSet.contains(.admin) { return nil }
+        guard let bound = key.sources, !bound.isEmpty else {
+            throw Problem(
+                .forbidden, "key_unbound",
+                "The key \"\(key.name)\" is bound to no source; create write keys with kith keys create --sources pos,app.")
+        }
+        if let requested, !bound.contains(requested) {
+            throw Problem(
+                .forbidden, "source_not_allowed",
+                "The key \"\(key.name)\" may write only \(bound.sorted().joined(separator: ", ")), not \(requested).")
+        }
+        return Set(bound)
+    }
+
+    private func ingestAlone(_ body: [UInt8], source: String?, allowed: Set<String>?) async throws -> Report {
         let directory = state.directory
         var options = EventLogWriter.Options()
         options.purpose = "kith serve (POST /v1/events)"
@@ -43,52 +66,90 @@ struct EventIntake: Sendable {
             try FileManager.default.createDirectory(atPath: directory.log, withIntermediateDirectories: true)
             log = try EventLogWriter(directory: directory.log, options: options)
         } catch let error as LogError {
-            throw Problem(.conflict, "log_busy", "The event log is not available for writing: \(error). Retry when it is free.")
+            throw Problem(
+                .conflict, "log_busy", "Another writer holds the event log; retry when it is free.",
+                headers: [.retryAfter: "1"], operatorDetail: "\(error)")
         }
-        // Bodies are staged only while the log is held, so anything found here now was left by
-        // a process that died mid-request: its events are in the log or were never acknowledged.
-        // (That includes a half-written body under whatever name the write was using.)
-        let incoming = directory.path + "/incoming"
-        try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
-        for leftover in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] {
-            try? FileManager.default.removeItem(atPath: incoming + "/" + leftover)
-        }
-        let file = incoming + "/http-\(Int64(Date().timeIntervalSince1970 * 1000))-\(UInt32.random(in: 0...UInt32.max)).ndjson"
-        do {
-            // Written in place, not atomically: an atomic write goes through a temporary name.
-            try Data(body).write(to: URL(fileURLWithPath: file))
-        } catch {
-            throw Problem(.internalServerError, "io", "Cannot stage the request body in \(incoming): \(error.localizedDescription)")
-        }
-        defer { try? FileManager.default.removeItem(atPath: file) }
         let quarantine = try QuarantineStore(directory: directory.quarantine)
+        do { try quarantine.checkRoom() } catch {
+            throw Problem(
+                .init(code: 507, reasonPhrase: "Insufficient Storage"), "quarantine_full",
+                "The quarantine is full, so bad lines could not be kept: nothing was ingested. An operator must review it.",
+                operatorDetail: "\(error)")
+        }
+        let staged = try StagedBody(body)
         var ingestOptions = Ingestor.Options(source: source)
         ingestOptions.declaredKinds = state.rules.declaredKinds
-        var summary = await Ingestor(log: log, quarantine: quarantine, options: ingestOptions).ingest(files: [file])
+        ingestOptions.allowedSources = allowed
+        ingestOptions.displayName = "request body"
+        ingestOptions.quarantineByBytes = true
+        let summary = await Ingestor(log: log, quarantine: quarantine, options: ingestOptions).ingest(files: [staged.path])
+        staged.close()
         try log.close()
-        for i in summary.files.indices { summary.files[i].path = "request body" }
         if let error = summary.files.first?.error {
-            throw Problem(.badRequest, "unreadable_body", "The body could not be read to the end: \(error)")
+            throw Problem(
+                .badRequest, "unreadable_body", "The body could not be read to the end (is it NDJSON in UTF-8?).",
+                operatorDetail: error)
         }
         // Profiles follow the log; the writer lock is still held, so no one else projects.
-        return withExtendedLifetime(log) {
-            do {
-                return Report(ingest: summary, projection: try project())
-            } catch {
-                return Report(ingest: summary, projection: nil, projectionError: "\(error)")
+        withExtendedLifetime(log) {
+            do { try project() } catch {
+                FileHandle.standardError.write(Data("kith serve: projection after POST /v1/events failed: \(error)\n".utf8))
             }
         }
+        // A large body's pages go back to the system, not to a heap that keeps them.
+        if body.count >= 1 << 20 { malloc_trim(0) }
+        return Report(
+            records: summary.files.first?.records ?? 0, accepted: summary.accepted, duplicates: summary.duplicates,
+            quarantined: summary.quarantined)
     }
 
-    private func project() throws -> Projector.Summary {
+    private func project() throws {
         let store = try SQLiteProjectionStore(path: state.directory.projections)
         let projector = try Projector(store: store, rules: state.rules)
-        let summary = try projector.catchUp(with: try EventLogReader(directory: state.directory.log))
+        _ = try projector.catchUp(with: try EventLogReader(directory: state.directory.log))
         let now = Date()
         let instant = try store.refreshInstant(now: now)
         try store.refreshRFM(rules: state.rules, asOf: instant.asOf, pinned: instant.pinned, now: now)
-        return summary
     }
+}
+
+/// A request body in an anonymous in-memory file: the ingestor reads it by path, and it is gone
+/// when closed or when the process dies, never left on disk.
+final class StagedBody: @unchecked Sendable {
+    private var fd: Int32
+    let path: String
+
+    init(_ bytes: [UInt8]) throws {
+        fd = kith_memfd_create("kith-request-body")
+        guard fd >= 0 else {
+            throw Problem(
+                .internalServerError, "io", "The request body could not be staged.",
+                operatorDetail: "memfd_create: \(String(cString: strerror(errno)))")
+        }
+        path = "/proc/self/fd/\(fd)"
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return 0 }
+                return write(fd, base + offset, raw.count - offset)
+            }
+            guard n > 0 else {
+                Glibc.close(fd)
+                throw Problem(
+                    .internalServerError, "io", "The request body could not be staged.",
+                    operatorDetail: "write: \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+    }
+
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+
+    deinit { close() }
 }
 
 /// A first-come, first-served lock for async work (an actor alone would let calls interleave

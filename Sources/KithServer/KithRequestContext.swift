@@ -31,6 +31,6 @@ public struct KithRequestContext: RequestContext {
         return key
     }
 
-    /// Whether this request may see personal data unmasked.
-    var seesPersonalData: Bool { key?.scopeSet.allows(.piiRead) ?? false }
+    /// The most protected class of personal data this request may see in clear.
+    var clearUpTo: DataClass { key?.scopeSet.clearUpTo ?? .notPersonal }
 }

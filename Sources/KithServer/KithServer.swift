@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import KithCore
 import KithIngest
 import Logging
@@ -15,6 +16,11 @@ public struct KithServer: Sendable {
         public var host = "127.0.0.1"
         public var port = 8080
         public var maximumBodyBytes = 64 << 20
+        public var limits = AccessLimits()
+        /// Connections open at once; past it, new ones wait in the listen backlog.
+        public var maximumConnections = 256
+        /// A connection that sends nothing (a half-sent request included) for this long is closed.
+        public var idleTimeoutSeconds: Int64 = 10
 
         public init(directory: DataDirectory, rules: Rules) {
             self.directory = directory
@@ -31,15 +37,18 @@ public struct KithServer: Sendable {
         var logger = Logger(label: "kith.serve")
         logger.logLevel = .warning
         let app = Application(
-            router: makeRouter(),
-            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "kith"),
+            router: try makeRouter(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(options.idleTimeoutSeconds))),
+            configuration: .init(
+                address: .hostname(options.host, port: options.port), serverName: "kith", backlog: 1024,
+                availableConnectionsDelegate: MaximumAvailableConnections(options.maximumConnections, logger: logger)),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? options.port) },
             logger: logger)
         try await app.runService()
     }
 
-    func makeRouter() -> Router<KithRequestContext> {
-        let state = ServerState(directory: options.directory, rules: options.rules)
+    func makeRouter() throws -> Router<KithRequestContext> {
+        let state = try ServerState(directory: options.directory, rules: options.rules, limits: options.limits)
         let router = Router(context: KithRequestContext.self)
         // Middleware applies to the routes added after it.
         router.add(middleware: ProblemMiddleware(metrics: state.metrics))

@@ -9,14 +9,14 @@ struct OperationsRoutes {
 
     func add(to router: Router<KithRequestContext>) {
         router.post("/v1/events") { request, context in
-            _ = try context.require(.eventsWrite)
+            let key = try context.require(.eventsWrite)
             var body = try await request.body.collect(upTo: maximumBodyBytes)
             guard body.readableBytes > 0 else {
                 throw Problem(.badRequest, "empty_body", "Send events as NDJSON in the body, one JSON object per line.")
             }
             let bytes = body.readBytes(length: body.readableBytes) ?? []
             let source = request.uri.queryParameters.get("source")
-            return try Reply.json(try await intake.ingest(bytes, source: source))
+            return try Reply.json(try await intake.ingest(bytes, source: source, key: key))
         }
         router.get("/v1/status") { _, context in
             _ = try context.require(.profilesRead)

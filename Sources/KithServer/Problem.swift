@@ -8,12 +8,19 @@ struct Problem: Error, Sendable {
     var code: String
     var detail: String
     var headers: HTTPFields = [:]
+    /// What only the operator may read (file paths, pids, the underlying error): written to the
+    /// server's standard error, never sent to the client.
+    var operatorDetail: String?
 
-    init(_ status: HTTPResponse.Status, _ code: String, _ detail: String, headers: HTTPFields = [:]) {
+    init(
+        _ status: HTTPResponse.Status, _ code: String, _ detail: String, headers: HTTPFields = [:],
+        operatorDetail: String? = nil
+    ) {
         self.status = status
         self.code = code
         self.detail = detail
         self.headers = headers
+        self.operatorDetail = operatorDetail
     }
 
     struct Body: Encodable {

@@ -27,46 +27,59 @@ struct ProfileRoutes {
             throw Problem(
                 .badRequest, "bad_identifier", "The identifier must be KIND:VALUE, e.g. phone:13800138000 or email:li@example.com.")
         }
+        if context.clearUpTo == .notPersonal { try state.countMaskedLookup(by: key) }
         return try await answer(reference: identifier, route: "GET /v1/profiles", key: key, context)
     }
 
     func profile(_ request: Request, _ context: KithRequestContext) async throws -> Response {
         let key = try context.require(.profilesRead)
+        return try await answer(reference: try profileID(in: context), route: "GET /v1/profiles/{id}", key: key, context)
+    }
+
+    /// The `{id}` of the path, which must be a profile id: an identifier there would put a
+    /// customer's phone or email into URLs, proxy logs and browser histories.
+    private func profileID(in context: KithRequestContext) throws -> String {
         let id = try context.parameters.require("id")
-        guard !id.contains(":") else {
+        guard RequestDecoding.isProfileID(id) else {
+            let id = id.removingPercentEncoding ?? id
+            let looksLikeIdentifier = id.utf8.contains { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "@") }
+                || id.utf8.filter { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }.count >= 6
+            guard looksLikeIdentifier else {
+                throw Problem(
+                    .badRequest, "bad_profile_id", "A profile id is p and 16 hex digits, as the API returns it in profile_id.")
+            }
             throw Problem(
                 .badRequest, "identifier_in_path",
-                "Look identifiers up with GET /v1/profiles?identifier=\(PersonalData.maskReference(id)), not in the path.")
+                "The path takes a profile id (p and 16 hex digits). Look identifiers up with "
+                    + "GET /v1/profiles?identifier=KIND:VALUE, never in the path.")
         }
-        return try await answer(reference: id, route: "GET /v1/profiles/{id}", key: key, context)
+        return id
     }
 
     private func answer(reference: String, route: String, key: APIKey, _ context: KithRequestContext) async throws
         -> Response
     {
         let store = try state.currentStore()
+        let disclosure = state.disclosure(for: context)
         // One read: the resolution (alias, split, identifier) and the view are of the same snapshot.
         guard let view = try store.profile(reference, traitRules: state.rules.traits) else {
             _ = try resolve(store, reference)
-            throw Problem(.notFound, "no_profile", "No profile matches \(PersonalData.maskReference(reference)).")
+            throw Problem(.notFound, "no_profile", "No profile matches \(Disclosure.masked(reference)).")
         }
         let current = view.profileID
         var headers: HTTPFields = [:]
         if reference != current { headers[.location] = "/v1/profiles/\(current)" }
-        if context.seesPersonalData {
-            try audit(key: key, route: route, profile: current)
-            return Reply.json(encoded: view.jsonBytes(), headers: headers)
-        }
-        return Reply.json(encoded: view.masked().jsonBytes(), headers: headers)
+        try state.account(for: key, route: route, profile: current, disclosure: disclosure)
+        return Reply.json(encoded: view.disclosed(by: disclosure).jsonBytes(), headers: headers)
     }
 
     func timeline(_ request: Request, _ context: KithRequestContext) async throws -> Response {
-        _ = try context.require(.profilesRead)
+        let key = try context.require(.profilesRead)
         let store = try state.currentStore()
-        let current = try resolve(store, try context.parameters.require("id"))
+        let current = try resolve(store, try profileID(in: context))
         let limit = try Paging.limit(request, default: 50)
         var before: TimelineCursor?
-        if let cursor = request.uri.queryParameters.get("cursor") {
+        if let cursor = request.uri.queryParameters.get("cursor"), !cursor.isEmpty {
             guard let decoded = TimelineCursor(encoded: cursor) else { throw Paging.badCursor }
             before = decoded
         }
@@ -77,21 +90,22 @@ struct ProfileRoutes {
                 "Unknown event type \"\(type)\"; expected one of \(EventType.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         let entries = try store.timeline(current, limit: limit + 1, type: type, before: before, in: try state.logReader())
+        let disclosure = state.disclosure(for: context)
+        try state.account(for: key, route: "GET /v1/profiles/{id}/timeline", profile: current, disclosure: disclosure)
         let page = Array(entries.prefix(limit))
         let next = entries.count > limit ? page.last?.cursor.encoded : nil
-        return try Reply.json(Page(profileID: current, items: page, nextCursor: next))
+        return try Reply.json(
+            Page(profileID: current, items: page.map { $0.disclosed(by: disclosure) }, nextCursor: next))
     }
 
     func explain(_ request: Request, _ context: KithRequestContext) async throws -> Response {
         let key = try context.require(.profilesRead)
         let store = try state.currentStore()
-        let current = try resolve(store, try context.parameters.require("id"))
+        let current = try resolve(store, try profileID(in: context))
         let explanation = try store.explain(current, in: try state.logReader())
-        if context.seesPersonalData {
-            try audit(key: key, route: "GET /v1/profiles/{id}/explain", profile: current)
-            return try Reply.json(explanation)
-        }
-        return try Reply.json(explanation.masked())
+        let disclosure = state.disclosure(for: context)
+        try state.account(for: key, route: "GET /v1/profiles/{id}/explain", profile: current, disclosure: disclosure)
+        return try Reply.json(explanation.disclosed(by: disclosure))
     }
 
     /// The current profile a reference leads to, or a 404 that says why not.
@@ -99,24 +113,12 @@ struct ProfileRoutes {
         guard let resolved = try store.resolve(reference) else {
             throw Problem(
                 .notFound, "no_profile",
-                "No profile or identifier matches \(PersonalData.maskReference(reference)).")
+                "No profile or identifier matches \(Disclosure.masked(reference)).")
         }
         guard let current = resolved.current else {
             throw Problem(.notFound, "no_current_profile", resolved.note ?? "It belongs to no profile now.")
         }
         return current
-    }
-
-    private func audit(key: APIKey, route: String, profile: String) throws {
-        do {
-            try state.audit.append(
-                AuditLog.Record(
-                    at: Timestamp(epochSeconds: Int64(Date().timeIntervalSince1970)).description, key: key.name, keyID: key.id,
-                    route: route, profile: profile, status: 200))
-        } catch {
-            // Nothing personal leaves without its record.
-            throw Problem(.serviceUnavailable, "audit_unavailable", "Personal data is withheld: \(error)")
-        }
     }
 
     struct Page<Item: Encodable>: Encodable {

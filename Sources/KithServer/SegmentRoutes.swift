@@ -92,7 +92,7 @@ struct SegmentRoutes {
         }
         let limit = try Paging.limit(request, default: 100, maximum: 1000)
         var after: String?
-        if let cursor = request.uri.queryParameters.get("cursor") {
+        if let cursor = request.uri.queryParameters.get("cursor"), !cursor.isEmpty {
             guard let decoded = RequestDecoding.cursorText(String(cursor)), decoded.hasPrefix("p") else { throw Paging.badCursor }
             after = decoded
         }

@@ -15,8 +15,11 @@ final class ServerState: @unchecked Sendable {
     let directory: DataDirectory
     let rules: Rules
     let audit: AuditLog
+    /// The data directory's secret: keys the hashes that stand in for event ids.
+    let secret: InstallationSecret
     let metrics = ServerMetrics()
     private let keyStore: KeyStore
+    let usage: KeyUsage
     private let lock = NSLock()
     private var store: SQLiteProjectionStore?
     /// The `projections.current` pointer as it was when `store` was opened: a replay replaces it
@@ -25,11 +28,29 @@ final class ServerState: @unchecked Sendable {
     private var keys: [APIKey] = []
     private var keysStamp: FileStamp?
 
-    init(directory: DataDirectory, rules: Rules) {
+    let limiter: RateLimiter
+    let lookups: LookupWatch
+    let limits: AccessLimits
+
+    init(directory: DataDirectory, rules: Rules, limits: AccessLimits = AccessLimits()) throws {
         self.directory = directory
         self.rules = rules
-        audit = AuditLog(directory)
+        self.limits = limits
+        limiter = RateLimiter(limits)
+        lookups = LookupWatch(limits)
+        secret = try InstallationSecret.of(directory)
+        audit = AuditLog(directory, secret: secret)
         keyStore = KeyStore(directory)
+        usage = KeyUsage(directory)
+        // Seals an old log and starts the head early; a log found cut is refused per request
+        // (personal data withheld) rather than keeping the server down.
+        try? audit.prepare()
+    }
+
+    /// How this request's answers show personal data.
+    func disclosure(for context: KithRequestContext) -> Disclosure {
+        Disclosure(
+            clearUpTo: context.clearUpTo, classes: rules.dataClasses, eventIDKey: secret.key(for: "event ids"))
     }
 
     /// The projection store in force, read-only.
@@ -49,7 +70,43 @@ final class ServerState: @unchecked Sendable {
             pointerStamp = stamp
             return opened
         } catch {
-            throw Problem(.serviceUnavailable, "store_unavailable", "\(error)")
+            throw Problem(
+                .serviceUnavailable, "store_unavailable", "The projection store cannot be opened; the operator's log says why.",
+                operatorDetail: "\(error)")
+        }
+    }
+
+    /// Records an answer that shows personal data in clear before it is sent; an answer that
+    /// shows none needs no record.
+    func account(for key: APIKey, route: String, profile: String, disclosure: Disclosure) throws {
+        guard disclosure.showsPersonalData else { return }
+        try record(key: key, route: route, profile: profile)
+    }
+
+    /// Counts an identifier lookup by a key that sees masked data: guessing the hidden digits of
+    /// a masked phone is a run of such lookups. Past the alarm level the key is logged (by id and
+    /// name, never what it looked up) and audited.
+    func countMaskedLookup(by key: APIKey) throws {
+        guard let count = lookups.count(for: key.id) else { return }
+        let minutes = Int(limits.alarmWindow / 60)
+        FileHandle.standardError.write(
+            Data(
+                ("kith serve: alarm: key \(key.id) \"\(key.name)\" made \(count) identifier lookups of masked data "
+                    + "within \(minutes) min (possible enumeration); recorded in the audit log\n").utf8))
+        try? record(key: key, route: "ALARM masked identifier lookups: \(count) in \(minutes) min", profile: nil)
+    }
+
+    private func record(key: APIKey, route: String, profile: String?, status: Int = 200) throws {
+        do {
+            try audit.append(
+                AuditLog.Record(
+                    at: Timestamp(epochSeconds: Int64(Date().timeIntervalSince1970)).description, key: key.name, keyID: key.id,
+                    route: route, profile: profile, status: status))
+        } catch {
+            // Nothing personal leaves without its record.
+            throw Problem(
+                .serviceUnavailable, "audit_unavailable",
+                "Personal data is withheld: the audit log cannot record this read. An operator can run kith audit verify.")
         }
     }
 
@@ -57,7 +114,9 @@ final class ServerState: @unchecked Sendable {
     /// keeps buffers of its own, so each request opens one).
     func logReader() throws -> EventLogReader {
         do { return try EventLogReader(directory: directory.log) } catch {
-            throw Problem(.serviceUnavailable, "log_unavailable", "\(error)")
+            throw Problem(
+                .serviceUnavailable, "log_unavailable", "The event log cannot be read; the operator's log says why.",
+                operatorDetail: "\(error)")
         }
     }
 
@@ -68,11 +127,15 @@ final class ServerState: @unchecked Sendable {
         defer { lock.unlock() }
         if stamp != keysStamp {
             do { keys = try keyStore.list() } catch {
-                throw Problem(.internalServerError, "keys_unreadable", "\(error)")
+                throw Problem(
+                    .serviceUnavailable, "keys_unreadable", "The server cannot read its API keys; the operator's log says why.",
+                    operatorDetail: "\(error)")
             }
             keysStamp = stamp
         }
-        return KeyStore.match(secret, in: keys)
+        let key = KeyStore.match(secret, in: keys)
+        if let key { usage.touch(key.id) }
+        return key
     }
 }
 

@@ -29,7 +29,9 @@ struct ServiceStatus: Codable, Sendable {
         let directory = state.directory
         let log: EventLogReader
         do { log = try EventLogReader(directory: directory.log) } catch {
-            throw Problem(.serviceUnavailable, "log_unreadable", "the event log cannot be read: \(error); run kith log verify")
+            throw Problem(
+                .serviceUnavailable, "log_unreadable", "The event log cannot be read; an operator can run kith log verify.",
+                operatorDetail: "\(error)")
         }
         let end = log.endPosition
         var newest: Date?

@@ -100,7 +100,7 @@ struct SuspectsCLITests {
     func auditCSVIsEscaped() throws {
         // Given audit records whose key names try to forge a row and plant a formula
         let scratch = Scratch()
-        let audit = AuditLog(DataDirectory(scratch.path + "/data"))
+        let audit = try AuditLog(DataDirectory(scratch.path + "/data"))
         try audit.append(
             .init(
                 at: "2026-11-26T10:00:00Z", key: "ops,\nforged,row", keyID: "k1", route: "/v1/profiles/:id",

@@ -30,12 +30,15 @@ final class ServerFixture: Sendable {
         let keys = KeyStore(directory)
         reader = try keys.create(name: "crm-reader", scopes: [.profilesRead]).secret
         privileged = try keys.create(name: "service-desk", scopes: [.profilesRead, .piiRead]).secret
-        writer = try keys.create(name: "mini-program", scopes: [.eventsWrite]).secret
+        writer = try keys.create(name: "mini-program", scopes: [.eventsWrite], sources: ["miniprogram", "app"]).secret
         admin = try keys.create(name: "ops", scopes: [.admin]).secret
         var options = KithServer.Options(directory: directory, rules: try RulesFile.inForce(explicit: nil, dataDirectory: directory).0)
         options.host = "127.0.0.1"
         options.port = 0
         options.maximumBodyBytes = 1 << 20
+        // The shared server is for behaviour; LimitsTests measure the limits on servers of their own.
+        options.limits.burst = 1_000_000
+        options.limits.maskedLookupAlarm = 1_000_000
         let server = KithServer(options: options)
         port = try await withCheckedThrowingContinuation { continuation in
             let once = Once()

@@ -21,11 +21,24 @@ public enum RequestDecoding {
         return n
     }
 
-    /// `KIND:VALUE`, split at the first colon; nil unless both sides are non-empty.
+    /// `KIND:VALUE`, split at the first colon (a byte, not a character: a combining mark after
+    /// the colon must not hide it); nil unless both sides are non-empty.
     public static func identifierReference(_ text: String) -> (kind: IdentifierKind, raw: String)? {
-        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex, text.index(after: colon) != text.endIndex
-        else { return nil }
-        return (IdentifierKind(rawValue: String(text[..<colon])), String(text[text.index(after: colon)...]))
+        let utf8 = Array(text.utf8)
+        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")), colon > 0, colon + 1 < utf8.count else { return nil }
+        return (
+            IdentifierKind(rawValue: String(decoding: utf8[..<colon], as: UTF8.self)),
+            String(decoding: utf8[(colon + 1)...], as: UTF8.self)
+        )
+    }
+
+    /// Whether `text` has a profile id's shape: `p` and 16 lowercase hex digits.
+    public static func isProfileID(_ text: String) -> Bool {
+        let utf8 = Array(text.utf8)
+        guard utf8.count == 17, utf8[0] == UInt8(ascii: "p") else { return false }
+        return utf8.dropFirst().allSatisfy {
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
+        }
     }
 
     /// Cursors are opaque to clients: unpadded base64url of the last item's sort key.

@@ -1,12 +1,14 @@
-/// What an API key may do. `admin` includes every other scope.
+/// What an API key may do. `admin` includes every other scope; `sensitive:read` (sensitive
+/// personal data, PIPL Art. 28) includes `pii:read`.
 public enum Scope: String, Codable, Sendable, CaseIterable, Comparable {
     case eventsWrite = "events:write"
     case profilesRead = "profiles:read"
     case piiRead = "pii:read"
+    case sensitiveRead = "sensitive:read"
     case admin
 
     public static func < (a: Scope, b: Scope) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+        (allCases.firstIndex(of: a) ?? 0) < (allCases.firstIndex(of: b) ?? 0)
     }
 
     /// Parses `profiles:read,pii:read` (commas or spaces), naming the first unknown scope.
@@ -29,5 +31,12 @@ public struct ScopeError: Error, CustomStringConvertible, Equatable {
 
 extension Set<Scope> {
     /// Whether a key with these scopes may do what `scope` guards (`admin` may do anything).
-    public func allows(_ scope: Scope) -> Bool { contains(scope) || contains(.admin) }
+    public func allows(_ scope: Scope) -> Bool {
+        contains(scope) || contains(.admin) || (scope == .piiRead && contains(.sensitiveRead))
+    }
+
+    /// The most protected class of personal data these scopes see in clear.
+    public var clearUpTo: DataClass {
+        allows(.sensitiveRead) ? .sensitive : allows(.piiRead) ? .personal : .notPersonal
+    }
 }

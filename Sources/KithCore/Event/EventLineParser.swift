@@ -18,6 +18,10 @@ public struct EventLineParser: Sendable {
     /// well-formed kind is accepted (normalised as text unless declared).
     public var acceptsUndeclaredKinds = false
 
+    /// The sources a line may name (a write key's); nil allows any. A line of another source is
+    /// rejected, and so never lands under a source its writer was not given.
+    public var allowedSources: Set<String>?
+
     public init(defaultSource: String? = nil, declaredKinds: [String: IdentifierNormalizer.Method] = [:]) {
         self.defaultSource = defaultSource
         self.declaredKinds = declaredKinds

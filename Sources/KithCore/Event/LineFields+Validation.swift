@@ -79,6 +79,13 @@ extension LineFields {
                     .schemaViolation, field: "source",
                     "source '\(String(decoding: sourceBytes.prefix(40), as: UTF8.self))' must match [a-z0-9_-]{1,32}"))
         }
+        if let allowed = parser.allowedSources, !allowed.contains(String(decoding: sourceBytes, as: UTF8.self)) {
+            return .failure(
+                QuarantineReason(
+                    .schemaViolation, field: "source",
+                    "source '\(String(decoding: sourceBytes, as: UTF8.self))' is not one this writer may write "
+                        + "(allowed: \(allowed.sorted().joined(separator: ", ")))"))
+        }
 
         guard let eventType = EventType(token: typeToken, in: s) else {
             let typeName = s.string(typeToken)

@@ -38,9 +38,15 @@ public struct Rules: Codable, Sendable, Equatable {
     public var rfm: RFMRules
     /// Lifecycle windows.
     public var lifecycle: LifecycleRules
+    /// What the file adds to the standard classification of personal data (nil: the standard
+    /// one). Kept optional so that rules without it hash as they did before it existed.
+    public var classification: Classification?
+
+    /// Which kinds and traits are personal or sensitive: what masking and audit follow.
+    public var dataClasses: Classification { classification ?? .standard }
 
     enum CodingKeys: String, CodingKey {
-        case identifiers, blocklist, traits, rfm, lifecycle, evidence
+        case identifiers, blocklist, traits, rfm, lifecycle, evidence, classification
         case sharedValueThreshold = "shared_value_threshold"
         case neverLink = "never_link"
     }
@@ -62,7 +68,7 @@ public struct Rules: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let standard = Rules.standard
+        let standard = Rules.standardLinking
         identifiers = try c.decodeIfPresent([String: IdentifierRule].self, forKey: .identifiers) ?? standard.identifiers
         blocklist = try c.decodeIfPresent([String].self, forKey: .blocklist) ?? standard.blocklist
         neverLink = try c.decodeIfPresent([NeverLinkRule].self, forKey: .neverLink) ?? standard.neverLink
@@ -72,6 +78,7 @@ public struct Rules: Codable, Sendable, Equatable {
         traits = try c.decodeIfPresent(TraitRules.self, forKey: .traits) ?? TraitRules()
         rfm = try c.decodeIfPresent(RFMRules.self, forKey: .rfm) ?? RFMRules()
         lifecycle = try c.decodeIfPresent(LifecycleRules.self, forKey: .lifecycle) ?? LifecycleRules()
+        classification = try c.decodeIfPresent(Classification.self, forKey: .classification)
     }
 
     /// The part of the rules the stored projection depends on. Scoring, thresholds and
@@ -80,11 +87,18 @@ public struct Rules: Codable, Sendable, Equatable {
         var r = self
         r.rfm = RFMRules(currency: rfm.currency)
         r.lifecycle = LifecycleRules()
+        r.classification = nil
         return r
     }
 
     /// The documented default.
-    public static let standard = Rules(
+    public static let standard: Rules = {
+        var rules = standardLinking
+        rules.classification = .standard
+        return rules
+    }()
+
+    static let standardLinking = Rules(
         identifiers: [
             "member_id": IdentifierRule(links: true, limit: 1, priority: 1),
             "wechat_unionid": IdentifierRule(links: true, limit: 1, priority: 1),

@@ -12,13 +12,37 @@ public struct APIKey: Codable, Sendable, Equatable {
     public var prefix: String
     public var createdAt: String
     public var revokedAt: String?
+    /// The sources an `events:write` key may write (nil: none, unless the key is `admin`).
+    public var sources: [String]?
+    /// After this instant the key no longer works (nil: it does not expire).
+    public var expiresAt: String?
+    /// The secret a rotation replaced, still accepted until `previousValidUntil`.
+    public var previousDigest: String?
+    public var previousValidUntil: String?
 
     public var isRevoked: Bool { revokedAt != nil }
     public var scopeSet: Set<Scope> { Set(scopes) }
 
+    /// Whether the key has expired at `epochSeconds`.
+    public func hasExpired(at epochSeconds: Int64) -> Bool {
+        guard let expiresAt, case .success(let t) = Timestamp.parse(expiresAt) else { return false }
+        return t.epochSeconds <= epochSeconds
+    }
+
+    /// Whether a rotated-out secret is still accepted at `epochSeconds`.
+    public func acceptsPrevious(at epochSeconds: Int64) -> Bool {
+        guard previousDigest != nil, let until = previousValidUntil, case .success(let t) = Timestamp.parse(until) else {
+            return false
+        }
+        return epochSeconds < t.epochSeconds
+    }
+
     enum CodingKeys: String, CodingKey {
-        case id, name, scopes, digest, prefix
+        case id, name, scopes, digest, prefix, sources
         case createdAt = "created_at"
         case revokedAt = "revoked_at"
+        case expiresAt = "expires_at"
+        case previousDigest = "previous_digest"
+        case previousValidUntil = "previous_valid_until"
     }
 }

@@ -6,8 +6,14 @@ import Glibc
 #endif
 
 /// The append-only record of every unmasked look at personal data (`DIR/audit/audit.ndjson`).
-/// Each record carries the SHA-256 of the line before it, so `kith audit list` can tell a log
-/// that was only ever appended to from one that was edited or cut.
+///
+/// Each record carries a keyed hash (HMAC-SHA256 with a key derived from the installation
+/// secret) of the line before it, so a rewritten chain cannot be made to pass without the
+/// secret. A head record (`DIR/audit.head`: the count and the last line's hash, itself keyed)
+/// lives apart from the log, so cutting records off the end, emptying the file or deleting it
+/// shows too: `kith audit verify` says where. Records written before heads existed are sealed
+/// as they are when a server first opens the log (`legacy`), and checked with the plain
+/// SHA-256 chain they were written with.
 public final class AuditLog: @unchecked Sendable {
     public struct Record: Codable, Sendable, Equatable {
         public var at: String
@@ -16,7 +22,7 @@ public final class AuditLog: @unchecked Sendable {
         public var route: String
         public var profile: String?
         public var status: Int
-        /// SHA-256 of the previous line ("" for the first record).
+        /// The keyed hash of the previous line ("" for the first record).
         public var previous: String
 
         public init(at: String, key: String, keyID: String, route: String, profile: String?, status: Int, previous: String = "") {
@@ -36,70 +42,215 @@ public final class AuditLog: @unchecked Sendable {
     }
 
     public let file: String
+    public let headFile: String
+    private let key: [UInt8]
+    private let directory: DataDirectory
     private let lock = NSLock()
     private var fd: Int32 = -1
-    private var lastLineDigest: String?
+    private var head = AuditHead()
 
-    public init(_ directory: DataDirectory) {
+    public init(_ directory: DataDirectory, secret: InstallationSecret) {
+        self.directory = directory
         file = directory.path + "/audit/audit.ndjson"
+        headFile = directory.path + "/audit.head"
+        key = secret.key(for: "audit chain")
+    }
+
+    /// The directory's audit log, keyed with its installation secret.
+    public convenience init(_ directory: DataDirectory) throws {
+        self.init(directory, secret: try InstallationSecret.of(directory))
     }
 
     deinit { if fd >= 0 { close(fd) } }
 
-    /// Appends one record durably (fsync) before the response that it accounts for is sent.
+    /// Appends one record durably (fsync, then the head) before the answer it accounts for is
+    /// sent. Throws, so that nothing personal is sent, when the log cannot be written, was cut,
+    /// or was deleted or replaced while open.
     public func append(_ record: Record) throws {
         lock.lock()
         defer { lock.unlock() }
-        if fd < 0 {
-            try FileManager.default.createDirectory(
-                atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw IngestError(.io, "cannot open the audit log \(file): \(String(cString: strerror(errno)))") }
-            lastLineDigest = AuditLog.lastLine(of: file).map { SHA256.hex($0.utf8) } ?? ""
-        }
+        try openIfNeeded()
+        try checkStillInPlace()
         var chained = record
-        chained.previous = lastLineDigest ?? ""
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let line = String(decoding: try encoder.encode(chained), as: UTF8.self)
+        chained.previous = head.count == 0 ? "" : head.last
+        let line = AuditLog.encode(chained)
         let bytes = Array((line + "\n").utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count, fsync(fd) == 0 else {
-            throw IngestError(.io, "cannot append to the audit log \(file): \(String(cString: strerror(errno)))")
+            throw IngestError(.io, "cannot append to the audit log: \(String(cString: strerror(errno)))")
         }
-        lastLineDigest = SHA256.hex(line.utf8)
+        head.count += 1
+        head.last = link(line)
+        try saveHead()
     }
 
-    public struct Listing: Sendable {
+    /// Opens the log for appending after checking that it is whole; seals a log written before
+    /// heads existed.
+    public func prepare() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try openIfNeeded()
+    }
+
+    private func openIfNeeded() throws {
+        if fd >= 0 { return }
+        try FileManager.default.createDirectory(atPath: directory.path + "/audit", withIntermediateDirectories: true)
+        let lines = AuditLog.lines(of: file)
+        if let stored = try AuditHead.load(headFile, key: key) {
+            guard lines != nil || stored.count == 0 else {
+                throw IngestError(
+                    .io, "the audit log is missing but its head records \(stored.count) record(s); see kith audit verify")
+            }
+            let present = lines ?? []
+            let check = verify(lines: present, head: stored)
+            guard check.problems.isEmpty else {
+                throw IngestError(.io, "the audit log fails verification (\(check.problems[0])); see kith audit verify")
+            }
+            head = stored
+            // A crash between a record's fsync and its head's: the record is whole and chained.
+            if present.count == stored.count + 1, let last = present.last {
+                head.count += 1
+                head.last = link(last)
+            }
+        } else {
+            let present = lines ?? []
+            head = AuditHead(count: present.count, last: present.last.map(link) ?? "", legacy: present.count)
+        }
+        fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw IngestError(.io, "cannot open the audit log: \(String(cString: strerror(errno)))") }
+        try saveHead()
+    }
+
+    /// The file at the log's path must still be the one being appended to.
+    private func checkStillInPlace() throws {
+        var open = stat()
+        var named = stat()
+        guard fstat(fd, &open) == 0, stat(file, &named) == 0, open.st_ino == named.st_ino, open.st_dev == named.st_dev
+        else {
+            close(fd)
+            fd = -1
+            throw IngestError(.io, "the audit log was deleted or replaced while the server ran; see kith audit verify")
+        }
+    }
+
+    private func saveHead() throws {
+        var sealed = head
+        sealed.mac = sealed.expectedMAC(key: key)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let temporary = headFile + ".tmp"
+        try directory.durablyWrite(try encoder.encode(sealed), to: temporary)
+        guard rename(temporary, headFile) == 0 else {
+            throw IngestError(.io, "cannot replace the audit head: \(String(cString: strerror(errno)))")
+        }
+        directory.syncDirectory()
+    }
+
+    func link(_ line: some StringProtocol) -> String { HMAC.hex(key: key, message: Array(line.utf8)) }
+
+    static func encode(_ record: Record) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(record)) ?? Data(), as: UTF8.self)
+    }
+
+    static func lines(of file: String) -> [Substring]? {
+        guard let data = FileManager.default.contents(atPath: file) else { return nil }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+    }
+
+    // MARK: Verifying
+
+    public struct Verification: Sendable {
         public var records: [Record]
-        /// 1-based line numbers whose `previous` does not match the line before: edits or cuts.
-        public var brokenAt: [Int]
-        public var unreadable: [Int]
+        /// Each says what is wrong and where; empty when the log is whole.
+        public var problems: [String]
+        /// What is worth knowing but proves nothing wrong (a record whose head a crash missed).
+        public var notes: [String]
+        public var isIntact: Bool { problems.isEmpty }
     }
 
-    /// Every record, with the chain checked.
-    public func list() throws -> Listing {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            return Listing(records: [], brokenAt: [], unreadable: [])
+    /// Every record, with the chain and the head checked.
+    public func verify() throws -> Verification {
+        let lines = AuditLog.lines(of: file)
+        guard let head = try AuditHead.load(headFile, key: key) else {
+            guard let lines, !lines.isEmpty else { return Verification(records: [], problems: [], notes: []) }
+            var v = verify(lines: lines, head: nil)
+            v.problems.insert(
+                "the head record audit.head is missing: the log may have been cut or rewritten "
+                    + "(a log from before heads existed is sealed when kith serve first starts)", at: 0)
+            return v
         }
-        var listing = Listing(records: [], brokenAt: [], unreadable: [])
-        var previous = ""
+        guard let lines else {
+            return Verification(
+                records: [], problems: head.count == 0 ? [] : ["audit/audit.ndjson is missing; the head records \(head.count) record(s)"],
+                notes: [])
+        }
+        return verify(lines: lines, head: head)
+    }
+
+    func verify(lines: [Substring], head: AuditHead?) -> Verification {
+        var v = Verification(records: [], problems: [], notes: [])
         let decoder = JSONDecoder()
-        for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+        let legacy = head?.legacy ?? lines.count
+        var previousLine: Substring?
+        for (i, line) in lines.enumerated() {
+            let number = i + 1
             guard let record = try? decoder.decode(Record.self, from: Data(line.utf8)) else {
-                listing.unreadable.append(i + 1)
-                previous = SHA256.hex(line.utf8)
+                v.problems.append("line \(number) is not an audit record")
+                previousLine = line
                 continue
             }
-            if record.previous != previous { listing.brokenAt.append(i + 1) }
-            listing.records.append(record)
-            previous = SHA256.hex(line.utf8)
+            let expected: String
+            if let previousLine {
+                expected = i < legacy ? SHA256.hex(previousLine.utf8) : link(previousLine)
+            } else {
+                expected = ""
+            }
+            if record.previous != expected {
+                v.problems.append("line \(number) does not follow line \(number - 1): records were edited, removed or inserted")
+            }
+            v.records.append(record)
+            previousLine = line
         }
-        return listing
+        guard let head else { return v }
+        if lines.count < head.count {
+            v.problems.append(
+                "the log has \(lines.count) record(s) but its head records \(head.count): "
+                    + "the last \(head.count - lines.count) were cut")
+        } else if lines.count > head.count + 1 {
+            v.problems.append(
+                "the log has \(lines.count) record(s) but its head records \(head.count): records were added without the head")
+        } else if lines.count == head.count + 1 {
+            v.notes.append("the last record was written but its head was not (the writer stopped in between)")
+            if head.count > 0, link(lines[head.count - 1]) != head.last {
+                v.problems.append("line \(head.count) is not the record the head ends with")
+            }
+        } else if head.count > 0, let last = lines.last, link(last) != head.last {
+            v.problems.append("line \(lines.count) is not the record the head ends with: it was edited or replaced")
+        }
+        return v
+    }
+}
+
+/// `DIR/audit.head`: how many records the audit log holds and the keyed hash of the last one,
+/// keyed itself, so neither can be changed to match a cut log without the secret.
+struct AuditHead: Codable, Equatable {
+    var count = 0
+    var last = ""
+    /// How many of the first records were written before the chain was keyed.
+    var legacy = 0
+    var mac = ""
+
+    func expectedMAC(key: [UInt8]) -> String {
+        HMAC.hex(key: key, message: Array("audit head|\(count)|\(last)|\(legacy)".utf8))
     }
 
-    static func lastLine(of file: String) -> String? {
+    static func load(_ file: String, key: [UInt8]) throws -> AuditHead? {
         guard let data = FileManager.default.contents(atPath: file) else { return nil }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init)
+        guard let head = try? JSONDecoder().decode(AuditHead.self, from: data), head.mac == head.expectedMAC(key: key) else {
+            throw IngestError(.io, "the audit head audit.head was edited or damaged: it does not carry the installation's seal")
+        }
+        return head
     }
 }

@@ -25,16 +25,30 @@ public struct KeyStore: Sendable {
         do {
             return try JSONDecoder().decode(Contents.self, from: data).keys
         } catch {
-            throw IngestError(.io, "the key file \(file) is damaged (\(error)); restore it or remove it and create new keys")
+            throw IngestError(.io, "the key file keys.json is damaged (\(error)); restore it or remove it and create new keys", file: file)
         }
     }
 
-    /// Creates a key and returns it with its secret, which is shown once and never stored.
-    public func create(name: String, scopes: [Scope], now: Date = Date()) throws -> (key: APIKey, secret: String) {
+    /// Creates a key and returns it with its secret, which is shown once and never stored. A key
+    /// that may write events must name the sources it writes (`admin` may write any).
+    public func create(
+        name: String, scopes: [Scope], sources: [String]? = nil, expiresAt: Date? = nil, now: Date = Date()
+    ) throws -> (key: APIKey, secret: String) {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw IngestError(.badArgument, "a key needs a name (--name), e.g. crm-sync") }
         guard !scopes.isEmpty else {
             throw IngestError(.badArgument, "a key needs at least one scope (--scopes), e.g. profiles:read")
+        }
+        let sources = sources.map { Array(Set($0)).sorted() }
+        if scopes.contains(.eventsWrite), !scopes.contains(.admin), sources?.isEmpty ?? true {
+            throw IngestError(
+                .badArgument, "a key with events:write needs the sources it may write (--sources), e.g. --sources pos,app")
+        }
+        for source in sources ?? [] where !KeyStore.isSourceName(source) {
+            throw IngestError(.badArgument, "--sources: \"\(source)\" is not a source name ([a-z0-9_-]{1,32})")
+        }
+        if let expiresAt, expiresAt <= now {
+            throw IngestError(.badArgument, "--expires must be in the future")
         }
         return try locked {
             var keys = try list()
@@ -44,7 +58,8 @@ public struct KeyStore: Sendable {
             let secret = "kith_" + KeyStore.randomHex(24)
             let key = APIKey(
                 id: "k" + KeyStore.randomHex(6), name: trimmed, scopes: scopes.sorted(), digest: SHA256.hex(secret.utf8),
-                prefix: String(secret.prefix(11)), createdAt: Timestamp(epochSeconds: Int64(now.timeIntervalSince1970)).description, revokedAt: nil)
+                prefix: String(secret.prefix(11)), createdAt: KeyStore.stamp(now), revokedAt: nil,
+                sources: sources, expiresAt: expiresAt.map(KeyStore.stamp))
             keys.append(key)
             try save(keys)
             return (key, secret)
@@ -64,10 +79,46 @@ public struct KeyStore: Sendable {
         }
     }
 
-    /// The active key whose digest matches `secret`, if any.
-    public static func match(_ secret: String, in keys: [APIKey]) -> APIKey? {
+    /// Replaces a key's secret; the old one keeps working for `grace` seconds, so clients can
+    /// move over without an outage. Returns the key and its new secret (shown once).
+    public func rotate(_ reference: String, grace: Int, now: Date = Date()) throws -> (key: APIKey, secret: String) {
+        guard grace >= 0 else { throw IngestError(.badArgument, "--grace must not be negative") }
+        return try locked {
+            var keys = try list()
+            guard let i = keys.firstIndex(where: { ($0.id == reference || $0.name == reference) && !$0.isRevoked }) else {
+                throw IngestError(.badArgument, "no active key has the id or name \"\(reference)\" (see kith keys list)")
+            }
+            let secret = "kith_" + KeyStore.randomHex(24)
+            keys[i].previousDigest = keys[i].digest
+            keys[i].previousValidUntil = KeyStore.stamp(now.addingTimeInterval(Double(grace)))
+            keys[i].digest = SHA256.hex(secret.utf8)
+            keys[i].prefix = String(secret.prefix(11))
+            try save(keys)
+            return (keys[i], secret)
+        }
+    }
+
+    /// The active, unexpired key whose digest (or rotated-out digest, within its grace) matches
+    /// `secret`, if any.
+    public static func match(_ secret: String, in keys: [APIKey], now: Date = Date()) -> APIKey? {
         let digest = SHA256.hex(secret.utf8)
-        return keys.first { !$0.isRevoked && constantTimeEqual($0.digest, digest) }
+        let seconds = Int64(now.timeIntervalSince1970)
+        return keys.first { key in
+            guard !key.isRevoked, !key.hasExpired(at: seconds) else { return false }
+            if constantTimeEqual(key.digest, digest) { return true }
+            guard let previous = key.previousDigest, key.acceptsPrevious(at: seconds) else { return false }
+            return constantTimeEqual(previous, digest)
+        }
+    }
+
+    static func stamp(_ date: Date) -> String { Timestamp(epochSeconds: Int64(date.timeIntervalSince1970)).description }
+
+    static func isSourceName(_ text: String) -> Bool {
+        (1...32).contains(text.utf8.count)
+            && text.utf8.allSatisfy {
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                    || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+            }
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

@@ -19,6 +19,13 @@ public final class Ingestor {
         public var window = 3
         /// Identifier kinds the rules file declares (beyond the well-known ones).
         public var declaredKinds: [String: IdentifierNormalizer.Method] = [:]
+        /// The sources lines may name (an HTTP write key's); lines of others are quarantined.
+        public var allowedSources: Set<String>?
+        /// What quarantine records name as the file (`request body` rather than a staging path).
+        public var displayName: String?
+        /// Identify quarantined lines by their bytes alone, not file and line: the same bad line
+        /// posted twice is kept once.
+        public var quarantineByBytes = false
         public init(source: String? = nil, mappingPath: String? = nil) {
             self.source = source
             self.mappingPath = mappingPath
@@ -93,7 +100,9 @@ public final class Ingestor {
     }
 
     var parser: EventLineParser {
-        EventLineParser(defaultSource: options.source, declaredKinds: options.declaredKinds)
+        var parser = EventLineParser(defaultSource: options.source, declaredKinds: options.declaredKinds)
+        parser.allowedSources = options.allowedSources
+        return parser
     }
 
     /// Lands one parsed chunk: quarantine first (durable), then the durable log append.
@@ -111,7 +120,9 @@ public final class Ingestor {
     ) async throws {
         let chunker = LineChunker(try ByteSources.open(path), chunkBytes: options.chunkBytes)
         let parser = self.parser
-        let origin = ChunkOrigin(file: path, source: options.source, mappingPath: nil, csvHeader: nil, time: time)
+        let origin = ChunkOrigin(
+            file: options.displayName ?? path, source: options.source, mappingPath: nil, csvHeader: nil, time: time,
+            byBytes: options.quarantineByBytes)
         var inflight: [Task<ParsedChunk, Never>] = []
         var failure: (any Error)?
         while true {
@@ -162,7 +173,8 @@ public final class Ingestor {
         } catch let error as IngestError {
             throw IngestError(error.code, error.message, file: path)
         }
-        let parser = EventLineParser(declaredKinds: options.declaredKinds)
+        var parser = EventLineParser(declaredKinds: options.declaredKinds)
+        parser.allowedSources = options.allowedSources
         let absoluteMapping = URL(fileURLWithPath: mappingPath).standardizedFileURL.path
         let origin = ChunkOrigin(
             file: path, source: options.source, mappingPath: absoluteMapping,

@@ -25,6 +25,8 @@ struct ChunkOrigin: Sendable {
     var mappingPath: String?
     var csvHeader: String?
     var time: String
+    /// Quarantined lines are identified by their bytes alone (see `Ingestor.Options`).
+    var byBytes = false
 }
 
 enum ChunkParsing {
@@ -63,7 +65,7 @@ enum ChunkParsing {
                     result.quarantined.append(
                         QuarantineRecord(
                             file: origin.file, line: lineNumber, format: .ndjson, reason: reason, raw: Array(line),
-                            source: origin.source, at: origin.time))
+                            source: origin.source, at: origin.time, identifiedByBytes: origin.byBytes))
                 }
             }
         }

@@ -5,7 +5,8 @@ import KithCore
 public struct QuarantineRecord: Codable, Sendable, Equatable {
     public enum Format: String, Codable, Sendable { case ndjson, csv }
 
-    /// Stable for the same file, line and bytes, so re-ingesting a file does not pile up copies.
+    /// Stable for the same file, line and bytes, so re-ingesting a file does not pile up copies
+    /// (for posted bodies, the same bytes and source: a line posted twice is kept once).
     public var id: String
     public var file: String
     public var line: Int
@@ -33,11 +34,16 @@ public struct QuarantineRecord: Codable, Sendable, Equatable {
 
     public init(
         file: String, line: Int, format: Format, reason: QuarantineReason, raw: [UInt8], csvHeader: String? = nil,
-        mapping: String? = nil, source: String? = nil, at time: String
+        mapping: String? = nil, source: String? = nil, at time: String, identifiedByBytes: Bool = false
     ) {
-        var identity = Array(file.utf8)
-        identity.append(0)
-        identity.append(contentsOf: String(line).utf8)
+        var identity: [UInt8]
+        if identifiedByBytes {
+            identity = Array("body\u{0}\(source ?? "")".utf8)
+        } else {
+            identity = Array(file.utf8)
+            identity.append(0)
+            identity.append(contentsOf: String(line).utf8)
+        }
         identity.append(0)
         identity.append(contentsOf: raw)
         let key = identity.withUnsafeBufferPointer { EventKey(hashing: $0) }

@@ -16,9 +16,32 @@ public final class QuarantineStore {
         return e
     }()
 
-    public init(directory: String) throws {
+    /// The size the quarantine may reach (`KITH_QUARANTINE_MAX_MB`, default 1 GiB): past it an
+    /// ingest is refused before it starts rather than losing the bad lines it would bring.
+    public var maximumBytes: Int
+
+    public init(directory: String, maximumBytes: Int? = nil) throws {
         self.directory = directory
+        self.maximumBytes =
+            maximumBytes ?? ProcessInfo.processInfo.environment["KITH_QUARANTINE_MAX_MB"].flatMap { Int($0) }.map { $0 << 20 }
+            ?? 1 << 30
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    /// The quarantine file's size in bytes.
+    public var size: Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    /// Throws `quarantineFull`, saying what to do, when the quarantine is at its bound.
+    public func checkRoom() throws {
+        let used = size
+        guard used < maximumBytes else {
+            throw IngestError(
+                .quarantineFull,
+                "the quarantine holds \(used >> 20) MiB, its bound is \(maximumBytes >> 20) MiB: review it with "
+                    + "kith quarantine list, retry or drop what is fixed, or raise KITH_QUARANTINE_MAX_MB; nothing was ingested")
+        }
     }
 
     /// The ids of the stored records. Records are written with sorted keys and every string

@@ -1,0 +1,65 @@
+import Foundation
+import KithCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The data directory's own 32-byte secret (`DIR/secret.key`, 0600): the key of every keyed
+/// hash a client may see (profile ids, masked event ids) and of the audit chain. It is made once,
+/// on first need, and never leaves the directory, so ids stay stable for one installation and
+/// cannot be recomputed, nor the audit chain rewritten, by anyone without a copy of it.
+public struct InstallationSecret: Sendable, Equatable {
+    public let bytes: [UInt8]
+
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+
+    /// The directory's secret, created (exclusively, fsync'd) if it has none yet.
+    public static func of(_ directory: DataDirectory) throws -> InstallationSecret {
+        let file = directory.secretFile
+        if let existing = try read(file) { return existing }
+        try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        var generator = SystemRandomNumberGenerator()
+        let fresh = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let temporary = file + ".\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw IngestError(.io, "cannot create the installation secret: \(String(cString: strerror(errno)))") }
+        let text = Array((Hex.string(fresh) + "\n").utf8)
+        let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == text.count, synced else {
+            unlink(temporary)
+            throw IngestError(.io, "cannot write the installation secret: \(String(cString: strerror(errno)))")
+        }
+        // link() fails if another process made one first: then theirs is the secret.
+        defer { unlink(temporary) }
+        if link(temporary, file) != 0, errno != EEXIST {
+            throw IngestError(.io, "cannot install the installation secret: \(String(cString: strerror(errno)))")
+        }
+        directory.syncDirectory()
+        guard let installed = try read(file) else {
+            throw IngestError(.io, "the installation secret vanished while it was being created")
+        }
+        return installed
+    }
+
+    static func read(_ file: String) throws -> InstallationSecret? {
+        guard let data = FileManager.default.contents(atPath: file) else { return nil }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let bytes = Hex.bytes(text), bytes.count == 32 else {
+            throw IngestError(
+                .io,
+                "the installation secret secret.key is damaged (expected 64 hex digits); restore it from a backup of the data directory")
+        }
+        return InstallationSecret(bytes: bytes)
+    }
+
+    /// A key for one purpose, so the secret itself is never used for two things.
+    public func key(for purpose: String) -> [UInt8] { HMAC.sha256(key: bytes, message: Array(purpose.utf8)) }
+}
+
+extension DataDirectory {
+    /// `DIR/secret.key`.
+    public var secretFile: String { path + "/secret.key" }
+}
