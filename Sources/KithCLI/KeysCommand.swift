@@ -18,7 +18,8 @@ struct KeysCommand: ParsableCommand {
             default: break
             }
         }
-        guard case .success(let t) = Timestamp.parse(text) else { return nil }
+        // A date alone means its midnight UTC.
+        guard case .success(let t) = Timestamp.parse(text.count == 10 ? text + "T00:00:00Z" : text) else { return nil }
         return Date(timeIntervalSince1970: Double(t.epochSeconds))
     }
 
@@ -38,7 +39,8 @@ struct KeysCommand: ParsableCommand {
         @Option(help: "A name people recognise (shown in kith keys list and the audit log).") var name: String
         @Option(help: "Comma-separated scopes, e.g. profiles:read,pii:read.") var scopes: String
         @Option(help: "The sources an events:write key may write, comma-separated, e.g. pos,app.") var sources: String?
-        @Option(help: "When the key stops working: 90d, 12h, 30m or an RFC 3339 instant (default: never).") var expires: String?
+        @Option(help: "When the key stops working: 90d, 12h, 30m, a date or an RFC 3339 instant (default: never).")
+        var expires: String?
         @Option(help: "table or json") var format: OutputFormat = .table
 
         func run() throws {

@@ -97,8 +97,15 @@ struct EventIntake: Sendable {
                 FileHandle.standardError.write(Data("kith serve: projection after POST /v1/events failed: \(error)\n".utf8))
             }
         }
-        // A large body's pages go back to the system, not to a heap that keeps them.
-        if body.count >= 1 << 20 { malloc_trim(0) }
+        // A large body's pages go back to the system, not to a heap that keeps them; the request's
+        // own buffers are freed after the reply, so trim again once it has gone.
+        if body.count >= 1 << 20 {
+            malloc_trim(0)
+            Task.detached {
+                try? await Task.sleep(for: .milliseconds(100))
+                malloc_trim(0)
+            }
+        }
         return Report(
             records: summary.files.first?.records ?? 0, accepted: summary.accepted, duplicates: summary.duplicates,
             quarantined: summary.quarantined)

@@ -1,3 +1,4 @@
+import CMalloc
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -34,6 +35,12 @@ public struct KithServer: Sendable {
 
     /// Serves until SIGINT or SIGTERM; `onListening` gets the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
+        // A server lives long and sees bodies of any size come and go: large blocks are mapped
+        // and unmapped (never kept in a heap that cannot shrink), and freed heap goes back soon.
+        // (Batch commands tune the other way: see KithMain.)
+        _ = mallopt(M_MMAP_THRESHOLD, 1 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 8 << 20)
+        _ = mallopt(M_TOP_PAD, 1 << 20)
         var logger = Logger(label: "kith.serve")
         logger.logLevel = .warning
         let app = Application(

@@ -39,8 +39,13 @@ final class ServerFixture: Sendable {
         // The shared server is for behaviour; LimitsTests measure the limits on servers of their own.
         options.limits.burst = 1_000_000
         options.limits.maskedLookupAlarm = 1_000_000
+        port = try await ServerFixture.start(options)
+    }
+
+    /// Serves `options` in this process; returns the loopback port.
+    static func start(_ options: KithServer.Options) async throws -> Int {
         let server = KithServer(options: options)
-        port = try await withCheckedThrowingContinuation { continuation in
+        return try await withCheckedThrowingContinuation { continuation in
             let once = Once()
             Task.detached {
                 do {
@@ -70,6 +75,15 @@ final class ServerFixture: Sendable {
         _ method: String, _ path: String, key: String? = nil, body: Data? = nil, route: String? = nil,
         headers extra: [String: String] = [:]
     ) async throws -> Reply {
+        let reply = try await ServerFixture.request(method, path, port: port, key: key, body: body, headers: extra)
+        if let route { recorder.add(method: method, route: route, reply: reply) }
+        return reply
+    }
+
+    /// One request to any loopback server of this process.
+    static func request(
+        _ method: String, _ path: String, port: Int, key: String? = nil, body: Data? = nil, headers extra: [String: String] = [:]
+    ) async throws -> Reply {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         request.httpBody = body
@@ -79,9 +93,7 @@ final class ServerFixture: Sendable {
         let http = response as! HTTPURLResponse
         var headers: [String: String] = [:]
         for (k, v) in http.allHeaderFields { headers[String(describing: k).lowercased()] = String(describing: v) }
-        let reply = Reply(status: http.statusCode, headers: headers, body: data)
-        if let route { recorder.add(method: method, route: route, reply: reply) }
-        return reply
+        return Reply(status: http.statusCode, headers: headers, body: data)
     }
 }
 
@@ -129,12 +141,19 @@ struct ServeProcess {
     let process = Process()
     let url: String
 
-    init(data: String) throws {
+    /// Standard error, when asked for (`captureErrors`).
+    let errors: Pipe?
+
+    init(data: String, arguments: [String] = [], environment: [String: String] = [:], captureErrors: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: kithBinary)
-        process.arguments = ["serve", "--data", data, "--port", "0"]
+        process.arguments = ["serve", "--data", data, "--port", "0"] + arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
         let out = Pipe()
         process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
+        errors = captureErrors ? Pipe() : nil
+        process.standardError = errors ?? FileHandle.nullDevice
         try process.run()
         var line = ""
         while !line.contains("\n") {
