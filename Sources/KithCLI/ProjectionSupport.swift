@@ -12,8 +12,24 @@ struct RulesOption: ParsableArguments {
 }
 
 enum Projection {
+    /// The store in force, its profile ids made this installation's way (a store from before
+    /// ids were keyed is renamed on first open; its old ids stay as aliases).
     static func openStore(_ data: DataDirectory) throws -> SQLiteProjectionStore {
-        do { return try SQLiteProjectionStore(path: data.projections) } catch {
+        do {
+            let store = try SQLiteProjectionStore(path: data.projections)
+            try store.adoptProfileIDs(try profileIDs(data))
+            return store
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            Out.note("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    /// How this data directory names profiles (keyed with its installation secret).
+    static func profileIDs(_ data: DataDirectory) throws -> ProfileIDs {
+        do { return try InstallationSecret.of(data).profileIDs } catch {
             Out.note("error: \(error)")
             throw ExitCode(2)
         }
@@ -47,7 +63,8 @@ enum Projection {
             throw ExitCode(2)
         }
         let projector: Projector
-        do { projector = try Projector(store: store, rules: rules) } catch {
+        let ids = try profileIDs(data)
+        do { projector = try Projector(store: store, rules: rules, profileIDs: ids) } catch {
             Out.note("error: \(error)")
             throw ExitCode(2)
         }

@@ -26,6 +26,9 @@ public protocol ProjectionStore: Sendable {
     /// (with timelines) into the sink as it makes them (no batch ever holds them all) and returns
     /// the rest; the checkpoint moves to its `endPosition`.
     func commitRebuild(rulesHash: String, _ produce: (any RebuildSink) throws -> ProjectionBatch) throws
+    /// Makes `ids` the store's way of naming profiles: an empty store records it; a store whose
+    /// ids were made another way has each renamed, the old id kept as an alias of the new.
+    func adoptProfileIDs(_ ids: ProfileIDs) throws
 }
 
 /// Where a one-pass rebuild writes the rows it produces, as it produces them.

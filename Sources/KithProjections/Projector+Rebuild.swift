@@ -82,7 +82,7 @@ extension Projector {
         var profiles: [String: RFMRaw] = [:]
         for component in resolution.components {
             let anchor = graph.nodes[Int(component[0])]
-            let id = ProfileID.of(anchor.identifier)
+            let id = profileIDs.of(anchor.identifier)
             if ids.insert(id).inserted { batch.newProfiles.append((id, component[0], anchor.firstSeen)) }
             var raw = RFMRaw()
             for n in component {

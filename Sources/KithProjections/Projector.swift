@@ -42,9 +42,16 @@ public final class Projector {
     /// throughout: a projector's rules never change).
     var marks = NeverLinkMarks(dense: true)
 
-    public init(store: any ProjectionStore, rules: Rules) throws {
+    /// How profile ids are derived (keyed with the installation secret; see `ProfileIDs`).
+    public let profileIDs: ProfileIDs
+
+    /// Opens the projection of `store`; a store whose ids were made another way (before ids were
+    /// keyed, or under another secret) has them rewritten first, the old ones kept as aliases.
+    public init(store: any ProjectionStore, rules: Rules, profileIDs: ProfileIDs = .unkeyed) throws {
         self.store = store
         self.rules = rules
+        self.profileIDs = profileIDs
+        try store.adoptProfileIDs(profileIDs)
         rulesHash = Projector.hash(rules)
         resolver = IdentityResolver(rules: rules)
         state = try store.openingState()
@@ -294,12 +301,12 @@ public final class Projector {
         for n in closure { state.membership[n] = nil }
         var after: [String: [Node]] = [:]
         if state.storedAtOpening > 0 {
-            let ids = resolution.components.map { ProfileID.of(state.graph.nodes[Int($0[0])].identifier) }
+            let ids = resolution.components.map { profileIDs.of(state.graph.nodes[Int($0[0])].identifier) }
             state.profileIDs.formUnion(try store.storedProfileIDs(among: ids.filter { !state.profileIDs.contains($0) }))
         }
         for component in resolution.components {
             let anchor = component[0]
-            let id = ProfileID.of(state.graph.nodes[Int(anchor)].identifier)
+            let id = profileIDs.of(state.graph.nodes[Int(anchor)].identifier)
             if state.profileIDs.insert(id).inserted {
                 batch.newProfiles.append((id, anchor, state.graph.nodes[Int(anchor)].firstSeen))
             }

@@ -50,6 +50,15 @@ extension SQLiteProjectionStore {
         if current == reference {
             return Resolved(requested: reference, current: reference, status: split == nil ? "current" : "split", note: splitNote)
         }
+        if let current,
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT anchor FROM profile_id WHERE id = ?"), arguments: [current])
+                == anchor
+        {
+            // The same anchor under another scheme: this profile's id from before ids were keyed.
+            return Resolved(
+                requested: reference, current: current, status: "current",
+                note: "\(reference) is this profile's earlier id (made before ids were keyed); use \(current)")
+        }
         if let current {
             return Resolved(
                 requested: reference, current: current, status: "merged",

@@ -112,6 +112,14 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
             // standard rules' now (never-link patterns), so the projector asks for a rebuild.
             try db.execute(sql: "ALTER TABLE node ADD COLUMN names INTEGER NOT NULL DEFAULT 0")
         }
+        m.registerMigration("v7: how profile ids are made (keyed with the installation secret)") { db in
+            // A store with profiles and no scheme made its ids unkeyed; the projector renames them.
+            try db.execute(sql: "CREATE TABLE store_setting (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile_id") ?? 0 > 0 {
+                try db.execute(
+                    sql: "INSERT INTO store_setting (name, value) VALUES ('profile_ids', ?)", arguments: [ProfileIDs.unkeyed.scheme])
+            }
+        }
         return m
     }
 

@@ -42,6 +42,13 @@ final class ServerState: @unchecked Sendable {
         audit = AuditLog(directory, secret: secret)
         keyStore = KeyStore(directory)
         usage = KeyUsage(directory)
+        // A store from before ids were keyed is renamed now, not at the first ingest (best
+        // effort: a store that cannot be written yet is renamed when it is next projected).
+        if FileManager.default.fileExists(atPath: directory.projections),
+            let store = try? SQLiteProjectionStore(path: directory.projections)
+        {
+            try? store.adoptProfileIDs(secret.profileIDs)
+        }
         // Seals an old log and starts the head early; a log found cut is refused per request
         // (personal data withheld) rather than keeping the server down.
         try? audit.prepare()

@@ -75,6 +75,7 @@ struct ProjectionCrashTests {
         let fresh = scratch.path + "/fresh"
         try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: data + "/log", toPath: fresh + "/log")
+        try shareInstallationSecret(from: data, to: fresh)
         let reference = try finishedExport(fresh)
         #expect(!reference.isEmpty)
         return (data, generated.accepted, reference)

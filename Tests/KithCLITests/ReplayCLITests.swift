@@ -120,6 +120,7 @@ struct ReplayCLITests {
         let fresh = scratch.path + "/fresh"
         try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: data + "/log", toPath: fresh + "/log")
+        try shareInstallationSecret(from: data, to: fresh)
         let rebuilt = try kith(["replay", "--data", fresh, "--rules", rulesFile, "--as-of", "2026-06-30"])
         #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
         #expect(try kith(["profiles", "export", "--data", data]).stdout == kith(["profiles", "export", "--data", fresh]).stdout)

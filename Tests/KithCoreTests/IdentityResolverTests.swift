@@ -204,9 +204,24 @@ struct IdentityResolverTests {
         let components = IdentityResolver(rules: .standard).resolveAll(g).components
         #expect(components.count == 1)
         #expect(g.nodes[Int(components[0][0])].identifier == member("M9"))
-        #expect(ProfileID.of(member("M9")) == ProfileID.of(Identifier(.memberID, "M9")))
-        #expect(ProfileID.of(member("M9")) != ProfileID.of(member("M8")))
-        #expect(ProfileID.of(member("M9")).count == 17)
+        for ids in [ProfileIDs.unkeyed, ProfileIDs(key: Array("installation".utf8))] {
+            #expect(ids.of(member("M9")) == ids.of(Identifier(.memberID, "M9")))
+            #expect(ids.of(member("M9")) != ids.of(member("M8")))
+            #expect(RequestDecoding.isProfileID(ids.of(member("M9"))))
+        }
+    }
+
+    /// Issue 15: unkeyed ids gave their customer away to anyone who hashed candidate phones.
+    @Test("Keyed profile ids differ per installation and from the unkeyed hash; the scheme names no key")
+    func keyedProfileIDs() {
+        let phone = Identifier(.phone, "+8615100003101")
+        let one = ProfileIDs(key: Array("installation one".utf8))
+        let two = ProfileIDs(key: Array("installation two".utf8))
+        #expect(one.of(phone) != ProfileIDs.unkeyed.of(phone))
+        #expect(one.of(phone) != two.of(phone))
+        #expect(one.of(phone) == ProfileIDs(key: Array("installation one".utf8)).of(phone))
+        #expect(one.scheme != two.scheme && one.scheme.hasPrefix("hmac-sha256:"))
+        #expect(!one.scheme.contains(Hex.string(Array("installation one".utf8))))
     }
 }
 

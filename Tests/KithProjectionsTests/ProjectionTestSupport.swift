@@ -82,5 +82,6 @@ func ingestGenerated(persons: Int, seed: UInt64, in scratch: Scratch) async thro
     let log = try EventLogWriter(directory: data.log)
     _ = await Ingestor(log: log, quarantine: try QuarantineStore(directory: data.quarantine), options: .init())
         .ingest(files: generated.files.map { exports + "/" + $0 })
+    try log.close()
     return (exports, data)
 }

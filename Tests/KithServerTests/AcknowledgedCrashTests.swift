@@ -85,6 +85,7 @@ import Glibc
         let fresh = scratch.path + "/fresh"
         try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: data + "/log", toPath: fresh + "/log")
+        try shareInstallationSecret(from: data, to: fresh)
         for directory in [data, fresh] {
             #expect(try kith(["project", "--data", directory]).status == 0)
             #expect(try kith(["rfm", "refresh", "--data", directory, "--as-of", "2026-06-30"]).status == 0)

@@ -70,3 +70,18 @@ public final class Scratch {
 public func faultRounds(normal: Int, heavy: Int) -> Int {
     ProcessInfo.processInfo.environment["KITH_FAULTS"] == "heavy" ? heavy : normal
 }
+
+/// Makes `copy` the same installation as `original` by giving it the same secret (creating
+/// one in `original` if it has none yet): profile ids are keyed with it, so two data directories
+/// built from one log agree byte for byte only when they share it, as a restored backup does.
+public func shareInstallationSecret(from original: String, to copy: String) throws {
+    let file = original + "/secret.key"
+    if !FileManager.default.fileExists(atPath: file) {
+        try FileManager.default.createDirectory(atPath: original, withIntermediateDirectories: true)
+        let hex = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        try Data((hex + "\n").utf8).write(to: URL(fileURLWithPath: file))
+    }
+    try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+    try? FileManager.default.removeItem(atPath: copy + "/secret.key")
+    try FileManager.default.copyItem(atPath: file, toPath: copy + "/secret.key")
+}

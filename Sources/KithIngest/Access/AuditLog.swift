@@ -47,7 +47,6 @@ public final class AuditLog: @unchecked Sendable {
     private let directory: DataDirectory
     private let lock = NSLock()
     private var fd: Int32 = -1
-    private var head = AuditHead()
 
     public init(_ directory: DataDirectory, secret: InstallationSecret) {
         self.directory = directory
@@ -65,12 +64,16 @@ public final class AuditLog: @unchecked Sendable {
 
     /// Appends one record durably (fsync, then the head) before the answer it accounts for is
     /// sent. Throws, so that nothing personal is sent, when the log cannot be written, was cut,
-    /// or was deleted or replaced while open.
+    /// or was deleted or replaced while open. Several servers on one data directory append in
+    /// turn: each append holds the file's lock and reads the head afresh.
     public func append(_ record: Record) throws {
         lock.lock()
         defer { lock.unlock() }
         try openIfNeeded()
+        guard flock(fd, LOCK_EX) == 0 else { throw IngestError(.io, "cannot lock the audit log") }
+        defer { flock(fd, LOCK_UN) }
         try checkStillInPlace()
+        var head = try currentHead()
         var chained = record
         chained.previous = head.count == 0 ? "" : head.last
         let line = AuditLog.encode(chained)
@@ -81,44 +84,75 @@ public final class AuditLog: @unchecked Sendable {
         }
         head.count += 1
         head.last = link(line)
-        try saveHead()
+        head.size += bytes.count
+        try save(head)
     }
 
-    /// Opens the log for appending after checking that it is whole; seals a log written before
-    /// heads existed.
+    /// Opens the log for appending after checking it whole; seals a log written before heads
+    /// existed. Throws when the log fails verification.
     public func prepare() throws {
         lock.lock()
         defer { lock.unlock() }
         try openIfNeeded()
+        guard flock(fd, LOCK_EX) == 0 else { throw IngestError(.io, "cannot lock the audit log") }
+        defer { flock(fd, LOCK_UN) }
+        _ = try currentHead()
     }
 
     private func openIfNeeded() throws {
         if fd >= 0 { return }
         try FileManager.default.createDirectory(atPath: directory.path + "/audit", withIntermediateDirectories: true)
-        let lines = AuditLog.lines(of: file)
-        if let stored = try AuditHead.load(headFile, key: key) {
-            guard lines != nil || stored.count == 0 else {
-                throw IngestError(
-                    .io, "the audit log is missing but its head records \(stored.count) record(s); see kith audit verify")
-            }
-            let present = lines ?? []
-            let check = verify(lines: present, head: stored)
-            guard check.problems.isEmpty else {
-                throw IngestError(.io, "the audit log fails verification (\(check.problems[0])); see kith audit verify")
-            }
-            head = stored
-            // A crash between a record's fsync and its head's: the record is whole and chained.
-            if present.count == stored.count + 1, let last = present.last {
-                head.count += 1
-                head.last = link(last)
-            }
-        } else {
-            let present = lines ?? []
-            head = AuditHead(count: present.count, last: present.last.map(link) ?? "", legacy: present.count)
+        if AuditLog.lines(of: file) == nil, let stored = try AuditHead.load(headFile, key: key), stored.count > 0 {
+            throw IngestError(.io, "the audit log is missing but its head records \(stored.count) record(s); see kith audit verify")
         }
         fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw IngestError(.io, "cannot open the audit log: \(String(cString: strerror(errno)))") }
-        try saveHead()
+        // The whole chain is checked once, when this process first opens the log.
+        let check = verify(lines: AuditLog.lines(of: file) ?? [], head: try currentHead())
+        guard check.isIntact else {
+            close(fd)
+            fd = -1
+            throw IngestError(.io, "the audit log fails verification (\(check.problems[0])); see kith audit verify")
+        }
+    }
+
+    /// The head as it is on disk (another server may have appended since), with the log's size
+    /// checked against it: a shorter log was cut; one more whole, chained record is one a writer
+    /// fsynced before it stopped, and is taken into the head. The caller holds the file lock.
+    private func currentHead() throws -> AuditHead {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw IngestError(.io, "cannot read the audit log's size") }
+        let size = Int(st.st_size)
+        guard var head = try AuditHead.load(headFile, key: key) else {
+            // No head: a new log, or one from before heads, sealed as it is (its records are
+            // chained with plain SHA-256). A keyed chain without its head was cut or rewritten.
+            let lines = AuditLog.lines(of: file) ?? []
+            if lines.count > 1, let last = lines.last, let record = try? JSONDecoder().decode(Record.self, from: Data(last.utf8)),
+                record.previous != SHA256.hex(lines[lines.count - 2].utf8)
+            {
+                throw IngestError(.io, "the audit head audit.head is missing; see kith audit verify")
+            }
+            let head = AuditHead(count: lines.count, last: lines.last.map(link) ?? "", legacy: lines.count, size: size)
+            try save(head)
+            return head
+        }
+        if size < head.size {
+            throw IngestError(.io, "the audit log is shorter than its head records: records were cut; see kith audit verify")
+        }
+        if size > head.size {
+            let tail = AuditLog.tail(of: file, from: head.size)
+            guard let tail, tail.last == UInt8(ascii: "\n"), tail.dropLast().firstIndex(of: UInt8(ascii: "\n")) == nil,
+                let record = try? JSONDecoder().decode(Record.self, from: Data(tail.dropLast())),
+                record.previous == (head.count == 0 ? "" : head.last)
+            else {
+                throw IngestError(.io, "the audit log holds records its head does not: see kith audit verify")
+            }
+            head.count += 1
+            head.last = link(String(decoding: tail.dropLast(), as: UTF8.self))
+            head.size = size
+            try save(head)
+        }
+        return head
     }
 
     /// The file at the log's path must still be the one being appended to.
@@ -133,17 +167,24 @@ public final class AuditLog: @unchecked Sendable {
         }
     }
 
-    private func saveHead() throws {
+    private func save(_ head: AuditHead) throws {
         var sealed = head
         sealed.mac = sealed.expectedMAC(key: key)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let temporary = headFile + ".tmp"
+        let temporary = headFile + ".\(getpid()).tmp"
         try directory.durablyWrite(try encoder.encode(sealed), to: temporary)
         guard rename(temporary, headFile) == 0 else {
             throw IngestError(.io, "cannot replace the audit head: \(String(cString: strerror(errno)))")
         }
         directory.syncDirectory()
+    }
+
+    static func tail(of file: String, from offset: Int) -> [UInt8]? {
+        guard let handle = FileHandle(forReadingAtPath: file) else { return nil }
+        defer { try? handle.close() }
+        guard (try? handle.seek(toOffset: UInt64(offset))) != nil, let data = try? handle.readToEnd() else { return nil }
+        return Array(data)
     }
 
     func link(_ line: some StringProtocol) -> String { HMAC.hex(key: key, message: Array(line.utf8)) }
@@ -240,10 +281,12 @@ struct AuditHead: Codable, Equatable {
     var last = ""
     /// How many of the first records were written before the chain was keyed.
     var legacy = 0
+    /// The log's length in bytes when the head was written.
+    var size = 0
     var mac = ""
 
     func expectedMAC(key: [UInt8]) -> String {
-        HMAC.hex(key: key, message: Array("audit head|\(count)|\(last)|\(legacy)".utf8))
+        HMAC.hex(key: key, message: Array("audit head|\(count)|\(last)|\(legacy)|\(size)".utf8))
     }
 
     static func load(_ file: String, key: [UInt8]) throws -> AuditHead? {

@@ -57,6 +57,9 @@ public struct InstallationSecret: Sendable, Equatable {
 
     /// A key for one purpose, so the secret itself is never used for two things.
     public func key(for purpose: String) -> [UInt8] { HMAC.sha256(key: bytes, message: Array(purpose.utf8)) }
+
+    /// How this installation names profiles.
+    public var profileIDs: ProfileIDs { ProfileIDs(key: key(for: "profile ids")) }
 }
 
 extension DataDirectory {
