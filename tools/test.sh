@@ -7,11 +7,12 @@
 #   lz4 gzip                                         tests compress inputs with the standard tools
 #   python3 python3-jsonschema python3-yaml          a real JSON Schema validator (schemas, OpenAPI replies)
 #   chromium fonts-noto-cjk                          the dashboard test drives a real headless browser
+#   python3-venv                                     schemathesis (from PyPI, pinned) in a virtualenv
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tools/need-packages.sh liblz4-dev lz4 zlib1g-dev gzip libsqlite3-dev pkg-config python3 python3-jsonschema \
-    python3-yaml chromium fonts-noto-cjk
+    python3-yaml python3-venv chromium fonts-noto-cjk
 # Fail here, by name, rather than in the middle of the suite.
 for tool in chromium python3 lz4 gzip pkg-config; do
     command -v "$tool" >/dev/null || { echo "tools/test.sh: $tool is still missing" >&2; exit 2; }
@@ -22,3 +23,7 @@ python3 -c 'import jsonschema, yaml' || { echo "tools/test.sh: python3-jsonschem
 
 echo "tools/test.sh: building and running the tests (a cold debug build takes about 5 minutes on 2 cores)" >&2
 swift test "$@"
+# The whole suite (no filter) ends with schemathesis against a real server, for a bounded time.
+if [ "$#" -eq 0 ]; then
+    tools/schemathesis.sh "${KITH_SCHEMATHESIS_SECONDS:-150}"
+fi

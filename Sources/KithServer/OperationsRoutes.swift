@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KithIngest
 
 /// `POST /v1/events`, `GET /v1/status`, `GET /healthz` and `GET /metrics`.
 struct OperationsRoutes {
@@ -16,6 +17,10 @@ struct OperationsRoutes {
             }
             let bytes = body.readBytes(length: body.readableBytes) ?? []
             let source = request.uri.queryParameters.get("source")
+            if let source, !KeyStore.isSourceName(source) {
+                throw Problem(
+                    .badRequest, "bad_source", "source must be 1 to 32 of a-z, 0-9, _ and -; got \"\(source.prefix(40))\".")
+            }
             return try Reply.json(try await intake.ingest(bytes, source: source, key: key))
         }
         router.get("/v1/status") { _, context in

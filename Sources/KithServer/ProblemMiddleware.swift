@@ -19,6 +19,14 @@ struct ProblemMiddleware: RouterMiddleware {
         let start = clock.now
         var response: Response
         do {
+            if let unknown = RouteTable.unknownParameter(in: request) {
+                let known = RouteTable.route(for: request.uri.path)?.query.sorted() ?? []
+                throw Problem(
+                    .badRequest, "unknown_parameter",
+                    "This route takes no query parameter \"\(unknown.prefix(40))\""
+                        + (known.isEmpty ? "." : "; it takes \(known.joined(separator: ", ")).")
+                        + " A misspelt parameter must not be ignored silently.")
+            }
             response = try await next(request, context)
         } catch let problem as Problem {
             if let detail = problem.operatorDetail {
@@ -63,27 +71,42 @@ extension ProblemMiddleware {
 /// The routes the server declares (as in schemas/openapi.yaml), to answer a method a path does
 /// not take with 405 and the methods it does.
 enum RouteTable {
-    static let routes: [(segments: [String], methods: [String])] = [
-        (["v1", "profiles"], ["GET"]),
-        (["v1", "profiles", "*"], ["GET"]),
-        (["v1", "profiles", "*", "timeline"], ["GET"]),
-        (["v1", "profiles", "*", "explain"], ["GET"]),
-        (["v1", "segments"], ["GET"]),
-        (["v1", "segments", "*", "profiles"], ["GET"]),
-        (["v1", "rfm", "summary"], ["GET"]),
-        (["v1", "status"], ["GET"]),
-        (["v1", "events"], ["POST"]),
-        (["healthz"], ["GET"]),
-        (["metrics"], ["GET"]),
-        ([], ["GET"]),
+    struct Route {
+        var segments: [String]
+        var methods: [String]
+        /// The query parameters the route takes; any other is refused (400), as the spec says.
+        var query: Set<String> = []
+    }
+
+    static let routes: [Route] = [
+        Route(segments: ["v1", "profiles"], methods: ["GET"], query: ["identifier"]),
+        Route(segments: ["v1", "profiles", "*"], methods: ["GET"]),
+        Route(segments: ["v1", "profiles", "*", "timeline"], methods: ["GET"], query: ["type", "limit", "cursor"]),
+        Route(segments: ["v1", "profiles", "*", "explain"], methods: ["GET"]),
+        Route(segments: ["v1", "segments"], methods: ["GET"]),
+        Route(segments: ["v1", "segments", "*", "profiles"], methods: ["GET"], query: ["limit", "cursor"]),
+        Route(segments: ["v1", "rfm", "summary"], methods: ["GET"]),
+        Route(segments: ["v1", "status"], methods: ["GET"]),
+        Route(segments: ["v1", "events"], methods: ["POST"], query: ["source"]),
+        Route(segments: ["healthz"], methods: ["GET"]),
+        Route(segments: ["metrics"], methods: ["GET"]),
+        Route(segments: [], methods: ["GET"]),
     ]
 
-    static func methods(for path: String) -> [String]? {
+    static func route(for path: String) -> Route? {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         return routes.first { route in
             route.segments.count == segments.count
                 && zip(route.segments, segments).allSatisfy { $0 == "*" || $0 == $1 }
-        }?.methods
+        }
+    }
+
+    static func methods(for path: String) -> [String]? { route(for: path)?.methods }
+
+    /// The first query parameter `path` does not take, if any.
+    static func unknownParameter(in request: Request) -> String? {
+        guard let route = route(for: request.uri.path) else { return nil }
+        return request.uri.queryParameters.map { String($0.key) }.first { !route.query.contains($0) }
     }
 }
 

@@ -17,6 +17,29 @@ struct CSVMappingTests {
         }
     }
 
+    /// Issue 15: a GBK export failed with a list of garbled column names and no word of GBK.
+    @Test("A GBK export fails with the hint to convert it, naming iconv")
+    func gbkExportGetsTheHint() async throws {
+        let scratch = Scratch()
+        let examples = repositoryRoot + "/schemas/examples"
+        let gbk = scratch.path + "/pos.csv"
+        let iconv = Process()
+        iconv.executableURL = URL(fileURLWithPath: "/usr/bin/iconv")
+        iconv.arguments = ["-f", "UTF-8", "-t", "GBK", examples + "/pos.csv"]
+        let out = Pipe()
+        iconv.standardOutput = out
+        try iconv.run()
+        let bytes = out.fileHandleForReading.readDataToEndOfFile()
+        iconv.waitUntilExit()
+        #expect(String(data: bytes, encoding: .utf8) == nil, "the converted file should not be UTF-8")
+        try bytes.write(to: URL(fileURLWithPath: gbk))
+        try FileManager.default.copyItem(atPath: examples + "/pos.mapping.yaml", toPath: scratch.path + "/pos.mapping.yaml")
+        let summary = try await ingest([gbk], into: scratch.data)
+        let error = try #require(summary.files[0].error)
+        #expect(error.contains("GBK") && error.contains("iconv -f GBK -t UTF-8"))
+        #expect(summary.accepted == 0)
+    }
+
     @Test("The shipped example CSVs ingest with the counts recorded beside them")
     func examplesIngest() async throws {
         let scratch = Scratch()

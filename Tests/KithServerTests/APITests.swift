@@ -266,6 +266,9 @@ extension LoopbackServer {
             ("/v1/profiles/\(truth.profileID)/timeline?type=purchase", "/v1/profiles/{id}/timeline", 400, "bad_type"),
             ("/v1/segments/vip/profiles", "/v1/segments/{key}/profiles", 404, "no_segment"),
             ("/v1/segments/new/profiles?cursor=zzzz", "/v1/segments/{key}/profiles", 400, "bad_cursor"),
+            // A misspelt parameter is refused, not ignored (schemathesis found it ignored).
+            ("/v1/segments/new/profiles?limt=5", "/v1/segments/{key}/profiles", 400, "unknown_parameter"),
+            ("/v1/profiles?identifier=phone:13800138000&pretty=1", "/v1/profiles", 400, "unknown_parameter"),
         ]
         for (path, route, status, code) in cases {
             let reply = try await f.request(path, key: f.admin, route: route)
@@ -279,6 +282,10 @@ extension LoopbackServer {
             "/v1/profiles/\(truth.profileID)/timeline?cursor=", key: f.reader, route: "/v1/profiles/{id}/timeline")
         #expect(first.status == 200)
         #expect(try await f.request("/v1/segments/new/profiles?cursor=", key: f.reader).status == 200)
+        for source in ["", "POS", "a%20b"] {
+            let bad = try await f.request("POST", "/v1/events?source=\(source)", key: f.admin, body: Data("x\n".utf8), route: "/v1/events")
+            #expect(bad.status == 400 && bad.json["code"] as? String == "bad_source", "source=\(source)")
+        }
         let empty = try await f.request("POST", "/v1/events", key: f.writer, body: Data(), route: "/v1/events")
         #expect(empty.status == 400)
         let huge = try await f.request(

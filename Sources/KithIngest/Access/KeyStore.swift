@@ -113,7 +113,8 @@ public struct KeyStore: Sendable {
 
     static func stamp(_ date: Date) -> String { Timestamp(epochSeconds: Int64(date.timeIntervalSince1970)).description }
 
-    static func isSourceName(_ text: String) -> Bool {
+    /// Whether `text` is a source name as the contract allows it (`[a-z0-9_-]{1,32}`).
+    public static func isSourceName(_ text: String) -> Bool {
         (1...32).contains(text.utf8.count)
             && text.utf8.allSatisfy {
                 (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)

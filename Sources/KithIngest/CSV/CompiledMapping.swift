@@ -59,10 +59,16 @@ struct CompiledMapping: Sendable {
         }
         let missing = mapping.columns.filter { index[$0] == nil }
         if !missing.isEmpty {
+            // Bytes that are not UTF-8 were decoded as U+FFFD: the file is most likely GBK.
+            let notUTF8 = header.contains { $0.unicodeScalars.contains("\u{FFFD}") }
             throw IngestError(
                 .badMapping,
                 "the mapping names column(s) \(Array(Set(missing)).sorted().map { "`\($0)`" }.joined(separator: ", ")) "
-                    + "that the header does not have (header: \(header.prefix(40).joined(separator: ", ")))")
+                    + "that the header does not have"
+                    + (notUTF8
+                        ? ": the header row is not valid UTF-8 (is the export GBK? convert it with "
+                            + "iconv -f GBK -t UTF-8 FILE > FILE.utf8.csv, and keep its mapping beside it)"
+                        : " (header: \(header.prefix(40).joined(separator: ", ")))"))
         }
         func valueRule(_ r: Mapping.ValueRule) -> ValueRule {
             var values: [[UInt8]: String?]?
