@@ -62,7 +62,8 @@ struct KeysCommand: ParsableCommand {
             let sourceList = sources.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             let created: (key: APIKey, secret: String)
             do {
-                created = try KeyStore(data.directory).create(name: name, scopes: parsed, sources: sourceList, expiresAt: expiry)
+                created = try KeyStore(data.directory).create(
+                    name: name, scopes: parsed, sources: sourceList, expiresAt: expiry)
             } catch {
                 Out.note("error: \(error)")
                 throw ExitCode(2)
@@ -136,16 +137,20 @@ struct KeysCommand: ParsableCommand {
                     Out.print(
                         CSVCell.row([
                             k.key.id, k.key.name, k.key.scopes.map(\.rawValue).joined(separator: " "),
-                            (k.key.sources ?? []).joined(separator: " "), k.key.prefix, k.key.createdAt, k.key.expiresAt ?? "",
+                            (k.key.sources ?? []).joined(separator: " "), k.key.prefix, k.key.createdAt,
+                            k.key.expiresAt ?? "",
                             k.lastUsedAt ?? "", k.key.revokedAt ?? "",
                         ]))
                 }
             case .table:
-                var t = TextTable(header: ["id", "name", "scopes", "sources", "prefix", "created", "expires", "last used", "revoked"])
+                var t = TextTable(header: [
+                    "id", "name", "scopes", "sources", "prefix", "created", "expires", "last used", "revoked",
+                ])
                 t.rows = listed.map {
                     [
                         $0.key.id, $0.key.name, $0.key.scopes.map(\.rawValue).joined(separator: ","),
-                        ($0.key.sources ?? []).joined(separator: ","), $0.key.prefix + "…", $0.key.createdAt, $0.key.expiresAt ?? "",
+                        ($0.key.sources ?? []).joined(separator: ","), $0.key.prefix + "…", $0.key.createdAt,
+                        $0.key.expiresAt ?? "",
                         $0.lastUsedAt ?? "never", $0.key.revokedAt ?? "",
                     ]
                 }
@@ -206,7 +211,8 @@ struct KeysCommand: ParsableCommand {
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "The record of unmasked reads of personal data.", subcommands: [List.self, Verify.self])
+        commandName: "audit", abstract: "The record of unmasked reads of personal data.",
+        subcommands: [List.self, Verify.self])
 
     static func verified(_ data: DataOptions) throws -> AuditLog.Verification {
         do { return try AuditLog(data.directory).verify() } catch {
@@ -243,7 +249,9 @@ struct AuditCommand: ParsableCommand {
             case .ndjson: for r in records { try Out.json(r, pretty: false) }
             case .csv:
                 Out.print("at,key,key_id,route,profile,status")
-                for r in records { Out.print(CSVCell.row([r.at, r.key, r.keyID, r.route, r.profile ?? "", String(r.status)])) }
+                for r in records {
+                    Out.print(CSVCell.row([r.at, r.key, r.keyID, r.route, r.profile ?? "", String(r.status)]))
+                }
             case .table:
                 var t = TextTable(header: ["at", "key", "route", "profile", "status"])
                 t.rows = records.map { [$0.at, $0.key, $0.route, $0.profile ?? "", String($0.status)] }
@@ -274,7 +282,8 @@ struct AuditCommand: ParsableCommand {
             if format == .json {
                 try Out.json(
                     Summary(
-                        intact: verification.isIntact, records: verification.records.count, problems: verification.problems,
+                        intact: verification.isIntact, records: verification.records.count,
+                        problems: verification.problems,
                         notes: verification.notes))
             } else if verification.isIntact {
                 Out.print("audit log intact: \(verification.records.count) record(s), chain and head agree")

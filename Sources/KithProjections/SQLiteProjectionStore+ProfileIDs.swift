@@ -19,7 +19,8 @@ extension SQLiteProjectionStore {
             guard stored != ids.scheme else { return }
             defer {
                 try? db.execute(
-                    sql: "INSERT OR REPLACE INTO store_setting (name, value) VALUES ('profile_ids', ?)", arguments: [ids.scheme])
+                    sql: "INSERT OR REPLACE INTO store_setting (name, value) VALUES ('profile_ids', ?)",
+                    arguments: [ids.scheme])
             }
             let rows = try Row.fetchAll(
                 db,
@@ -44,7 +45,9 @@ extension SQLiteProjectionStore {
             defer { try? db.execute(sql: "DROP TABLE temp.renamed") }
             let pair = try db.makeStatement(sql: "INSERT INTO temp.renamed (old, new) VALUES (?, ?)")
             for (old, new) in renamed { try pair.execute(arguments: [old, new]) }
-            for (table, column) in [("membership", "profile"), ("profile_rfm", "profile"), ("profile_change", "profile")] {
+            for (table, column) in [
+                ("membership", "profile"), ("profile_rfm", "profile"), ("profile_change", "profile"),
+            ] {
                 try db.execute(
                     sql: """
                         UPDATE \(table) SET \(column) = (SELECT new FROM temp.renamed WHERE old = \(column))
@@ -56,7 +59,8 @@ extension SQLiteProjectionStore {
             let update = try db.makeStatement(sql: "UPDATE profile_change SET others = ? WHERE seq = ?")
             for change in changes {
                 let others: String = change[1]
-                let names = others.split(separator: ",").map { renamed[String($0)] ?? String($0) }.joined(separator: ",")
+                let names = others.split(separator: ",").map { renamed[String($0)] ?? String($0) }.joined(
+                    separator: ",")
                 if names != others { try update.execute(arguments: [names, change[0] as Int64]) }
             }
         }

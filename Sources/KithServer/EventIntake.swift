@@ -6,7 +6,7 @@ import KithLog
 import KithProjections
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `POST /v1/events`: the body goes through the same pipeline as `kith ingest` (validation,
@@ -32,7 +32,8 @@ struct EventIntake: Sendable {
         let allowed = try sources(of: key, requested: source)
         await queue.acquire()
         do {
-            let report = try await ingestAlone(body, source: source ?? (allowed?.count == 1 ? allowed?.first : nil), allowed: allowed)
+            let report = try await ingestAlone(
+                body, source: source ?? (allowed?.count == 1 ? allowed?.first : nil), allowed: allowed)
             await queue.release()
             return report
         } catch {
@@ -47,7 +48,8 @@ struct EventIntake: Sendable {
         guard let bound = key.sources, !bound.isEmpty else {
             throw Problem(
                 .forbidden, "key_unbound",
-                "The key \"\(key.name)\" is bound to no source; create write keys with kith keys create --sources pos,app.")
+                "The key \"\(key.name)\" is bound to no source; create write keys with kith keys create --sources pos,app."
+            )
         }
         if let requested, !bound.contains(requested) {
             throw Problem(
@@ -83,7 +85,9 @@ struct EventIntake: Sendable {
         ingestOptions.allowedSources = allowed
         ingestOptions.displayName = "request body"
         ingestOptions.quarantineByBytes = true
-        let summary = await Ingestor(log: log, quarantine: quarantine, options: ingestOptions).ingest(files: [staged.path])
+        let summary = await Ingestor(log: log, quarantine: quarantine, options: ingestOptions).ingest(files: [
+            staged.path
+        ])
         staged.close()
         try log.close()
         if let error = summary.files.first?.error {
@@ -94,7 +98,8 @@ struct EventIntake: Sendable {
         // Profiles follow the log; the writer lock is still held, so no one else projects.
         withExtendedLifetime(log) {
             do { try project() } catch {
-                FileHandle.standardError.write(Data("kith serve: projection after POST /v1/events failed: \(error)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("kith serve: projection after POST /v1/events failed: \(error)\n".utf8))
             }
         }
         // A large body's pages go back to the system, not to a heap that keeps them; the request's

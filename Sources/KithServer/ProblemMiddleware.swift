@@ -59,7 +59,9 @@ extension ProblemMiddleware {
                     "\(request.method) is not served here; this path takes \(allowed.joined(separator: ", ")).",
                     headers: [.allow: allowed.joined(separator: ", ")])
             }
-            return Problem(.notFound, "no_route", "No route matches \(request.method) \(request.uri.path); see schemas/openapi.yaml.")
+            return Problem(
+                .notFound, "no_route",
+                "No route matches \(request.method) \(request.uri.path); see schemas/openapi.yaml.")
         case .contentTooLarge:
             return Problem(.contentTooLarge, "http_error", "The request body is larger than this server accepts.")
         default:

@@ -21,11 +21,13 @@ struct ProfileRoutes {
         guard let identifier = request.uri.queryParameters.get("identifier") else {
             throw Problem(
                 .badRequest, "missing_identifier",
-                "Say which customer: ?identifier=KIND:VALUE, e.g. ?identifier=phone:13800138000 (any spelling; it is normalised).")
+                "Say which customer: ?identifier=KIND:VALUE, e.g. ?identifier=phone:13800138000 (any spelling; it is normalised)."
+            )
         }
         guard RequestDecoding.identifierReference(identifier) != nil else {
             throw Problem(
-                .badRequest, "bad_identifier", "The identifier must be KIND:VALUE, e.g. phone:13800138000 or email:li@example.com.")
+                .badRequest, "bad_identifier",
+                "The identifier must be KIND:VALUE, e.g. phone:13800138000 or email:li@example.com.")
         }
         if context.clearUpTo == .notPersonal { try state.countMaskedLookup(by: key) }
         return try await answer(reference: identifier, route: "GET /v1/profiles", key: key, context)
@@ -33,7 +35,8 @@ struct ProfileRoutes {
 
     func profile(_ request: Request, _ context: KithRequestContext) async throws -> Response {
         let key = try context.require(.profilesRead)
-        return try await answer(reference: try profileID(in: context), route: "GET /v1/profiles/{id}", key: key, context)
+        return try await answer(
+            reference: try profileID(in: context), route: "GET /v1/profiles/{id}", key: key, context)
     }
 
     /// The `{id}` of the path, which must be a profile id: an identifier there would put a
@@ -42,11 +45,13 @@ struct ProfileRoutes {
         let id = try context.parameters.require("id")
         guard RequestDecoding.isProfileID(id) else {
             let id = id.removingPercentEncoding ?? id
-            let looksLikeIdentifier = id.utf8.contains { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "@") }
+            let looksLikeIdentifier =
+                id.utf8.contains { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "@") }
                 || id.utf8.filter { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }.count >= 6
             guard looksLikeIdentifier else {
                 throw Problem(
-                    .badRequest, "bad_profile_id", "A profile id is p and 16 hex digits, as the API returns it in profile_id.")
+                    .badRequest, "bad_profile_id",
+                    "A profile id is p and 16 hex digits, as the API returns it in profile_id.")
             }
             throw Problem(
                 .badRequest, "identifier_in_path",
@@ -87,9 +92,11 @@ struct ProfileRoutes {
         if let type, EventType(rawValue: type) == nil {
             throw Problem(
                 .badRequest, "bad_type",
-                "Unknown event type \"\(type)\"; expected one of \(EventType.allCases.map(\.rawValue).joined(separator: ", ")).")
+                "Unknown event type \"\(type)\"; expected one of \(EventType.allCases.map(\.rawValue).joined(separator: ", "))."
+            )
         }
-        let entries = try store.timeline(current, limit: limit + 1, type: type, before: before, in: try state.logReader())
+        let entries = try store.timeline(
+            current, limit: limit + 1, type: type, before: before, in: try state.logReader())
         let disclosure = state.disclosure(for: context)
         try state.account(for: key, route: "GET /v1/profiles/{id}/timeline", profile: current, disclosure: disclosure)
         let page = Array(entries.prefix(limit))
@@ -144,12 +151,14 @@ struct ProfileRoutes {
 /// Cursors are opaque to clients (base64url of the last item's sort key); limits are bounded.
 enum Paging {
     static let badCursor = Problem(
-        .badRequest, "bad_cursor", "The cursor is not one this server issued; pass next_cursor from the previous page as it is.")
+        .badRequest, "bad_cursor",
+        "The cursor is not one this server issued; pass next_cursor from the previous page as it is.")
 
     static func limit(_ request: Request, default value: Int, maximum: Int = 500) throws -> Int {
         let text: String? = request.uri.queryParameters.get("limit").map { String($0) }
         guard let n = RequestDecoding.limit(text, fallback: value, maximum: maximum) else {
-            throw Problem(.badRequest, "bad_limit", "limit must be a whole number from 1 to \(maximum); got \"\(text ?? "")\".")
+            throw Problem(
+                .badRequest, "bad_limit", "limit must be a whole number from 1 to \(maximum); got \"\(text ?? "")\".")
         }
         return n
     }

@@ -5,7 +5,7 @@ import KithLog
 import KithProjections
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What the server shares between requests: the store in force (reopened when a replay swaps
@@ -78,7 +78,8 @@ final class ServerState: @unchecked Sendable {
             return opened
         } catch {
             throw Problem(
-                .serviceUnavailable, "store_unavailable", "The projection store cannot be opened; the operator's log says why.",
+                .serviceUnavailable, "store_unavailable",
+                "The projection store cannot be opened; the operator's log says why.",
                 operatorDetail: "\(error)")
         }
     }
@@ -107,13 +108,15 @@ final class ServerState: @unchecked Sendable {
         do {
             try audit.append(
                 AuditLog.Record(
-                    at: Timestamp(epochSeconds: Int64(Date().timeIntervalSince1970)).description, key: key.name, keyID: key.id,
+                    at: Timestamp(epochSeconds: Int64(Date().timeIntervalSince1970)).description, key: key.name,
+                    keyID: key.id,
                     route: route, profile: profile, status: status))
         } catch {
             // Nothing personal leaves without its record.
             throw Problem(
                 .serviceUnavailable, "audit_unavailable",
-                "Personal data is withheld: the audit log cannot record this read. An operator can run kith audit verify.")
+                "Personal data is withheld: the audit log cannot record this read. An operator can run kith audit verify."
+            )
         }
     }
 
@@ -135,7 +138,8 @@ final class ServerState: @unchecked Sendable {
         if stamp != keysStamp {
             do { keys = try keyStore.list() } catch {
                 throw Problem(
-                    .serviceUnavailable, "keys_unreadable", "The server cannot read its API keys; the operator's log says why.",
+                    .serviceUnavailable, "keys_unreadable",
+                    "The server cannot read its API keys; the operator's log says why.",
                     operatorDetail: "\(error)")
             }
             keysStamp = stamp

@@ -38,10 +38,12 @@ struct ProfileIDMigrationTests {
         _ = try Projector(store: legacy, rules: .standard, profileIDs: .unkeyed)
             .catchUp(with: try EventLogReader(directory: data.log), batchSize: 700)
         // Then one event shows those two customers are one: a merge, and an alias.
-        try Self.append([event(["device_id": "mig-a", "email": "mig.b@163.com"], at: "2026-03-01T12:00:00+08:00")], to: data)
+        try Self.append(
+            [event(["device_id": "mig-a", "email": "mig.b@163.com"], at: "2026-03-01T12:00:00+08:00")], to: data)
         _ = try Projector(store: legacy, rules: .standard, profileIDs: .unkeyed)
             .catchUp(with: try EventLogReader(directory: data.log))
-        let oldIDs = try Self.read(legacy) { db in try String.fetchAll(db, sql: "SELECT id FROM profile_id ORDER BY id") }
+        let oldIDs = try Self.read(legacy) { db in try String.fetchAll(db, sql: "SELECT id FROM profile_id ORDER BY id")
+        }
         let oldMembers = try Self.read(legacy) { db in
             try Row.fetchAll(db, sql: "SELECT node, profile FROM membership").reduce(into: [String: Set<Int64>]()) {
                 $0[$1[1] as String, default: []].insert($1[0] as Int64)
@@ -62,10 +64,15 @@ struct ProfileIDMigrationTests {
         // Merge and split records name the new ids, and only those.
         let changes = try changeRecords(legacy)
         #expect(changes.count == changesBefore.count && !changes.isEmpty)
-        let named = Set(changes.flatMap { $0.split(separator: "|").dropFirst(2).flatMap { $0.split(separator: ",").map(String.init) } })
+        let named = Set(
+            changes.flatMap {
+                $0.split(separator: "|").dropFirst(2).flatMap { $0.split(separator: ",").map(String.init) }
+            })
         #expect(named.isDisjoint(with: oldIDs), "a change record kept an unkeyed id")
         // no current profile keeps an unkeyed id,
-        let current = try Self.read(legacy) { db in try Set(String.fetchAll(db, sql: "SELECT DISTINCT profile FROM membership")) }
+        let current = try Self.read(legacy) { db in
+            try Set(String.fetchAll(db, sql: "SELECT DISTINCT profile FROM membership"))
+        }
         #expect(current.isDisjoint(with: oldIDs))
         // and every old id resolves to the profile that now holds its members.
         for (old, members) in oldMembers {

@@ -16,14 +16,20 @@ extension LoopbackServer {
             let unbound = try kith(["keys", "create", "--data", data, "--name", "feed", "--scopes", "events:write"])
             #expect(unbound.status == 2)
             #expect(unbound.stderr.contains("--sources"))
-            let past = try kith(["keys", "create", "--data", data, "--name", "old", "--scopes", "profiles:read", "--expires", "2020-01-01"])
+            let past = try kith([
+                "keys", "create", "--data", data, "--name", "old", "--scopes", "profiles:read", "--expires",
+                "2020-01-01",
+            ])
             #expect(past.status == 2 && past.stderr.contains("future"))
-            let badDuration = try kith(["keys", "create", "--data", data, "--name", "x", "--scopes", "profiles:read", "--expires", "soon"])
+            let badDuration = try kith([
+                "keys", "create", "--data", data, "--name", "x", "--scopes", "profiles:read", "--expires", "soon",
+            ])
             #expect(badDuration.status != 0 && badDuration.stderr.contains("--expires"))
 
             let store = KeyStore(DataDirectory(data))
             let now = Date()
-            let made = try store.create(name: "month", scopes: [.profilesRead], expiresAt: now.addingTimeInterval(60), now: now)
+            let made = try store.create(
+                name: "month", scopes: [.profilesRead], expiresAt: now.addingTimeInterval(60), now: now)
             #expect(KeyStore.match(made.secret, in: try store.list(), now: now)?.id == made.key.id)
             #expect(KeyStore.match(made.secret, in: try store.list(), now: now.addingTimeInterval(61)) == nil)
             let listed = try kith(["keys", "list", "--data", data, "--format", "json"])
@@ -35,12 +41,18 @@ extension LoopbackServer {
         @Test func rotationKeepsTheOldSecretForItsGraceThenStops() async throws {
             let scratch = Scratch()
             #expect(try kith(["demo", "--persons", "60", "--seed", "5", "--dir", scratch.path + "/demo"]).status == 0)
-            let created = try kith(["keys", "create", "--data", scratch.path + "/demo/data", "--name", "crm", "--scopes", "profiles:read", "--format", "json"])
+            let created = try kith([
+                "keys", "create", "--data", scratch.path + "/demo/data", "--name", "crm", "--scopes", "profiles:read",
+                "--format", "json",
+            ])
             let old = try #require((json(created.stdout) as? [String: Any])?["secret"] as? String)
             let directory = scratch.path + "/demo/data"
             let server = try ServeProcess(data: directory)
             defer { server.stop() }
-            let port = try #require(Int(server.url.split(separator: ":").last?.trimmingCharacters(in: CharacterSet(charactersIn: "/")) ?? ""))
+            let port = try #require(
+                Int(
+                    server.url.split(separator: ":").last?.trimmingCharacters(in: CharacterSet(charactersIn: "/")) ?? ""
+                ))
             #expect(try await ServerFixture.request("GET", "/v1/segments", port: port, key: old).status == 200)
 
             // With a grace period, both secrets work.
@@ -70,7 +82,8 @@ extension LoopbackServer {
             let file = scratch.path + "/bad.ndjson"
             try Data("not json\n".utf8).write(to: URL(fileURLWithPath: file))
             #expect(try kith(["ingest", "--data", data, "--no-project", file]).status == 0)
-            let full = try kith(["ingest", "--data", data, "--no-project", file], environment: ["KITH_QUARANTINE_MAX_MB": "0"])
+            let full = try kith(
+                ["ingest", "--data", data, "--no-project", file], environment: ["KITH_QUARANTINE_MAX_MB": "0"])
             #expect(full.status == 2)
             #expect(full.stderr.contains("quarantine") && full.stderr.contains("nothing was ingested"))
         }

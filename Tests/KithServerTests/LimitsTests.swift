@@ -7,7 +7,7 @@ import KithTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension LoopbackServer {
@@ -28,7 +28,10 @@ extension LoopbackServer {
                 $0.limits.requestsPerSecond = 0.5
             }
             var statuses: [Int] = []
-            for _ in 0..<8 { statuses.append(try await ServerFixture.request("GET", "/v1/segments", port: port, key: f.reader).status) }
+            for _ in 0..<8 {
+                statuses.append(
+                    try await ServerFixture.request("GET", "/v1/segments", port: port, key: f.reader).status)
+            }
             // The burst is served, then the key waits.
             #expect(statuses.prefix(5).allSatisfy { $0 == 200 }, "\(statuses)")
             #expect(statuses.dropFirst(5).allSatisfy { $0 == 429 }, "\(statuses)")
@@ -52,7 +55,8 @@ extension LoopbackServer {
             // Guessing the hidden digits of +86 151****3101.
             for guess in 0..<12 {
                 let phone = "151" + String(format: "%04d", guess) + "3101"
-                _ = try await ServerFixture.request("GET", "/v1/profiles?identifier=phone:\(phone)", port: port, key: prober.secret)
+                _ = try await ServerFixture.request(
+                    "GET", "/v1/profiles?identifier=phone:\(phone)", port: port, key: prober.secret)
             }
             let alarms = try AuditLog(f.directory).verify().records.filter { $0.keyID == prober.key.id }
             #expect(alarms.count == 1, "one alarm a window, not one a lookup")
@@ -61,12 +65,16 @@ extension LoopbackServer {
             let raw = try String(contentsOfFile: AuditLog(f.directory).file, encoding: .utf8)
             #expect(!raw.contains("1510000"))
             // A key that sees personal data is audited per read instead, and raises no alarm.
-            let privileged = try keys.create(name: "desk-\(UUID().uuidString.prefix(6))", scopes: [.profilesRead, .piiRead])
+            let privileged = try keys.create(
+                name: "desk-\(UUID().uuidString.prefix(6))", scopes: [.profilesRead, .piiRead])
             for guess in 0..<8 {
                 _ = try await ServerFixture.request(
                     "GET", "/v1/profiles?identifier=phone:1510000\(3100 + guess)", port: port, key: privileged.secret)
             }
-            #expect(try AuditLog(f.directory).verify().records.filter { $0.keyID == privileged.key.id && $0.route.hasPrefix("ALARM") }.isEmpty)
+            #expect(
+                try AuditLog(f.directory).verify().records.filter {
+                    $0.keyID == privileged.key.id && $0.route.hasPrefix("ALARM")
+                }.isEmpty)
         }
 
         @Test func undeclaredMethodsGet405WithAllow() async throws {
@@ -96,11 +104,15 @@ extension LoopbackServer {
             // Another writer holds the log: 409, without its pid or the log's path.
             try FileManager.default.createDirectory(atPath: directory.log, withIntermediateDirectories: true)
             let holder = try EventLogWriter(directory: directory.log, options: .init())
-            let line = #"{"event_id":"e1","source":"app","type":"behaviour","name":"app_open","occurred_at":"2026-11-01T10:00:00+08:00","identifiers":{"device_id":"d1"}}"# + "\n"
-            let busy = try await ServerFixture.request("POST", "/v1/events", port: port, key: key.secret, body: Data(line.utf8))
+            let line =
+                #"{"event_id":"e1","source":"app","type":"behaviour","name":"app_open","occurred_at":"2026-11-01T10:00:00+08:00","identifiers":{"device_id":"d1"}}"#
+                + "\n"
+            let busy = try await ServerFixture.request(
+                "POST", "/v1/events", port: port, key: key.secret, body: Data(line.utf8))
             try holder.close()
             #expect(busy.status == 409)
-            #expect(!busy.text.contains(scratch.path) && !busy.text.contains("\(getpid())") && !busy.text.contains("pid"))
+            #expect(
+                !busy.text.contains(scratch.path) && !busy.text.contains("\(getpid())") && !busy.text.contains("pid"))
             // A damaged key file: 503, without the file's path.
             try Data("{ not json".utf8).write(to: URL(fileURLWithPath: KeyStore(directory).file))
             let damaged = try await ServerFixture.request("GET", "/v1/segments", port: port, key: key.secret)
@@ -126,7 +138,9 @@ extension LoopbackServer {
                 address.sin_port = in_port_t(UInt16(port).bigEndian)
                 address.sin_addr.s_addr = inet_addr("127.0.0.1")
                 let connected = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
                 }
                 guard connected == 0 else {
                     close(s)
@@ -161,12 +175,16 @@ extension LoopbackServer.LimitsTests {
     @Test func memoryTakenByLargeBodiesIsGivenBack() async throws {
         let scratch = Scratch()
         let data = scratch.path + "/data"
-        let made = try kith(["keys", "create", "--data", data, "--name", "bulk", "--scopes", "events:write", "--sources", "app", "--format", "json"])
+        let made = try kith([
+            "keys", "create", "--data", data, "--name", "bulk", "--scopes", "events:write", "--sources", "app",
+            "--format", "json",
+        ])
         let secret = try #require(
             (try JSONSerialization.jsonObject(with: Data(made.stdout.utf8)) as? [String: Any])?["secret"] as? String)
         let server = try ServeProcess(data: data, arguments: ["--max-body-mb", "48"])
         defer { server.stop() }
-        let port = try #require(Int(server.url.split(separator: ":").last?.trimmingCharacters(in: CharacterSet(charactersIn: "/")) ?? ""))
+        let port = try #require(
+            Int(server.url.split(separator: ":").last?.trimmingCharacters(in: CharacterSet(charactersIn: "/")) ?? ""))
         func rss() throws -> Int {
             let status = try String(contentsOfFile: "/proc/\(server.pid)/status", encoding: .utf8)
             let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
@@ -175,11 +193,15 @@ extension LoopbackServer.LimitsTests {
         _ = try await ServerFixture.request("GET", "/healthz", port: port)
         let before = try rss()
         // Six bodies of 20 MB at once: one event, then the same line again and again.
-        let line = #"{"event_id":"bulk-1","source":"app","type":"behaviour","name":"app_open","occurred_at":"2026-11-01T10:00:00+08:00","identifiers":{"device_id":"bulk-device"}}"# + "\n"
+        let line =
+            #"{"event_id":"bulk-1","source":"app","type":"behaviour","name":"app_open","occurred_at":"2026-11-01T10:00:00+08:00","identifiers":{"device_id":"bulk-device"}}"#
+            + "\n"
         let body = Data(String(repeating: line, count: (20 << 20) / line.utf8.count).utf8)
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<6 {
-                group.addTask { try await ServerFixture.request("POST", "/v1/events", port: port, key: secret, body: body).status }
+                group.addTask {
+                    try await ServerFixture.request("POST", "/v1/events", port: port, key: secret, body: body).status
+                }
             }
             return try await group.reduce(into: [Int]()) { $0.append($1) }
         }
@@ -191,6 +213,39 @@ extension LoopbackServer.LimitsTests {
         #expect(after < before + (40 << 20), "RSS \(before >> 20) MB before, \(after >> 20) MB after six 20 MB bodies")
         // A body past the bound is refused whole.
         let tooLarge = Data(repeating: 0x20, count: 49 << 20)
-        #expect(try await ServerFixture.request("POST", "/v1/events", port: port, key: secret, body: tooLarge).status == 413)
+        #expect(
+            try await ServerFixture.request("POST", "/v1/events", port: port, key: secret, body: tooLarge).status == 413
+        )
+    }
+}
+
+extension LoopbackServer.LimitsTests {
+    /// Issue 15: with the audit file deleted while the server ran, reads answered 200 and their
+    /// records went into the deleted file. Now personal data is withheld; masked answers go on.
+    @Test func personalDataIsWithheldWhenTheAuditLogIsDeleted() async throws {
+        let scratch = Scratch()
+        #expect(try kith(["demo", "--persons", "60", "--seed", "8", "--dir", scratch.path + "/demo"]).status == 0)
+        let directory = DataDirectory(scratch.path + "/demo/data")
+        let keys = KeyStore(directory)
+        let desk = try keys.create(name: "desk", scopes: [.profilesRead, .piiRead]).secret
+        let crm = try keys.create(name: "crm", scopes: [.profilesRead]).secret
+        var options = KithServer.Options(directory: directory, rules: .standard)
+        options.port = 0
+        let port = try await ServerFixture.start(options)
+        let page = try await ServerFixture.request(
+            "GET", "/v1/segments/prospect/profiles?limit=1", port: port, key: crm)
+        let id = try #require((page.json["items"] as? [[String: Any]])?.first?["profile_id"] as? String)
+        #expect(try await ServerFixture.request("GET", "/v1/profiles/\(id)", port: port, key: desk).status == 200)
+
+        try FileManager.default.removeItem(atPath: directory.path + "/audit/audit.ndjson")
+        let withheld = try await ServerFixture.request("GET", "/v1/profiles/\(id)", port: port, key: desk)
+        #expect(withheld.status == 503)
+        #expect(withheld.json["code"] as? String == "audit_unavailable")
+        #expect(!withheld.text.contains("identifiers"))
+        // Masked answers need no record and go on.
+        #expect(try await ServerFixture.request("GET", "/v1/profiles/\(id)", port: port, key: crm).status == 200)
+        // And verify says what happened.
+        let verify = try kith(["audit", "verify", "--data", directory.path])
+        #expect(verify.status == 3 && verify.stderr.contains("missing"))
     }
 }

@@ -59,7 +59,9 @@ extension LoopbackServer {
                 default: break
                 }
             }
-            if let json = try? JSONSerialization.jsonObject(with: reply.body, options: [.fragmentsAllowed]) { walk(json) }
+            if let json = try? JSONSerialization.jsonObject(with: reply.body, options: [.fragmentsAllowed]) {
+                walk(json)
+            }
             return out
         }
 
@@ -68,7 +70,8 @@ extension LoopbackServer {
             let paths = [
                 "/v1/profiles?identifier=phone:\(Self.phone)", "/v1/profiles?identifier=email:\(Self.email)",
                 "/v1/profiles/\(id)", "/v1/profiles/\(id)/timeline", "/v1/profiles/\(id)/timeline?type=behaviour",
-                "/v1/profiles/\(id)/explain", "/v1/segments", "/v1/rfm/summary", "/v1/status", "/healthz", "/metrics", "/",
+                "/v1/profiles/\(id)/explain", "/v1/segments", "/v1/rfm/summary", "/v1/status", "/healthz", "/metrics",
+                "/",
             ]
             for path in paths { replies[path] = try await f.request(path, key: key) }
             for key in Segment.allCases.map(\.key) + LifecycleStage.allCases.map(\.key) {
@@ -98,7 +101,9 @@ extension LoopbackServer {
             let shown = try #require((timeline.json["items"] as? [[String: Any]])?.first?["event_id"] as? String)
             #expect(shown.wholeMatch(of: /e[0-9a-f]{16}/) != nil, "event id shown as \(shown)")
             let again = try await f.request("/v1/profiles/\(id)/timeline", key: f.reader)
-            #expect((again.json["items"] as? [[String: Any]])?.first?["event_id"] as? String == shown, "masked ids are stable")
+            #expect(
+                (again.json["items"] as? [[String: Any]])?.first?["event_id"] as? String == shown,
+                "masked ids are stable")
         }
 
         @Test func piiReadSeesPersonalButNotSensitiveData() async throws {
@@ -107,13 +112,18 @@ extension LoopbackServer {
             for value in [Self.phone, Self.email] + Self.traits.filter({ $0.dataClass == .personal }).map(\.value) {
                 #expect(profile.text.contains(value), "pii:read should see \(value)")
             }
-            for value in Self.sensitiveValues { #expect(!profile.text.contains(value), "pii:read sees sensitive \(value)") }
+            for value in Self.sensitiveValues {
+                #expect(!profile.text.contains(value), "pii:read sees sensitive \(value)")
+            }
             let timeline = try await f.request("/v1/profiles/\(id)/timeline", key: f.privileged)
             #expect(timeline.text.contains(Self.eventID))
 
-            let sensitive = try KeyStore(f.directory).create(name: "probe-sensitive-\(UUID().uuidString.prefix(6))", scopes: [.profilesRead, .sensitiveRead])
+            let sensitive = try KeyStore(f.directory).create(
+                name: "probe-sensitive-\(UUID().uuidString.prefix(6))", scopes: [.profilesRead, .sensitiveRead])
             let full = try await f.request("/v1/profiles/\(id)", key: sensitive.secret)
-            for value in Self.sensitiveValues + [Self.phone] { #expect(full.text.contains(value), "sensitive:read should see \(value)") }
+            for value in Self.sensitiveValues + [Self.phone] {
+                #expect(full.text.contains(value), "sensitive:read should see \(value)")
+            }
             // Both unmasked reads were audited, naming the key.
             let records = try AuditLog(f.directory).verify().records
             #expect(records.contains { $0.keyID == sensitive.key.id && $0.profile == id })

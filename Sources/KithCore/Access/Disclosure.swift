@@ -28,7 +28,9 @@ public struct Disclosure: Sendable {
     /// which reveals nothing (it is a keyed hash).
     public func reference(_ reference: String) -> String {
         guard reference.utf8.contains(UInt8(ascii: ":")) else { return reference }
-        guard let (kind, raw) = RequestDecoding.identifierReference(reference) else { return Masking.maskGeneric(reference) }
+        guard let (kind, raw) = RequestDecoding.identifierReference(reference) else {
+            return Masking.maskGeneric(reference)
+        }
         return kind.rawValue + ":" + identifier(raw, kind: kind)
     }
 

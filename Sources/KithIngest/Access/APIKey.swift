@@ -31,7 +31,8 @@ public struct APIKey: Codable, Sendable, Equatable {
 
     /// Whether a rotated-out secret is still accepted at `epochSeconds`.
     public func acceptsPrevious(at epochSeconds: Int64) -> Bool {
-        guard previousDigest != nil, let until = previousValidUntil, case .success(let t) = Timestamp.parse(until) else {
+        guard previousDigest != nil, let until = previousValidUntil, case .success(let t) = Timestamp.parse(until)
+        else {
             return false
         }
         return epochSeconds < t.epochSeconds

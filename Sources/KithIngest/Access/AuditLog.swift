@@ -2,7 +2,7 @@ import Foundation
 import KithCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The append-only record of every unmasked look at personal data (`DIR/audit/audit.ndjson`).
@@ -25,7 +25,9 @@ public final class AuditLog: @unchecked Sendable {
         /// The keyed hash of the previous line ("" for the first record).
         public var previous: String
 
-        public init(at: String, key: String, keyID: String, route: String, profile: String?, status: Int, previous: String = "") {
+        public init(
+            at: String, key: String, keyID: String, route: String, profile: String?, status: Int, previous: String = ""
+        ) {
             self.at = at
             self.key = key
             self.keyID = keyID
@@ -103,7 +105,8 @@ public final class AuditLog: @unchecked Sendable {
         if fd >= 0 { return }
         try FileManager.default.createDirectory(atPath: directory.path + "/audit", withIntermediateDirectories: true)
         if AuditLog.lines(of: file) == nil, let stored = try AuditHead.load(headFile, key: key), stored.count > 0 {
-            throw IngestError(.io, "the audit log is missing but its head records \(stored.count) record(s); see kith audit verify")
+            throw IngestError(
+                .io, "the audit log is missing but its head records \(stored.count) record(s); see kith audit verify")
         }
         fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw IngestError(.io, "cannot open the audit log: \(String(cString: strerror(errno)))") }
@@ -127,7 +130,8 @@ public final class AuditLog: @unchecked Sendable {
             // No head: a new log, or one from before heads, sealed as it is (its records are
             // chained with plain SHA-256). A keyed chain without its head was cut or rewritten.
             let lines = AuditLog.lines(of: file) ?? []
-            if lines.count > 1, let last = lines.last, let record = try? JSONDecoder().decode(Record.self, from: Data(last.utf8)),
+            if lines.count > 1, let last = lines.last,
+                let record = try? JSONDecoder().decode(Record.self, from: Data(last.utf8)),
                 record.previous != SHA256.hex(lines[lines.count - 2].utf8)
             {
                 throw IngestError(.io, "the audit head audit.head is missing; see kith audit verify")
@@ -137,7 +141,8 @@ public final class AuditLog: @unchecked Sendable {
             return head
         }
         if size < head.size {
-            throw IngestError(.io, "the audit log is shorter than its head records: records were cut; see kith audit verify")
+            throw IngestError(
+                .io, "the audit log is shorter than its head records: records were cut; see kith audit verify")
         }
         if size > head.size {
             let tail = AuditLog.tail(of: file, from: head.size)
@@ -183,7 +188,9 @@ public final class AuditLog: @unchecked Sendable {
     static func tail(of file: String, from offset: Int) -> [UInt8]? {
         guard let handle = FileHandle(forReadingAtPath: file) else { return nil }
         defer { try? handle.close() }
-        guard (try? handle.seek(toOffset: UInt64(offset))) != nil, let data = try? handle.readToEnd() else { return nil }
+        guard (try? handle.seek(toOffset: UInt64(offset))) != nil, let data = try? handle.readToEnd() else {
+            return nil
+        }
         return Array(data)
     }
 
@@ -224,7 +231,9 @@ public final class AuditLog: @unchecked Sendable {
         }
         guard let lines else {
             return Verification(
-                records: [], problems: head.count == 0 ? [] : ["audit/audit.ndjson is missing; the head records \(head.count) record(s)"],
+                records: [],
+                problems: head.count == 0
+                    ? [] : ["audit/audit.ndjson is missing; the head records \(head.count) record(s)"],
                 notes: [])
         }
         return verify(lines: lines, head: head)
@@ -249,7 +258,8 @@ public final class AuditLog: @unchecked Sendable {
                 expected = ""
             }
             if record.previous != expected {
-                v.problems.append("line \(number) does not follow line \(number - 1): records were edited, removed or inserted")
+                v.problems.append(
+                    "line \(number) does not follow line \(number - 1): records were edited, removed or inserted")
             }
             v.records.append(record)
             previousLine = line
@@ -261,7 +271,8 @@ public final class AuditLog: @unchecked Sendable {
                     + "the last \(head.count - lines.count) were cut")
         } else if lines.count > head.count + 1 {
             v.problems.append(
-                "the log has \(lines.count) record(s) but its head records \(head.count): records were added without the head")
+                "the log has \(lines.count) record(s) but its head records \(head.count): records were added without the head"
+            )
         } else if lines.count == head.count + 1 {
             v.notes.append("the last record was written but its head was not (the writer stopped in between)")
             if head.count > 0, link(lines[head.count - 1]) != head.last {
@@ -291,8 +302,10 @@ struct AuditHead: Codable, Equatable {
 
     static func load(_ file: String, key: [UInt8]) throws -> AuditHead? {
         guard let data = FileManager.default.contents(atPath: file) else { return nil }
-        guard let head = try? JSONDecoder().decode(AuditHead.self, from: data), head.mac == head.expectedMAC(key: key) else {
-            throw IngestError(.io, "the audit head audit.head was edited or damaged: it does not carry the installation's seal")
+        guard let head = try? JSONDecoder().decode(AuditHead.self, from: data), head.mac == head.expectedMAC(key: key)
+        else {
+            throw IngestError(
+                .io, "the audit head audit.head was edited or damaged: it does not carry the installation's seal")
         }
         return head
     }

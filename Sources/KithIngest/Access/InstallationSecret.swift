@@ -2,7 +2,7 @@ import Foundation
 import KithCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The data directory's own 32-byte secret (`DIR/secret.key`, 0600): the key of every keyed
@@ -23,7 +23,9 @@ public struct InstallationSecret: Sendable, Equatable {
         let fresh = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let temporary = file + ".\(getpid()).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw IngestError(.io, "cannot create the installation secret: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw IngestError(.io, "cannot create the installation secret: \(String(cString: strerror(errno)))")
+        }
         let text = Array((Hex.string(fresh) + "\n").utf8)
         let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd) == 0
@@ -50,7 +52,8 @@ public struct InstallationSecret: Sendable, Equatable {
         guard let bytes = Hex.bytes(text), bytes.count == 32 else {
             throw IngestError(
                 .io,
-                "the installation secret secret.key is damaged (expected 64 hex digits); restore it from a backup of the data directory")
+                "the installation secret secret.key is damaged (expected 64 hex digits); restore it from a backup of the data directory"
+            )
         }
         return InstallationSecret(bytes: bytes)
     }

@@ -2,7 +2,7 @@ import Foundation
 import KithCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// API keys in `DIR/keys.json`. Changes are serialised by a lock file and land by an atomic,
@@ -25,7 +25,9 @@ public struct KeyStore: Sendable {
         do {
             return try JSONDecoder().decode(Contents.self, from: data).keys
         } catch {
-            throw IngestError(.io, "the key file keys.json is damaged (\(error)); restore it or remove it and create new keys", file: file)
+            throw IngestError(
+                .io, "the key file keys.json is damaged (\(error)); restore it or remove it and create new keys",
+                file: file)
         }
     }
 
@@ -42,7 +44,8 @@ public struct KeyStore: Sendable {
         let sources = sources.map { Array(Set($0)).sorted() }
         if scopes.contains(.eventsWrite), !scopes.contains(.admin), sources?.isEmpty ?? true {
             throw IngestError(
-                .badArgument, "a key with events:write needs the sources it may write (--sources), e.g. --sources pos,app")
+                .badArgument,
+                "a key with events:write needs the sources it may write (--sources), e.g. --sources pos,app")
         }
         for source in sources ?? [] where !KeyStore.isSourceName(source) {
             throw IngestError(.badArgument, "--sources: \"\(source)\" is not a source name ([a-z0-9_-]{1,32})")
@@ -53,11 +56,13 @@ public struct KeyStore: Sendable {
         return try locked {
             var keys = try list()
             if keys.contains(where: { $0.name == trimmed && !$0.isRevoked }) {
-                throw IngestError(.badArgument, "a key named \"\(trimmed)\" exists; revoke it first or choose another name")
+                throw IngestError(
+                    .badArgument, "a key named \"\(trimmed)\" exists; revoke it first or choose another name")
             }
             let secret = "kith_" + KeyStore.randomHex(24)
             let key = APIKey(
-                id: "k" + KeyStore.randomHex(6), name: trimmed, scopes: scopes.sorted(), digest: SHA256.hex(secret.utf8),
+                id: "k" + KeyStore.randomHex(6), name: trimmed, scopes: scopes.sorted(),
+                digest: SHA256.hex(secret.utf8),
                 prefix: String(secret.prefix(11)), createdAt: KeyStore.stamp(now), revokedAt: nil,
                 sources: sources, expiresAt: expiresAt.map(KeyStore.stamp))
             keys.append(key)
@@ -70,8 +75,10 @@ public struct KeyStore: Sendable {
     public func revoke(_ reference: String, now: Date = Date()) throws -> APIKey {
         try locked {
             var keys = try list()
-            guard let i = keys.firstIndex(where: { ($0.id == reference || $0.name == reference) && !$0.isRevoked }) else {
-                throw IngestError(.badArgument, "no active key has the id or name \"\(reference)\" (see kith keys list)")
+            guard let i = keys.firstIndex(where: { ($0.id == reference || $0.name == reference) && !$0.isRevoked })
+            else {
+                throw IngestError(
+                    .badArgument, "no active key has the id or name \"\(reference)\" (see kith keys list)")
             }
             keys[i].revokedAt = Timestamp(epochSeconds: Int64(now.timeIntervalSince1970)).description
             try save(keys)
@@ -85,8 +92,10 @@ public struct KeyStore: Sendable {
         guard grace >= 0 else { throw IngestError(.badArgument, "--grace must not be negative") }
         return try locked {
             var keys = try list()
-            guard let i = keys.firstIndex(where: { ($0.id == reference || $0.name == reference) && !$0.isRevoked }) else {
-                throw IngestError(.badArgument, "no active key has the id or name \"\(reference)\" (see kith keys list)")
+            guard let i = keys.firstIndex(where: { ($0.id == reference || $0.name == reference) && !$0.isRevoked })
+            else {
+                throw IngestError(
+                    .badArgument, "no active key has the id or name \"\(reference)\" (see kith keys list)")
             }
             let secret = "kith_" + KeyStore.randomHex(24)
             keys[i].previousDigest = keys[i].digest
@@ -117,7 +126,8 @@ public struct KeyStore: Sendable {
     public static func isSourceName(_ text: String) -> Bool {
         (1...32).contains(text.utf8.count)
             && text.utf8.allSatisfy {
-                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
                     || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
             }
     }

@@ -2,7 +2,7 @@ import Foundation
 import KithCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// When each key was last used (`DIR/keys.used.json`), so an operator can see which keys are
