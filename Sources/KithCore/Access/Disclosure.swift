@@ -5,12 +5,12 @@ public struct Disclosure: Sendable {
     public var clearUpTo: DataClass
     public var classes: Classification
     /// The key of the hashes that stand in for event ids.
-    public var eventIDKey: [UInt8]
+    let eventIDKey: HMACKey
 
     public init(clearUpTo: DataClass, classes: Classification, eventIDKey: [UInt8]) {
         self.clearUpTo = clearUpTo
         self.classes = classes
-        self.eventIDKey = eventIDKey
+        self.eventIDKey = HMACKey(eventIDKey)
     }
 
     public func shows(_ dataClass: DataClass) -> Bool { dataClass <= clearUpTo }
@@ -46,7 +46,7 @@ public struct Disclosure: Sendable {
     /// event (a client can still tell events apart and match them across pages).
     public func eventID(_ id: String, source: String?) -> String {
         if shows(.personal) { return id }
-        let digest = HMAC.sha256(key: eventIDKey, message: Array(((source ?? "") + "\u{1F}" + id).utf8))
+        let digest = eventIDKey.sha256(Array(((source ?? "") + "\u{1F}" + id).utf8))
         return "e" + Hex.string(digest.prefix(8))
     }
 

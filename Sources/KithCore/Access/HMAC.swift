@@ -2,14 +2,30 @@
 /// the installation's secret (profile ids, event ids shown masked, the audit chain).
 public enum HMAC {
     public static func sha256(key: [UInt8], message: some Sequence<UInt8>) -> [UInt8] {
-        var block = key.count > 64 ? SHA256.digest(key) : key
-        block += [UInt8](repeating: 0, count: 64 - block.count)
-        let inner = SHA256.digest(block.map { $0 ^ 0x36 } + Array(message))
-        return SHA256.digest(block.map { $0 ^ 0x5c } + inner)
+        HMACKey(key).sha256(message)
     }
 
     public static func hex(key: [UInt8], message: some Sequence<UInt8>) -> String {
         Hex.string(sha256(key: key, message: message))
+    }
+}
+
+/// A key made ready for many HMACs: its padded blocks are absorbed once, so each message costs
+/// its own SHA-256 blocks and one more (a profile id: two compressions).
+public struct HMACKey: Sendable, Equatable {
+    let inner: [UInt32]
+    let outer: [UInt32]
+
+    public init(_ key: [UInt8]) {
+        var block = key.count > 64 ? SHA256.digest(key) : key
+        block += [UInt8](repeating: 0, count: 64 - block.count)
+        inner = SHA256.absorb(block: block.map { $0 ^ 0x36 }, into: SHA256.initialState)
+        outer = SHA256.absorb(block: block.map { $0 ^ 0x5c }, into: SHA256.initialState)
+    }
+
+    public func sha256(_ message: some Sequence<UInt8>) -> [UInt8] {
+        let innerDigest = SHA256.digest(message, resuming: inner, afterBytes: 64)
+        return SHA256.digest(innerDigest, resuming: outer, afterBytes: 64)
     }
 }
 

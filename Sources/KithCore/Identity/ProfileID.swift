@@ -8,10 +8,10 @@
 /// but hashing candidate phone numbers finds nobody's id without the secret. `unkeyed` is how
 /// ids were made before, kept so old stores can be recognised and their ids kept as aliases.
 public struct ProfileIDs: Sendable, Equatable {
-    let key: [UInt8]?
+    let key: HMACKey?
 
     /// Ids keyed with `key` (the installation secret's key for profile ids).
-    public init(key: [UInt8]) { self.key = key }
+    public init(key: [UInt8]) { self.key = HMACKey(key) }
 
     private init(unkeyed: Void) { key = nil }
 
@@ -28,13 +28,13 @@ public struct ProfileIDs: Sendable, Equatable {
             let hex = String(hash.high, radix: 16)
             return "p" + String(repeating: "0", count: 16 - hex.count) + hex
         }
-        return "p" + Hex.string(HMAC.sha256(key: key, message: bytes).prefix(8))
+        return "p" + Hex.string(key.sha256(bytes).prefix(8))
     }
 
     /// Names the scheme without revealing the key, so a store can tell whether its ids were
     /// made with this one.
     public var scheme: String {
         guard let key else { return "unkeyed" }
-        return "hmac-sha256:" + Hex.string(HMAC.sha256(key: key, message: Array("profile id scheme".utf8)).prefix(6))
+        return "hmac-sha256:" + Hex.string(key.sha256(Array("profile id scheme".utf8)).prefix(6))
     }
 }
