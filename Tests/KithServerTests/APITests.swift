@@ -251,6 +251,9 @@ extension LoopbackServer {
             ("/v1/profiles", "/v1/profiles", 400, "missing_identifier"),
             ("/v1/profiles?identifier=13800138000", "/v1/profiles", 400, "bad_identifier"),
             ("/v1/profiles?identifier=phone:12", "/v1/profiles", 404, "no_profile"),
+            // A combining mark after the colon no longer hides it: the spec's pattern matches, so
+            // the lookup runs (and finds nobody) instead of a 400 the spec did not allow.
+            ("/v1/profiles?identifier=phone:%CC%8115100003101", "/v1/profiles", 404, "no_profile"),
             ("/v1/profiles/phone:13800138000", "/v1/profiles/{id}", 400, "identifier_in_path"),
             ("/v1/profiles/nobody", "/v1/profiles/{id}", 400, "bad_profile_id"),
             ("/v1/profiles/p0000000000000000", "/v1/profiles/{id}", 404, "no_profile"),
