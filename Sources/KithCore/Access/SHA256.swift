@@ -23,32 +23,55 @@ public enum SHA256 {
     /// The digest of some whole 64-byte blocks already absorbed into `state` (`afterBytes` of
     /// them), followed by `message`: HMAC absorbs its padded key once per key, not per message.
     static func digest(_ message: some Sequence<UInt8>, resuming state: [UInt32], afterBytes: Int) -> [UInt8] {
-        var h = state
-        var data = Array(message)
+        let data = Array(message)
         let bitLength = UInt64(data.count + afterBytes) * 8
-        data.append(0x80)
-        while data.count % 64 != 56 { data.append(0) }
-        for i in (0..<8).reversed() { data.append(UInt8(truncatingIfNeeded: bitLength >> (UInt64(i) * 8))) }
-        var w = [UInt32](repeating: 0, count: 64)
-        for chunk in stride(from: 0, to: data.count, by: 64) { compress(&h, data, at: chunk, &w) }
-        var out = [UInt8]()
-        out.reserveCapacity(32)
-        for v in h { for shift in [24, 16, 8, 0] as [UInt32] { out.append(UInt8(truncatingIfNeeded: v >> shift)) } }
-        return out
+        // The message, 0x80, zeros, and its length in bits: whole blocks, padded on the stack.
+        let padded = (data.count + 9 + 63) / 64 * 64
+        return [UInt8](unsafeUninitializedCapacity: 32) { out, count in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 72) { scratch in
+                guard let h = scratch.baseAddress else { return }
+                for i in 0..<8 { h[i] = state[i] }
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: padded) { bytes in
+                    guard let base = bytes.baseAddress else { return }
+                    _ = bytes.initialize(from: data)
+                    base[data.count] = 0x80
+                    for i in (data.count + 1)..<(padded - 8) { base[i] = 0 }
+                    for i in 0..<8 {
+                        base[padded - 8 + i] = UInt8(truncatingIfNeeded: bitLength >> (UInt64(7 - i) * 8))
+                    }
+                    for chunk in stride(from: 0, to: padded, by: 64) { compress(h, base + chunk, h + 8) }
+                }
+                for i in 0..<8 {
+                    out[i * 4] = UInt8(truncatingIfNeeded: h[i] >> 24)
+                    out[i * 4 + 1] = UInt8(truncatingIfNeeded: h[i] >> 16)
+                    out[i * 4 + 2] = UInt8(truncatingIfNeeded: h[i] >> 8)
+                    out[i * 4 + 3] = UInt8(truncatingIfNeeded: h[i])
+                }
+            }
+            count = 32
+        }
     }
 
     /// `state` after absorbing one whole 64-byte block.
     static func absorb(block: [UInt8], into state: [UInt32]) -> [UInt32] {
-        var h = state
-        var w = [UInt32](repeating: 0, count: 64)
-        compress(&h, block, at: 0, &w)
-        return h
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 72) { scratch in
+            guard let h = scratch.baseAddress else { return state }
+            for i in 0..<8 { h[i] = state[i] }
+            block.withUnsafeBufferPointer { bytes in
+                if let base = bytes.baseAddress { compress(h, base, h + 8) }
+            }
+            return (0..<8).map { h[$0] }
+        }
     }
 
-    private static func compress(_ h: inout [UInt32], _ data: [UInt8], at chunk: Int, _ w: inout [UInt32]) {
+    /// One 64-byte block into the state `h` (8 words); `w` is room for the 64-word schedule.
+    private static func compress(
+        _ h: UnsafeMutablePointer<UInt32>, _ block: UnsafePointer<UInt8>, _ w: UnsafeMutablePointer<UInt32>
+    ) {
         for i in 0..<16 {
-            let j = chunk + i * 4
-            w[i] = UInt32(data[j]) << 24 | UInt32(data[j + 1]) << 16 | UInt32(data[j + 2]) << 8 | UInt32(data[j + 3])
+            let j = i * 4
+            w[i] =
+                UInt32(block[j]) << 24 | UInt32(block[j + 1]) << 16 | UInt32(block[j + 2]) << 8 | UInt32(block[j + 3])
         }
         for i in 16..<64 {
             let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
@@ -56,14 +79,16 @@ public enum SHA256 {
             w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
         }
         var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
-        for i in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let choice = (e & f) ^ (~e & g)
-            let t1 = hh &+ s1 &+ choice &+ k[i] &+ w[i]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let majority = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ majority
-            (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+        k.withUnsafeBufferPointer { k in
+            for i in 0..<64 {
+                let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                let choice = (e & f) ^ (~e & g)
+                let t1 = hh &+ s1 &+ choice &+ k[i] &+ w[i]
+                let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                let majority = (a & b) ^ (a & c) ^ (b & c)
+                let t2 = s0 &+ majority
+                (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+            }
         }
         h[0] = h[0] &+ a
         h[1] = h[1] &+ b
