@@ -22,6 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Connections open at once; more wait their turn.") var maxConnections = 256
     @Option(help: "Seconds a connection may send nothing (a half-sent request included) before it is closed.")
     var idleTimeout = 10
+    @Option(help: "Seconds a request's head may take to arrive whole, however slowly it trickles in.")
+    var headerTimeout = 15
     @Option(help: "Requests a second per key, on average.") var rate = 20.0
     @Option(help: "Requests per key at once before --rate applies.") var burst = 100
     @Option(help: "Identifier lookups of masked data by one key in 10 minutes that raise the alarm.") var lookupAlarm = 200
@@ -33,6 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.maximumBodyBytes = max(1, maxBodyMb) << 20
         options.maximumConnections = max(1, maxConnections)
         options.idleTimeoutSeconds = Int64(max(1, idleTimeout))
+        options.headerTimeoutSeconds = Int64(max(1, headerTimeout))
         options.limits.requestsPerSecond = max(0.01, rate)
         options.limits.burst = max(1, burst)
         options.limits.maskedLookupAlarm = max(1, lookupAlarm)

@@ -22,6 +22,9 @@ public struct KithServer: Sendable {
         public var maximumConnections = 256
         /// A connection that sends nothing (a half-sent request included) for this long is closed.
         public var idleTimeoutSeconds: Int64 = 10
+        /// A request head must arrive whole within this long (of the connection opening or the
+        /// previous answer), however slowly its bytes trickle in.
+        public var headerTimeoutSeconds: Int64 = 15
 
         public init(directory: DataDirectory, rules: Rules) {
             self.directory = directory
@@ -45,7 +48,10 @@ public struct KithServer: Sendable {
         logger.logLevel = .warning
         let app = Application(
             router: try makeRouter(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(options.idleTimeoutSeconds))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [HeaderDeadline(deadline: .seconds(options.headerTimeoutSeconds))],
+                    idleTimeout: .seconds(options.idleTimeoutSeconds))),
             configuration: .init(
                 address: .hostname(options.host, port: options.port), serverName: "kith", backlog: 1024,
                 availableConnectionsDelegate: MaximumAvailableConnections(options.maximumConnections, logger: logger)),

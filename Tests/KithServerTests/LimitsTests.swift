@@ -249,3 +249,48 @@ extension LoopbackServer.LimitsTests {
         #expect(verify.status == 3 && verify.stderr.contains("missing"))
     }
 }
+
+extension LoopbackServer.LimitsTests {
+    /// Slowloris: a header byte every half second never lets the idle timeout fire; the header
+    /// deadline closes the connection anyway, and the server keeps serving others.
+    @Test func aHeadThatTricklesInIsCutOff() async throws {
+        let f = try await sharedServer.value
+        let port = try await server(f) {
+            $0.idleTimeoutSeconds = 10
+            $0.headerTimeoutSeconds = 2
+        }
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(s) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        #expect(connected == 0)
+        _ = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n".withCString { send(s, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        // Up to 40 bytes, one each half second (20 s, twice the idle timeout): the server must
+        // close the connection before they are all sent.
+        var closedAfter: Int?
+        for sent in 1...40 {
+            try await Task.sleep(for: .milliseconds(500))
+            var byte: UInt8 = 0
+            let n = recv(s, &byte, 1, Int32(MSG_DONTWAIT))
+            if n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+                closedAfter = sent
+                break
+            }
+            if send(s, "X", 1, Int32(MSG_NOSIGNAL)) < 0 {
+                closedAfter = sent
+                break
+            }
+        }
+        let cut = try #require(closedAfter, "a trickling head held its connection for 20 s")
+        // The 2 s deadline, not the 10 s idle timeout (without the deadline: cut after 20).
+        #expect(cut <= 12, "cut after \(cut) half-seconds; the header deadline is 2 s, the idle timeout 10 s")
+        #expect(try await ServerFixture.request("GET", "/healthz", port: port).status == 200)
+    }
+}
