@@ -64,7 +64,7 @@ let package = Package(
             name: "kith", dependencies: ["KithCLI", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .testTarget(name: "KithCoreTests", dependencies: ["KithCore", "KithGenerator"], swiftSettings: strict),
-        .testTarget(name: "KithLogTests", dependencies: ["KithLog", "KithCore"], swiftSettings: strict),
+        .testTarget(name: "KithLogTests", dependencies: ["KithLog", "KithCore", "KithGenerator"], swiftSettings: strict),
         .testTarget(
             name: "KithProjectionsTests",
             dependencies: [

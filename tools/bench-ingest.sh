@@ -34,7 +34,8 @@ for i in $(seq "$runs"); do
     end=$(date +%s.%N)
     lz4_times+=("$(python3 -c "print(round($end - $start, 3))")")
 done
-python3 - "$work" <<'PY'
+truth=0
+python3 - "$work" <<'PY' || truth=$?
 import json, sys
 work = sys.argv[1]
 got = json.load(open(f"{work}/summary.json"))
@@ -42,6 +43,7 @@ want = json.load(open(f"{work}/exports/truth/summary.json"))
 keys = ["accepted", "duplicates", "quarantined", "skipped"]
 diff = {k: (got[k], want[k]) for k in keys if got[k] != want[k]}
 print("ground truth:         " + ("matches (" + ", ".join(f"{k} {got[k]}" for k in keys) + ")" if not diff else f"DIFFERS {diff}"))
+sys.exit(1 if diff else 0)
 PY
 echo "persons:              $persons"
 echo "events accepted:      $events"
@@ -52,3 +54,5 @@ echo "ingest events/s:      $(printf '%s\n' "${ingest_rates[@]}" | median)  (med
 echo "read-back events/s:   $(printf '%s\n' "${read_rates[@]}" | median)  (kith log read > file)"
 echo "lz4 -1 same bytes:    $(printf '%s\n' "${lz4_times[@]}" | median) s  (physical floor)"
 echo "ingest peak RSS:      $(printf '%s\n' "${rss[@]}" | median) KiB"
+# A benchmark of wrong results is no benchmark: a ground-truth mismatch fails the script.
+[ "$truth" -eq 0 ] || { echo "tools/bench-ingest.sh: counts differ from the ground truth" >&2; exit 1; }

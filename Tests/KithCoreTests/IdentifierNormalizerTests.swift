@@ -1,6 +1,7 @@
 import Testing
 
 @testable import KithCore
+import KithGenerator
 
 @Suite("Identifier normalisation")
 struct IdentifierNormalizerTests {
@@ -68,15 +69,44 @@ struct IdentifierNormalizerTests {
 
     @Test("Normalisation is idempotent on random messy inputs (property)")
     func idempotent() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix64.forTest("IdentifierNormalizerTests.idempotent")
         let pieces = ["1", "3", "8", "0", " ", "-", "+", "86", "00", ".", "(", ")", "9", "5", "@", "a", "B", "x.com"]
-        for _ in 0..<5_000 {
-            let raw = (0..<Int.random(in: 1...16, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+        var accepted: [IdentifierKind: Int] = [:]
+        // Messy text, and plausible values messed up: a phone with a prefix and separators, an
+        // email with blanks and capitals, so that each kind accepts many inputs.
+        func digits(_ n: Int) -> String { (0..<n).map { _ in String(Int.random(in: 0...9, using: &rng)) }.joined() }
+        func noise() -> String { [" ", "-", "", "", "."][Int.random(in: 0..<5, using: &rng)] }
+        for i in 0..<5_000 {
+            let raw: String
+            switch i % 3 {
+            case 0:
+                raw = (0..<Int.random(in: 1...16, using: &rng)).map { _ in
+                    pieces[Int.random(in: 0..<pieces.count, using: &rng)]
+                }
+                .joined()
+            case 1:
+                let prefix = ["", "+86", "0086", "86 ", "+86 "][Int.random(in: 0..<5, using: &rng)]
+                raw =
+                    prefix + "1" + ["3", "5", "8"][Int.random(in: 0..<3, using: &rng)] + digits(1) + noise() + digits(4)
+                    + noise() + digits(4)
+            default:
+                let local = ["Li.Wei", "zhang_san", " wang", "A1"][Int.random(in: 0..<4, using: &rng)] + digits(2)
+                raw =
+                    local + "@"
+                    + ["163.com", "QQ.com ", "Example.CN", " mail.x.com"][Int.random(in: 0..<4, using: &rng)]
+            }
             for kind in [IdentifierKind.phone, .email, .memberID] {
                 if case .success(let once) = IdentifierNormalizer.normalize(kind, raw) {
+                    accepted[kind, default: 0] += 1
                     #expect(IdentifierNormalizer.normalize(kind, once) == .success(once), "\(kind) \(raw)")
                 }
             }
+        }
+        // The property is only checked on accepted values: make sure each kind had plenty.
+        for kind in [IdentifierKind.phone, .email, .memberID] {
+            #expect(
+                accepted[kind, default: 0] >= 50, "\(kind): only \(accepted[kind, default: 0]) random inputs normalised"
+            )
         }
     }
 

@@ -1,6 +1,8 @@
+import Foundation
 import Testing
 
 @testable import KithCore
+import KithGenerator
 
 @Suite("Money")
 struct MoneyTests {
@@ -33,13 +35,20 @@ struct MoneyTests {
     }
 
     @Test("Parsing agrees with Foundation's Decimal on random amounts (oracle)")
-    func oracle() {
-        var rng = SystemRandomNumberGenerator()
+    func oracle() throws {
+        var rng = SplitMix64.forTest("MoneyTests.oracle")
         for _ in 0..<2_000 {
             let units = Int64.random(in: 0..<10_000_000_000, using: &rng)
             let text = "\(units / 100).\(units % 100 < 10 ? "0" : "")\(units % 100)"
-            #expect(Money.parse(text).map(\.minorUnits) == .success(units))
-            #expect(Money(minorUnits: units, currency: "CNY").decimalString == text)
+            // The oracle: Foundation's Decimal reads the text and scales it to minor units.
+            let decimal = try #require(Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")))
+            var scaled = decimal * 100
+            var rounded = Decimal()
+            NSDecimalRound(&rounded, &scaled, 0, .plain)
+            let expected = NSDecimalNumber(decimal: rounded).int64Value
+            #expect(expected == units, "Decimal read \(text) as \(decimal)")
+            #expect(Money.parse(text).map(\.minorUnits) == .success(expected))
+            #expect(Money(minorUnits: expected, currency: "CNY").decimalString == text)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KithCore
+import KithGenerator
 import Testing
 
 @testable import KithLog
@@ -197,7 +198,7 @@ struct EventLogTests {
         #if arch(x86_64)
         #expect(CRC32C.hardwareAvailable, "x86-64 CPUs since 2008 have SSE4.2; without it this test compares the tables with themselves")
         #endif
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix64.forTest("EventLogTests.crcHardwareAgreesWithTables")
         let bytes = (0..<4_200).map { _ in UInt8.random(in: 0...255, using: &rng) }
         bytes.withUnsafeBytes { all in
             for _ in 0..<2_000 {
@@ -218,7 +219,7 @@ struct EventLogTests {
     func keyTableOracle() {
         var table = KeyTable(capacity: 16)
         var oracle = Set<EventKey>()
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix64.forTest("EventLogTests.keyTableOracle")
         for _ in 0..<50_000 {
             let key = EventKey(high: UInt64.random(in: 0..<64, using: &rng), low: UInt64.random(in: 0..<64, using: &rng))
             if Bool.random(using: &rng) {
@@ -234,7 +235,7 @@ struct EventLogTests {
 
     @Test("Idempotency keys (sorted sealed arrays, merged after many lookups, plus a table) behave like a Set")
     func idempotencyKeysOracle() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix64.forTest("EventLogTests.idempotencyKeysOracle")
         func randomKey() -> EventKey {
             EventKey(high: UInt64.random(in: 0..<200, using: &rng), low: UInt64.random(in: 0..<200, using: &rng))
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small, fast, seedable generator: the same seed gives the same exports on every machine.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
@@ -21,5 +23,17 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         let p = 1.0 / (mean + 1.0)
         while !chance(p) && n < 200 { n += 1 }
         return n
+    }
+}
+
+extension SplitMix64 {
+    /// The generator of a randomised test: seeded from `KITH_TEST_SEED` when it is set (to
+    /// replay a failure), else afresh. The seed is printed either way, beside the test's name,
+    /// so a failing run says how to replay itself.
+    public static func forTest(_ name: String) -> SplitMix64 {
+        var fresh = SystemRandomNumberGenerator()
+        let seed = ProcessInfo.processInfo.environment["KITH_TEST_SEED"].flatMap { UInt64($0) } ?? fresh.next()
+        print("\(name): random seed \(seed) (replay with KITH_TEST_SEED=\(seed))")
+        return SplitMix64(seed: seed)
     }
 }
