@@ -27,7 +27,10 @@ struct IdentityResolverTests {
             [phone("+86 138-0013-8000"), email("li@163.com")],
             [phone("0086 13800138000"), Identifier(.wechatUnionID, "oU1")],
         ])
-        #expect(profiles(g) == [[phone("13800138000"), member("M1"), email("li@163.com"), Identifier(.wechatUnionID, "oU1")]])
+        #expect(
+            profiles(g) == [
+                [phone("13800138000"), member("M1"), email("li@163.com"), Identifier(.wechatUnionID, "oU1")]
+            ])
     }
 
     @Test("A link that would give a profile two member ids is refused and recorded with its rule")
@@ -82,7 +85,9 @@ struct IdentityResolverTests {
         // member–email and member–phone (priority 1 with 3) come before phone–email (3 with 3),
         // even though the phone–email link has three events behind it.
         let p = phone("13900000001")
-        let events = [[member("M1"), email("one@x.com")], [member("M1"), p]] + Array(repeating: [p, email("two@x.com")], count: 3)
+        let events =
+            [[member("M1"), email("one@x.com")], [member("M1"), p]]
+            + Array(repeating: [p, email("two@x.com")], count: 3)
         #expect(profiles(graph(events), rules) == [[member("M1"), email("one@x.com"), p], [email("two@x.com")]])
     }
 
@@ -132,6 +137,8 @@ struct IdentityResolverTests {
         var rng = SplitMixForTests(seed: 7)
         var rules = Rules.standard
         rules.sharedValueThreshold = 4
+        var sawShared = false
+        var sawRefused = false
         for round in 0..<40 {
             // Random small world: people with members, phones, emails; some shared phones.
             var events: [[Identifier]] = []
@@ -144,13 +151,29 @@ struct IdentityResolverTests {
                 if rng.next() % 9 == 0 { e.append(Identifier(.phone, "+8613911112222")) }
                 if !e.isEmpty { events.append(e) }
             }
-            let expected = profiles(graph(events), rules)
+            let g = graph(events)
+            let expected = profiles(g, rules)
+            // Which values link nothing, and which links a limit refused, must not depend on the
+            // order either; and the worlds must really have them (else the property is idle).
+            let resolution = IdentityResolver(rules: rules).resolveAll(g)
+            let excluded = Set(resolution.excluded.map { g.nodes[Int($0.node)].identifier })
+            func refusedPairs(_ r: IdentityResolver.Resolution, _ g: IdentityGraph) -> Set<Set<Identifier>> {
+                Set(r.refused.map { [g.nodes[Int($0.link.a)].identifier, g.nodes[Int($0.link.b)].identifier] })
+            }
+            sawShared = sawShared || resolution.excluded.contains { "\($0.standing)".hasPrefix("shared") }
+            sawRefused = sawRefused || !resolution.refused.isEmpty
             for _ in 0..<3 {
                 var shuffled = events
                 shuffled.shuffle(using: &rng)
-                #expect(profiles(graph(shuffled), rules) == expected, "round \(round)")
+                let other = graph(shuffled)
+                #expect(profiles(other, rules) == expected, "round \(round)")
+                let again = IdentityResolver(rules: rules).resolveAll(other)
+                #expect(Set(again.excluded.map { other.nodes[Int($0.node)].identifier }) == excluded, "round \(round)")
+                #expect(refusedPairs(again, other) == refusedPairs(resolution, g), "round \(round)")
             }
         }
+        #expect(sawShared, "no round made a value shared")
+        #expect(sawRefused, "no round refused a link")
     }
 
     @Test("Resolving only what each event touched gives the same profiles as resolving everything")
