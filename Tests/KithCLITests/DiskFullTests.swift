@@ -28,7 +28,10 @@ struct DiskFullTests {
         let data = scratch.path + "/data"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         guard Self.shell("mount -t tmpfs -o size=256k tmpfs '\(data)'") == 0 else {
-            Issue.record("cannot mount a tmpfs here (not root?): the disk-full path is untested on this machine")
+            Issue.record(
+                Comment(
+                    rawValue: "cannot mount a tmpfs here: this test needs CAP_SYS_ADMIN (root alone is not enough in a "
+                        + "container); the disk-full path is untested on this machine"))
             return
         }
         defer { _ = Self.shell("umount '\(data)'") }

@@ -108,7 +108,7 @@ struct IngestorTests {
         #expect(record.raw == bad)
     }
 
-    @Test("A line longer than the limit is quarantined as line_too_long without holding it in memory")
+    @Test("A line longer than the limit is quarantined as line_too_long with its first 4 KiB, and the lines around it land")
     func longLine() async throws {
         let scratch = Scratch()
         let good = #"{"event_id":"1","source":"app","type":"behaviour","name":"x","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"device_id":"d"}}"#
