@@ -1,4 +1,5 @@
 import Foundation
+import KithLog
 
 extension DataDirectory {
     /// Makes `generation` the store in force in one atomic rename of `projections.current`
@@ -12,6 +13,7 @@ extension DataDirectory {
             throw IngestError(.io, "cannot rename \(temporary) to \(projectionsPointer): \(String(cString: strerror(errno)))")
         }
         syncDirectory()
+        KillPoint.rename.reached()
     }
 
     /// Deletes a generation's files (the database, its WAL and shared-memory files).
@@ -34,6 +36,7 @@ extension DataDirectory {
         guard written == data.count, fsync(fd) == 0 else {
             throw IngestError(.io, "cannot write \(file): \(String(cString: strerror(errno)))")
         }
+        KillPoint.fsync.reached()
     }
 
     func syncDirectory() {

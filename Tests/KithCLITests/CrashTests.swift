@@ -6,7 +6,7 @@ import KithTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("Crash safety")
@@ -23,6 +23,53 @@ struct CrashTests {
             return true
         }
         return keys.count
+    }
+
+    /// Issue 19: kills at known points, not after timers. `KITH_KILL_AT=fsync:N` kills the
+    /// ingest just after its Nth fsync; N walks every fsync the ingest makes.
+    @Test(
+        "SIGKILL after each fsync of an ingest in turn: the log reopens whole, holds more the later the kill, and re-running converges"
+    )
+    func killAtEveryFsync() throws {
+        let scratch = Scratch()
+        let exports = scratch.path + "/exports"
+        let generated = try Generator(persons: 400, seed: 19).write(to: exports)
+        let files = generated.files.map { exports + "/" + $0 }
+        var previous = 0
+        var kills = 0
+        for n in 1...400 {
+            let data = scratch.path + "/data-\(n)"
+            let run = try kith(
+                ["ingest", "--data", data, "--no-project"] + files, environment: ["KITH_KILL_AT": "fsync:\(n)"])
+            guard run.killed else {
+                // Past the last fsync: the ingest finished, and it holds everything.
+                #expect(run.status == 0, "\(run.stderr)")
+                #expect(try Self.verifiedCount(data + "/log") == generated.accepted)
+                break
+            }
+            #expect(run.status == SIGKILL)
+            kills += 1
+            // The log opens (recovering a torn tail if any), contiguous and without duplicates,
+            // and a later kill never leaves less than an earlier one.
+            let next = try Self.nextPosition(data + "/log")
+            let count = try Self.verifiedCount(data + "/log")
+            #expect(UInt64(count) == next, "kill at fsync \(n)")
+            #expect(count >= previous, "kill at fsync \(n): \(count) events, \(previous) at the fsync before")
+            #expect(count <= generated.accepted)
+            previous = count
+            // Re-running finishes the job, exactly.
+            let finish = try kith(["ingest", "--data", data, "--no-project"] + files)
+            #expect(finish.status == 0, "\(finish.stderr)")
+            #expect(try Self.verifiedCount(data + "/log") == generated.accepted, "kill at fsync \(n)")
+            try? FileManager.default.removeItem(atPath: data)
+        }
+        #expect(kills >= 3, "the ingest should make several fsyncs to kill at")
+    }
+
+    /// Where a writer opening the log (recovering it) would append next; the writer and its
+    /// lock are gone on return.
+    static func nextPosition(_ logDirectory: String) throws -> UInt64 {
+        try EventLogWriter(directory: logDirectory).nextPosition
     }
 
     @Test("SIGKILL mid-ingest, repeatedly: the log reopens, nothing durable is lost, and re-running converges")
@@ -71,7 +118,9 @@ struct ProjectionCrashTests {
         let exports = scratch.path + "/exports"
         let generated = try Generator(persons: persons, seed: seed).write(to: exports)
         let data = scratch.path + "/data"
-        #expect(try kith(["ingest", "--data", data, "--no-project"] + generated.files.map { exports + "/" + $0 }).status == 0)
+        #expect(
+            try kith(["ingest", "--data", data, "--no-project"] + generated.files.map { exports + "/" + $0 }).status
+                == 0)
         let fresh = scratch.path + "/fresh"
         try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: data + "/log", toPath: fresh + "/log")
@@ -87,7 +136,9 @@ struct ProjectionCrashTests {
         return (try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])?["checkpoint"] as? Int
     }
 
-    @Test("SIGKILL during a one-pass rebuild: the store holds all of the log or none of it, and finishing gives a fresh projection's profiles")
+    @Test(
+        "SIGKILL during a one-pass rebuild: the store holds all of the log or none of it, and finishing gives a fresh projection's profiles"
+    )
     func killMidRebuild() throws {
         let scratch = Scratch()
         let (data, accepted, reference) = try Self.unprojectedLog(persons: 2_500, seed: 13, in: scratch)
@@ -107,7 +158,8 @@ struct ProjectionCrashTests {
         #expect(killedBeforeCommit >= 1, "at least one kill should have come before the commit")
     }
 
-    @Test("SIGKILL during kith project, repeatedly: after every kill, resuming gives the profiles of a fresh projection")
+    @Test(
+        "SIGKILL during kith project, repeatedly: after every kill, resuming gives the profiles of a fresh projection")
     func killMidProjection() throws {
         let scratch = Scratch()
         let (data, accepted, reference) = try Self.unprojectedLog(persons: 2_500, seed: 12, in: scratch)

@@ -21,7 +21,9 @@ struct ReplayCLITests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    @Test("rfm, export, segment list and lifecycle agree; replay with the same rules and as_of is byte-identical; dry run swaps nothing")
+    @Test(
+        "rfm, export, segment list and lifecycle agree; replay with the same rules and as_of is byte-identical; dry run swaps nothing"
+    )
     func replayEndToEnd() throws {
         let scratch = Scratch()
         let exports = scratch.path + "/exports"
@@ -76,7 +78,9 @@ struct ReplayCLITests {
         let impact = try #require(try json(dry.stdout)["impact"] as? [String: Any])
         #expect((impact["split"] as? Int ?? 0) > 0)
         let transitions = try #require(impact["segment_transitions"] as? [[String: Any]])
-        let fromScored = transitions.filter { ($0["from"] as? String).map { !["absent", "prospect"].contains($0) } ?? false }
+        let fromScored = transitions.filter {
+            ($0["from"] as? String).map { !["absent", "prospect"].contains($0) } ?? false
+        }
         #expect(fromScored.compactMap { $0["count"] as? Int }.reduce(0, +) == scored)
         #expect(try kith(["rfm", "export", "--data", data]).stdout == before)
         let shown = try kith(["rules", "show", "--data", data, "--rules", rulesFile])
@@ -123,7 +127,45 @@ struct ReplayCLITests {
         try shareInstallationSecret(from: data, to: fresh)
         let rebuilt = try kith(["replay", "--data", fresh, "--rules", rulesFile, "--as-of", "2026-06-30"])
         #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
-        #expect(try kith(["profiles", "export", "--data", data]).stdout == kith(["profiles", "export", "--data", fresh]).stdout)
+        #expect(
+            try kith(["profiles", "export", "--data", data]).stdout
+                == kith(["profiles", "export", "--data", fresh]).stdout)
         #expect(try kith(["rfm", "export", "--data", data]).stdout == kith(["rfm", "export", "--data", fresh]).stdout)
+    }
+
+    /// Issue 19: a kill at a known point. `KITH_KILL_AT=rename:1` kills the replay just after
+    /// it publishes the new generation, before it adopts the rules and cleans up.
+    @Test("A replay killed right after its swap: reads see the new store whole, and running it again finishes the job")
+    func replayKilledAfterSwap() throws {
+        let scratch = Scratch()
+        let exports = scratch.path + "/exports"
+        let generated = try Generator(persons: 600, seed: 23).write(to: exports)
+        let data = scratch.path + "/data"
+        #expect(try kith(["ingest", "--data", data] + generated.files.map { exports + "/" + $0 }).status == 0)
+        #expect(try kith(["rfm", "refresh", "--data", data, "--as-of", "2026-06-30"]).status == 0)
+        let rulesFile = scratch.path + "/strict.yaml"
+        try Self.strictRules.write(toFile: rulesFile, atomically: true, encoding: .utf8)
+        let killed = try kith(
+            ["replay", "--data", data, "--rules", rulesFile], environment: ["KITH_KILL_AT": "rename:1"])
+        #expect(killed.killed && killed.status == SIGKILL, "the replay should die at its swap: \(killed.stderr)")
+
+        // The reference: the same log replayed under the same rules, uninterrupted.
+        let fresh = scratch.path + "/fresh"
+        try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: data + "/log", toPath: fresh + "/log")
+        try shareInstallationSecret(from: data, to: fresh)
+        #expect(try kith(["replay", "--data", fresh, "--rules", rulesFile, "--as-of", "2026-06-30"]).status == 0)
+        let reference = try kith(["profiles", "export", "--data", fresh]).stdout
+        #expect(!reference.isEmpty)
+
+        // Reads already see the new generation, whole.
+        #expect(try kith(["profiles", "export", "--data", data]).stdout == reference)
+        // Running the replay again completes it: the rules are adopted, later work projects.
+        let again = try kith(["replay", "--data", data, "--rules", rulesFile])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try kith(["profiles", "export", "--data", data]).stdout == reference)
+        let shown = try kith(["rules", "show", "--data", data, "--format", "json"])
+        #expect(try json(shown.stdout)["file_matches"] as? Bool == true)
+        #expect(try kith(["project", "--data", data]).status == 0)
     }
 }

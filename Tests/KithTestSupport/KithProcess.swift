@@ -19,6 +19,8 @@ public struct ProcessResult: Sendable {
     public var status: Int32
     public var stdout: String
     public var stderr: String
+    /// Whether a signal ended it (`status` is then the signal's number).
+    public var killed = false
 }
 
 /// Runs `kith` with arguments to completion.
@@ -39,7 +41,7 @@ public func kith(_ arguments: [String], environment: [String: String] = [:]) thr
     process.waitUntilExit()
     return ProcessResult(
         status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
+        stderr: String(decoding: errData, as: UTF8.self), killed: process.terminationReason == .uncaughtSignal)
 }
 
 /// Starts `kith`, SIGKILLs it after `microseconds` and waits for it. True when the kill ended

@@ -63,6 +63,7 @@ package final class FileDescriptor: @unchecked Sendable {
         let rc = fsync(fd)
         #endif
         if rc != 0 { throw LogError.io("fsync", path: path, errno: errno) }
+        KillPoint.fsync.reached()
     }
 
     package func truncate(to length: Int) throws {
