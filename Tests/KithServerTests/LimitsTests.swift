@@ -21,6 +21,25 @@ extension LoopbackServer {
             return try await ServerFixture.start(options)
         }
 
+        /// A TCP connection to the loopback server, or nil when it is refused.
+        static func connectLoopback(port: Int) -> Int32? {
+            let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard connected == 0 else {
+                close(s)
+                return nil
+            }
+            return s
+        }
+
         @Test func aKeyPastItsBurstGets429WithRetryAfterAndOthersDoNot() async throws {
             let f = try await sharedServer.value
             let port = try await server(f) {
@@ -132,20 +151,7 @@ extension LoopbackServer {
             var sockets: [Int32] = []
             defer { for s in sockets { close(s) } }
             for _ in 0..<300 {
-                let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = in_port_t(UInt16(port).bigEndian)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                let connected = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
-                guard connected == 0 else {
-                    close(s)
-                    continue
-                }
+                guard let s = Self.connectLoopback(port: port) else { continue }
                 let half = "GET /v1/segments HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
                 _ = half.withCString { send(s, $0, strlen($0), 0) }
                 sockets.append(s)
@@ -259,18 +265,8 @@ extension LoopbackServer.LimitsTests {
             $0.idleTimeoutSeconds = 10
             $0.headerTimeoutSeconds = 2
         }
-        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let s = try #require(Self.connectLoopback(port: port))
         defer { close(s) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        #expect(connected == 0)
         _ = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n".withCString { send(s, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
         // Up to 40 bytes, one each half second (20 s, twice the idle timeout): the server must
         // close the connection before they are all sent.
