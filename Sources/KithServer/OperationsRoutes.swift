@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import KithIngest
+import KithCore
 
 /// `POST /v1/events`, `GET /v1/status`, `GET /healthz` and `GET /metrics`.
 struct OperationsRoutes {
@@ -17,7 +17,7 @@ struct OperationsRoutes {
             }
             let bytes = body.readBytes(length: body.readableBytes) ?? []
             let source = request.uri.queryParameters.get("source")
-            if let source, !KeyStore.isSourceName(source) {
+            if let source, !isSourceName(source) {
                 throw Problem(
                     .badRequest, "bad_source", "source must be 1 to 32 of a-z, 0-9, _ and -; got \"\(source.prefix(40))\".")
             }

@@ -15,8 +15,10 @@ final class ServerState: @unchecked Sendable {
     let directory: DataDirectory
     let rules: Rules
     let audit: AuditLog
-    /// The data directory's secret: keys the hashes that stand in for event ids.
+    /// The data directory's secret: keys profile ids and the audit chain.
     let secret: InstallationSecret
+    /// The key of the hashes that stand in for event ids, derived once.
+    private let eventIDKey: [UInt8]
     let metrics = ServerMetrics()
     private let keyStore: KeyStore
     let usage: KeyUsage
@@ -39,6 +41,7 @@ final class ServerState: @unchecked Sendable {
         limiter = RateLimiter(limits)
         lookups = LookupWatch(limits)
         secret = try InstallationSecret.of(directory)
+        eventIDKey = secret.key(for: "event ids")
         audit = AuditLog(directory, secret: secret)
         keyStore = KeyStore(directory)
         usage = KeyUsage(directory)
@@ -57,7 +60,7 @@ final class ServerState: @unchecked Sendable {
     /// How this request's answers show personal data.
     func disclosure(for context: KithRequestContext) -> Disclosure {
         Disclosure(
-            clearUpTo: context.clearUpTo, classes: rules.dataClasses, eventIDKey: secret.key(for: "event ids"))
+            clearUpTo: context.clearUpTo, classes: rules.dataClasses, eventIDKey: eventIDKey)
     }
 
     /// The projection store in force, read-only.

@@ -40,7 +40,8 @@ extension LineFields {
         }
         return escaped.withUnsafeBufferPointer { sb in
             func view(_ p: (inScratch: Bool, range: Range<Int>)) -> UnsafeBufferPointer<UInt8> {
-                p.inScratch ? UnsafeBufferPointer(rebasing: sb[p.range]) : UnsafeBufferPointer(rebasing: s.bytes[p.range])
+                p.inScratch
+                    ? UnsafeBufferPointer(rebasing: sb[p.range]) : UnsafeBufferPointer(rebasing: s.bytes[p.range])
             }
             return validateAndWrite(
                 s, parser: parser, eventID: view(id), source: view(src), typeToken: typeToken, name: view(name),
@@ -71,7 +72,8 @@ extension LineFields {
             return .failure(
                 QuarantineReason(
                     .schemaViolation, field: "source",
-                    "source '\(String(decoding: sourceBytes.prefix(40), as: UTF8.self))' does not match --source \(fixed)"))
+                    "source '\(String(decoding: sourceBytes.prefix(40), as: UTF8.self))' does not match --source \(fixed)"
+                ))
         }
         guard (1...32).contains(sourceBytes.count), sourceBytes.allSatisfy(isSourceByte) else {
             return .failure(
@@ -124,7 +126,8 @@ extension LineFields {
         if scratch.entries.isEmpty {
             if let first = rejected.first { return .failure(first) }
             return .failure(
-                QuarantineReason(.schemaViolation, field: "identifiers", "identifiers has no values; at least one is required"))
+                QuarantineReason(
+                    .schemaViolation, field: "identifiers", "identifiers has no values; at least one is required"))
         }
         scratch.sortEntries()
         let values = scratch.values
@@ -194,6 +197,11 @@ private func appendMember(
     let valueStart = out.count
     JSONWriter.appendCompacted(bytes, value, to: &out)
     if out.count - valueStart <= 2 { out.removeSubrange(start...) }
+}
+
+/// Whether `text` is a source name as the contract allows it (`[a-z0-9_-]{1,32}`).
+public func isSourceName(_ text: String) -> Bool {
+    (1...32).contains(text.utf8.count) && text.utf8.allSatisfy(isSourceByte)
 }
 
 @inline(__always) func isSourceByte(_ c: UInt8) -> Bool {

@@ -47,7 +47,7 @@ public struct KeyStore: Sendable {
                 .badArgument,
                 "a key with events:write needs the sources it may write (--sources), e.g. --sources pos,app")
         }
-        for source in sources ?? [] where !KeyStore.isSourceName(source) {
+        for source in sources ?? [] where !isSourceName(source) {
             throw IngestError(.badArgument, "--sources: \"\(source)\" is not a source name ([a-z0-9_-]{1,32})")
         }
         if let expiresAt, expiresAt <= now {
@@ -121,16 +121,6 @@ public struct KeyStore: Sendable {
     }
 
     static func stamp(_ date: Date) -> String { Timestamp(epochSeconds: Int64(date.timeIntervalSince1970)).description }
-
-    /// Whether `text` is a source name as the contract allows it (`[a-z0-9_-]{1,32}`).
-    public static func isSourceName(_ text: String) -> Bool {
-        (1...32).contains(text.utf8.count)
-            && text.utf8.allSatisfy {
-                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
-                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
-                    || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
-            }
-    }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8)
