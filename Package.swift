@@ -64,11 +64,14 @@ let package = Package(
             name: "kith", dependencies: ["KithCLI", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .testTarget(name: "KithCoreTests", dependencies: ["KithCore", "KithGenerator"], swiftSettings: strict),
-        .testTarget(name: "KithLogTests", dependencies: ["KithLog", "KithCore", "KithGenerator"], swiftSettings: strict),
+        .testTarget(
+            name: "KithLogTests", dependencies: ["KithLog", "KithCore", "KithGenerator", "KithFaults"], swiftSettings: strict),
+        // A simulated power loss under the log's `Disk` (crash tests).
+        .target(name: "KithFaults", dependencies: ["KithLog", "KithGenerator"], path: "Tests/KithFaults", swiftSettings: strict),
         .testTarget(
             name: "KithProjectionsTests",
             dependencies: [
-                "KithProjections", "KithCore", "KithLog", "KithIngest", "KithGenerator",
+                "KithProjections", "KithCore", "KithLog", "KithIngest", "KithGenerator", "KithFaults",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ], swiftSettings: strict),
         .testTarget(

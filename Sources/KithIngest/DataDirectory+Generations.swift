@@ -9,10 +9,13 @@ extension DataDirectory {
         let name = (projections(generation: generation) as NSString).lastPathComponent
         let temporary = projectionsPointer + ".tmp"
         try durablyWrite(Data((name + "\n").utf8), to: temporary)
-        guard rename(temporary, projectionsPointer) == 0 else {
-            throw IngestError(.io, "cannot rename \(temporary) to \(projectionsPointer): \(String(cString: strerror(errno)))")
+        do {
+            try disk.rename(temporary, to: projectionsPointer)
+            // Also makes the new generation's own entry (created by SQLite) durable.
+            try disk.syncDirectory(path)
+        } catch {
+            throw IngestError(.io, "cannot make \(projectionsPointer) name generation \(generation): \(error)")
         }
-        syncDirectory()
         KillPoint.rename.reached()
     }
 
@@ -28,23 +31,21 @@ extension DataDirectory {
             .map { generation(of: $0) }.sorted()
     }
 
+    /// Writes `data` to `file` (created or truncated) and syncs it; the caller renames it into
+    /// place and syncs the directory.
     public func durablyWrite(_ data: Data, to file: String) throws {
-        let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw IngestError(.io, "cannot create \(file): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == data.count, fsync(fd) == 0 else {
-            throw IngestError(.io, "cannot write \(file): \(String(cString: strerror(errno)))")
+        do {
+            let handle = try disk.open(file, flags: O_WRONLY | O_CREAT | O_TRUNC)
+            try data.withUnsafeBytes { try handle.write($0, at: 0) }
+            try handle.sync()
+        } catch {
+            throw IngestError(.io, "cannot write \(file): \(error)")
         }
-        KillPoint.fsync.reached()
     }
 
-    func syncDirectory() {
-        let fd = open(path, O_RDONLY)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
-        }
+    /// Makes renames in the data directory durable.
+    public func syncDirectory() throws {
+        do { try disk.syncDirectory(path) } catch { throw IngestError(.io, "cannot sync \(path): \(error)") }
     }
 }
 

@@ -1,9 +1,22 @@
 import Foundation
+import KithLog
 
 /// The folder Kith keeps everything in (`--data DIR`, `KITH_DATA`, default `./kith-data`).
 public struct DataDirectory: Sendable {
     public var path: String
-    public init(_ path: String) { self.path = path }
+    /// Where its durable files are written (crash tests watch it).
+    package var disk: Disk
+
+    public init(_ path: String) {
+        self.path = path
+        disk = .real
+    }
+
+    package init(_ path: String, disk: Disk) {
+        self.path = path
+        self.disk = disk
+    }
+
     public var log: String { path + "/log" }
     public var quarantine: String { path + "/quarantine" }
 

@@ -34,6 +34,7 @@ public final class EventLogWriter: @unchecked Sendable {
     public let options: Options
     public private(set) var recovery = RecoveryReport()
 
+    private let disk: Disk
     private let lock: DirectoryLock
     private let state = NSLock()
     private var active: FileDescriptor
@@ -47,6 +48,8 @@ public final class EventLogWriter: @unchecked Sendable {
     private var frame: [UInt8] = []
     private var payload: [UInt8] = []
     private var written: UInt64 = 0
+    /// The offset in the active segment known synced; stamped into each batch (`durableThrough`).
+    private var durableOffset: Int
     private var poisoned: (any Error)?
 
     private let syncCondition = NSCondition()
@@ -54,16 +57,18 @@ public final class EventLogWriter: @unchecked Sendable {
     private var syncing = false
     private var syncs = 0
 
-    public init(directory: String, options: Options = Options()) throws {
+    public convenience init(directory: String, options: Options = Options()) throws {
+        try self.init(directory: directory, options: options, disk: .real)
+    }
+
+    /// Opens the log with every durable operation going through `disk` (crash tests watch it).
+    package init(directory: String, options: Options = Options(), disk: Disk) throws {
         self.directory = directory
         self.options = options
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw LogError(.io, "cannot create the log directory: \(error.localizedDescription)", path: directory)
-        }
+        self.disk = disk
+        try disk.createDirectory(directory)
         lock = try DirectoryLock(directory: directory, purpose: options.purpose)
-        let opened = try LogOpening.open(directory: directory)
+        let opened = try LogOpening.open(directory: directory, disk: disk)
         recovery = opened.recovery
         keys = opened.keys
         active = opened.active
@@ -71,6 +76,7 @@ public final class EventLogWriter: @unchecked Sendable {
         activeKeys = opened.activeKeys
         segmentCount = opened.segmentCount
         writeOffset = opened.activeEnd
+        durableOffset = opened.activeEnd
         nextPositionValue = opened.nextPosition
     }
 
@@ -138,7 +144,8 @@ public final class EventLogWriter: @unchecked Sendable {
         let header = payload.withUnsafeBytes { plain -> BatchHeader in
             let compressed = codec.compress(plain)
             var header = BatchHeader(
-                firstPosition: nextPositionValue, count: UInt32(batchKeys.count),
+                firstPosition: nextPositionValue,
+                durableThrough: durableOffset <= Int(UInt32.max) ? UInt32(durableOffset) : 0, count: UInt32(batchKeys.count),
                 uncompressedLength: UInt32(plain.count), compressedLength: UInt32(compressed.count), crc: 0)
             header.encodePrefix(into: &frame)
             header.crc = frame.withUnsafeBytes { CRC32C.checksum(compressed, continuing: CRC32C.checksum($0)) }
@@ -167,9 +174,9 @@ public final class EventLogWriter: @unchecked Sendable {
     private func roll() throws {
         try active.sync()
         let sealedName = SegmentName.file(firstPosition: activeFirstPosition, extension: SegmentName.keysExtension)
-        try KeysFile.write(activeKeys, to: directory + "/" + sealedName)
+        try KeysFile.write(activeKeys, to: directory + "/" + sealedName, disk: disk)
         let sealed = active
-        active = try LogOpening.createSegment(directory: directory, firstPosition: nextPositionValue)
+        active = try LogOpening.createSegment(directory: directory, firstPosition: nextPositionValue, disk: disk)
         // Sealed segments are immutable (later rewrites, for erasure or compaction, copy them).
         // Only now, so a crash before the next segment exists leaves the last one writable.
         _ = fchmod(sealed.fd, 0o444)
@@ -177,6 +184,7 @@ public final class EventLogWriter: @unchecked Sendable {
         activeKeys.removeAll(keepingCapacity: true)
         segmentCount += 1
         writeOffset = SegmentName.headerSize
+        durableOffset = SegmentName.headerSize
     }
 
     private func waitUntilDurable(_ target: UInt64) throws {
@@ -192,9 +200,13 @@ public final class EventLogWriter: @unchecked Sendable {
             state.lock()
             let file = active
             let upTo = written
+            let offset = writeOffset
             state.unlock()
             var failure: (any Error)?
-            do { try file.sync() } catch { failure = error }
+            do {
+                try file.sync()
+                state.withLock { if active === file { durableOffset = max(durableOffset, offset) } }
+            } catch { failure = error }
             syncCondition.lock()
             syncing = false
             syncs += 1

@@ -25,18 +25,18 @@ enum LogOpening {
         }.sorted { $0.firstPosition < $1.firstPosition }
     }
 
-    static func createSegment(directory: String, firstPosition: UInt64) throws -> FileDescriptor {
+    static func createSegment(directory: String, firstPosition: UInt64, disk: Disk) throws -> FileDescriptor {
         let path = directory + "/" + SegmentName.file(firstPosition: firstPosition, extension: SegmentName.segmentExtension)
-        let file = try FileDescriptor(path: path, flags: O_RDWR | O_CREAT | O_TRUNC)
+        let file = try disk.open(path, flags: O_RDWR | O_CREAT | O_TRUNC)
         var header = SegmentName.magic
         header.appendLittleEndian(firstPosition)
         try file.write(header, at: 0)
         try file.sync()
-        try FileDescriptor.syncDirectory(directory)
+        try disk.syncDirectory(directory)
         return file
     }
 
-    static func open(directory: String) throws -> Opened {
+    static func open(directory: String, disk: Disk) throws -> Opened {
         let files = try segmentFiles(in: directory)
         var recovery = RecoveryReport()
         var nextPosition: UInt64 = 0
@@ -61,7 +61,7 @@ enum LogOpening {
                 if !KeysFile.isSorted(keys) {
                     // Written in log order by an earlier version: sorted once, for binary search.
                     keys.sort { $0.precedes($1) }
-                    try KeysFile.write(keys, to: keysPath)
+                    try KeysFile.write(keys, to: keysPath, disk: disk)
                 }
                 sealedKeys.append(keys)
             } else {
@@ -73,7 +73,7 @@ enum LogOpening {
                     throw LogError(.corrupt, "sealed segment is damaged: \(problem)", path: segment.path, offset: verified.validEnd)
                 }
                 keys.sort { $0.precedes($1) }
-                try KeysFile.write(keys, to: keysPath)
+                try KeysFile.write(keys, to: keysPath, disk: disk)
                 recovery.rebuiltKeyFiles.append(keysPath)
                 sealedKeys.append(keys)
             }
@@ -85,7 +85,7 @@ enum LogOpening {
         var activeEnd = SegmentName.headerSize
         let activeFirst: UInt64
         if let last = files.last {
-            active = try FileDescriptor(path: last.path, flags: O_RDWR)
+            active = try disk.open(last.path, flags: O_RDWR)
             if active.size < SegmentName.headerSize {
                 // Crashed while creating the segment: nothing in it was ever acknowledged.
                 try active.truncate(to: 0)
@@ -104,34 +104,66 @@ enum LogOpening {
             ) { _, payload in collectKeys(payload, into: &activeKeys) }
             activeEnd = scan.validEnd
             if scan.validEnd < scan.fileSize {
-                // Only a tail with nothing whole after it is torn; damage followed by whole
-                // batches held acknowledged events and must not be cut here.
+                // Only a tail that was never synced is torn. A power loss can leave any pages past
+                // the last sync, so whole batches after the damage are expected then; but a whole
+                // batch written after the damaged bytes were synced (its `durableThrough` says
+                // so), or one too old to say, means damage to acknowledged data: not cut here.
                 var walker = BatchWalker(file: active)
                 let expected = activeFirst + UInt64(activeKeys.count)
-                if let next = try walker.nextWhole(after: scan.validEnd, skipping: nil, expecting: expected) {
+                var reason = scan.problem ?? "trailing bytes"
+                switch try afterDamage(at: scan.validEnd, expecting: expected, in: &walker) {
+                case .synced(let offset, let firstPosition):
                     throw LogError(
                         .corrupt,
-                        "the active segment is damaged (\(scan.problem ?? "unreadable bytes")) but whole batches follow "
-                            + "at offset \(next.offset) (position \(next.firstPosition)): this is not a torn tail; "
-                            + "run `kith log verify`, then `kith log repair --salvage`",
+                        "the active segment is damaged (\(reason)) but whole batches follow at offset \(offset) "
+                            + "(position \(firstPosition)), written after the damaged bytes were synced: this is not a torn "
+                            + "tail; run `kith log verify`, then `kith log repair --salvage`",
                         path: last.path, offset: scan.validEnd)
+                case .unsynced(let wholeBatches) where wholeBatches > 0:
+                    reason += "; \(wholeBatches) whole batches after it were never synced (a power loss) and were cut too"
+                case .unsynced:
+                    break
                 }
                 recovery.cuts.append(
                     RecoveryReport.Cut(
-                        segment: last.path, offset: scan.validEnd, bytesCut: scan.fileSize - scan.validEnd,
-                        reason: scan.problem ?? "trailing bytes"))
+                        segment: last.path, offset: scan.validEnd, bytesCut: scan.fileSize - scan.validEnd, reason: reason))
                 try active.truncate(to: scan.validEnd)
-                try active.sync()
             }
+            // What a killed writer left in the page cache is made durable before new batches
+            // vouch for it (`durableThrough`).
+            try active.sync()
             nextPosition = activeFirst + UInt64(activeKeys.count)
         } else {
-            active = try createSegment(directory: directory, firstPosition: 0)
+            active = try createSegment(directory: directory, firstPosition: 0, disk: disk)
             activeFirst = 0
         }
         return Opened(
             recovery: recovery, keys: IdempotencyKeys(sealed: sealedKeys, active: activeKeys), active: active,
             activeFirstPosition: activeFirst, activeKeys: activeKeys, activeEnd: activeEnd,
             segmentCount: max(1, files.count), nextPosition: nextPosition)
+    }
+
+    /// What follows damage at `damage` in the active segment.
+    enum AfterDamage {
+        /// Whole batches, none written after the damaged bytes were synced: a power loss tail.
+        case unsynced(wholeBatches: Int)
+        /// A whole batch whose `durableThrough` passes the damage (or is 0: written before the
+        /// field existed): the damaged bytes had been synced, so they held acknowledged events.
+        case synced(offset: Int, firstPosition: UInt64)
+    }
+
+    static func afterDamage(at damage: Int, expecting position: UInt64, in walker: inout BatchWalker) throws -> AfterDamage {
+        var probe = damage
+        var whole = 0
+        while let next = try walker.nextWhole(after: probe, skipping: nil, expecting: position) {
+            guard case .whole(let header, _) = try walker.read(at: next.offset, expecting: nil) else { break }
+            if header.durableThrough == 0 || Int(header.durableThrough) > damage {
+                return .synced(offset: next.offset, firstPosition: next.firstPosition)
+            }
+            whole += 1
+            probe = next.offset + header.totalLength - 1
+        }
+        return .unsynced(wholeBatches: whole)
     }
 
     static func collectKeys(_ payload: UnsafeRawBufferPointer, into keys: inout [EventKey]) {

@@ -108,7 +108,7 @@ public struct LogRepair: Codable, Sendable {
         try fm.createDirectory(atPath: (setAside as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try fm.moveItem(atPath: directory, toPath: setAside)
         try fm.moveItem(atPath: fresh, toPath: directory)
-        try FileDescriptor.syncDirectory((directory as NSString).deletingLastPathComponent)
+        try Disk.real.syncDirectory((directory as NSString).deletingLastPathComponent)
         let lost = check.problems.filter { $0.kind == .damaged }
         return Salvage(
             keptEvents: kept, lostEvents: lost.reduce(0) { $0 + $1.events }, lostPositions: lost.compactMap(\.positions),

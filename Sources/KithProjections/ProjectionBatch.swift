@@ -19,6 +19,9 @@ public struct ProjectionBatch: Sendable {
     }
 
     public var endPosition: UInt64 = 0
+    /// The hash of the log's line at `endPosition - 1`, kept with the checkpoint so a later
+    /// catch-up can tell that the log it continues is still the one it projected.
+    public var lastLine: EventKey?
     public var nodes: [NodeRow] = []
     public var edges: [(Node, Node, IdentityGraph.EdgeInfo)] = []
     public var stats: [(Node, NodeStats)] = []

@@ -56,6 +56,9 @@ public struct Neighbourhood: Sendable {
 public struct ProjectionState: Sendable {
     public typealias Node = IdentityGraph.Node
     public var checkpoint: UInt64 = 0
+    /// The hash of the line at `checkpoint - 1` when it was projected (nil in stores from
+    /// before it was kept).
+    public var lastLine: EventKey?
     public var rulesHash: String?
     public var graph = IdentityGraph()
     /// Nodes below this id are stored; their `NodeSeen` is loaded on demand.

@@ -23,6 +23,7 @@ extension Projector {
     ) throws {
         var batch = ProjectionBatch()
         batch.endPosition = min(log.endPosition, UInt64(max(0, onePassLimit)))
+        if batch.endPosition > 0 { batch.lastLine = try Projector.lineHash(in: log, at: batch.endPosition - 1) }
         let perPass = max(1, valuesPerPass)
         try store.commitRebuild(rulesHash: rulesHash) { sink in
             var folded = try fold(log, upTo: batch.endPosition, values: 0..<perPass, progress: progress)

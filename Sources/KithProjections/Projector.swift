@@ -115,6 +115,16 @@ public final class Projector {
         }
     }
 
+    /// The hash of the log's line at `position` (nil past the end).
+    static func lineHash(in log: some EventLogReading, at position: UInt64) throws -> EventKey? {
+        var hash: EventKey?
+        try log.forEachLine(from: position, limit: 1) { at, line in
+            if at == position { hash = EventKey(hashing: line) }
+            return false
+        }
+        return hash
+    }
+
     /// A stable hash of the rules the stored projection depends on (see `Rules.projectionRules`).
     public static func hash(_ rules: Rules) -> String { hash(fullRules: rules.projectionRules) }
 
@@ -167,6 +177,16 @@ public final class Projector {
                 "the projection store has projected the log up to position \(state.checkpoint), but the log ends at \(end): "
                     + "the log lost events (restored from an older copy, or repaired); rebuild with kith project --rebuild")
         }
+        if let projected = state.lastLine, state.checkpoint > 0,
+            let found = try Projector.lineHash(in: log, at: state.checkpoint - 1), found != projected
+        {
+            // A reader can see bytes the writer has not synced yet; a power loss then takes them
+            // back and later appends reuse their positions.
+            throw ProjectionError(
+                "the projection store has projected the log up to position \(state.checkpoint), but the log's event at "
+                    + "position \(state.checkpoint - 1) is not the one it projected: the log lost events (a power loss "
+                    + "before they were synced, or a restore) and was appended to since; rebuild with kith project --rebuild")
+        }
         if batchSize == nil, maximumBatches == nil, onePassLimit > 0, canRebuildInOnePass, end > 0 {
             try rebuild(with: log, summary: &summary, progress: progress)
         }
@@ -178,9 +198,11 @@ public final class Projector {
                 events.append($0)
             }
             guard let last = events.last else { break }
-            let batch = try apply(events, endPosition: last.position + 1)
+            var batch = try apply(events, endPosition: last.position + 1)
+            batch.lastLine = try Projector.lineHash(in: log, at: last.position)
             try store.commit(batch, rulesHash: rulesHash)
             state.checkpoint = batch.endPosition
+            state.lastLine = batch.lastLine
             state.storedNodes = state.graph.nodeCount
             summary.events += events.count
             summary.batches += 1

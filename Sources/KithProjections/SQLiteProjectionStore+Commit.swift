@@ -55,8 +55,8 @@ extension SQLiteProjectionStore {
         for (p, r) in batch.profileRFM { try profileRFM.run(.text(p), .integer(Int64(r.orders)), integer(r.lastOrder), .integer(r.monetary)) }
         let unprofileRFM = try RowWriter(db, "DELETE FROM profile_rfm WHERE profile = ?")
         for p in batch.profileRFMRemoved { try unprofileRFM.run(.text(p)) }
-        try RowWriter(db, "INSERT OR REPLACE INTO checkpoint (name, position, rules_hash) VALUES ('main', ?, ?)")
-            .run(.integer(Int64(batch.endPosition)), .text(rulesHash))
+        try RowWriter(db, "INSERT OR REPLACE INTO checkpoint (name, position, rules_hash, last_line) VALUES ('main', ?, ?, ?)")
+            .run(.integer(Int64(batch.endPosition)), .text(rulesHash), batch.lastLine.map { .blob($0.storedBytes) } ?? .null)
     }
 
     static func nodeWriter(_ db: Database) throws -> RowWriter {
@@ -103,4 +103,18 @@ extension SQLiteProjectionStore {
     private static func integer(_ value: Int64?) -> RowWriter.Value { value.map { .integer($0) } ?? .null }
 
     private static func text(_ time: Timestamp?) -> RowWriter.Value { time.map { .text($0.description) } ?? .null }
+}
+
+extension EventKey {
+    /// The 16 bytes a store keeps (high, then low, big-endian).
+    var storedBytes: [UInt8] {
+        (0..<16).map { i in UInt8(truncatingIfNeeded: (i < 8 ? high : low) >> (56 - 8 * UInt64(i % 8))) }
+    }
+
+    /// A key from `storedBytes`; nil if there are not 16 bytes.
+    init?(storedBytes bytes: [UInt8]) {
+        guard bytes.count == 16 else { return nil }
+        let word = { (range: Range<Int>) in bytes[range].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+        self.init(high: word(0..<8), low: word(8..<16))
+    }
 }

@@ -120,6 +120,9 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
                     sql: "INSERT INTO store_setting (name, value) VALUES ('profile_ids', ?)", arguments: [ProfileIDs.unkeyed.scheme])
             }
         }
+        m.registerMigration("v8: the hash of the last projected line (a log that lost events is noticed)") { db in
+            try db.execute(sql: "ALTER TABLE checkpoint ADD COLUMN last_line BLOB")
+        }
         return m
     }
 
@@ -128,9 +131,10 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
     public func openingState() throws -> ProjectionState {
         try pool.read { db in
             var state = ProjectionState()
-            if let row = try Row.fetchOne(db, sql: "SELECT position, rules_hash FROM checkpoint WHERE name = 'main'") {
+            if let row = try Row.fetchOne(db, sql: "SELECT position, rules_hash, last_line FROM checkpoint WHERE name = 'main'") {
                 state.checkpoint = UInt64(row[0] as Int64)
                 state.rulesHash = row[1]
+                if let bytes = row[2] as Data? { state.lastLine = EventKey(storedBytes: [UInt8](bytes)) }
             }
             // Node ids are dense: the next id is one past the largest.
             let count = (try Int.fetchOne(db, sql: "SELECT MAX(id) + 1 FROM node")) ?? 0

@@ -179,10 +179,10 @@ public final class AuditLog: @unchecked Sendable {
         encoder.outputFormatting = [.sortedKeys]
         let temporary = headFile + ".\(getpid()).tmp"
         try directory.durablyWrite(try encoder.encode(sealed), to: temporary)
-        guard rename(temporary, headFile) == 0 else {
-            throw IngestError(.io, "cannot replace the audit head: \(String(cString: strerror(errno)))")
+        do { try directory.disk.rename(temporary, to: headFile) } catch {
+            throw IngestError(.io, "cannot replace the audit head: \(error)")
         }
-        directory.syncDirectory()
+        try directory.syncDirectory()
     }
 
     static func tail(of file: String, from offset: Int) -> [UInt8]? {

@@ -39,7 +39,7 @@ public struct InstallationSecret: Sendable, Equatable {
         if link(temporary, file) != 0, errno != EEXIST {
             throw IngestError(.io, "cannot install the installation secret: \(String(cString: strerror(errno)))")
         }
-        directory.syncDirectory()
+        try directory.syncDirectory()
         guard let installed = try read(file) else {
             throw IngestError(.io, "the installation secret vanished while it was being created")
         }

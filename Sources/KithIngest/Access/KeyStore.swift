@@ -137,10 +137,10 @@ public struct KeyStore: Sendable {
         let temporary = file + ".tmp"
         try directory.durablyWrite(try encoder.encode(Contents(keys: keys)), to: temporary)
         chmod(temporary, 0o600)
-        guard rename(temporary, file) == 0 else {
-            throw IngestError(.io, "cannot replace \(file): \(String(cString: strerror(errno)))")
+        do { try directory.disk.rename(temporary, to: file) } catch {
+            throw IngestError(.io, "cannot replace \(file): \(error)")
         }
-        directory.syncDirectory()
+        try directory.syncDirectory()
     }
 
     private func locked<T>(_ body: () throws -> T) throws -> T {

@@ -53,7 +53,8 @@ public final class KeyUsage: @unchecked Sendable {
         guard let data = try? encoder.encode(lastUsed) else { return }
         let temporary = file + ".tmp"
         // Best effort: a lost write only makes the shown time older.
-        guard (try? directory.durablyWrite(data, to: temporary)) != nil, rename(temporary, file) == 0 else { return }
+        guard (try? directory.durablyWrite(data, to: temporary)) != nil, (try? directory.disk.rename(temporary, to: file)) != nil
+        else { return }
         writtenAt = now.timeIntervalSinceReferenceDate
         dirty = false
     }

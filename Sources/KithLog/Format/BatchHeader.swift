@@ -3,7 +3,7 @@
 /// | offset | size | field |
 /// |---|---|---|
 /// | 0 | 4 | magic `KBAT` |
-/// | 4 | 4 | flags (0: payload is an LZ4 block) |
+/// | 4 | 4 | durable-through: the segment offset the log was synced to when this batch was written (0: unknown) |
 /// | 8 | 8 | global position of the first record |
 /// | 16 | 4 | record count |
 /// | 20 | 4 | uncompressed payload length |
@@ -16,6 +16,10 @@ public struct BatchHeader: Sendable, Equatable {
     public static let maximumPayload = 256 << 20
 
     public var firstPosition: UInt64
+    /// How far this segment was durable (synced) when the batch was written; 0 in batches
+    /// written before the field existed (then it held flags, always 0). Opening uses it to tell
+    /// a power loss, which can only damage bytes past the last sync, from damage to synced data.
+    public var durableThrough: UInt32 = 0
     public var count: UInt32
     public var uncompressedLength: UInt32
     public var compressedLength: UInt32
@@ -25,7 +29,7 @@ public struct BatchHeader: Sendable, Equatable {
 
     func encodePrefix(into out: inout [UInt8]) {
         out.appendLittleEndian(BatchHeader.magic)
-        out.appendLittleEndian(UInt32(0))
+        out.appendLittleEndian(durableThrough)
         out.appendLittleEndian(firstPosition)
         out.appendLittleEndian(count)
         out.appendLittleEndian(uncompressedLength)
@@ -43,6 +47,7 @@ public struct BatchHeader: Sendable, Equatable {
         guard magic == BatchHeader.magic else { return .failure(.badMagic(magic)) }
         let header = BatchHeader(
             firstPosition: b.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian,
+            durableThrough: b.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian,
             count: b.loadUnaligned(fromByteOffset: 16, as: UInt32.self).littleEndian,
             uncompressedLength: b.loadUnaligned(fromByteOffset: 20, as: UInt32.self).littleEndian,
             compressedLength: b.loadUnaligned(fromByteOffset: 24, as: UInt32.self).littleEndian,

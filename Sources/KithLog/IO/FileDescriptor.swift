@@ -10,12 +10,21 @@ package final class FileDescriptor: @unchecked Sendable {
     // @unchecked: `fd` is immutable after init; the kernel serialises concurrent pread/pwrite.
     package let fd: Int32
     package let path: String
+    /// Sees writes, truncations and syncs before they happen (crash tests; nil otherwise).
+    let observer: (any DiskObserver)?
 
-    package init(path: String, flags: Int32, mode: mode_t = 0o644) throws {
+    /// Opens a file for reading, or for writes nothing watches; durable files are opened with
+    /// `Disk.open`.
+    package convenience init(path: String, flags: Int32, mode: mode_t = 0o644) throws {
+        try self.init(path: path, flags: flags, mode: mode, observer: nil)
+    }
+
+    init(path: String, flags: Int32, mode: mode_t, observer: (any DiskObserver)?) throws {
         let fd = open(path, flags | O_CLOEXEC, mode)
         guard fd >= 0 else { throw LogError.io("open", path: path, errno: errno) }
         self.fd = fd
         self.path = path
+        self.observer = observer
     }
 
     deinit { close(fd) }
@@ -26,6 +35,7 @@ package final class FileDescriptor: @unchecked Sendable {
     }
 
     package func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        try observer?.willPerform(.write(path: path, offset: offset, bytes: Array(bytes)))
         var done = 0
         while done < bytes.count {
             let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
@@ -57,6 +67,7 @@ package final class FileDescriptor: @unchecked Sendable {
     }
 
     package func sync() throws {
+        try observer?.willPerform(.sync(path: path))
         #if canImport(Glibc)
         let rc = fdatasync(fd)
         #else
@@ -67,13 +78,8 @@ package final class FileDescriptor: @unchecked Sendable {
     }
 
     package func truncate(to length: Int) throws {
+        try observer?.willPerform(.truncate(path: path, length: length))
         if ftruncate(fd, off_t(length)) != 0 { throw LogError.io("truncate", path: path, errno: errno) }
-    }
-
-    /// Makes a directory entry (a new or renamed file) durable.
-    package static func syncDirectory(_ path: String) throws {
-        let dir = try FileDescriptor(path: path, flags: O_RDONLY | O_DIRECTORY)
-        if fsync(dir.fd) != 0 { throw LogError.io("fsync", path: path, errno: errno) }
     }
 }
 

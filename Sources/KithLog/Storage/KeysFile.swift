@@ -11,7 +11,9 @@ package enum KeysFile {
     static let magic = Array("KITHKEY1".utf8)
     static let headerSize = 24
 
-    package static func write(_ keys: [EventKey], to path: String) throws {
+    /// Written beside and renamed over, so a reader finds the old file or the new one. The
+    /// directory is not synced: a keys file lost in a power loss is rebuilt from its segment.
+    package static func write(_ keys: [EventKey], to path: String, disk: Disk = .real) throws {
         let keys = isSorted(keys) ? keys : keys.sorted { $0.precedes($1) }
         var body: [UInt8] = []
         body.reserveCapacity(keys.count * 16)
@@ -25,10 +27,10 @@ package enum KeysFile {
         out.appendLittleEndian(UInt32(0))
         out.append(contentsOf: body)
         let temp = path + ".tmp"
-        let file = try FileDescriptor(path: temp, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        let file = try disk.open(temp, flags: O_WRONLY | O_CREAT | O_TRUNC)
         try file.write(out, at: 0)
         try file.sync()
-        guard rename(temp, path) == 0 else { throw LogError.io("rename", path: path, errno: errno) }
+        try disk.rename(temp, to: path)
     }
 
     package static func isSorted(_ keys: [EventKey]) -> Bool {
