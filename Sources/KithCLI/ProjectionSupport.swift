@@ -69,6 +69,7 @@ enum Projection {
             throw ExitCode(2)
         }
         if let available = availableMemory() { projector.onePassLimit = Projector.onePassLimit(availableMemory: available) }
+        projector.afterCommit = { KillPoint.commit.reached() }
         let reader = try EventLogReader(directory: data.log)
         let start = Date()
         let first = projector.checkpoint

@@ -135,6 +135,7 @@ public final class EventLogWriter: @unchecked Sendable {
             appended: Int(nextPositionValue - first), duplicates: duplicates, positions: first..<nextPositionValue)
         state.unlock()
         try waitUntilDurable(target)
+        KillPoint.append.reached()
         return outcome
     }
 
@@ -166,6 +167,7 @@ public final class EventLogWriter: @unchecked Sendable {
         }
         writeOffset += frame.count
         written += UInt64(frame.count)
+        KillPoint.batch.reached()
         nextPositionValue += UInt64(header.count)
         activeKeys.append(contentsOf: batchKeys)
     }

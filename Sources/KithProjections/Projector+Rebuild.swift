@@ -59,6 +59,7 @@ extension Projector {
             reach(.committing)
             return batch
         }
+        afterCommit?()
         summary.events = Int(batch.endPosition)
         summary.batches = 1
         summary.newProfiles = batch.newProfiles.count

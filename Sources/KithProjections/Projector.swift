@@ -64,6 +64,10 @@ public final class Projector {
 
     public var checkpoint: UInt64 { state.checkpoint }
 
+    /// Called after each batch (or rebuild) commits. `kith` points it at its deterministic
+    /// kill points, so a crash test can stop a projection right after its Nth commit.
+    public var afterCommit: (() -> Void)?
+
     /// The most events a rebuild folds in memory (see `rebuild`); the rest of a longer log is
     /// projected in batches. `onePassLimit(availableMemory:)` fits it to a machine.
     public var onePassLimit = Projector.largestOnePass
@@ -201,6 +205,7 @@ public final class Projector {
             var batch = try apply(events, endPosition: last.position + 1)
             batch.lastLine = try Projector.lineHash(in: log, at: last.position)
             try store.commit(batch, rulesHash: rulesHash)
+            afterCommit?()
             state.checkpoint = batch.endPosition
             state.lastLine = batch.lastLine
             state.storedNodes = state.graph.nodeCount

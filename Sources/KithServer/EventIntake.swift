@@ -119,6 +119,7 @@ struct EventIntake: Sendable {
     private func project() throws {
         let store = try SQLiteProjectionStore(path: state.directory.projections)
         let projector = try Projector(store: store, rules: state.rules, profileIDs: state.secret.profileIDs)
+        projector.afterCommit = { KillPoint.commit.reached() }
         _ = try projector.catchUp(with: try EventLogReader(directory: state.directory.log))
         let now = Date()
         let instant = try store.refreshInstant(now: now)

@@ -11,8 +11,9 @@ import FoundationNetworking
 import Glibc
 #endif
 
-/// Crash anywhere, judged by what was acknowledged: a `kith serve` process is SIGKILLed while a
-/// client posts batches of events; a 200 answer is the acknowledgement.
+/// Crash anywhere, judged by what was acknowledged: a `kith serve` process dies (at a known fsync
+/// or projection commit, `KITH_KILL_AT`, and once after a timer) while a client posts batches of
+/// events; a 200 answer is the acknowledgement.
 @Suite struct AcknowledgedCrashTests {
     @Test func everyAcknowledgedEventSurvivesKillsExactlyOnce() async throws {
         let scratch = Scratch()
@@ -33,14 +34,18 @@ import Glibc
         var acknowledged = Set<EventKey>()
         var next = 0
         var killsMidPost = 0
-        // Delays chosen to land inside posting, projecting and refreshing alike.
-        let moments: [UInt32] = [150_000, 420_000, 90_000, 650_000, 300_000, 1_000_000]
-        let delays = (0..<faultRounds(normal: 1, heavy: 5)).flatMap { round in moments.map { $0 / UInt32(round + 1) } }
-        for delay in delays where next < batches.count {
-            let server = try ServeProcess(data: data)
+        // Each server dies at a known point of its Nth post: a batch written but not synced, an
+        // append durable but not yet answered, a projection batch committed; one more dies
+        // after a timer, wherever that lands.
+        let points =
+            ["batch:1", "append:1", "commit:1", "batch:4", "append:3", "commit:2"]
+            + (faultRounds(normal: 0, heavy: 1) == 1 ? (2...8).flatMap { ["batch:\($0)", "append:\($0)", "commit:\($0)"] } : [])
+        for point in points + ["timer"] where next < batches.count {
+            let server = try ServeProcess(data: data, environment: point == "timer" ? [:] : ["KITH_KILL_AT": point])
             let pid = server.pid
             let killer = Task.detached {
-                usleep(delay)
+                guard point == "timer" else { return }
+                usleep(300_000)
                 kill(pid, SIGKILL)
             }
             while next < batches.count {
@@ -55,7 +60,8 @@ import Glibc
             await killer.value
             server.wait()
         }
-        #expect(killsMidPost >= 4, "most servers should have been killed while a post was in flight")
+        // Every kill point lies inside a post (the timer may land anywhere).
+        #expect(killsMidPost >= points.count, "\(killsMidPost) servers of \(points.count) died while a post was in flight")
         #expect(!acknowledged.isEmpty)
 
         // Restarted, the server takes the rest, including batches that were in flight when killed.

@@ -4,7 +4,7 @@ import Foundation
     import Glibc
 #endif
 
-/// Deterministic kills for crash tests: `KITH_KILL_AT=KIND:N` (e.g. `fsync:7`) makes the process
+/// Deterministic kills for crash tests: `KITH_KILL_AT=KIND:N` (`fsync:7`, `rename:1`, `commit:3`, `batch:2`, `append:1`) makes the process
 /// SIGKILL itself just after the Nth point of that kind, so a test can walk every point of an
 /// ingest or a swap instead of hoping a timer lands somewhere interesting. Unset
 /// (always, outside tests), each point costs one comparison.
@@ -13,6 +13,12 @@ public enum KillPoint: String, Sendable {
     case fsync
     /// After the rename that publishes a store generation (`projections.current`).
     case rename
+    /// After a projection batch (or a one-pass rebuild) committed to the store.
+    case commit
+    /// After a log batch was written, before it is synced (it sits in the page cache).
+    case batch
+    /// After an append became durable, before its caller hears so (durable, unacknowledged).
+    case append
 
     private static let target: (kind: KillPoint, count: Int)? = {
         guard let text = ProcessInfo.processInfo.environment["KITH_KILL_AT"] else { return nil }
