@@ -32,7 +32,7 @@ public struct LogError: Error, CustomStringConvertible, Sendable {
         self.offset = offset
     }
 
-    static func io(_ op: String, path: String, errno code: Int32) -> LogError {
+    package static func io(_ op: String, path: String, errno code: Int32) -> LogError {
         if code == ENOSPC || code == EDQUOT {
             return LogError(.diskFull, "\(op) failed: no space left on the device", path: path)
         }

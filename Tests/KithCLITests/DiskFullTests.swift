@@ -4,8 +4,9 @@ import KithTestSupport
 import Testing
 
 /// Ingest into a filesystem that fills up: a clear error, a consistent log, and ingest resumes
-/// once space is back. Needs a tmpfs mount (root in CI's container); where mounting is not
-/// allowed the test records why and checks nothing else.
+/// once space is back. Needs a tmpfs mount (CAP_SYS_ADMIN); where mounting is refused the test
+/// records why and checks nothing else, and `FullDiskTests` (KithLogTests) reaches the same
+/// writer code through the fault layer at every write of its plans.
 @Suite("Disk full")
 struct DiskFullTests {
     static func shell(_ command: String) -> Int32 {

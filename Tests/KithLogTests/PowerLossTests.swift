@@ -151,3 +151,65 @@ struct Scenario {
         return Run(acknowledged: acknowledged)
     }
 }
+
+/// A full disk, through the fault layer, at every write of a plan in turn.
+@Suite struct FullDiskTests {
+    @Test("A full disk at any write: that append fails naming the file, acknowledged appends stay, the log stays usable, and sending again converges")
+    func fullDiskAtEveryWrite() throws {
+        var rng = SplitMix64.forTest("FullDiskTests.fullDiskAtEveryWrite")
+        var failures = 0
+        var points = 0
+        for _ in 0..<30 {
+            let scenario = Scenario(using: &rng)
+            let writes = try withTemporaryDirectory { dir -> Int in
+                try scenario.prepare(dir)
+                let counter = FullDisk(failAt: Int.max)
+                _ = try scenario.run(on: counter.disk, in: dir)
+                return counter.writesSeen
+            }
+            points += writes
+            for failAt in 1...writes {
+                try withTemporaryDirectory { dir in
+                    try scenario.prepare(dir)
+                    var acknowledged = Set(scenario.existing)
+                    do {  // the writer goes away before the log is reopened
+                        let log: EventLogWriter
+                        do {
+                            log = try EventLogWriter(directory: dir + "/log", options: PowerLossTests.options, disk: FullDisk(failAt: failAt).disk)
+                        } catch let error as LogError where error.code == .diskFull {
+                            // Opening wrote a segment header and found no room: said so, nothing else.
+                            failures += 1
+                            log = try EventLogWriter(directory: dir + "/log", options: PowerLossTests.options)
+                        }
+                        for append in scenario.appends {
+                            do {
+                                _ = try log.append(scenario.encoded(append))
+                                acknowledged.formUnion(append)
+                            } catch let error as LogError {
+                                // Poisoned by an earlier failure, or the full disk itself.
+                                #expect(error.code == .diskFull || error.code == .poisoned, "\(error)")
+                                if error.code == .diskFull {
+                                    #expect(error.path?.hasPrefix(dir + "/log/") == true, "\(error)")
+                                    failures += 1
+                                }
+                            }
+                        }
+                        _ = try? log.close()
+                    }
+                    let survived = try readAll(dir + "/log").map(\.1)
+                    #expect(Set(survived).count == survived.count, "an event twice (write \(failAt) of \(writes))")
+                    #expect(Set(survived).isSuperset(of: acknowledged.map { scenario.texts[$0] }), "acknowledged events lost (write \(failAt) of \(writes))")
+                    #expect(Set(survived).isSubset(of: scenario.expectedLog), "bytes nobody wrote (write \(failAt) of \(writes))")
+                    // Everything sent again lands once.
+                    let again = try EventLogWriter(directory: dir + "/log", options: PowerLossTests.options)
+                    for append in scenario.appends { _ = try again.append(scenario.encoded(append)) }
+                    try again.close()
+                    let final = try readAll(dir + "/log").map(\.1)
+                    #expect(final.count == scenario.expectedLog.count && Set(final) == Set(scenario.expectedLog), "write \(failAt) of \(writes)")
+                }
+            }
+        }
+        // Every full write surfaced as exactly one disk-full error, never swallowed.
+        #expect(failures == points && points > 100, "\(failures) disk-full errors for \(points) failed writes")
+    }
+}
