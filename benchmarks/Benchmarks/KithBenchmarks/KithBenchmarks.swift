@@ -65,7 +65,14 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.throughput, .wallClock, .mallocCountTotal],
         maxDuration: .seconds(2), maxIterations: 1_000,
-        thresholds: [.wallClock: .init(relative: [.p90: 25])])
+        // Tolerances for `benchmark thresholds check` (CI runs it in tools/bench-check.sh): on
+        // these noisy 2-vCPU machines p90 wall clock moves ±35 % between quiet runs, so +60 %
+        // (throughput −45 %) still fails any 2× slowdown; allocation counts are deterministic
+        // up to a few buffers, so +10 %.
+        thresholds: [
+            .wallClock: .init(relative: [.p90: 60]), .throughput: .init(relative: [.p90: 45]),
+            .mallocCountTotal: .init(relative: [.p90: 10]),
+        ])
 
     Benchmark("Normalise 1000 phone numbers") { benchmark in
         for _ in benchmark.scaledIterations {
