@@ -2,6 +2,8 @@
 
 /// The resolver as it was before it moved to dense arrays: dictionaries keyed by node, easy to
 /// read. The production resolver must give exactly its result (`IdentityResolverOracleTests`).
+/// It guards that refactoring only: it shares `standing(of:in:)` with the code it checks. The
+/// independent oracle is `BruteForceResolver`, which derives everything from the events.
 extension IdentityResolver {
     /// Resolves a node set closed under links, the old way.
     func referenceResolve(_ subset: [Node], in graph: IdentityGraph) -> Resolution {

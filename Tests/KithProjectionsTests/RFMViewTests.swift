@@ -50,7 +50,8 @@ struct RFMViewTests {
         _ = try Projector(store: full, rules: .standard).catchUp(with: try EventLogReader(directory: source.log))
         let expected = try Self.rows(full)
         #expect(expected.count > 250)
-        // The oracle: every exported profile's orders and net spend, folded from its values' stats.
+        // Consistency, not an oracle (RFMOracleTests derives RFM from the raw events): the RFM
+        // table agrees with the profiles' own statistics, two derivations inside the store.
         var oracle: [String] = []
         try full.forEachProfile(traitRules: .init()) { view in
             oracle.append("\(view.stats.orders) \(view.stats.netSpend["CNY"] ?? "0.00")")
