@@ -3,8 +3,8 @@ import PackageDescription
 
 // Micro-benchmarks for Kith (ordo-one/benchmark). Run from the repository root:
 //   swift package --package-path benchmarks benchmark
-// Compare with the checked-in p90 thresholds:
-//   swift package --package-path benchmarks benchmark thresholds check
+// The regression check (each benchmark against a yardstick run alongside, see the script):
+//   tools/bench-check.sh
 let package = Package(
     name: "KithBenchmarks",
     platforms: [.macOS(.v14)],

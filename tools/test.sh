@@ -23,7 +23,9 @@ python3 -c 'import jsonschema, yaml' || { echo "tools/test.sh: python3-jsonschem
 
 echo "tools/test.sh: building and running the tests (a cold debug build takes about 5 minutes on 2 cores)" >&2
 swift test "$@"
-# The whole suite (no filter) ends with schemathesis against a real server, for a bounded time.
+# The whole suite (no filter) ends with schemathesis against a real server, for a bounded time,
+# and the micro-benchmarks' regression check (a release build of benchmarks/, then ~2 minutes).
 if [ "$#" -eq 0 ]; then
     tools/schemathesis.sh "${KITH_SCHEMATHESIS_SECONDS:-150}"
+    tools/bench-check.sh
 fi

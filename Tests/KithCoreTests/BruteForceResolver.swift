@@ -70,10 +70,11 @@ struct BruteForceResolver {
             let sorted = pair.sorted()
             return linking.contains(sorted[0]) && linking.contains(sorted[1]) ? (sorted[0], sorted[1], count) : nil
         }.sorted { x, y in
-            let px = [rules.rule(for: x.a.kind).priority, rules.rule(for: x.b.kind).priority]
-            let py = [rules.rule(for: y.a.kind).priority, rules.rule(for: y.b.kind).priority]
-            if px.max()! != py.max()! { return px.max()! < py.max()! }
-            if px.min()! != py.min()! { return px.min()! < py.min()! }
+            let (xa, xb) = (rules.rule(for: x.a.kind).priority, rules.rule(for: x.b.kind).priority)
+            let (ya, yb) = (rules.rule(for: y.a.kind).priority, rules.rule(for: y.b.kind).priority)
+            // The weaker kind's priority first, then the stronger's.
+            if max(xa, xb) != max(ya, yb) { return max(xa, xb) < max(ya, yb) }
+            if min(xa, xb) != min(ya, yb) { return min(xa, xb) < min(ya, yb) }
             if x.count != y.count { return x.count > y.count }
             if x.a != y.a { return x.a < y.a }
             return x.b < y.b
@@ -101,7 +102,9 @@ struct BruteForceResolver {
                 return r > 0 && left.filter { $0.kind == kind }.count + r > rules.rule(for: kind).limit
             }
             if let broken {
-                outcome.refused.append("\(Self.text(link.a)) — \(Self.text(link.b)): limit \(broken.rawValue) ≤ \(rules.rule(for: broken).limit)")
+                outcome.refused.append(
+                    "\(Self.text(link.a)) — \(Self.text(link.b)): limit \(broken.rawValue) ≤ \(rules.rule(for: broken).limit)"
+                )
             } else {
                 accepted.append((link.a, link.b))
                 outcome.accepted.append("\(Self.text(link.a)) — \(Self.text(link.b))")
@@ -112,9 +115,16 @@ struct BruteForceResolver {
         for v in linking where !placed.contains(v) {
             let members = component(of: v)
             placed.formUnion(members)
-            components.append(members.sorted { (firstSeen[$0]!, $0.kind, $0.value) < (firstSeen[$1]!, $1.kind, $1.value) })
+            components.append(
+                members.sorted {
+                    (firstSeen[$0, default: 0], $0.kind, $0.value) < (firstSeen[$1, default: 0], $1.kind, $1.value)
+                })
         }
-        components.sort { (firstSeen[$0[0]]!, $0[0].kind, $0[0].value) < (firstSeen[$1[0]]!, $1[0].kind, $1[0].value) }
+        components.sort {
+            (firstSeen[$0[0], default: 0], $0[0].kind, $0[0].value) < (
+                firstSeen[$1[0], default: 0], $1[0].kind, $1[0].value
+            )
+        }
         outcome.components = components.map { $0.map(Self.text) }
         return outcome
     }

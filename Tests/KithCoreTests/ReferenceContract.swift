@@ -26,8 +26,10 @@ enum ReferenceContract {
     /// 9 fractional digits, an offset under 24 hours.
     static func timestamp(_ text: String) -> Verdict<Instant> {
         guard let m = text.wholeMatch(of: rfc3339) else { return .invalid }
-        let (year, month, day) = (Int(m.1)!, Int(m.2)!, Int(m.3)!)
-        let (hour, minute, second) = (Int(m.4)!, Int(m.5)!, Int(m.6)!)
+        // The pattern matched digits only: these parse.
+        func number(_ digits: Substring) -> Int { Int(digits) ?? -1 }
+        let (year, month, day) = (number(m.1), number(m.2), number(m.3))
+        let (hour, minute, second) = (number(m.4), number(m.5), number(m.6))
         let fraction = m.7.map(String.init) ?? ""
         guard fraction.count <= 9, (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
         else { return .invalid }
@@ -38,13 +40,13 @@ enum ReferenceContract {
         }
         guard year >= 1600 else { return .notJudged }
         var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(identifier: "UTC")!
+        utc.timeZone = TimeZone(secondsFromGMT: 0) ?? .current
         let wall = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         guard let local = utc.date(from: wall) else { return .invalid }
         // The calendar rolls 2026-02-30 over into March: a day that does not exist.
         let back = utc.dateComponents([.year, .month, .day], from: local)
         guard back.year == year, back.month == month, back.day == day else { return .invalid }
-        let nanos = Int32(fraction.isEmpty ? "0" : fraction.padding(toLength: 9, withPad: "0", startingAt: 0))!
+        let nanos = Int32(fraction.padding(toLength: 9, withPad: "0", startingAt: 0)) ?? 0
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.calendar = utc
@@ -67,7 +69,9 @@ enum ReferenceContract {
 
     // MARK: Identifiers
 
-    static let separators: Set<Unicode.Scalar> = [" ", "-", ".", "(", ")", "\t", "\u{A0}", "\u{3000}", "\u{FF08}", "\u{FF09}", "\u{FF0D}"]
+    static let separators: Set<Unicode.Scalar> = [
+        " ", "-", ".", "(", ")", "\t", "\u{A0}", "\u{3000}", "\u{FF08}", "\u{FF09}", "\u{FF0D}",
+    ]
 
     static func isMobile(_ d: Substring) -> Bool { d.wholeMatch(of: /1[3-9][0-9]{9}/) != nil }
     /// A mainland number after +86 or the trunk 0: a mobile, Beijing 10 + 8 digits, 2x + 8
@@ -83,7 +87,7 @@ enum ReferenceContract {
         for scalar in raw.unicodeScalars {
             switch scalar.value {
             case 0x30...0x39: text.unicodeScalars.append(scalar)
-            case 0xFF10...0xFF19: text.unicodeScalars.append(Unicode.Scalar(scalar.value - 0xFF10 + 0x30)!)
+            case 0xFF10...0xFF19: text.unicodeScalars.append(Unicode.Scalar(UInt8(scalar.value - 0xFF10 + 0x30)))
             case 0x2B, 0xFF0B: text += "+"
             default:
                 guard separators.contains(scalar) else { return nil }
@@ -117,7 +121,8 @@ enum ReferenceContract {
         let value = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let halves = value.split(separator: "@", omittingEmptySubsequences: false)
         guard halves.count == 2, !halves[0].isEmpty, value.utf8.count <= 256,
-            !value.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0.properties.isWhitespace })
+            !value.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0.properties.isWhitespace }
+            )
         else { return nil }
         let labels = halves[1].split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty }) else { return nil }
@@ -127,7 +132,8 @@ enum ReferenceContract {
     /// Other kinds: trimmed, not empty, at most 256 bytes, no control characters.
     static func text(_ raw: String) -> String? {
         let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !value.isEmpty, value.utf8.count <= 256, !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        guard !value.isEmpty, value.utf8.count <= 256,
+            !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         else { return nil }
         return value
     }
@@ -142,7 +148,8 @@ enum ReferenceContract {
         guard text.wholeMatch(of: decimalText) != nil,
             let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
         else { return nil }
-        let places = ["JPY", "KRW", "VND", "CLP", "ISK", "UGX"].contains(currency)
+        let places =
+            ["JPY", "KRW", "VND", "CLP", "ISK", "UGX"].contains(currency)
             ? 0 : ["BHD", "KWD", "OMR", "JOD", "TND", "IQD", "LYD"].contains(currency) ? 3 : 2
         var scaled = value * pow(Decimal(10), places)
         var whole = Decimal()

@@ -8,21 +8,35 @@ import Testing
 /// Foundation and plain string code: on random valid and broken values, both accept the same
 /// ones and give the same result.
 @Suite struct ReferenceContractTests {
-    static func pick<T>(_ options: [T], _ rng: inout SplitMix64) -> T { options[Int.random(in: 0..<options.count, using: &rng)] }
+    static func pick<T>(_ options: [T], _ rng: inout SplitMix64) -> T {
+        options[Int.random(in: 0..<options.count, using: &rng)]
+    }
 
     static func randomTimestamp(_ rng: inout SplitMix64) -> String {
         func two(_ v: Int) -> String { String(format: "%02d", v) }
         let broken = Int.random(in: 0..<4, using: &rng) == 0
         // Century years and month ends half the time: that is where calendars go wrong.
-        let year = Bool.random(using: &rng) ? pick([1600, 1700, 1800, 1900, 2000, 2023, 2024, 2100, 2400], &rng) : Int.random(in: 1600...2400, using: &rng)
-        let month = broken ? Int.random(in: 0...13, using: &rng) : Bool.random(using: &rng) ? 2 : Int.random(in: 1...12, using: &rng)
-        let day = Bool.random(using: &rng) ? Int.random(in: 28...31, using: &rng) : Int.random(in: broken ? 0...32 : 1...31, using: &rng)
+        let year =
+            Bool.random(using: &rng)
+            ? pick([1600, 1700, 1800, 1900, 2000, 2023, 2024, 2100, 2400], &rng)
+            : Int.random(in: 1600...2400, using: &rng)
+        let month =
+            broken
+            ? Int.random(in: 0...13, using: &rng) : Bool.random(using: &rng) ? 2 : Int.random(in: 1...12, using: &rng)
+        let day =
+            Bool.random(using: &rng)
+            ? Int.random(in: 28...31, using: &rng) : Int.random(in: broken ? 0...32 : 1...31, using: &rng)
         let hour = Int.random(in: broken ? 0...25 : 0...23, using: &rng)
         let minute = Int.random(in: broken ? 0...61 : 0...59, using: &rng)
         let second = Int.random(in: broken ? 0...61 : 0...59, using: &rng)
-        var text = "\(year)-\(two(month))-\(two(day))\(pick(["T", "T", "t", " "], &rng))\(two(hour)):\(two(minute)):\(two(second))"
+        var text =
+            "\(year)-\(two(month))-\(two(day))\(pick(["T", "T", "t", " "], &rng))\(two(hour)):\(two(minute)):\(two(second))"
         if Bool.random(using: &rng) {
-            text += "." + (0..<Int.random(in: broken ? 0...11 : 1...9, using: &rng)).map { _ in String(Int.random(in: 0...9, using: &rng)) }.joined()
+            text +=
+                "."
+                + (0..<Int.random(in: broken ? 0...11 : 1...9, using: &rng)).map { _ in
+                    String(Int.random(in: 0...9, using: &rng))
+                }.joined()
         }
         switch Int.random(in: 0..<5, using: &rng) {
         case 0: text += pick(["Z", "z", ""], &rng)
@@ -51,7 +65,8 @@ import Testing
             case (.valid(let expected), .success(let t)):
                 valid += 1
                 let got = ReferenceContract.Instant(
-                    epochSeconds: t.epochSeconds, nanoseconds: t.nanoseconds, offsetMinutes: Int(t.offsetMinutes), canonical: t.description)
+                    epochSeconds: t.epochSeconds, nanoseconds: t.nanoseconds, offsetMinutes: Int(t.offsetMinutes),
+                    canonical: t.description)
                 #expect(got == expected, "\(text)")
             case (.invalid, .failure):
                 invalid += 1
@@ -68,29 +83,48 @@ import Testing
         let prefix = pick(["", "", "", "+", "00", "0", "86", "+86", "0086", "86-", "+44 ", "+1 ", "+", "＋86 "], &rng)
         let body: String
         switch Int.random(in: 0..<4, using: &rng) {
-        case 0: body = "1" + String(Int.random(in: 0...9, using: &rng)) + (0..<9).map { _ in String(Int.random(in: 0...9, using: &rng)) }.joined()
-        case 1: body = pick(["10", "21", "755", "571", "20"], &rng) + (0..<Int.random(in: 6...9, using: &rng)).map { _ in String(Int.random(in: 0...9, using: &rng)) }.joined()
-        default: body = (0..<Int.random(in: 1...18, using: &rng)).map { _ in String(Int.random(in: 0...9, using: &rng)) }.joined()
+        case 0:
+            body =
+                "1" + String(Int.random(in: 0...9, using: &rng))
+                + (0..<9).map { _ in String(Int.random(in: 0...9, using: &rng)) }.joined()
+        case 1:
+            body =
+                pick(["10", "21", "755", "571", "20"], &rng)
+                + (0..<Int.random(in: 6...9, using: &rng)).map { _ in String(Int.random(in: 0...9, using: &rng)) }
+                .joined()
+        default:
+            body = (0..<Int.random(in: 1...18, using: &rng)).map { _ in String(Int.random(in: 0...9, using: &rng)) }
+                .joined()
         }
         var out = prefix
         for (i, c) in body.enumerated() {
-            if i > 0, Int.random(in: 0..<5, using: &rng) == 0 { out += pick([" ", "-", ".", "(", ")", "\u{3000}", "\u{A0}", "－"], &rng) }
-            out += Int.random(in: 0..<15, using: &rng) == 0 ? String(Character(Unicode.Scalar(0xFF10 + c.wholeNumberValue!)!)) : String(c)
+            if i > 0, Int.random(in: 0..<5, using: &rng) == 0 {
+                out += pick([" ", "-", ".", "(", ")", "\u{3000}", "\u{A0}", "－"], &rng)
+            }
+            out +=
+                Int.random(in: 0..<15, using: &rng) == 0
+                ? String(Character(Unicode.Scalar(0xFF10 + UInt32(c.wholeNumberValue ?? 0)) ?? " ")) : String(c)
         }
-        if Int.random(in: 0..<12, using: &rng) == 0 { out.insert(pick(["x", "+", "#", "一"], &rng), at: out.index(out.startIndex, offsetBy: Int.random(in: 0...out.count, using: &rng))) }
+        if Int.random(in: 0..<12, using: &rng) == 0 {
+            out.insert(
+                pick(["x", "+", "#", "一"], &rng),
+                at: out.index(out.startIndex, offsetBy: Int.random(in: 0...out.count, using: &rng)))
+        }
         return pick(["", " ", "\t"], &rng) + out + pick(["", " "], &rng)
     }
 
     static func randomEmail(_ rng: inout SplitMix64) -> String {
         let local = pick(["li.wei", "Li.Wei", "王", "a+b", "", "x_y", "UPPER"], &rng)
         let at = pick(["@", "@", "@", "@@", "", "＠"], &rng)
-        let domain = pick(["qq.com", "Example.CN", "mail.", ".com", "localhost", "a..b", "163.com", "例子.中国", "x.y.z"], &rng)
+        let domain = pick(
+            ["qq.com", "Example.CN", "mail.", ".com", "localhost", "a..b", "163.com", "例子.中国", "x.y.z"], &rng)
         let inner = Int.random(in: 0..<10, using: &rng) == 0 ? pick([" ", "\u{3000}", "\u{7F}", "\t"], &rng) : ""
         return pick(["", " ", "\u{3000}", "\n"], &rng) + local + inner + at + domain + pick(["", " ", "\u{A0}"], &rng)
     }
 
     static func randomText(_ rng: inout SplitMix64) -> String {
-        let core = pick(["M-88812", "o_abc", "设备1", "", "a\u{01}b", "x\u{7F}", String(repeating: "k", count: 257), "A B"], &rng)
+        let core = pick(
+            ["M-88812", "o_abc", "设备1", "", "a\u{01}b", "x\u{7F}", String(repeating: "k", count: 257), "A B"], &rng)
         return pick(["", " ", "\u{3000}", "\t"], &rng) + core + pick(["", " ", "\u{2003}"], &rng)
     }
 
@@ -114,10 +148,16 @@ import Testing
             }
             let ours = try? IdentifierNormalizer.normalize(kind, raw).get()
             #expect(ours == expected, "\(kind.rawValue) \(raw.debugDescription)")
-            if expected == nil { rejected[kind.rawValue, default: 0] += 1 } else { accepted[kind.rawValue, default: 0] += 1 }
+            if expected == nil {
+                rejected[kind.rawValue, default: 0] += 1
+            } else {
+                accepted[kind.rawValue, default: 0] += 1
+            }
         }
         for kind in ["phone", "email", "member_id"] {
-            #expect((accepted[kind] ?? 0) > 1_000 && (rejected[kind] ?? 0) > 500, "\(kind): \(accepted[kind] ?? 0) accepted, \(rejected[kind] ?? 0) rejected")
+            #expect(
+                (accepted[kind] ?? 0) > 1_000 && (rejected[kind] ?? 0) > 500,
+                "\(kind): \(accepted[kind] ?? 0) accepted, \(rejected[kind] ?? 0) rejected")
         }
     }
 

@@ -56,7 +56,10 @@ enum ReferenceDecoder {
             }
         }
         guard !identifiers.isEmpty else { return nil }
-        identifiers.sort { $0.kind != $1.kind ? $0.kind < $1.kind : Array($0.value.utf8).lexicographicallyPrecedes(Array($1.value.utf8)) }
+        identifiers.sort {
+            $0.kind != $1.kind
+                ? $0.kind < $1.kind : Array($0.value.utf8).lexicographicallyPrecedes(Array($1.value.utf8))
+        }
         var traits: [Reading.Trait] = []
         if case .object(let t)? = o["traits"] {
             traits = t.map { Reading.Trait(key: $0.key, value: $0.value) }.sorted { $0.key < $1.key }
@@ -69,7 +72,9 @@ enum ReferenceDecoder {
             case .string(let s)?: currency = s
             default: currency = "CNY"
             }
-            if p["amount"] != nil, let read = try? JSONDecoder().decode(OracleTransaction.self, from: Data(line)).properties?.amount {
+            if p["amount"] != nil,
+                let read = try? JSONDecoder().decode(OracleTransaction.self, from: Data(line)).properties?.amount
+            {
                 switch read {
                 case .text(let s): amount = ReferenceContract.minorUnits(s, currency: currency)
                 case .number(let d): amount = ReferenceContract.minorUnits("\(d)", currency: currency)
@@ -83,7 +88,8 @@ enum ReferenceDecoder {
         }
         return Reading(
             eventID: eventID, source: source, type: type, name: name, occurredAt: instant,
-            identifiers: identifiers.map { "\($0.kind):\($0.value)" }, traits: traits, amountMinorUnits: amount, score: score)
+            identifiers: identifiers.map { "\($0.kind):\($0.value)" }, traits: traits, amountMinorUnits: amount,
+            score: score)
     }
 
     /// The decoder's event in the reference's terms: trait texts read back as JSON (a string

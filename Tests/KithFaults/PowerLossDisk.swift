@@ -128,11 +128,13 @@ public final class PowerLossDisk: DiskObserver, @unchecked Sendable {
                 }
                 return true
             }
-            after.files = after.files.filter { after.directories.contains(($0.key as NSString).deletingLastPathComponent) }
+            after.files = after.files.filter {
+                after.directories.contains(($0.key as NSString).deletingLastPathComponent)
+            }
             var contents: [String: [UInt8]] = [:]
             var story = ["\(kept) of \(unsynced.count) unsynced entry changes kept"]
             for (path, inode) in after.files.sorted(by: { $0.key < $1.key }) {
-                let fate = loss ?? Loss.allCases.randomElement(using: &rng)!
+                let fate = loss ?? Loss.allCases[Int.random(in: 0..<Loss.allCases.count, using: &rng)]
                 contents[path] = inodes[inode].afterPowerLoss(fate, using: &rng)
                 if !inodes[inode].pending.isEmpty { story.append("\((path as NSString).lastPathComponent): \(fate)") }
             }
@@ -194,7 +196,9 @@ private struct Inode {
     static func apply(_ change: Pending, to bytes: inout [UInt8]) {
         switch change {
         case .write(let offset, let data):
-            if bytes.count < offset + data.count { bytes += [UInt8](repeating: 0, count: offset + data.count - bytes.count) }
+            if bytes.count < offset + data.count {
+                bytes += [UInt8](repeating: 0, count: offset + data.count - bytes.count)
+            }
             bytes.replaceSubrange(offset..<offset + data.count, with: data)
         case .truncate(let length):
             if length < bytes.count {

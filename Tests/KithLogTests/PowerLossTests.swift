@@ -46,18 +46,23 @@ import Testing
                     return
                 }
                 if !reopened.recovery.cuts.isEmpty { seen.cuts += 1 }
-                if reopened.recovery.cuts.contains(where: { $0.reason.contains("never synced") }) { seen.wholeBatchesCut += 1 }
+                if reopened.recovery.cuts.contains(where: { $0.reason.contains("never synced") }) {
+                    seen.wholeBatchesCut += 1
+                }
                 if disk.crashed { seen.crashes += 1 }
                 let survived = try readAll(crashing + "/log").map(\.1)
                 let expected = scenario.expectedLog
                 #expect(survived.count >= acknowledged, "acknowledged events lost (\(context))")
-                #expect(Array(expected.prefix(survived.count)) == survived, "the log is not a prefix of what was written (\(context))")
+                #expect(
+                    Array(expected.prefix(survived.count)) == survived,
+                    "the log is not a prefix of what was written (\(context))")
                 if survived.count > acknowledged { seen.unacknowledgedKept += 1 }
 
                 // Appending everything again converges on the whole log, each event once.
                 for append in scenario.appends { _ = try reopened.append(scenario.encoded(append)) }
                 try reopened.close()
-                #expect(try readAll(crashing + "/log").map(\.1) == expected, "re-appending did not converge (\(context))")
+                #expect(
+                    try readAll(crashing + "/log").map(\.1) == expected, "re-appending did not converge (\(context))")
             }
         }
         // The faults the property is about did happen.
@@ -86,7 +91,8 @@ struct Scenario {
         let events = Int.random(in: 20...120, using: &rng)
         texts = (0..<events).map { i in
             let noise = (0..<Int.random(in: 4...40, using: &rng)).map { _ in String(rng.next() % 1_000_000, radix: 36) }
-            return #"{"event_id":"e\#(i)","source":"app","type":"behaviour","name":"app_open","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"device_id":"\#(noise.joined())"}}"#
+            return
+                #"{"event_id":"e\#(i)","source":"app","type":"behaviour","name":"app_open","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"device_id":"\#(noise.joined())"}}"#
         }
         existing = Bool.random(using: &rng) ? Array(0..<Int.random(in: 1...events / 2, using: &rng)) : []
         var next = existing.count
@@ -154,7 +160,9 @@ struct Scenario {
 
 /// A full disk, through the fault layer, at every write of a plan in turn.
 @Suite struct FullDiskTests {
-    @Test("A full disk at any write: that append fails naming the file, acknowledged appends stay, the log stays usable, and sending again converges")
+    @Test(
+        "A full disk at any write: that append fails naming the file, acknowledged appends stay, the log stays usable, and sending again converges"
+    )
     func fullDiskAtEveryWrite() throws {
         var rng = SplitMix64.forTest("FullDiskTests.fullDiskAtEveryWrite")
         var failures = 0
@@ -175,7 +183,9 @@ struct Scenario {
                     do {  // the writer goes away before the log is reopened
                         let log: EventLogWriter
                         do {
-                            log = try EventLogWriter(directory: dir + "/log", options: PowerLossTests.options, disk: FullDisk(failAt: failAt).disk)
+                            log = try EventLogWriter(
+                                directory: dir + "/log", options: PowerLossTests.options,
+                                disk: FullDisk(failAt: failAt).disk)
                         } catch let error as LogError where error.code == .diskFull {
                             // Opening wrote a segment header and found no room: said so, nothing else.
                             failures += 1
@@ -198,14 +208,20 @@ struct Scenario {
                     }
                     let survived = try readAll(dir + "/log").map(\.1)
                     #expect(Set(survived).count == survived.count, "an event twice (write \(failAt) of \(writes))")
-                    #expect(Set(survived).isSuperset(of: acknowledged.map { scenario.texts[$0] }), "acknowledged events lost (write \(failAt) of \(writes))")
-                    #expect(Set(survived).isSubset(of: scenario.expectedLog), "bytes nobody wrote (write \(failAt) of \(writes))")
+                    #expect(
+                        Set(survived).isSuperset(of: acknowledged.map { scenario.texts[$0] }),
+                        "acknowledged events lost (write \(failAt) of \(writes))")
+                    #expect(
+                        Set(survived).isSubset(of: scenario.expectedLog),
+                        "bytes nobody wrote (write \(failAt) of \(writes))")
                     // Everything sent again lands once.
                     let again = try EventLogWriter(directory: dir + "/log", options: PowerLossTests.options)
                     for append in scenario.appends { _ = try again.append(scenario.encoded(append)) }
                     try again.close()
                     let final = try readAll(dir + "/log").map(\.1)
-                    #expect(final.count == scenario.expectedLog.count && Set(final) == Set(scenario.expectedLog), "write \(failAt) of \(writes)")
+                    #expect(
+                        final.count == scenario.expectedLog.count && Set(final) == Set(scenario.expectedLog),
+                        "write \(failAt) of \(writes)")
                 }
             }
         }

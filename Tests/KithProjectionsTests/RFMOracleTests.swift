@@ -52,8 +52,10 @@ import Testing
             try append(lines, to: log)
             try log.close()
             let store = try SQLiteProjectionStore(path: scratch.path + "/p.sqlite")
-            _ = try Projector(store: store, rules: .standard).catchUp(with: EventLogReader(directory: scratch.path + "/log"))
-            try store.refreshRFM(rules: .standard, asOf: Int64(Self.asOf.timeIntervalSince1970), pinned: true, now: Self.asOf)
+            _ = try Projector(store: store, rules: .standard).catchUp(
+                with: EventLogReader(directory: scratch.path + "/log"))
+            try store.refreshRFM(
+                rules: .standard, asOf: Int64(Self.asOf.timeIntervalSince1970), pinned: true, now: Self.asOf)
 
             let expected = try Self.oracle(lines)
             var got: [String: Expected] = [:]
@@ -61,12 +63,14 @@ import Testing
                 try [String: String](
                     Row.fetchAll(
                         db,
-                        sql: "SELECT m.profile, n.value FROM membership m JOIN node n ON n.id = m.node WHERE n.kind = 'member_id'"
+                        sql:
+                            "SELECT m.profile, n.value FROM membership m JOIN node n ON n.id = m.node WHERE n.kind = 'member_id'"
                     ).map { ($0[0] as String, $0[1] as String) }, uniquingKeysWith: { a, _ in a })
             }
             try store.forEachRFM { entry in
                 guard let member = members[entry.profile] else { return true }
-                var e = Expected(frequency: entry.raw.orders, monetaryFen: Int(entry.raw.monetary), stage: entry.stage.rawValue)
+                var e = Expected(
+                    frequency: entry.raw.orders, monetaryFen: Int(entry.raw.monetary), stage: entry.stage.rawValue)
                 if let s = entry.score {
                     e.recencyDays = s.recencyDays
                     e.scores = [s.r, s.f, s.m]
@@ -76,7 +80,10 @@ import Testing
                 return true
             }
             for (member, want) in expected.sorted(by: { $0.key < $1.key }) {
-                #expect(got[member] == want, "round \(round), \(member): got \(got[member].map(String.init(describing:)) ?? "nothing"), the raw events say \(want)")
+                #expect(
+                    got[member] == want,
+                    "round \(round), \(member): got \(got[member].map(String.init(describing:)) ?? "nothing"), the raw events say \(want)"
+                )
                 if let s = want.segment { segmentsSeen.insert(s) }
                 stagesSeen.insert(want.stage)
             }
@@ -96,15 +103,24 @@ import Testing
             if Bool.random(using: &rng) { ids += #","phone":"139\#(String(format: "%08d", c))""# }
             let habit = Int.random(in: 0..<4, using: &rng)  // how often and how recently they buy
             for e in 0..<Int.random(in: 1...9, using: &rng) {
-                let daysAgo = Double(Int.random(in: -3...(habit == 0 ? 40 : 500), using: &rng)) + Double(Int.random(in: 0..<86_400, using: &rng)) / 86_400
+                let daysAgo =
+                    Double(Int.random(in: -3...(habit == 0 ? 40 : 500), using: &rng)) + Double(
+                        Int.random(in: 0..<86_400, using: &rng)) / 86_400
                 let at = formatter.string(from: asOf.addingTimeInterval(-daysAgo * 86_400))
-                let yuan = "\(Int.random(in: 1...(habit == 1 ? 5_000 : 400), using: &rng)).\(String(format: "%02d", Int.random(in: 0..<100, using: &rng)))"
+                let yuan =
+                    "\(Int.random(in: 1...(habit == 1 ? 5_000 : 400), using: &rng)).\(String(format: "%02d", Int.random(in: 0..<100, using: &rng)))"
                 let kind = Int.random(in: 0..<10, using: &rng)
                 let (type, name, properties): (String, String, String)
                 switch kind {
                 case 0..<5: (type, name, properties) = ("transaction", "order_completed", #"{"amount":"\#(yuan)"}"#)
-                case 5: (type, name, properties) = ("transaction", "order_completed", #"{"amount":"\#(yuan)","currency":"USD"}"#)
-                case 6: (type, name, properties) = ("transaction", "refund", #"{"amount":"\#(Int.random(in: 1...50, using: &rng)).50"}"#)
+                case 5:
+                    (type, name, properties) = (
+                        "transaction", "order_completed", #"{"amount":"\#(yuan)","currency":"USD"}"#
+                    )
+                case 6:
+                    (type, name, properties) = (
+                        "transaction", "refund", #"{"amount":"\#(Int.random(in: 1...50, using: &rng)).50"}"#
+                    )
                 default: (type, name, properties) = ("behaviour", "page_view", #"{"url":"/p"}"#)
                 }
                 lines.append(
@@ -127,7 +143,8 @@ import Testing
             orders[member, default: 0] += 0
             guard line.type == "transaction" else { continue }
             let at = try #require(formatter.date(from: line.occurred_at))
-            let amount = try #require(Decimal(string: line.properties?.amount ?? "0", locale: Locale(identifier: "en_US_POSIX")))
+            let amount = try #require(
+                Decimal(string: line.properties?.amount ?? "0", locale: Locale(identifier: "en_US_POSIX")))
             let inView = (line.properties?.currency ?? "CNY") == "CNY"
             if line.name == "order_completed" {
                 orders[member, default: 0] += 1
@@ -151,16 +168,16 @@ import Testing
             let sorted = values.sorted()
             return (1...4).map { k in sorted[Int((Double(k * sorted.count) / 5).rounded(.up)) - 1] }
         }
-        let r = edges(scored.map { $0.value.recencyDays! })
+        let r = edges(scored.compactMap { $0.value.recencyDays })
         let f = edges(scored.map { $0.value.frequency })
         let m = edges(scored.map { $0.value.monetaryFen })
         let n = scored.count
-        let sumR = scored.reduce(0) { $0 + $1.value.recencyDays! }
+        let sumR = scored.reduce(0) { $0 + ($1.value.recencyDays ?? 0) }
         let sumF = scored.reduce(0) { $0 + $1.value.frequency }
         let sumM = scored.reduce(0) { $0 + $1.value.monetaryFen }
         func bin(_ value: Int, _ edges: [Int]) -> Int { edges.filter { value > $0 }.count }
         for (member, var e) in scored {
-            let days = e.recencyDays!
+            guard let days = e.recencyDays else { continue }
             e.scores = [5 - bin(days, r), 1 + bin(e.frequency, f), 1 + bin(e.monetaryFen, m)]
             let recent = days * n < sumR
             let frequent = e.frequency * n > sumF
@@ -170,7 +187,9 @@ import Testing
                 + (recent ? (frequent ? "value" : "development") : (frequent ? "retention" : "win_back"))
             e.stage =
                 days >= 180
-                ? "churned" : days >= 30 ? "at_risk" : e.frequency >= 4 && days <= 29 ? "loyal" : e.frequency >= 2 ? "repeat" : "new"
+                ? "churned"
+                : days >= 30
+                    ? "at_risk" : e.frequency >= 4 && days <= 29 ? "loyal" : e.frequency >= 2 ? "repeat" : "new"
             result[member] = e
         }
         return result
