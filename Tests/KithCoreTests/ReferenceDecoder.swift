@@ -30,6 +30,17 @@ enum ReferenceDecoder {
         }
     }
 
+    /// Whether the reference can judge the line at all: not a key twice inside an object (the
+    /// contract is silent; JSONDecoder keeps one), nor a date before 1600 (its calendar turns
+    /// Julian there).
+    static func judges(_ line: [UInt8]) -> Bool {
+        if StrictJSON.check(line) == .nestedDuplicate { return false }
+        guard case .object(let o)? = try? JSONDecoder().decode(OracleJSON.self, from: Data(line)),
+            let at = o["occurred_at"]?.string
+        else { return true }
+        return ReferenceContract.timestamp(at) != .notJudged
+    }
+
     static func decode(_ line: [UInt8], declaredKinds: [String: IdentifierNormalizer.Method] = [:]) -> Reading? {
         guard case .object(let o)? = try? JSONDecoder().decode(OracleJSON.self, from: Data(line)),
             let eventID = o["event_id"]?.string, let source = o["source"]?.string, let type = o["type"]?.string,
