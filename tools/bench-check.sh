@@ -8,8 +8,10 @@
 # iteration (noise only ever adds time) divided by the fastest iteration of a yardstick run in
 # the same invocation ("Reference: sort 200000 integers", no Kith code), against the ratio
 # recorded in benchmarks/ratios.json. A benchmark past the tolerance is run again, with the
-# yardstick, up to twice more; it fails only if it is past the tolerance every time: a real 2×
-# slowdown is, noise seldom three times over. Allocation counts (medians) must not grow by more
+# yardstick, up to three more times; it fails only if it is past the tolerance every time: a
+# real 2× slowdown is, noise seldom four times over. The fsync-bound benchmarks (Append, Project)
+# move the most, since a CPU yardstick cannot follow the disk: a fresh-clone CI run saw Project
+# at 1.65× and 1.62× before 0.96×. Allocation counts (medians) must not grow by more
 # than 10 % + 2.
 #
 #   tools/bench-check.sh             build (release), run every benchmark, check
@@ -89,9 +91,9 @@ if [ "${1:-}" = "--record" ]; then
 fi
 judge "$out/1" check || exit 2
 failing=$(cat "$out/1/failed")
-for attempt in 2 3; do
+for attempt in 2 3 4; do
     [ -z "$failing" ] && break
-    echo "tools/bench-check.sh: again (attempt $attempt of 3), with the yardstick: $(echo "$failing" | paste -sd, -)" >&2
+    echo "tools/bench-check.sh: again (attempt $attempt of 4), with the yardstick: $(echo "$failing" | paste -sd, -)" >&2
     patterns=()
     while IFS= read -r name; do
         # The benchmark plugin takes regular expressions.
@@ -102,7 +104,7 @@ for attempt in 2 3; do
     failing=$(grep -Fx -f "$out/$attempt/failed" <<<"$failing" || true)
 done
 if [ -n "$failing" ]; then
-    echo "tools/bench-check.sh: regressed past the tolerance three times: $(echo "$failing" | paste -sd, -)" >&2
+    echo "tools/bench-check.sh: regressed past the tolerance four times: $(echo "$failing" | paste -sd, -)" >&2
     exit 1
 fi
 echo "tools/bench-check.sh: no benchmark regressed" >&2

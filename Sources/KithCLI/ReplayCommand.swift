@@ -115,8 +115,12 @@ struct ReplayCommand: ParsableCommand {
         for name in ["rules.yaml", "rules.yml", "rules.json"] where directory.path + "/" + name != target {
             try? FileManager.default.removeItem(atPath: directory.path + "/" + name)
         }
-        guard rename(target + ".tmp", target) == 0 else {
-            Out.note("error: the new store is in force, but \(file) could not be copied to \(target): \(String(cString: strerror(errno)))")
+        do {
+            // Synced, so a power loss cannot put the old rules back beside the new store.
+            try directory.disk.rename(target + ".tmp", to: target)
+            try directory.syncDirectory()
+        } catch {
+            Out.note("error: the new store is in force, but \(file) could not be copied to \(target): \(error)")
             throw ExitCode(2)
         }
         Out.note("the rules in force are now \(target) (copied from \(file))")
