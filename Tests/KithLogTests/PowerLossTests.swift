@@ -21,7 +21,9 @@ import Testing
         return o
     }
 
-    @Test("every acknowledged append survives a power loss at any of 1,000 seeded crash points, exactly once")
+    @Test(
+        "every acknowledged append survives a power loss at any seeded crash point (1,000; 20,000 with KITH_FAULTS=heavy), exactly once"
+    )
     func acknowledgedAppendsSurvivePowerLoss() throws {
         var rng = SplitMix64.forTest("PowerLossTests.acknowledgedAppendsSurvivePowerLoss")
         var seen = Coverage()

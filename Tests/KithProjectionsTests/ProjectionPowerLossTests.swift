@@ -16,7 +16,7 @@ import Testing
     static let crashPoints = ProcessInfo.processInfo.environment["KITH_FAULTS"] == "heavy" ? 2_000 : 150
 
     @Test(
-        "after a power loss, catching up gives the projection a fresh replay of the recovered log gives (150 seeded crash points)"
+        "after a power loss, catching up gives the projection a fresh replay of the recovered log gives (150 seeded crash points; 2,000 heavy)"
     )
     func catchUpAfterPowerLossEqualsReplay() throws {
         var rng = SplitMix64.forTest("ProjectionPowerLossTests.catchUpAfterPowerLossEqualsReplay")
