@@ -175,10 +175,19 @@ public final class EventLogWriter: @unchecked Sendable {
     /// Seals the active segment (synced, keys file written) and starts the next one.
     private func roll() throws {
         try active.sync()
-        let sealedName = SegmentName.file(firstPosition: activeFirstPosition, extension: SegmentName.keysExtension)
-        try KeysFile.write(activeKeys, to: directory + "/" + sealedName, disk: disk)
+        let keysPath = directory + "/" + SegmentName.file(firstPosition: activeFirstPosition, extension: SegmentName.keysExtension)
+        try KeysFile.write(activeKeys, to: keysPath, disk: disk)
         let sealed = active
-        active = try LogOpening.createSegment(directory: directory, firstPosition: nextPositionValue, disk: disk)
+        do {
+            active = try LogOpening.createSegment(directory: directory, firstPosition: nextPositionValue, disk: disk)
+        } catch {
+            // No next segment (a full disk): the active one stays active, as if it had not rolled,
+            // so no empty segment is left behind it and its keys file is not left stale.
+            let next = SegmentName.file(firstPosition: nextPositionValue, extension: SegmentName.segmentExtension)
+            try? disk.removeFile(directory + "/" + next)
+            try? disk.removeFile(keysPath)
+            throw error
+        }
         // Sealed segments are immutable (later rewrites, for erasure or compaction, copy them).
         // Only now, so a crash before the next segment exists leaves the last one writable.
         _ = fchmod(sealed.fd, 0o444)

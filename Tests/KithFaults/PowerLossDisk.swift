@@ -162,8 +162,10 @@ public enum Loss: String, CaseIterable, Sendable {
     case keepAll
     /// The writes reached it in order up to a random byte.
     case tornPrefix
-    /// Each 4 KiB page reached it or not, independently.
+    /// Each 4 KiB page (or 512-byte sector) reached it or not, independently.
     case randomPages
+    /// Every page but one reached it (writeback in any order, cut short by one page).
+    case onePageLost
 }
 
 /// The operation at the crash point failed, as does every one after it.
@@ -226,19 +228,21 @@ private struct Inode {
                 Inode.apply(pending[cut], to: &bytes)
             }
             return bytes
-        case .randomPages:
-            let page = 4096
+        case .randomPages, .onePageLost:
+            // Pages of the page cache (4 KiB) or sectors of the disk (512 B): either can land alone.
+            let page = Bool.random(using: &rng) ? 4096 : 512
             var length = durable.count
             if current.count < durable.count, Bool.random(using: &rng) { length = current.count }
             var bytes = durable + [UInt8](repeating: 0, count: max(0, current.count - durable.count))
-            var index = 0
-            while index * page < current.count {
-                let range = index * page..<min(current.count, (index + 1) * page)
-                if bytes[range] != current[range], Bool.random(using: &rng) {
+            let changed = stride(from: 0, to: current.count, by: page).map { $0..<min(current.count, $0 + page) }
+                .filter { bytes[$0] != current[$0] }
+            let lost = changed.isEmpty ? 0..<0 : changed[Int.random(in: 0..<changed.count, using: &rng)]
+            for range in changed {
+                let reached = loss == .onePageLost ? range != lost : Bool.random(using: &rng)
+                if reached {
                     bytes.replaceSubrange(range, with: current[range])
                     length = max(length, range.upperBound)
                 }
-                index += 1
             }
             return Array(bytes.prefix(length))
         }
