@@ -99,17 +99,24 @@ struct ReplayCLITests {
         #expect(try kith(["project", "--data", data]).status == 0)
     }
 
-    @Test("A replay killed after each of its shadow commits in turn leaves reads on the old store, and resumes to a fresh replay's result")
-    func killedReplay() throws {
-        let scratch = Scratch()
+    /// 600 generated people ingested and projected (RFM as of 2026-06-30) in `scratch/data`,
+    /// and the strict rules written beside it, for the replay crash tests.
+    static func projectedWithStrictRules(seed: UInt64, in scratch: Scratch) throws -> (data: String, rulesFile: String) {
         let exports = scratch.path + "/exports"
-        let generated = try Generator(persons: 600, seed: 17).write(to: exports)
+        let generated = try Generator(persons: 600, seed: seed).write(to: exports)
         let data = scratch.path + "/data"
         #expect(try kith(["ingest", "--data", data] + generated.files.map { exports + "/" + $0 }).status == 0)
         #expect(try kith(["rfm", "refresh", "--data", data, "--as-of", "2026-06-30"]).status == 0)
-        let before = try kith(["profiles", "export", "--data", data]).stdout
         let rulesFile = scratch.path + "/strict.yaml"
-        try Self.strictRules.write(toFile: rulesFile, atomically: true, encoding: .utf8)
+        try strictRules.write(toFile: rulesFile, atomically: true, encoding: .utf8)
+        return (data, rulesFile)
+    }
+
+    @Test("A replay killed after each of its shadow commits in turn leaves reads on the old store, and resumes to a fresh replay's result")
+    func killedReplay() throws {
+        let scratch = Scratch()
+        let (data, rulesFile) = try Self.projectedWithStrictRules(seed: 17, in: scratch)
+        let before = try kith(["profiles", "export", "--data", data]).stdout
         let fresh = scratch.path + "/fresh"
         try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: data + "/log", toPath: fresh + "/log")
@@ -145,13 +152,7 @@ struct ReplayCLITests {
     @Test("A replay killed right after its swap: reads see the new store whole, and running it again finishes the job")
     func replayKilledAfterSwap() throws {
         let scratch = Scratch()
-        let exports = scratch.path + "/exports"
-        let generated = try Generator(persons: 600, seed: 23).write(to: exports)
-        let data = scratch.path + "/data"
-        #expect(try kith(["ingest", "--data", data] + generated.files.map { exports + "/" + $0 }).status == 0)
-        #expect(try kith(["rfm", "refresh", "--data", data, "--as-of", "2026-06-30"]).status == 0)
-        let rulesFile = scratch.path + "/strict.yaml"
-        try Self.strictRules.write(toFile: rulesFile, atomically: true, encoding: .utf8)
+        let (data, rulesFile) = try Self.projectedWithStrictRules(seed: 23, in: scratch)
         let killed = try kith(
             ["replay", "--data", data, "--rules", rulesFile], environment: ["KITH_KILL_AT": "rename:1"])
         #expect(killed.killed && killed.status == SIGKILL, "the replay should die at its swap: \(killed.stderr)")
