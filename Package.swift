@@ -75,7 +75,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ], swiftSettings: strict),
         .testTarget(
-            name: "KithIngestTests", dependencies: ["KithIngest", "KithLog", "KithCore", "KithGenerator", "KithTestSupport"],
+            name: "KithIngestTests",
+            dependencies: ["KithIngest", "KithLog", "KithCore", "KithGenerator", "KithTestSupport", "KithFaults"],
             resources: [], swiftSettings: strict),
         // What the CLI and server tests share: running the built `kith`, temporary folders.
         .target(name: "KithTestSupport", path: "Tests/KithTestSupport", swiftSettings: strict),

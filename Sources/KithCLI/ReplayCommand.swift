@@ -138,8 +138,9 @@ struct ReplayCommand: ParsableCommand {
         }
         let generation = (directory.projectionGenerations.max() ?? 0) + 1
         directory.removeProjections(generation: generation)
-        try directory.durablyWrite(
-            try JSONEncoder().encode(State(generation: generation, projectionHash: projectionHash)), to: directory.replayState)
+        try directory.durablyReplace(
+            directory.replayState,
+            with: try JSONEncoder().encode(State(generation: generation, projectionHash: projectionHash)))
         return generation
     }
 

@@ -7,21 +7,16 @@ extension DataDirectory {
     /// store or the new one.
     public func swapProjections(to generation: Int) throws {
         let name = (projections(generation: generation) as NSString).lastPathComponent
-        let temporary = projectionsPointer + ".tmp"
-        try durablyWrite(Data((name + "\n").utf8), to: temporary)
-        do {
-            try disk.rename(temporary, to: projectionsPointer)
-            // Also makes the new generation's own entry (created by SQLite) durable.
-            try disk.syncDirectory(path)
-        } catch {
-            throw IngestError(.io, "cannot make \(projectionsPointer) name generation \(generation): \(error)")
-        }
+        // The directory sync also makes the new generation's own entry (made by SQLite) durable.
+        try durablyReplace(projectionsPointer, with: Data((name + "\n").utf8))
         KillPoint.rename.reached()
     }
 
     /// Deletes a generation's files (the database, its WAL and shared-memory files).
     public func removeProjections(generation: Int) {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: projections(generation: generation) + suffix) }
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: projections(generation: generation) + suffix)
+        }
     }
 
     /// Store generations present on disk.
@@ -40,6 +35,23 @@ extension DataDirectory {
             try handle.sync()
         } catch {
             throw IngestError(.io, "cannot write \(file): \(error)")
+        }
+    }
+
+    /// Replaces `file`, a file in this directory, so that a crash or a power loss leaves its old
+    /// contents or the new ones, never a mixture: the new ones are written beside it and synced,
+    /// renamed over it, and the directory synced.
+    public func durablyReplace(_ file: String, with data: Data, mode: mode_t = 0o644) throws {
+        let temporary = file + ".\(getpid()).tmp"
+        do {
+            let handle = try disk.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
+            try data.withUnsafeBytes { try handle.write($0, at: 0) }
+            try handle.sync()
+            try disk.rename(temporary, to: file)
+            try disk.syncDirectory((file as NSString).deletingLastPathComponent)
+        } catch {
+            try? disk.removeFile(temporary)
+            throw IngestError(.io, "cannot replace \(file): \(error)")
         }
     }
 

@@ -27,6 +27,7 @@ public final class EventLogReader {
 
     public init(directory: String) throws {
         self.directory = directory
+        try LogRepair.finishInterruptedSalvage(directory, disk: .real)
         guard FileManager.default.fileExists(atPath: directory) else { return }
         let files = try LogOpening.segmentFiles(in: directory)
         var expected: UInt64 = 0

@@ -66,6 +66,7 @@ public final class EventLogWriter: @unchecked Sendable {
         self.directory = directory
         self.options = options
         self.disk = disk
+        try LogRepair.finishInterruptedSalvage(directory, disk: disk)
         try disk.createDirectory(directory)
         lock = try DirectoryLock(directory: directory, purpose: options.purpose)
         let opened = try LogOpening.open(directory: directory, disk: disk)

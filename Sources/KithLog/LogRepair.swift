@@ -35,15 +35,22 @@ public struct LogRepair: Codable, Sendable {
     /// Repairs the log in `directory` under its writer lock. `setAside` is where a salvaged
     /// log's original goes (it must not exist yet).
     public init(directory: String, salvage: Bool, setAside: String) throws {
+        try self.init(directory: directory, salvage: salvage, setAside: setAside, disk: .real)
+    }
+
+    /// A repair whose durable operations go through `disk` (crash tests watch it).
+    package init(directory: String, salvage: Bool, setAside: String, disk: Disk) throws {
+        try Self.finishInterruptedSalvage(directory, disk: disk)
         let lock = try DirectoryLock(directory: directory, purpose: "kith log repair")
         defer { withExtendedLifetime(lock) {} }
         let check = try LogCheck(directory: directory)
         found = check.problems
         if check.isClean { return }
         if salvage && !check.onlySafeRepairs {
-            let salvaged = try Self.salvage(directory, check: check, setAside: setAside)
+            let salvaged = try Self.salvage(directory, check: check, setAside: setAside, disk: disk)
             self.salvage = salvaged
-            actions.append("copied \(salvaged.keptEvents) intact events into a new log; the damaged log is at \(setAside)")
+            actions.append(
+                "copied \(salvaged.keptEvents) intact events into a new log; the damaged log is at \(setAside)")
         } else {
             try cutTornTail(directory, check)
             try rebuildKeys(directory, check)
@@ -80,7 +87,10 @@ public struct LogRepair: Codable, Sendable {
         }
     }
 
-    private static func salvage(_ directory: String, check: LogCheck, setAside: String) throws -> Salvage {
+    /// The marker a finished salvage copy carries until it has replaced the damaged log.
+    static let salvagedMarker = "SALVAGED"
+
+    private static func salvage(_ directory: String, check: LogCheck, setAside: String, disk: Disk) throws -> Salvage {
         let fm = FileManager.default
         guard !fm.fileExists(atPath: setAside) else {
             throw LogError(.invalidArgument, "the set-aside folder already exists", path: setAside)
@@ -89,7 +99,7 @@ public struct LogRepair: Codable, Sendable {
         try? fm.removeItem(atPath: fresh)
         var kept = 0
         do {
-            let writer = try EventLogWriter(directory: fresh, options: .init())
+            let writer = try EventLogWriter(directory: fresh, options: .init(), disk: disk)
             var chunk = EncodedLines()
             _ = try LogCheck(directory: directory) { _, line in
                 // Records that are not events stay behind in the set-aside log; the writer drops
@@ -105,13 +115,36 @@ public struct LogRepair: Codable, Sendable {
             if !chunk.isEmpty { kept += try writer.append(chunk).appended }
             try writer.close()
         }
-        try fm.createDirectory(atPath: (setAside as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try fm.moveItem(atPath: directory, toPath: setAside)
-        try fm.moveItem(atPath: fresh, toPath: directory)
-        try Disk.real.syncDirectory((directory as NSString).deletingLastPathComponent)
+        // The copy is whole: mark it so, so that a crash between the two renames below is
+        // finished by whoever opens the log next, instead of a writer starting an empty log.
+        let marker = try disk.open(fresh + "/" + salvagedMarker, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        try marker.sync()
+        try disk.syncDirectory(fresh)
+        try disk.createDirectory((setAside as NSString).deletingLastPathComponent)
+        try disk.rename(directory, to: setAside)
+        try disk.syncDirectory((setAside as NSString).deletingLastPathComponent)
+        try disk.syncDirectory((directory as NSString).deletingLastPathComponent)
+        try finishInterruptedSalvage(directory, disk: disk)
         let lost = check.problems.filter { $0.kind == .damaged }
         return Salvage(
-            keptEvents: kept, lostEvents: lost.reduce(0) { $0 + $1.events }, lostPositions: lost.compactMap(\.positions),
+            keptEvents: kept, lostEvents: lost.reduce(0) { $0 + $1.events },
+            lostPositions: lost.compactMap(\.positions),
             setAside: setAside)
+    }
+
+    /// Puts a finished salvage copy in place of a log a crashed repair had already set aside.
+    /// Opening a log calls it, so an interrupted repair never looks like an empty log.
+    package static func finishInterruptedSalvage(_ directory: String, disk: Disk) throws {
+        let fresh = directory + ".salvage"
+        let fm = FileManager.default
+        if fm.fileExists(atPath: fresh + "/" + salvagedMarker), !fm.fileExists(atPath: directory) {
+            try disk.rename(fresh, to: directory)
+            try disk.syncDirectory((directory as NSString).deletingLastPathComponent)
+        }
+        // The marker left in the log itself only says the swap is done.
+        if fm.fileExists(atPath: directory + "/" + salvagedMarker) {
+            try disk.removeFile(directory + "/" + salvagedMarker)
+            try disk.syncDirectory(directory)
+        }
     }
 }

@@ -89,6 +89,10 @@ public final class PowerLossDisk: DiskObserver, @unchecked Sendable {
             guard isTracked(source), isTracked(target) else { return }
             current.apply(.rename(source, target))
             unsynced.append(.rename(source, target))
+        case .link(let source, let target):
+            guard isTracked(target), current.files[target] == nil, let inode = current.files[source] else { return }
+            current.apply(.link(target, inode))
+            unsynced.append(.link(target, inode))
         case .syncDirectory(let directory):
             // Every entry change in this directory becomes durable; the others stay pending.
             var pending: [Change] = []
@@ -262,6 +266,13 @@ private struct Namespace {
             if let inode = files[source] {
                 files[target] = inode
                 files[source] = nil
+            } else if directories.contains(source) {
+                // A directory takes everything under it along.
+                let moved = { (path: String) -> String? in
+                    path == source ? target : path.hasPrefix(source + "/") ? target + path.dropFirst(source.count) : nil
+                }
+                directories = Set(directories.map { moved($0) ?? $0 })
+                files = Dictionary(uniqueKeysWithValues: files.map { (moved($0.key) ?? $0.key, $0.value) })
             }
         case .makeDirectory(let path): directories.insert(path)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import KithCore
+import KithLog
 
 #if canImport(Glibc)
     import Glibc
@@ -48,7 +49,7 @@ public final class AuditLog: @unchecked Sendable {
     private let key: [UInt8]
     private let directory: DataDirectory
     private let lock = NSLock()
-    private var fd: Int32 = -1
+    private var handle: FileDescriptor?
 
     public init(_ directory: DataDirectory, secret: InstallationSecret) {
         self.directory = directory
@@ -62,70 +63,85 @@ public final class AuditLog: @unchecked Sendable {
         self.init(directory, secret: try InstallationSecret.of(directory))
     }
 
-    deinit { if fd >= 0 { close(fd) } }
+    private var folder: String { directory.path + "/audit" }
 
-    /// Appends one record durably (fsync, then the head) before the answer it accounts for is
+    /// Appends one record durably (synced, then the head) before the answer it accounts for is
     /// sent. Throws, so that nothing personal is sent, when the log cannot be written, was cut,
     /// or was deleted or replaced while open. Several servers on one data directory append in
     /// turn: each append holds the file's lock and reads the head afresh.
     public func append(_ record: Record) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        try openIfNeeded()
-        guard flock(fd, LOCK_EX) == 0 else { throw IngestError(.io, "cannot lock the audit log") }
-        defer { flock(fd, LOCK_UN) }
-        try checkStillInPlace()
-        var head = try currentHead()
-        var chained = record
-        chained.previous = head.count == 0 ? "" : head.last
-        let line = AuditLog.encode(chained)
-        let bytes = Array((line + "\n").utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(fd) == 0 else {
-            throw IngestError(.io, "cannot append to the audit log: \(String(cString: strerror(errno)))")
+        try locked { handle in
+            try checkStillInPlace(handle)
+            var head = try currentHead(handle)
+            var chained = record
+            chained.previous = head.count == 0 ? "" : head.last
+            let line = AuditLog.encode(chained)
+            let bytes = Array((line + "\n").utf8)
+            do {
+                // At the head's size, not O_APPEND: currentHead checked that the file ends there.
+                try handle.write(bytes, at: head.size)
+                try handle.sync()
+            } catch {
+                throw IngestError(.io, "cannot append to the audit log: \(error)")
+            }
+            head.count += 1
+            head.last = link(line)
+            head.size += bytes.count
+            try save(head)
         }
-        head.count += 1
-        head.last = link(line)
-        head.size += bytes.count
-        try save(head)
     }
 
     /// Opens the log for appending after checking it whole; seals a log written before heads
-    /// existed. Throws when the log fails verification.
+    /// existed, and sets aside an append a crash cut short. Throws when the log fails
+    /// verification.
     public func prepare() throws {
-        lock.lock()
-        defer { lock.unlock() }
-        try openIfNeeded()
-        guard flock(fd, LOCK_EX) == 0 else { throw IngestError(.io, "cannot lock the audit log") }
-        defer { flock(fd, LOCK_UN) }
-        _ = try currentHead()
+        try locked { handle in _ = try currentHead(handle) }
     }
 
-    private func openIfNeeded() throws {
-        if fd >= 0 { return }
-        try FileManager.default.createDirectory(atPath: directory.path + "/audit", withIntermediateDirectories: true)
-        if AuditLog.lines(of: file) == nil, let stored = try AuditHead.load(headFile, key: key), stored.count > 0 {
+    /// Runs `body` with the log open and its file lock held (the process's lock too).
+    private func locked(_ body: (FileDescriptor) throws -> Void) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        let opened = try openIfNeeded()
+        guard flock(opened.fd, LOCK_EX) == 0 else { throw IngestError(.io, "cannot lock the audit log") }
+        defer { flock(opened.fd, LOCK_UN) }
+        if handle == nil {
+            // The whole chain is checked once, when this process first opens the log.
+            let head = try currentHead(opened)
+            let check = verify(lines: AuditLog.lines(of: file) ?? [], head: head)
+            guard check.isIntact else {
+                throw IngestError(.io, "the audit log fails verification (\(check.problems[0])); see kith audit verify")
+            }
+            handle = opened
+        }
+        try body(opened)
+    }
+
+    private func openIfNeeded() throws -> FileDescriptor {
+        if let handle { return handle }
+        let disk = directory.disk
+        do { try disk.createDirectory(folder) } catch { throw IngestError(.io, "cannot create \(folder): \(error)") }
+        let existed = FileManager.default.fileExists(atPath: file)
+        if !existed, let stored = try AuditHead.load(headFile, key: key), stored.count > 0 {
             throw IngestError(
                 .io, "the audit log is missing but its head records \(stored.count) record(s); see kith audit verify")
         }
-        fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw IngestError(.io, "cannot open the audit log: \(String(cString: strerror(errno)))") }
-        // The whole chain is checked once, when this process first opens the log.
-        let check = verify(lines: AuditLog.lines(of: file) ?? [], head: try currentHead())
-        guard check.isIntact else {
-            close(fd)
-            fd = -1
-            throw IngestError(.io, "the audit log fails verification (\(check.problems[0])); see kith audit verify")
+        do {
+            let opened = try disk.open(file, flags: O_WRONLY | O_CREAT, mode: 0o600)
+            // A new log's name must outlive a power loss before a head can count its records.
+            if !existed { try disk.syncDirectory(folder) }
+            return opened
+        } catch {
+            throw IngestError(.io, "cannot open the audit log: \(error)")
         }
     }
 
     /// The head as it is on disk (another server may have appended since), with the log's size
     /// checked against it: a shorter log was cut; one more whole, chained record is one a writer
-    /// fsynced before it stopped, and is taken into the head. The caller holds the file lock.
-    private func currentHead() throws -> AuditHead {
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw IngestError(.io, "cannot read the audit log's size") }
-        let size = Int(st.st_size)
+    /// synced before it stopped, and is taken into the head; part of one is an append a crash
+    /// cut short (its answer was never sent), and is set aside. The caller holds the file lock.
+    private func currentHead(_ handle: FileDescriptor) throws -> AuditHead {
+        let size = handle.size
         guard var head = try AuditHead.load(headFile, key: key) else {
             // No head: a new log, or one from before heads, sealed as it is (its records are
             // chained with plain SHA-256). A keyed chain without its head was cut or rewritten.
@@ -145,29 +161,74 @@ public final class AuditLog: @unchecked Sendable {
                 .io, "the audit log is shorter than its head records: records were cut; see kith audit verify")
         }
         if size > head.size {
-            let tail = AuditLog.tail(of: file, from: head.size)
-            guard let tail, tail.last == UInt8(ascii: "\n"), tail.dropLast().firstIndex(of: UInt8(ascii: "\n")) == nil,
-                let record = try? JSONDecoder().decode(Record.self, from: Data(tail.dropLast())),
-                record.previous == (head.count == 0 ? "" : head.last)
-            else {
+            let tail = AuditLog.tail(of: file, from: head.size) ?? []
+            switch classify(tail, after: head) {
+            case .record(let line):
+                head.count += 1
+                head.last = link(line)
+                head.size = size
+                try save(head)
+            case .unfinished:
+                try setAside(tail, of: handle, keeping: head.size)
+            case .foreign:
                 throw IngestError(.io, "the audit log holds records its head does not: see kith audit verify")
             }
-            head.count += 1
-            head.last = link(String(decoding: tail.dropLast(), as: UTF8.self))
-            head.size = size
-            try save(head)
         }
         return head
     }
 
+    /// What follows the last record a head counts.
+    enum Tail: Equatable {
+        /// One whole record chained to the head: synced by a writer that stopped before its head.
+        case record(String)
+        /// Part of one record (no line break before its end): an append a crash cut short.
+        case unfinished
+        /// More than one record, or one that does not chain: written by something else.
+        case foreign
+    }
+
+    func classify(_ tail: [UInt8], after head: AuditHead) -> Tail {
+        let newline = UInt8(ascii: "\n")
+        let body = tail.last == newline ? tail.dropLast() : tail[...]
+        guard !body.contains(newline) else { return .foreign }
+        if tail.last == newline, let record = try? JSONDecoder().decode(Record.self, from: Data(body)),
+            record.previous == (head.count == 0 ? "" : head.last)
+        {
+            return .record(String(decoding: body, as: UTF8.self))
+        }
+        return .unfinished
+    }
+
+    /// Keeps the bytes of an unfinished append beside the log (nothing is thrown away), then
+    /// cuts them off, so the next record starts on a line of its own.
+    private func setAside(_ tail: [UInt8], of handle: FileDescriptor, keeping size: Int) throws {
+        let disk = directory.disk
+        var aside = folder + "/unfinished-at-\(size).bytes"
+        var n = 1
+        while FileManager.default.fileExists(atPath: aside) {
+            n += 1
+            aside = folder + "/unfinished-at-\(size)-\(n).bytes"
+        }
+        do {
+            let kept = try disk.open(aside, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+            try kept.write(tail, at: 0)
+            try kept.sync()
+            try disk.syncDirectory(folder)
+            try handle.truncate(to: size)
+            try handle.sync()
+        } catch {
+            throw IngestError(.io, "cannot set aside an unfinished audit record: \(error)")
+        }
+    }
+
     /// The file at the log's path must still be the one being appended to.
-    private func checkStillInPlace() throws {
+    private func checkStillInPlace(_ handle: FileDescriptor) throws {
         var open = stat()
         var named = stat()
-        guard fstat(fd, &open) == 0, stat(file, &named) == 0, open.st_ino == named.st_ino, open.st_dev == named.st_dev
+        guard fstat(handle.fd, &open) == 0, stat(file, &named) == 0, open.st_ino == named.st_ino,
+            open.st_dev == named.st_dev
         else {
-            close(fd)
-            fd = -1
+            self.handle = nil
             throw IngestError(.io, "the audit log was deleted or replaced while the server ran; see kith audit verify")
         }
     }
@@ -177,12 +238,7 @@ public final class AuditLog: @unchecked Sendable {
         sealed.mac = sealed.expectedMAC(key: key)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let temporary = headFile + ".\(getpid()).tmp"
-        try directory.durablyWrite(try encoder.encode(sealed), to: temporary)
-        do { try directory.disk.rename(temporary, to: headFile) } catch {
-            throw IngestError(.io, "cannot replace the audit head: \(error)")
-        }
-        try directory.syncDirectory()
+        try directory.durablyReplace(headFile, with: try encoder.encode(sealed), mode: 0o600)
     }
 
     static func tail(of file: String, from offset: Int) -> [UInt8]? {
@@ -203,8 +259,11 @@ public final class AuditLog: @unchecked Sendable {
     }
 
     static func lines(of file: String) -> [Substring]? {
-        guard let data = FileManager.default.contents(atPath: file) else { return nil }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+        FileManager.default.contents(atPath: file).map(lines(of:))
+    }
+
+    static func lines(of data: Data) -> [Substring] {
+        String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
     }
 
     // MARK: Verifying
@@ -229,14 +288,21 @@ public final class AuditLog: @unchecked Sendable {
                     + "(a log from before heads existed is sealed when kith serve first starts)", at: 0)
             return v
         }
-        guard let lines else {
+        guard let data = FileManager.default.contents(atPath: file) else {
             return Verification(
                 records: [],
                 problems: head.count == 0
                     ? [] : ["audit/audit.ndjson is missing; the head records \(head.count) record(s)"],
                 notes: [])
         }
-        return verify(lines: lines, head: head)
+        if data.count > head.size, classify(Array(data[head.size...]), after: head) == .unfinished {
+            var v = verify(lines: AuditLog.lines(of: data.prefix(head.size)), head: head)
+            v.notes.append(
+                "the last \(data.count - head.size) byte(s) are part of a record a crash cut short (its answer was "
+                    + "never sent); the server sets them aside in audit/ when it next starts")
+            return v
+        }
+        return verify(lines: AuditLog.lines(of: data), head: head)
     }
 
     func verify(lines: [Substring], head: AuditHead?) -> Verification {

@@ -1,5 +1,6 @@
 import Foundation
 import KithCore
+import KithLog
 
 #if canImport(Glibc)
     import Glibc
@@ -14,32 +15,28 @@ public struct InstallationSecret: Sendable, Equatable {
 
     public init(bytes: [UInt8]) { self.bytes = bytes }
 
-    /// The directory's secret, created (exclusively, fsync'd) if it has none yet.
+    /// The directory's secret, created (exclusively, synced) if it has none yet. Once this
+    /// returns, a power loss cannot take the secret back: ids handed out under it stay valid.
     public static func of(_ directory: DataDirectory) throws -> InstallationSecret {
         let file = directory.secretFile
         if let existing = try read(file) { return existing }
-        try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        let disk = directory.disk
         var generator = SystemRandomNumberGenerator()
         let fresh = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let temporary = file + ".\(getpid()).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw IngestError(.io, "cannot create the installation secret: \(String(cString: strerror(errno)))")
+        do {
+            try disk.createDirectory(directory.path)
+            let handle = try disk.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+            try handle.write(Array((Hex.string(fresh) + "\n").utf8), at: 0)
+            try handle.sync()
+            // link() fails if another process made one first: then theirs is the secret.
+            _ = try disk.link(temporary, to: file)
+            try disk.removeFile(temporary)
+            try disk.syncDirectory(directory.path)
+        } catch {
+            try? disk.removeFile(temporary)
+            throw IngestError(.io, "cannot create the installation secret \(file): \(error)")
         }
-        let text = Array((Hex.string(fresh) + "\n").utf8)
-        let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == text.count, synced else {
-            unlink(temporary)
-            throw IngestError(.io, "cannot write the installation secret: \(String(cString: strerror(errno)))")
-        }
-        // link() fails if another process made one first: then theirs is the secret.
-        defer { unlink(temporary) }
-        if link(temporary, file) != 0, errno != EEXIST {
-            throw IngestError(.io, "cannot install the installation secret: \(String(cString: strerror(errno)))")
-        }
-        try directory.syncDirectory()
         guard let installed = try read(file) else {
             throw IngestError(.io, "the installation secret vanished while it was being created")
         }

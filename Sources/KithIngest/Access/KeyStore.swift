@@ -134,13 +134,7 @@ public struct KeyStore: Sendable {
     private func save(_ keys: [APIKey]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let temporary = file + ".tmp"
-        try directory.durablyWrite(try encoder.encode(Contents(keys: keys)), to: temporary)
-        chmod(temporary, 0o600)
-        do { try directory.disk.rename(temporary, to: file) } catch {
-            throw IngestError(.io, "cannot replace \(file): \(error)")
-        }
-        try directory.syncDirectory()
+        try directory.durablyReplace(file, with: try encoder.encode(Contents(keys: keys)), mode: 0o600)
     }
 
     private func locked<T>(_ body: () throws -> T) throws -> T {

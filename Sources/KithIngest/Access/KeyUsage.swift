@@ -51,10 +51,8 @@ public final class KeyUsage: @unchecked Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(lastUsed) else { return }
-        let temporary = file + ".tmp"
         // Best effort: a lost write only makes the shown time older.
-        guard (try? directory.durablyWrite(data, to: temporary)) != nil, (try? directory.disk.rename(temporary, to: file)) != nil
-        else { return }
+        guard (try? directory.durablyReplace(file, with: data, mode: 0o600)) != nil else { return }
         writtenAt = now.timeIntervalSinceReferenceDate
         dirty = false
     }

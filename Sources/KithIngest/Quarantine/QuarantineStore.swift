@@ -1,15 +1,19 @@
 import Foundation
+import KithLog
 
 /// `DIR/quarantine/quarantine.ndjson`: one typed record per line that could not land.
 ///
-/// Appends are fsynced before the batch they came from is acknowledged; `replace` rewrites the
-/// file atomically (temp file, fsync, rename) after a retry.
+/// Appends are synced before the batch they came from is acknowledged; `replace` rewrites the
+/// file atomically (temp file, sync, rename, directory sync) after a retry. A power loss can cut
+/// the last append short; that batch was never acknowledged, so its part-line is cut off before
+/// the next append.
 public final class QuarantineStore {
     public let directory: String
     public var path: String { directory + "/quarantine.ndjson" }
     /// Ids already quarantined, read on the first append (most ingests quarantine nothing).
     private var knownIDs: Set<String>?
-    private var handle: FileHandle?
+    private var handle: FileDescriptor?
+    private let disk: Disk
     private let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -20,12 +24,22 @@ public final class QuarantineStore {
     /// ingest is refused before it starts rather than losing the bad lines it would bring.
     public var maximumBytes: Int
 
-    public init(directory: String, maximumBytes: Int? = nil) throws {
+    public convenience init(directory: String, maximumBytes: Int? = nil) throws {
+        try self.init(directory: directory, maximumBytes: maximumBytes, disk: .real)
+    }
+
+    /// A store whose writes go through `disk` (crash tests watch it).
+    package init(directory: String, maximumBytes: Int? = nil, disk: Disk) throws {
         self.directory = directory
+        self.disk = disk
         self.maximumBytes =
-            maximumBytes ?? ProcessInfo.processInfo.environment["KITH_QUARANTINE_MAX_MB"].flatMap { Int($0) }.map { $0 << 20 }
+            maximumBytes ?? ProcessInfo.processInfo.environment["KITH_QUARANTINE_MAX_MB"].flatMap { Int($0) }.map {
+                $0 << 20
+            }
             ?? 1 << 30
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        do { try disk.createDirectory(directory) } catch {
+            throw IngestError(.io, "cannot create the quarantine folder: \(error)", file: directory)
+        }
     }
 
     /// The quarantine file's size in bytes.
@@ -40,7 +54,8 @@ public final class QuarantineStore {
             throw IngestError(
                 .quarantineFull,
                 "the quarantine holds \(used >> 20) MiB, its bound is \(maximumBytes >> 20) MiB: review it with "
-                    + "kith quarantine list, retry or drop what is fixed, or raise KITH_QUARANTINE_MAX_MB; nothing was ingested")
+                    + "kith quarantine list, retry or drop what is fixed, or raise KITH_QUARANTINE_MAX_MB; nothing was ingested"
+            )
         }
     }
 
@@ -56,10 +71,13 @@ public final class QuarantineStore {
             guard let base = bytes.baseAddress else { return }
             var start = 0
             while start < bytes.count {
-                let end = memchr(base + start, 0x0A, bytes.count - start).map { base.distance(to: UnsafeRawPointer($0)) }
+                let end =
+                    memchr(base + start, 0x0A, bytes.count - start).map { base.distance(to: UnsafeRawPointer($0)) }
                     ?? bytes.count
                 let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-                if let from = Self.end(of: marker, in: line), let close = line[from...].firstIndex(of: UInt8(ascii: "\"")) {
+                if let from = Self.end(of: marker, in: line),
+                    let close = line[from...].firstIndex(of: UInt8(ascii: "\""))
+                {
                     ids.insert(String(decoding: line[from..<close], as: UTF8.self))
                 } else if !line.isEmpty, let record = try? decoder.decode(QuarantineRecord.self, from: Data(line)) {
                     ids.insert(record.id)
@@ -104,35 +122,47 @@ public final class QuarantineStore {
             added += 1
         }
         guard !out.isEmpty else { return 0 }
-        if handle == nil {
-            if !FileManager.default.fileExists(atPath: path) {
-                _ = FileManager.default.createFile(atPath: path, contents: nil)
-            }
-            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        do {
+            let file = try openForAppending()
+            try out.withUnsafeBytes { try file.write($0, at: file.size) }
+            try file.sync()
+        } catch {
+            throw IngestError(.io, "cannot append to the quarantine: \(error)", file: path)
         }
-        guard let handle else { return 0 }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: out)
-        try handle.synchronize()
         return added
+    }
+
+    /// The file, open for writing at its end; a part-line a power loss left there is cut off.
+    private func openForAppending() throws -> FileDescriptor {
+        if let handle { return handle }
+        let existed = FileManager.default.fileExists(atPath: path)
+        let file = try disk.open(path, flags: O_WRONLY | O_CREAT, mode: 0o600)
+        if !existed { try disk.syncDirectory(directory) }
+        if let data = FileManager.default.contents(atPath: path), let last = data.last, last != 0x0A {
+            try file.truncate(to: (data.lastIndex(of: 0x0A) ?? -1) + 1)
+            try file.sync()
+        }
+        handle = file
+        return file
     }
 
     /// Atomically replaces the store's contents.
     public func replace(with records: [QuarantineRecord]) throws {
-        try handle?.close()
         handle = nil
         var out = Data()
         for r in records {
             out.append(try encoder.encode(r))
             out.append(0x0A)
         }
-        let temp = path + ".tmp"
-        _ = FileManager.default.createFile(atPath: temp, contents: out)
-        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: temp))
-        try h.synchronize()
-        try h.close()
-        if rename(temp, path) != 0 {
-            throw IngestError(.unreadableFile, "cannot replace the quarantine file", file: path)
+        let temporary = path + ".tmp"
+        do {
+            let file = try disk.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+            try out.withUnsafeBytes { try file.write($0, at: 0) }
+            try file.sync()
+            try disk.rename(temporary, to: path)
+            try disk.syncDirectory(directory)
+        } catch {
+            throw IngestError(.io, "cannot replace the quarantine file: \(error)", file: path)
         }
         knownIDs = Set(records.map(\.id))
     }

@@ -31,6 +31,16 @@ package struct Disk: Sendable {
         guard Glibc.rename(source, target) == 0 else { throw LogError.io("rename", path: target, errno: errno) }
     }
 
+    /// Gives `source` a second name, `target`, unless `target` exists; returns whether it did.
+    /// Two processes racing to install a file this way agree on one winner, unlike `rename`.
+    /// Not durable until the directory is synced.
+    package func link(_ source: String, to target: String) throws -> Bool {
+        try observer?.willPerform(.link(from: source, to: target))
+        if Glibc.link(source, target) == 0 { return true }
+        if errno == EEXIST { return false }
+        throw LogError.io("link", path: target, errno: errno)
+    }
+
     /// Makes the directory's entries (files created, renamed or removed in it) durable.
     package func syncDirectory(_ path: String) throws {
         try observer?.willPerform(.syncDirectory(path))
@@ -72,6 +82,7 @@ package enum DiskOperation: Sendable {
     case truncate(path: String, length: Int)
     case sync(path: String)
     case rename(from: String, to: String)
+    case link(from: String, to: String)
     case syncDirectory(String)
     case createDirectory(String)
     case remove(String)
