@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Layers point downward only: kith → KithIngest → KithLog → KithCore.
+// Layers point downward only: kith → KithCLI/KithServer → KithEngine → KithIngest/KithProjections → KithLog → KithCore.
 // KithCore is pure (no file or network I/O); C libraries are wrapped in KithLog/KithIngest.
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
@@ -44,10 +44,14 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
+        // The use cases, written once: the CLI and the server parse, call it and format.
+        .target(
+            name: "KithEngine", dependencies: ["KithCore", "KithLog", "KithIngest", "KithProjections"],
+            swiftSettings: strict),
         .target(
             name: "KithServer",
             dependencies: [
-                "KithCore", "KithLog", "KithIngest", "KithProjections", "CMalloc",
+                "KithCore", "KithLog", "KithIngest", "KithProjections", "KithEngine", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -56,7 +60,7 @@ let package = Package(
         .target(
             name: "KithCLI",
             dependencies: [
-                "KithCore", "KithLog", "KithIngest", "KithProjections", "KithGenerator", "KithServer",
+                "KithCore", "KithLog", "KithIngest", "KithProjections", "KithEngine", "KithGenerator", "KithServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

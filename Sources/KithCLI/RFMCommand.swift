@@ -83,7 +83,8 @@ struct RFMCommand: ParsableCommand {
             let store = try Projection.openStore(data.directory)
             let clock = ContinuousClock()
             let start = clock.now
-            let view = try Projection.refresh(store, rules: try Projection.rules(rules, data.directory), asOf: asOf)
+            let view = try Projection.refresh(
+                store, rules: try Projection.rules(rules, data.directory), asOf: asOf, in: data.directory)
             let elapsed = clock.now - start
             if format == .json {
                 try Out.json(view)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithCore
+import KithEngine
 import KithIngest
 import KithLog
 import KithProjections
@@ -29,119 +30,33 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "table or json") var format: OutputFormat = .table
     @OptionGroup var priority: BatchPriority
 
-    struct State: Codable {
-        var generation: Int
-        var projectionHash: String
-
-        enum CodingKeys: String, CodingKey {
-            case generation
-            case projectionHash = "projection_hash"
-        }
-    }
-
-    struct Report: Encodable {
-        var applied: Bool
-        var shadow: String
-        var projection: Projector.Summary
-        var impact: ReplayImpact
-        var rulesHash: String
-
-        enum CodingKeys: String, CodingKey {
-            case applied, shadow, projection, impact
-            case rulesHash = "rules_hash"
-        }
-    }
-
     func run() throws {
         priority.apply()
         let directory = data.directory
-        let lock: DirectoryLock
-        do {
-            try FileManager.default.createDirectory(atPath: directory.log, withIntermediateDirectories: true)
-            lock = try DirectoryLock(directory: directory.log, purpose: "kith replay")
-        } catch {
-            Out.note("error: \(error)")
-            throw ExitCode(2)
-        }
-        try withExtendedLifetime(lock) {
-            let newRules = try Projection.rules(rules, directory)
-            let hash = Projector.hash(newRules)
-            let live = try Projection.openStore(directory)
-            let liveView = try live.rfmView()
-            let generation = try shadowGeneration(directory, projectionHash: hash)
-            let shadowPath = directory.projections(generation: generation)
-            let instant: Projection.AsOf =
-                asOf ?? liveView.map { .carried($0.asOf, pinned: $0.pinned) } ?? .now
-            let summary = try Projection.catchUp(
-                directory, rules: newRules, batchSize: batchSize.map { max(1, $0) }, progress: Out.stderrIsTerminal,
-                storePath: shadowPath, asOf: instant, label: "replay")
-            let shadow = try SQLiteProjectionStore(path: shadowPath)
-            let impact = try ReplayImpact(live: live, shadow: shadow)
-            if !dryRun {
-                try directory.swapProjections(to: generation)
-                try? FileManager.default.removeItem(atPath: directory.replayState)
-                try adoptRulesFile(directory)
-                // Keep the previous generation (readers may still have it open); drop older ones.
-                let kept = [generation, directory.generation(of: live.path)]
-                for g in directory.projectionGenerations where !kept.contains(g) { directory.removeProjections(generation: g) }
+        let engine = try Projection.engine(directory)
+        let report = try Projection.reporting {
+            try engine.holdingTheLog(purpose: "kith replay") {
+                var options = Engine.Replay(
+                    rulesFile: rules.rules, asOf: asOf, dryRun: dryRun, batchSize: batchSize.map { max(1, $0) })
+                if Out.stderrIsTerminal { options.progress = ProgressLine(label: "replay").show }
+                defer { if Out.stderrIsTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
+                return try engine.replay(under: try Projection.rules(rules, directory), options)
             }
-            let report = Report(
-                applied: !dryRun, shadow: shadowPath, projection: summary, impact: impact,
-                rulesHash: Projector.hash(fullRules: newRules))
-            if format == .json {
-                try Out.json(report)
-            } else {
-                Out.print(Projection.render(summary))
-                Out.print(ReplayCommand.render(impact))
-                Out.print(
-                    dryRun
-                        ? "dry run: nothing swapped; the shadow store is kept at \(shadowPath) (kith replay with the same rules applies it)"
-                        : "applied: \(shadowPath) is now the projection store")
-            }
-            Out.flush()
         }
-    }
-
-    /// Makes `--rules FILE` the data directory's rules in force (`DIR/rules.EXT`), so later
-    /// ingests project with the rules the store was rebuilt under.
-    func adoptRulesFile(_ directory: DataDirectory) throws {
-        guard let file = rules.rules else { return }
-        let ext = (file as NSString).pathExtension.lowercased()
-        let target = directory.path + "/rules." + (["yaml", "yml", "json"].contains(ext) ? ext : "json")
-        guard (file as NSString).standardizingPath != (target as NSString).standardizingPath,
-            let content = FileManager.default.contents(atPath: file)
-        else { return }
-        try directory.durablyWrite(content, to: target + ".tmp")
-        for name in ["rules.yaml", "rules.yml", "rules.json"] where directory.path + "/" + name != target {
-            try? FileManager.default.removeItem(atPath: directory.path + "/" + name)
+        if let adopted = report.adoptedRules, let file = rules.rules {
+            Out.note("the rules in force are now \(adopted) (copied from \(file))")
         }
-        do {
-            // Synced, so a power loss cannot put the old rules back beside the new store.
-            try directory.disk.rename(target + ".tmp", to: target)
-            try directory.syncDirectory()
-        } catch {
-            Out.note("error: the new store is in force, but \(file) could not be copied to \(target): \(error)")
-            throw ExitCode(2)
+        if format == .json {
+            try Out.json(report)
+        } else {
+            Out.print(Projection.render(report.projection))
+            Out.print(ReplayCommand.render(report.impact))
+            Out.print(
+                dryRun
+                    ? "dry run: nothing swapped; the shadow store is kept at \(report.shadow) (kith replay with the same rules applies it)"
+                    : "applied: \(report.shadow) is now the projection store")
         }
-        Out.note("the rules in force are now \(target) (copied from \(file))")
-    }
-
-    /// The shadow to build into: the unfinished one if it was started under the same rules,
-    /// else a fresh generation after every one on disk.
-    func shadowGeneration(_ directory: DataDirectory, projectionHash: String) throws -> Int {
-        let current = directory.projectionsGeneration
-        if let data = FileManager.default.contents(atPath: directory.replayState),
-            let state = try? JSONDecoder().decode(State.self, from: data), state.generation != current
-        {
-            if state.projectionHash == projectionHash { return state.generation }
-            directory.removeProjections(generation: state.generation)
-        }
-        let generation = (directory.projectionGenerations.max() ?? 0) + 1
-        directory.removeProjections(generation: generation)
-        try directory.durablyReplace(
-            directory.replayState,
-            with: try JSONEncoder().encode(State(generation: generation, projectionHash: projectionHash)))
-        return generation
+        Out.flush()
     }
 
     static func render(_ i: ReplayImpact) -> String {

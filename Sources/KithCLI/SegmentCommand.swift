@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithCore
+import KithEngine
 import KithProjections
 
 struct SegmentCommand: ParsableCommand {
@@ -18,35 +19,29 @@ struct SegmentCommand: ParsableCommand {
         @Option(help: "table, ndjson or csv") var format: OutputFormat = .table
 
         func run() throws {
-            let wanted = Segment(rawValue: segment)
-            let stage = LifecycleStage(rawValue: segment)
-            guard wanted != nil || stage != nil else {
-                Out.note(
-                    "error: '\(segment)' is not a segment (\(Segment.allCases.map(\.key).joined(separator: ", "))) "
-                        + "or a stage (\(LifecycleStage.allCases.map(\.key).joined(separator: ", ")))")
+            guard let key = SegmentKey(key: segment) else {
+                Out.note("error: '\(segment)' is not \(SegmentKey.expected)")
                 throw ExitCode.validationFailure
             }
             let store = try Projection.openStore(data.directory)
-            let currency = try RFMCommand.view(store).model.currency
+            _ = try RFMCommand.view(store)
             var table = TextTable(
-                header: ["profile_id", "recency_days", "frequency", "monetary", "rfm", "segment", "stage"], rightAligned: [1, 2, 3])
+                header: ["profile_id", "recency_days", "frequency", "monetary", "rfm", "segment", "stage"],
+                rightAligned: [1, 2, 3])
             if format == .csv { Out.print(RFMLine.csvHeader) }
-            var listed = 0
-            try store.forEachRFM(after: after) { e in
-                if let limit, listed >= limit { return false }
-                guard (wanted != nil && e.score?.segment == wanted) || (stage != nil && e.stage == stage) else { return true }
-                listed += 1
-                let line = RFMLine(e, currency: currency)
-                switch format {
-                case .ndjson: try Out.json(line, pretty: false)
-                case .csv: Out.print(line.csvRow)
-                default:
-                    table.rows.append([
-                        line.profileID, line.recencyDays.map(String.init) ?? "", String(line.frequency), line.monetary,
-                        e.score.map { "\($0.r)\($0.f)\($0.m)" } ?? "-", line.segment ?? "", line.stage,
-                    ])
+            _ = try Projection.reporting {
+                try Engine.members(of: key, in: store, after: after, limit: limit) { line in
+                    switch format {
+                    case .ndjson: try Out.json(line, pretty: false)
+                    case .csv: Out.print(line.csvRow)
+                    default:
+                        let rfm = [line.rScore, line.fScore, line.mScore].compactMap { $0 }.map(String.init).joined()
+                        table.rows.append([
+                            line.profileID, line.recencyDays.map(String.init) ?? "", String(line.frequency), line.monetary,
+                            rfm.isEmpty ? "-" : rfm, line.segment ?? "", line.stage,
+                        ])
+                    }
                 }
-                return true
             }
             if format == .table { Out.print(table.render()) }
             Out.flush()

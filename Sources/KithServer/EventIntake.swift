@@ -1,6 +1,7 @@
 import CMalloc
 import Foundation
 import KithCore
+import KithEngine
 import KithIngest
 import KithLog
 import KithProjections
@@ -117,13 +118,7 @@ struct EventIntake: Sendable {
     }
 
     private func project() throws {
-        let store = try SQLiteProjectionStore(path: state.directory.projections)
-        let projector = try Projector(store: store, rules: state.rules, profileIDs: state.secret.profileIDs)
-        projector.afterCommit = { KillPoint.commit.reached() }
-        _ = try projector.catchUp(with: try EventLogReader(directory: state.directory.log))
-        let now = Date()
-        let instant = try store.refreshInstant(now: now)
-        try store.refreshRFM(rules: state.rules, asOf: instant.asOf, pinned: instant.pinned, now: now)
+        _ = try state.engine.catchUp(under: state.rules)
     }
 }
 

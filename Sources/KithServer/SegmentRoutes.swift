@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KithCore
+import KithEngine
 import KithProjections
 
 /// `/v1/segments…` and `/v1/rfm/summary`: the RFM view as the last refresh left it.
@@ -81,14 +82,9 @@ struct SegmentRoutes {
 
     func members(_ request: Request, _ context: KithRequestContext) throws -> Response {
         _ = try context.require(.profilesRead)
-        let key = try context.parameters.require("key")
-        let segment = Segment(rawValue: key)
-        let stage = LifecycleStage(rawValue: key)
-        guard segment != nil || stage != nil else {
-            throw Problem(
-                .notFound, "no_segment",
-                "\"\(key)\" is not a segment (\(Segment.allCases.map(\.key).joined(separator: ", "))) "
-                    + "or a lifecycle stage (\(LifecycleStage.allCases.map(\.key).joined(separator: ", "))).")
+        let text = try context.parameters.require("key")
+        guard let key = SegmentKey(key: text) else {
+            throw Problem(.notFound, "no_segment", "\"\(text)\" is not \(SegmentKey.expected).")
         }
         let limit = try Paging.limit(request, default: 100, maximum: 1000)
         var after: String?
@@ -96,23 +92,12 @@ struct SegmentRoutes {
             guard let decoded = RequestDecoding.cursorText(String(cursor)), decoded.hasPrefix("p") else { throw Paging.badCursor }
             after = decoded
         }
-        let store = try state.currentStore()
-        let view = try rfmView(store)
         var items: [RFMLine] = []
-        var more = false
-        try store.forEachRFM(after: after) { e in
-            guard (segment != nil && e.score?.segment == segment) || (stage != nil && e.stage == stage) else { return true }
-            if items.count == limit {
-                more = true
-                return false
-            }
-            items.append(RFMLine(e, currency: view.model.currency))
-            return true
-        }
+        let page = try answering { try Engine.members(of: key, in: try state.currentStore(), after: after, limit: limit) { items.append($0) } }
         return try Reply.json(
             Members(
-                key: key, asOf: Timestamp(epochSeconds: view.asOf).description, items: items,
-                nextCursor: more ? items.last.map { RequestDecoding.cursor(encoding: $0.profileID) } : nil))
+                key: text, asOf: Timestamp(epochSeconds: page.asOf).description, items: items,
+                nextCursor: page.more ? items.last.map { RequestDecoding.cursor(encoding: $0.profileID) } : nil))
     }
 
     struct Summary: Encodable {
@@ -139,10 +124,14 @@ struct SegmentRoutes {
                 position: view.position, currency: view.model.currency, summary: view.summary))
     }
 
-    private func rfmView(_ store: SQLiteProjectionStore? = nil) throws -> SQLiteProjectionStore.RFMView {
-        guard let view = try (store ?? state.currentStore()).rfmView() else {
+    private func rfmView() throws -> SQLiteProjectionStore.RFMView {
+        try answering { try Engine.rfmView(of: try state.currentStore()) }
+    }
+
+    /// Runs `body`; no RFM view yet is a 503 that says what to run.
+    private func answering<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as EngineError where error.code == .noRFMView {
             throw Problem(.serviceUnavailable, "no_rfm_view", "There is no RFM view yet: run kith rfm refresh (or kith project).")
         }
-        return view
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KithCore
+import KithEngine
 import KithIngest
 import KithLog
 import KithProjections
@@ -17,6 +18,8 @@ final class ServerState: @unchecked Sendable {
     let audit: AuditLog
     /// The data directory's secret: keys profile ids and the audit chain.
     let secret: InstallationSecret
+    /// The use cases the routes call (the CLI calls the same).
+    let engine: Engine
     /// The key of the hashes that stand in for event ids, derived once.
     private let eventIDKey: [UInt8]
     let metrics = ServerMetrics()
@@ -41,17 +44,14 @@ final class ServerState: @unchecked Sendable {
         limiter = RateLimiter(limits)
         lookups = LookupWatch(limits)
         secret = try InstallationSecret.of(directory)
+        engine = try Engine(directory: directory, secret: secret)
         eventIDKey = secret.key(for: "event ids")
         audit = AuditLog(directory, secret: secret)
         keyStore = KeyStore(directory)
         usage = KeyUsage(directory)
         // A store from before ids were keyed is renamed now, not at the first ingest (best
         // effort: a store that cannot be written yet is renamed when it is next projected).
-        if FileManager.default.fileExists(atPath: directory.projections),
-            let store = try? SQLiteProjectionStore(path: directory.projections)
-        {
-            try? store.adoptProfileIDs(secret.profileIDs)
-        }
+        if FileManager.default.fileExists(atPath: directory.projections) { _ = try? engine.openStore() }
         // Seals an old log and starts the head early; a log found cut is refused per request
         // (personal data withheld) rather than keeping the server down.
         try? audit.prepare()

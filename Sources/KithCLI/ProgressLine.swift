@@ -1,0 +1,39 @@
+import Foundation
+import KithProjections
+
+/// A projection's progress on one terminal line (stderr): percent, events, rate and ETA, or the
+/// stage a rebuild is in once it has read the log.
+final class ProgressLine {
+    let label: String
+    private let start = Date()
+    private var first: UInt64?
+
+    init(label: String) { self.label = label }
+
+    func show(_ p: ProjectionProgress) {
+        guard p.end > 0 else { return }
+        let first = self.first ?? p.position
+        self.first = first
+        let elapsed = Date().timeIntervalSince(start)
+        if let stage = p.stage {
+            // A rebuild has read the log; what is left has no event count to show, except
+            // another read of the log for more values' statistics.
+            let text =
+                stage == .foldingMoreValues
+                ? "\(stage.rawValue)… \(Int(Double(p.position) / Double(p.end) * 100))%"
+                : "read \(Int(p.position).grouped) events; \(stage.rawValue)…"
+            FileHandle.standardError.write(
+                Data("\r\(label): \(text)  \(Projection.duration(elapsed))\u{1B}[K".utf8))
+            return
+        }
+        let rate = Double(p.position - first) / max(elapsed, 0.001)
+        let eta = rate > 0 ? Double(p.end - p.position) / rate : 0
+        FileHandle.standardError.write(
+            Data(
+                String(
+                    format: "\r%@ %3.0f%%  %@/%@ events  %@ ev/s  ETA %@\u{1B}[K", label,
+                    Double(p.position) / Double(p.end) * 100, Int(p.position).grouped, Int(p.end).grouped,
+                    Int(rate).grouped, Projection.duration(eta)
+                ).utf8))
+    }
+}

@@ -1,0 +1,27 @@
+/// What went wrong in a use case, described without the command that would fix it: each
+/// surface adds that (a CLI hint, an HTTP problem type).
+public struct EngineError: Error, CustomStringConvertible, Sendable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        enum Value: String { case unavailable, badRules, rulesChanged, noRFMView }
+        let value: Value
+        /// A file or store could not be opened, read or written.
+        public static let unavailable = Code(value: .unavailable)
+        /// A rules file could not be read or is not valid.
+        public static let badRules = Code(value: .badRules)
+        /// The rules link identities differently from those the store was built with.
+        public static let rulesChanged = Code(value: .rulesChanged)
+        /// No RFM refresh has run on the store yet.
+        public static let noRFMView = Code(value: .noRFMView)
+        public var description: String { value.rawValue }
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
