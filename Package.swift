@@ -33,6 +33,8 @@ let package = Package(
         .systemLibrary(name: "CCRC32C"),
         .target(name: "KithCore", swiftSettings: strict),
         .target(name: "KithLog", dependencies: ["KithCore", "CLZ4", "CCRC32C"], swiftSettings: strict),
+        // The in-memory reference adapters of the ports: the oracle the other adapters are held to.
+        .target(name: "KithMemory", dependencies: ["KithCore"], swiftSettings: strict),
         .target(
             name: "KithIngest",
             dependencies: ["KithCore", "KithLog", "CLZ4", "CZlib", .product(name: "Yams", package: "Yams")],
@@ -60,30 +62,41 @@ let package = Package(
         .target(
             name: "KithCLI",
             dependencies: [
-                "KithCore", "KithLog", "KithIngest", "KithProjections", "KithEngine", "KithGenerator", "KithServer",
+                "KithCore", "KithLog", "KithIngest", "KithProjections", "KithEngine", "KithMemory", "KithGenerator",
+                "KithServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
         .executableTarget(
-            name: "kith", dependencies: ["KithCLI", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            name: "kith",
+            dependencies: ["KithCLI", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .testTarget(name: "KithCoreTests", dependencies: ["KithCore", "KithGenerator"], swiftSettings: strict),
         .testTarget(
-            name: "KithLogTests", dependencies: ["KithLog", "KithCore", "KithGenerator", "KithFaults"], swiftSettings: strict),
+            name: "KithLogTests",
+            dependencies: ["KithLog", "KithCore", "KithGenerator", "KithFaults", "KithMemory", "KithTestSupport"],
+            swiftSettings: strict),
         // A simulated power loss under the log's `Disk` (crash tests).
-        .target(name: "KithFaults", dependencies: ["KithLog", "KithGenerator"], path: "Tests/KithFaults", swiftSettings: strict),
+        .target(
+            name: "KithFaults", dependencies: ["KithLog", "KithGenerator"], path: "Tests/KithFaults",
+            swiftSettings: strict),
         .testTarget(
             name: "KithProjectionsTests",
             dependencies: [
-                "KithProjections", "KithCore", "KithLog", "KithIngest", "KithGenerator", "KithFaults",
+                "KithProjections", "KithCore", "KithLog", "KithIngest", "KithGenerator", "KithFaults", "KithMemory",
+                "KithTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ], swiftSettings: strict),
         .testTarget(
             name: "KithIngestTests",
             dependencies: ["KithIngest", "KithLog", "KithCore", "KithGenerator", "KithTestSupport", "KithFaults"],
             resources: [], swiftSettings: strict),
-        // What the CLI and server tests share: running the built `kith`, temporary folders.
-        .target(name: "KithTestSupport", path: "Tests/KithTestSupport", swiftSettings: strict),
+        // What the CLI and server tests share: running the built `kith`, temporary folders,
+        // and the ports' contract suites, which every adapter passes unchanged.
+        .target(
+            name: "KithTestSupport", dependencies: ["KithCore", "KithGenerator", "KithMemory", "KithProjections"],
+            path: "Tests/KithTestSupport",
+            swiftSettings: strict),
         .testTarget(
             name: "KithServerTests",
             dependencies: [
@@ -93,7 +106,11 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "KithCLITests",
-            dependencies: ["KithCLI", "kith", "KithTestSupport", "KithLog", "KithCore", "KithGenerator", "KithIngest"],
+            dependencies: [
+                "KithCLI", "kith", "KithTestSupport", "KithLog", "KithCore", "KithGenerator", "KithIngest",
+                "KithMemory",
+                "KithProjections",
+            ],
             swiftSettings: strict),
     ]
 )

@@ -21,6 +21,12 @@ done
 python3 -c 'import jsonschema, yaml' 2>/dev/null || export PATH="/usr/bin:$PATH"
 python3 -c 'import jsonschema, yaml' || { echo "tools/test.sh: python3-jsonschema/python3-yaml missing" >&2; exit 2; }
 
+# The style rules in .swift-format hold everywhere (seconds; before the build, so a style slip
+# fails fast and names the file and line).
+if [ "$#" -eq 0 ]; then
+    swift format lint --strict --recursive Package.swift Sources Tests tools benchmarks
+fi
+
 echo "tools/test.sh: building and running the tests (a cold debug build takes about 5 minutes on 2 cores)" >&2
 swift test "$@"
 # The whole suite (no filter) ends with schemathesis against a real server, for a bounded time,

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `--priority low|normal` for the batch commands (ingest, project, replay). Low, the default,
@@ -37,10 +37,10 @@ struct BatchPriority: ParsableArguments {
 
     private static func lowerEveryThread() {
         #if canImport(Glibc)
-        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-        for thread in threads.compactMap({ id_t($0) }) {
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), thread, niceness)
-        }
+            let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            for thread in threads.compactMap({ id_t($0) }) {
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), thread, niceness)
+            }
         #endif
     }
 }

@@ -29,7 +29,8 @@ struct DemoCommand: AsyncParsableCommand {
         Out.print("\n3. kith log stats --data \(dir)/data\n")
         Out.print(try LogStatistics.gather(logDirectory: DataDirectory(dir + "/data").log).rendered)
         Out.print("\n4. ground truth check")
-        let matches = summary.accepted == expected.accepted && summary.duplicates == expected.duplicates
+        let matches =
+            summary.accepted == expected.accepted && summary.duplicates == expected.duplicates
             && summary.quarantined == expected.quarantined && summary.skipped == expected.skipped
         Out.print(
             "   expected accepted \(expected.accepted.grouped), duplicates \(expected.duplicates.grouped), "
@@ -47,7 +48,8 @@ struct DemoCommand: AsyncParsableCommand {
         Out.print("\n5. unified profiles")
         Out.print(
             String(
-                format: "   %@ profiles for %@ people; pairwise precision %.4f, recall %.4f against the ground truth; %d shared values caught",
+                format:
+                    "   %@ profiles for %@ people; pairwise precision %.4f, recall %.4f against the ground truth; %d shared values caught",
                 stats.profiles.grouped, persons.grouped, score.precision, score.recall, stats.sharedValues))
         let junk = try IdentityCommand.Score.linked(junkIn: exports + "/truth/junk.json", clusters: clusters)
         Out.print(

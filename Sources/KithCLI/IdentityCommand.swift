@@ -5,11 +5,13 @@ import KithProjections
 
 struct IdentityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "identity", abstract: "Identity resolution figures.", subcommands: [Stats.self, Score.self, Suspects.self])
+        commandName: "identity", abstract: "Identity resolution figures.",
+        subcommands: [Stats.self, Score.self, Suspects.self])
 
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Profiles, identifier values, merges, splits, refused links by rule, shared values, largest profile.")
+            abstract:
+                "Profiles, identifier values, merges, splits, refused links by rule, shared values, largest profile.")
         @OptionGroup var data: DataOptions
         @Option(help: "table or json") var format: OutputFormat = .table
 
@@ -40,7 +42,9 @@ struct IdentityCommand: ParsableCommand {
     struct Score: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Pairwise precision, recall and F1 of the profiles against a ground truth.",
-            discussion: "The truth is NDJSON with one person per line: {\"identifiers\": {kind: [normalised values]}} (the generator's truth/persons.ndjson).")
+            discussion:
+                "The truth is NDJSON with one person per line: {\"identifiers\": {kind: [normalised values]}} (the generator's truth/persons.ndjson)."
+        )
         @OptionGroup var data: DataOptions
         @Option(help: "Ground truth file.") var truth: String
         @Option(help: "Junk values that belong to nobody (the generator's truth/junk.json): counts those in a profile.")
@@ -58,7 +62,8 @@ struct IdentityCommand: ParsableCommand {
             for (n, line) in text.split(separator: "\n").enumerated() {
                 do {
                     let p = try JSONDecoder().decode(Person.self, from: Data(line.utf8))
-                    people.append(p.identifiers.flatMap { k, vs in vs.map { Identifier(IdentifierKind(rawValue: k), $0) } })
+                    people.append(
+                        p.identifiers.flatMap { k, vs in vs.map { Identifier(IdentifierKind(rawValue: k), $0) } })
                 } catch {
                     Out.note("error: \(truth) line \(n + 1): expected {\"identifiers\": {kind: [values]}}")
                     throw ExitCode(2)
@@ -77,7 +82,8 @@ struct IdentityCommand: ParsableCommand {
                         score.truePositives.grouped))
                 Out.print(
                     "profiles mixing two or more people: \(score.mixedProfiles.grouped)"
-                        + (junkLinked.map { "; junk values in a profile: \($0.linked.grouped) of \($0.known.grouped)" } ?? ""))
+                        + (junkLinked.map { "; junk values in a profile: \($0.linked.grouped) of \($0.known.grouped)" }
+                            ?? ""))
             }
             Out.flush()
         }
@@ -120,7 +126,9 @@ extension IdentityCommand.Score {
         guard let data = FileManager.default.contents(atPath: path),
             let values = try? JSONDecoder().decode([JunkValue].self, from: data)
         else {
-            Out.note("error: \(path): expected a JSON array of {\"kind\": …, \"value\": …} (the generator's truth/junk.json)")
+            Out.note(
+                "error: \(path): expected a JSON array of {\"kind\": …, \"value\": …} (the generator's truth/junk.json)"
+            )
             throw ExitCode(2)
         }
         let linked = Set(clusters.joined())
@@ -128,4 +136,3 @@ extension IdentityCommand.Score {
         return JunkCount(known: junk.count, linked: junk.filter(linked.contains).count)
     }
 }
-

@@ -4,6 +4,7 @@ import KithIngest
 import KithLog
 import KithProjections
 import KithCore
+import KithEngine
 
 struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,19 +46,9 @@ struct IngestCommand: AsyncParsableCommand {
         if summary.failedFiles > 0 { throw ExitCode(1) }
     }
 
-    static func openLog(_ directory: DataDirectory, purpose: String) throws -> EventLogWriter {
-        var options = EventLogWriter.Options()
-        options.purpose = purpose
-        // Smaller segments for tests and small disks (documented in the README).
-        if let bytes = ProcessInfo.processInfo.environment["KITH_SEGMENT_BYTES"].flatMap(Int.init), bytes >= 4_096 {
-            options.segmentBytes = bytes
-        }
-        do {
-            return try EventLogWriter(directory: directory.log, options: options)
-        } catch let error as LogError {
-            Out.note("error: \(error)")
-            throw ExitCode(2)
-        }
+    static func openLog(_ directory: DataDirectory, purpose: String) throws -> any EventLog {
+        let engine = try Projection.engine(directory)
+        return try Projection.reporting { try engine.openLog(purpose: purpose) }
     }
 
     /// `--format json` output: the ingest summary's fields plus `projection` when profiles were updated.
@@ -88,7 +79,7 @@ struct IngestCommand: AsyncParsableCommand {
             Out.note("error: \(error)")
             throw ExitCode(2)
         }
-        for line in log.recovery.lines { Out.note("recovered: \(line)") }
+        for line in log.recoveryNotes { Out.note("recovered: \(line)") }
         let bar = ProgressBar(enabled: progress)
         let summary = await Ingestor(log: log, quarantine: quarantine, options: options)
             .ingest(files: files) { bar.update($0) }
@@ -131,7 +122,7 @@ struct IngestCommand: AsyncParsableCommand {
             String(
                 format: "%.2f s, %@ events/s, %.1f MB read; log positions %llu..<%llu", s.seconds,
                 Int(s.eventsPerSecond).grouped, Double(s.bytesRead) / 1e6, s.firstPosition, s.endPosition))
-        for f in s.files where f.error != nil { out.append("error: \(f.path): \(f.error!)") }
+        for f in s.files { if let error = f.error { out.append("error: \(f.path): \(error)") } }
         return out.joined(separator: "\n")
     }
 }

@@ -4,7 +4,8 @@ import ArgumentParser
 public struct KithCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kith",
-        abstract: "An event-sourced customer data platform: ingest channel exports into one durable log and project unified profiles.",
+        abstract:
+            "An event-sourced customer data platform: ingest channel exports into one durable log and project unified profiles.",
         subcommands: [
             IngestCommand.self, ProjectCommand.self, ReplayCommand.self, ProfileCommand.self, ProfilesCommand.self,
             IdentityCommand.self, RFMCommand.self, SegmentCommand.self, LifecycleCommand.self, RulesCommand.self,

@@ -6,10 +6,12 @@ import KithLog
 
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "log", abstract: "Inspect the event log.", subcommands: [Stats.self, Read.self, Verify.self, Repair.self])
+        commandName: "log", abstract: "Inspect the event log.",
+        subcommands: [Stats.self, Read.self, Verify.self, Repair.self])
 
     struct Stats: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Events, segments, bytes and counts by source and type.")
+        static let configuration = CommandConfiguration(
+            abstract: "Events, segments, bytes and counts by source and type.")
         @OptionGroup var data: DataOptions
         @Option(help: "table or json") var format: OutputFormat = .table
 
@@ -46,7 +48,9 @@ extension LogCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Read every byte of the log: batches, CRCs, positions, records, duplicates, keys files.",
-            discussion: "Exit status 0 when the log is intact, 3 when something is damaged (each problem names file, offset and positions).")
+            discussion:
+                "Exit status 0 when the log is intact, 3 when something is damaged (each problem names file, offset and positions)."
+        )
         @OptionGroup var data: DataOptions
         @Option(help: "table or json") var format: OutputFormat = .table
 
@@ -110,7 +114,9 @@ extension LogCommand {
             if format == .json {
                 try Out.json(repair)
             } else {
-                Out.print(repair.found.isEmpty ? "the log is intact; nothing to repair" : "found \(repair.found.count) problem(s):")
+                Out.print(
+                    repair.found.isEmpty
+                        ? "the log is intact; nothing to repair" : "found \(repair.found.count) problem(s):")
                 for problem in repair.found { Out.print("  " + problem.description) }
                 for action in repair.actions { Out.print("repaired: " + action) }
                 if let salvage = repair.salvage {

@@ -11,7 +11,9 @@ struct ProfileCommand: ParsableCommand {
 
     static func resolve(_ store: SQLiteProjectionStore, _ reference: String) throws -> String {
         guard let resolved = try store.resolve(reference) else {
-            Out.note("error: no profile or identifier matches \(reference) (use KIND:VALUE, e.g. phone:13800138000, or a profile id)")
+            Out.note(
+                "error: no profile or identifier matches \(reference) (use KIND:VALUE, e.g. phone:13800138000, or a profile id)"
+            )
             throw ExitCode(1)
         }
         guard let current = resolved.current else {
@@ -26,13 +28,15 @@ struct ProfileCommand: ParsableCommand {
             abstract: "The unified view: identifiers, traits with sources, counters, orders and spend, feedback.")
         @OptionGroup var data: DataOptions
         @OptionGroup var rules: RulesOption
-        @Argument(help: "KIND:VALUE (any spelling, normalised first) or a profile id (aliases resolve).") var reference: String
+        @Argument(help: "KIND:VALUE (any spelling, normalised first) or a profile id (aliases resolve).") var reference:
+            String
         @Option(help: "table or json") var format: OutputFormat = .table
 
         func run() throws {
             let store = try Projection.openStore(data.directory)
             _ = try ProfileCommand.resolve(store, reference)
-            guard let view = try store.profile(reference, traitRules: try Projection.rules(rules, data.directory).traits)
+            guard
+                let view = try store.profile(reference, traitRules: try Projection.rules(rules, data.directory).traits)
             else { throw ExitCode(1) }
             if format == .json { try Out.json(view) } else { Out.print(ProfileCommand.render(view)) }
             Out.flush()
@@ -43,10 +47,14 @@ struct ProfileCommand: ParsableCommand {
         var out = ["profile \(v.profileID)" + (v.status == "current" ? "" : "  [\(v.status)]")]
         if let note = v.note { out.append("  " + note) }
         out.append("")
-        var ids = TextTable(header: ["kind", "value", "first seen", "last seen", "events", "sources"], rightAligned: [4])
+        var ids = TextTable(
+            header: ["kind", "value", "first seen", "last seen", "events", "sources"], rightAligned: [4])
         for (kind, values) in v.identifiers.sorted(by: { $0.key < $1.key }) {
             for x in values {
-                ids.rows.append([kind, x.value, x.firstSeen ?? "", x.lastSeen ?? "", String(x.events), x.sources.joined(separator: ",")])
+                ids.rows.append([
+                    kind, x.value, x.firstSeen ?? "", x.lastSeen ?? "", String(x.events),
+                    x.sources.joined(separator: ","),
+                ])
             }
         }
         out.append(ids.render())
@@ -56,23 +64,33 @@ struct ProfileCommand: ParsableCommand {
             for (k, t) in v.traits.sorted(by: { $0.key < $1.key }) {
                 traits.rows.append([
                     k, t.value, t.source, t.at, t.rule,
-                    (t.alternatives ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "),
+                    (t.alternatives ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(
+                        separator: " "),
                 ])
             }
             out.append(traits.render())
         }
         let s = v.stats
         out.append("")
-        out.append("events \(s.events) (first \(s.firstSeen ?? "-"), last \(s.lastSeen ?? "-")); channels: \(s.channels.joined(separator: ", "))")
+        out.append(
+            "events \(s.events) (first \(s.firstSeen ?? "-"), last \(s.lastSeen ?? "-")); channels: \(s.channels.joined(separator: ", "))"
+        )
         out.append(
             "orders \(s.orders), refunds \(s.refunds), net spend "
-                + (s.netSpend.isEmpty ? "0" : s.netSpend.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+                + (s.netSpend.isEmpty
+                    ? "0"
+                    : s.netSpend.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
                 + ", average order "
-                + (s.averageOrderValue.isEmpty ? "-" : s.averageOrderValue.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+                + (s.averageOrderValue.isEmpty
+                    ? "-"
+                    : s.averageOrderValue.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(
+                        separator: ", "))
                 + ", last order \(s.lastOrder ?? "-")")
         out.append(
-            "NPS latest \(s.latestNPS.map(String.init) ?? "-") average \(s.averageNPS ?? "-"); rating latest \(s.latestRating.map(String.init) ?? "-") average \(s.averageRating ?? "-"); complaints \(s.complaints)")
-        out.append("by type: " + s.byType.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            "NPS latest \(s.latestNPS.map(String.init) ?? "-") average \(s.averageNPS ?? "-"); rating latest \(s.latestRating.map(String.init) ?? "-") average \(s.averageRating ?? "-"); complaints \(s.complaints)"
+        )
+        out.append(
+            "by type: " + s.byType.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         return out.joined(separator: "\n")
     }
 
@@ -91,7 +109,9 @@ struct ProfileCommand: ParsableCommand {
             var before: TimelineCursor?
             if let after {
                 guard let cursor = TimelineCursor(text: after) else {
-                    Out.note("error: --after expects the cursor printed by the previous page, like 2026-03-01T10:15:00+08:00@812")
+                    Out.note(
+                        "error: --after expects the cursor printed by the previous page, like 2026-03-01T10:15:00+08:00@812"
+                    )
                     throw ExitCode(2)
                 }
                 before = cursor
@@ -102,7 +122,8 @@ struct ProfileCommand: ParsableCommand {
             case .json: try Out.json(entries)
             case .ndjson: for e in entries { try Out.json(e, pretty: false) }
             default:
-                var t = TextTable(header: ["occurred at", "type", "name", "source", "event id", "position"], rightAligned: [5])
+                var t = TextTable(
+                    header: ["occurred at", "type", "name", "source", "event id", "position"], rightAligned: [5])
                 t.rows = entries.map { [$0.occurredAt, $0.type, $0.name, $0.source, $0.eventID, String($0.position)] }
                 Out.print(t.render())
                 if entries.count == limit, let last = entries.last {
@@ -115,7 +136,8 @@ struct ProfileCommand: ParsableCommand {
 
     struct Explain: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Why these values are one customer: each link with the event that made it, and refused or cut links.")
+            abstract:
+                "Why these values are one customer: each link with the event that made it, and refused or cut links.")
         @OptionGroup var data: DataOptions
         @Argument(help: "KIND:VALUE or a profile id.") var reference: String
         @Option(help: "table or json") var format: OutputFormat = .table
@@ -131,7 +153,8 @@ struct ProfileCommand: ParsableCommand {
             }
             func line(_ l: SQLiteProjectionStore.Explanation.Link) -> String {
                 let ev = l.evidence
-                return "  \(l.from) — \(l.to)   first by \(ev.source ?? "?") \(ev.eventID ?? "?") at \(ev.occurredAt ?? "?") (position \(ev.position)), \(ev.events) event(s)"
+                return
+                    "  \(l.from) — \(l.to)   first by \(ev.source ?? "?") \(ev.eventID ?? "?") at \(ev.occurredAt ?? "?") (position \(ev.position)), \(ev.events) event(s)"
                     + (l.rule.map { "   [\($0)]" } ?? "")
             }
             var out = ["profile \(id): \(e.values.count) values", "", "links that join them:"]

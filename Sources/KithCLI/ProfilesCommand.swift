@@ -36,8 +36,10 @@ struct ProfilesCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             if format == .csv {
                 Out.print(
-                    (["profile_id"] + kinds + ["traits", "events", "orders", "net_spend_cny", "first_seen", "last_seen", "segment", "stage"])
-                        .joined(separator: ","))
+                    (["profile_id"] + kinds + [
+                        "traits", "events", "orders", "net_spend_cny", "first_seen", "last_seen", "segment", "stage",
+                    ])
+                    .joined(separator: ","))
             }
             try store.forEachProfile(traitRules: try Projection.rules(rules, data.directory).traits) { view in
                 let line = ExportLine(
@@ -47,7 +49,8 @@ struct ProfilesCommand: ParsableCommand {
                     let traits = String(decoding: try encoder.encode(line.traits), as: UTF8.self)
                     let cells =
                         [line.profileID] + kinds.map { (line.identifiers[$0] ?? []).joined(separator: "|") } + [
-                            traits, String(view.stats.events), String(view.stats.orders), view.stats.netSpend["CNY"] ?? "",
+                            traits, String(view.stats.events), String(view.stats.orders),
+                            view.stats.netSpend["CNY"] ?? "",
                             view.stats.firstSeen ?? "", view.stats.lastSeen ?? "", view.rfm?.segment ?? "",
                             view.rfm?.stage ?? "",
                         ]

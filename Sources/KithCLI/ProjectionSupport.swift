@@ -77,7 +77,8 @@ enum Projection {
 
     static func render(_ s: Projector.Summary) -> String {
         String(
-            format: "projected %@ events (positions %llu..<%llu) in %.2f s, %@ events/s; %@ new profiles, %@ merges, %@ splits",
+            format:
+                "projected %@ events (positions %llu..<%llu) in %.2f s, %@ events/s; %@ new profiles, %@ merges, %@ splits",
             s.events.grouped, s.fromPosition, s.toPosition, s.seconds, Int(s.eventsPerSecond).grouped,
             s.newProfiles.grouped, s.merges.grouped, s.splits.grouped)
     }

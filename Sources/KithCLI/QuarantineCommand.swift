@@ -41,7 +41,11 @@ struct QuarantineCommand: ParsableCommand {
                 }
                 Out.print(
                     "\n\(total.grouped) quarantined"
-                        + (byKind.isEmpty ? "" : ": " + byKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+                        + (byKind.isEmpty
+                            ? ""
+                            : ": "
+                                + byKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
+                                    separator: ", ")))
             case .json:
                 try Out.json(records.map(ListedRecord.init))
             case .ndjson:
@@ -124,10 +128,13 @@ struct QuarantineCommand: ParsableCommand {
                 Out.print(
                     "retried \(outcome.retried.grouped): landed \(outcome.landed.grouped), "
                         + "already in the log \(outcome.duplicates.grouped), still quarantined \(outcome.stillQuarantined.grouped)"
-                        + (outcome.byKind.isEmpty ? "" : " (" + outcome.byKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
+                        + (outcome.byKind.isEmpty
+                            ? ""
+                            : " ("
+                                + outcome.byKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
+                                    separator: ", ") + ")"))
             }
             Out.flush()
         }
     }
 }
-

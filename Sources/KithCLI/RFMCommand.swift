@@ -48,10 +48,11 @@ struct RFMCommand: ParsableCommand {
             rightAligned: [1, 2, 3, 4, 5, 6])
         let largest = max(1, s.segments.map(\.count).max() ?? 1)
         for row in s.segments {
-            let segment = Segment(rawValue: row.segment)!
+            guard let segment = Segment(rawValue: row.segment) else { continue }
             let bar = String(repeating: "█", count: (row.count * 30 + largest - 1) / largest)
             table.rows.append([
-                segment.label(lang), row.count.grouped, row.share, row.meanRecencyDays, row.meanFrequency, row.meanMonetary,
+                segment.label(lang), row.count.grouped, row.share, row.meanRecencyDays, row.meanFrequency,
+                row.meanMonetary,
                 row.monetaryShare, bar,
             ])
         }
@@ -90,7 +91,9 @@ struct RFMCommand: ParsableCommand {
                 try Out.json(view)
             } else {
                 Out.print(RFMCommand.render(view, lang: lang))
-                Out.note("refreshed \(view.summary.profiles.grouped) profiles in \(elapsed.formatted(.units(allowed: [.milliseconds])))")
+                Out.note(
+                    "refreshed \(view.summary.profiles.grouped) profiles in \(elapsed.formatted(.units(allowed: [.milliseconds])))"
+                )
             }
             Out.flush()
         }
@@ -98,7 +101,9 @@ struct RFMCommand: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "One line per scored profile: profile_id, recency_days, frequency, monetary, r/f/m scores, segment, stage.")
+            abstract:
+                "One line per scored profile: profile_id, recency_days, frequency, monetary, r/f/m scores, segment, stage."
+        )
         @OptionGroup var data: DataOptions
         @Option(help: "csv or ndjson") var format: OutputFormat = .csv
 

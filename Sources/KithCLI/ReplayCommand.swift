@@ -62,7 +62,8 @@ struct ReplayCommand: ParsableCommand {
     static func render(_ i: ReplayImpact) -> String {
         var out: [String] = []
         out.append(
-            "profiles: \(i.liveProfiles.grouped) now (log position \(i.livePosition)) → \(i.shadowProfiles.grouped) after replay (position \(i.shadowPosition))")
+            "profiles: \(i.liveProfiles.grouped) now (log position \(i.livePosition)) → \(i.shadowProfiles.grouped) after replay (position \(i.shadowPosition))"
+        )
         out.append("merged: \(i.merged.grouped) profiles join values of two or more current profiles")
         for e in i.mergedExamples { out.append("  e.g. \(e.profile) \(e.detail)") }
         out.append("split: \(i.split.grouped) current profiles fall apart")
@@ -85,7 +86,9 @@ struct ReplayCommand: ParsableCommand {
         }
         let stages = i.stageChanges.filter { $0.from != $0.to }.sorted { $0.count > $1.count }
         out.append("lifecycle changes:" + (stages.isEmpty ? " none" : ""))
-        for m in stages { out.append("  \(m.from) → \(m.to): \(m.count.grouped), e.g. \(m.examples.joined(separator: ", "))") }
+        for m in stages {
+            out.append("  \(m.from) → \(m.to): \(m.count.grouped), e.g. \(m.examples.joined(separator: ", "))")
+        }
         return out.joined(separator: "\n")
     }
 

@@ -9,7 +9,8 @@ struct RulesCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The rules the projection store was built and refreshed with: content hash, when applied, content.")
+            abstract:
+                "The rules the projection store was built and refreshed with: content hash, when applied, content.")
         @OptionGroup var data: DataOptions
         @OptionGroup var rules: RulesOption
         @Option(help: "table or json") var format: OutputFormat = .table
@@ -42,12 +43,15 @@ struct RulesCommand: ParsableCommand {
         func run() throws {
             let store = try Projection.openStore(data.directory)
             let history = try store.rulesApplied().map {
-                Entry(hash: $0.hash, appliedAt: $0.appliedAt, rules: try? JSONDecoder().decode(Rules.self, from: Data($0.rules.utf8)))
+                Entry(
+                    hash: $0.hash, appliedAt: $0.appliedAt,
+                    rules: try? JSONDecoder().decode(Rules.self, from: Data($0.rules.utf8)))
             }
             let file = try Projection.rules(rules, data.directory)
             let fileHash = Projector.hash(fullRules: file)
             let report = Report(
-                inForce: history.first, history: history, fileHash: fileHash, fileMatches: history.first?.hash == fileHash)
+                inForce: history.first, history: history, fileHash: fileHash,
+                fileMatches: history.first?.hash == fileHash)
             if format == .json {
                 try Out.json(report)
                 Out.flush()
@@ -60,11 +64,14 @@ struct RulesCommand: ParsableCommand {
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let body = current.rules.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? "(unreadable)"
+            let body =
+                current.rules.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+                ?? "(unreadable)"
             Out.print("rules in force: \(current.hash) (applied \(current.appliedAt))")
             if !report.fileMatches {
                 Out.print(
-                    "note: the rules file in force now differs (\(fileHash)); `kith replay` applies it (--dry-run shows the impact first)")
+                    "note: the rules file in force now differs (\(fileHash)); `kith replay` applies it (--dry-run shows the impact first)"
+                )
             }
             for earlier in history.dropFirst() { Out.print("earlier: \(earlier.hash) (applied \(earlier.appliedAt))") }
             Out.print(body)

@@ -11,7 +11,9 @@ struct SegmentCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List a segment's profiles in profile-id order (page with --after).",
-            discussion: "SEGMENT is a machine key (important_value, …, general_win_back) or a lifecycle stage (prospect, new, repeat, loyal, at_risk, churned).")
+            discussion:
+                "SEGMENT is a machine key (important_value, …, general_win_back) or a lifecycle stage (prospect, new, repeat, loyal, at_risk, churned)."
+        )
         @OptionGroup var data: DataOptions
         @Argument(help: "Segment or stage key.") var segment: String
         @Option(help: "At most this many profiles.") var limit: Int?
@@ -37,7 +39,8 @@ struct SegmentCommand: ParsableCommand {
                     default:
                         let rfm = [line.rScore, line.fScore, line.mScore].compactMap { $0 }.map(String.init).joined()
                         table.rows.append([
-                            line.profileID, line.recencyDays.map(String.init) ?? "", String(line.frequency), line.monetary,
+                            line.profileID, line.recencyDays.map(String.init) ?? "", String(line.frequency),
+                            line.monetary,
                             rfm.isEmpty ? "-" : rfm, line.segment ?? "", line.stage,
                         ])
                     }
@@ -60,11 +63,15 @@ struct LifecycleCommand: ParsableCommand {
         let view = try RFMCommand.view(try Projection.openStore(data.directory))
         let stages = view.summary.stages
         if format == .json {
-            try Out.json(Funnel(asOf: Timestamp(epochSeconds: view.asOf).description, stages: stages, rules: view.model.lifecycle))
+            try Out.json(
+                Funnel(
+                    asOf: Timestamp(epochSeconds: view.asOf).description, stages: stages, rules: view.model.lifecycle))
         } else {
             let total = max(1, view.summary.profiles)
             let largest = max(1, stages.values.max() ?? 1)
-            var table = TextTable(header: lang == .zh ? ["阶段", "人数", "占比%", ""] : ["stage", "profiles", "share%", ""], rightAligned: [1, 2])
+            var table = TextTable(
+                header: lang == .zh ? ["阶段", "人数", "占比%", ""] : ["stage", "profiles", "share%", ""],
+                rightAligned: [1, 2])
             for stage in LifecycleStage.allCases {
                 let n = stages[stage.key] ?? 0
                 table.rows.append([

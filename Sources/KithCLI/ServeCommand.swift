@@ -26,7 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
     var headerTimeout = 15
     @Option(help: "Requests a second per key, on average.") var rate = 20.0
     @Option(help: "Requests per key at once before --rate applies.") var burst = 100
-    @Option(help: "Identifier lookups of masked data by one key in 10 minutes that raise the alarm.") var lookupAlarm = 200
+    @Option(help: "Identifier lookups of masked data by one key in 10 minutes that raise the alarm.") var lookupAlarm =
+        200
 
     func run() async throws {
         var options = KithServer.Options(directory: data.directory, rules: try Projection.rules(rules, data.directory))

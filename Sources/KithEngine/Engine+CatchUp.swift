@@ -56,8 +56,9 @@ extension Engine {
         projector.afterCommit = { KillPoint.commit.reached() }
         let summary: Projector.Summary
         do {
-            let reader = try EventLogReader(directory: directory.log)
-            summary = try projector.catchUp(with: reader, batchSize: options.batchSize) { options.progress?($0) }
+            summary = try projector.catchUp(with: try logReader(), batchSize: options.batchSize) {
+                options.progress?($0)
+            }
         } catch {
             throw EngineError(.unavailable, "\(error)")
         }

@@ -62,3 +62,30 @@ extension Engine {
         return try withExtendedLifetime(lock) { try body() }
     }
 }
+
+extension Engine {
+    /// The directory's event log, open for appending under its writer lock (`purpose` names the
+    /// holder to anyone who finds it taken). `KITH_SEGMENT_BYTES` makes segments smaller, for
+    /// tests and small disks.
+    public func openLog(purpose: String) throws -> any EventLog {
+        var options = EventLogWriter.Options()
+        options.purpose = purpose
+        if let bytes = ProcessInfo.processInfo.environment["KITH_SEGMENT_BYTES"].flatMap(Int.init), bytes >= 4_096 {
+            options.segmentBytes = bytes
+        }
+        do { return try FileEventLog(directory: directory.log, options: options) } catch let error as LogError
+            where error.code == .locked
+        {
+            throw EngineError(.busy, "\(error)")
+        } catch {
+            throw EngineError(.unavailable, "\(error)")
+        }
+    }
+
+    /// The log as it is now, for reading (no lock: readers never wait for the writer).
+    public func logReader() throws -> any EventLogReading {
+        do { return try EventLogReader(directory: directory.log) } catch {
+            throw EngineError(.unavailable, "\(error)")
+        }
+    }
+}

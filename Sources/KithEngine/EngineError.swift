@@ -2,10 +2,12 @@
 /// surface adds that (a CLI hint, an HTTP problem type).
 public struct EngineError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        enum Value: String { case unavailable, badRules, rulesChanged, noRFMView }
+        enum Value: String { case unavailable, busy, badRules, rulesChanged, noRFMView }
         let value: Value
         /// A file or store could not be opened, read or written.
         public static let unavailable = Code(value: .unavailable)
+        /// Another process holds the log's writer lock.
+        public static let busy = Code(value: .busy)
         /// A rules file could not be read or is not valid.
         public static let badRules = Code(value: .badRules)
         /// The rules link identities differently from those the store was built with.

@@ -11,7 +11,9 @@ public enum RulesFile {
         }
         do {
             let lower = path.lowercased()
-            if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") { return try YAMLDecoder().decode(Rules.self, from: data) }
+            if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") {
+                return try YAMLDecoder().decode(Rules.self, from: data)
+            }
             return try JSONDecoder().decode(Rules.self, from: data)
         } catch let error as DecodingError {
             throw IngestError(.badArgument, Mapping.describe(error), file: path)

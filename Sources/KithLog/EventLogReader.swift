@@ -40,7 +40,8 @@ public final class EventLogReader {
             }
             let scan = try SegmentScan.scan(file, segment: index, firstPosition: first, verify: false)
             if let problem = scan.problem, index < files.count - 1 {
-                throw LogError(.corrupt, "sealed segment is damaged: \(problem)", path: entry.path, offset: scan.validEnd)
+                throw LogError(
+                    .corrupt, "sealed segment is damaged: \(problem)", path: entry.path, offset: scan.validEnd)
             }
             segments.append(Segment(path: entry.path, firstPosition: first, fileSize: scan.fileSize, file: file))
             batches.append(contentsOf: scan.batches)
@@ -86,7 +87,8 @@ public final class EventLogReader {
             }
             guard crc == header.crc else {
                 throw LogError(
-                    .corrupt, "CRC mismatch in the batch at positions \(batch.positions) (expected \(hex(header.crc)), found \(hex(crc)))",
+                    .corrupt,
+                    "CRC mismatch in the batch at positions \(batch.positions) (expected \(hex(header.crc)), found \(hex(crc)))",
                     path: segment.path, offset: batch.offset)
             }
             let length = Int(header.uncompressedLength)

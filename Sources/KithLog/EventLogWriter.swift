@@ -2,7 +2,7 @@ import Foundation
 import KithCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The single writer of an append-only event log.
@@ -147,7 +147,8 @@ public final class EventLogWriter: @unchecked Sendable {
             let compressed = codec.compress(plain)
             var header = BatchHeader(
                 firstPosition: nextPositionValue,
-                durableThrough: durableOffset <= Int(UInt32.max) ? UInt32(durableOffset) : 0, count: UInt32(batchKeys.count),
+                durableThrough: durableOffset <= Int(UInt32.max) ? UInt32(durableOffset) : 0,
+                count: UInt32(batchKeys.count),
                 uncompressedLength: UInt32(plain.count), compressedLength: UInt32(compressed.count), crc: 0)
             header.encodePrefix(into: &frame)
             header.crc = frame.withUnsafeBytes { CRC32C.checksum(compressed, continuing: CRC32C.checksum($0)) }
@@ -176,7 +177,8 @@ public final class EventLogWriter: @unchecked Sendable {
     /// Seals the active segment (synced, keys file written) and starts the next one.
     private func roll() throws {
         try active.sync()
-        let keysPath = directory + "/" + SegmentName.file(firstPosition: activeFirstPosition, extension: SegmentName.keysExtension)
+        let keysPath =
+            directory + "/" + SegmentName.file(firstPosition: activeFirstPosition, extension: SegmentName.keysExtension)
         try KeysFile.write(activeKeys, to: keysPath, disk: disk)
         let sealed = active
         do {

@@ -88,7 +88,9 @@ public struct LogCheck: Codable, Sendable {
                     problems.append(
                         Problem(
                             kind: torn ? .tornTail : .damaged, file: name, offset: 0, positions: nil, events: 0,
-                            detail: torn ? "the segment header was never completed" : "the segment header is missing or not Kith's"))
+                            detail: torn
+                                ? "the segment header was never completed"
+                                : "the segment header is missing or not Kith's"))
                 }
                 segments.append(segment)
                 continue
@@ -101,7 +103,8 @@ public struct LogCheck: Codable, Sendable {
                         events: first > expected ? Int(first - expected) : 0,
                         detail: first > expected
                             ? "the segment starts at position \(first) but the log so far ends at \(expected): a segment is missing"
-                            : "the segment starts at position \(first), inside the previous segment (which ends at \(expected))"))
+                            : "the segment starts at position \(first), inside the previous segment (which ends at \(expected))"
+                    ))
                 expected = max(expected, first)
             }
             var keys: [EventKey] = []
@@ -119,7 +122,8 @@ public struct LogCheck: Codable, Sendable {
                             if !seen.insert(key).inserted {
                                 problems.append(
                                     Problem(
-                                        kind: .badRecord, file: name, offset: offset, positions: "\(position)", events: 1,
+                                        kind: .badRecord, file: name, offset: offset, positions: "\(position)",
+                                        events: 1,
                                         detail: "an event with the same source and event_id is already in the log"))
                             }
                         } else {
@@ -154,7 +158,8 @@ public struct LogCheck: Codable, Sendable {
                                 kind: sealed ? .damaged : .tornTail, file: name, offset: offset,
                                 positions: nextFirst > expected ? "\(expected)..<\(nextFirst)" : nil,
                                 events: nextFirst > expected ? Int(nextFirst - expected) : 0,
-                                detail: "\(reason); nothing whole follows in this segment (\(walker.size - offset) bytes)"))
+                                detail:
+                                    "\(reason); nothing whole follows in this segment (\(walker.size - offset) bytes)"))
                         expected = max(expected, nextFirst)
                         offset = walker.size
                         break
@@ -162,8 +167,10 @@ public struct LogCheck: Codable, Sendable {
                     let lost = Int(next.firstPosition - expected)
                     problems.append(
                         Problem(
-                            kind: .damaged, file: name, offset: offset, positions: "\(expected)..<\(next.firstPosition)",
-                            events: lost, detail: "\(reason) (\(next.offset - offset) bytes up to the next whole batch)"))
+                            kind: .damaged, file: name, offset: offset,
+                            positions: "\(expected)..<\(next.firstPosition)",
+                            events: lost, detail: "\(reason) (\(next.offset - offset) bytes up to the next whole batch)"
+                        ))
                     expected = next.firstPosition
                     offset = next.offset
                 }

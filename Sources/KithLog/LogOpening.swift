@@ -26,7 +26,8 @@ enum LogOpening {
     }
 
     static func createSegment(directory: String, firstPosition: UInt64, disk: Disk) throws -> FileDescriptor {
-        let path = directory + "/" + SegmentName.file(firstPosition: firstPosition, extension: SegmentName.segmentExtension)
+        let path =
+            directory + "/" + SegmentName.file(firstPosition: firstPosition, extension: SegmentName.segmentExtension)
         let file = try disk.open(path, flags: O_RDWR | O_CREAT | O_TRUNC)
         var header = SegmentName.magic
         header.appendLittleEndian(firstPosition)
@@ -46,7 +47,8 @@ enum LogOpening {
             let first = try SegmentScan.readSegmentHeader(file)
             guard first == nextPosition else {
                 throw LogError(
-                    .corrupt, "sealed segment starts at position \(first), expected \(nextPosition) (a segment is missing)",
+                    .corrupt,
+                    "sealed segment starts at position \(first), expected \(nextPosition) (a segment is missing)",
                     path: segment.path)
             }
             let scan = try SegmentScan.scan(file, segment: index, firstPosition: first, verify: false)
@@ -70,7 +72,9 @@ enum LogOpening {
                     _, payload in collectKeys(payload, into: &keys)
                 }
                 if let problem = verified.problem {
-                    throw LogError(.corrupt, "sealed segment is damaged: \(problem)", path: segment.path, offset: verified.validEnd)
+                    throw LogError(
+                        .corrupt, "sealed segment is damaged: \(problem)", path: segment.path, offset: verified.validEnd
+                    )
                 }
                 keys.sort { $0.precedes($1) }
                 try KeysFile.write(keys, to: keysPath, disk: disk)
@@ -97,7 +101,8 @@ enum LogOpening {
             activeFirst = try SegmentScan.readSegmentHeader(active)
             guard activeFirst == nextPosition else {
                 throw LogError(
-                    .corrupt, "active segment starts at position \(activeFirst), expected \(nextPosition)", path: last.path)
+                    .corrupt, "active segment starts at position \(activeFirst), expected \(nextPosition)",
+                    path: last.path)
             }
             let scan = try SegmentScan.scan(
                 active, segment: files.count - 1, firstPosition: activeFirst, verify: true
@@ -120,13 +125,15 @@ enum LogOpening {
                             + "tail; run `kith log verify`, then `kith log repair --salvage`",
                         path: last.path, offset: scan.validEnd)
                 case .unsynced(let wholeBatches) where wholeBatches > 0:
-                    reason += "; \(wholeBatches) whole batches after it were never synced (a power loss) and were cut too"
+                    reason +=
+                        "; \(wholeBatches) whole batches after it were never synced (a power loss) and were cut too"
                 case .unsynced:
                     break
                 }
                 recovery.cuts.append(
                     RecoveryReport.Cut(
-                        segment: last.path, offset: scan.validEnd, bytesCut: scan.fileSize - scan.validEnd, reason: reason))
+                        segment: last.path, offset: scan.validEnd, bytesCut: scan.fileSize - scan.validEnd,
+                        reason: reason))
                 try active.truncate(to: scan.validEnd)
             }
             // What a killed writer left in the page cache is made durable before new batches
@@ -152,7 +159,9 @@ enum LogOpening {
         case synced(offset: Int, firstPosition: UInt64)
     }
 
-    static func afterDamage(at damage: Int, expecting position: UInt64, in walker: inout BatchWalker) throws -> AfterDamage {
+    static func afterDamage(at damage: Int, expecting position: UInt64, in walker: inout BatchWalker) throws
+        -> AfterDamage
+    {
         var probe = damage
         var whole = 0
         while let next = try walker.nextWhole(after: probe, skipping: nil, expecting: position) {

@@ -112,11 +112,13 @@ private struct ObjectWriter {
     /// A dictionary as an object, keys in byte order.
     mutating func object<T>(_ members: [String: T], _ value: (inout ObjectWriter, T) -> Void) {
         out.append(UInt8(ascii: "{"))
-        for (i, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+        for (i, (key, member)) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) })
+            .enumerated()
+        {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             JSONWriter.appendString(key, to: &out)
             out.append(UInt8(ascii: ":"))
-            value(&self, members[key]!)
+            value(&self, member)
         }
         out.append(UInt8(ascii: "}"))
         first = false

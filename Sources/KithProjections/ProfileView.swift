@@ -153,7 +153,8 @@ public struct ProfileView: Codable, Sendable {
             profileID: id, status: "current", requested: nil, note: nil, identifiers: identifiers, traits: traits,
             stats: Stats(
                 events: s.events, firstSeen: s.firstSeen?.description, lastSeen: s.lastSeen?.description,
-                channels: s.bySource.keys.sorted(), byType: s.byType.dictionary, byName: s.byName.dictionary, bySource: s.bySource.dictionary,
+                channels: s.bySource.keys.sorted(), byType: s.byType.dictionary, byName: s.byName.dictionary,
+                bySource: s.bySource.dictionary,
                 orders: s.orders, refunds: s.refunds,
                 netSpend: s.spend.reduce(into: [:]) { $0[$1.key] = decimal($1.value, $1.key) },
                 averageOrderValue: aov, lastOrder: s.lastOrder?.description, latestNPS: s.latestNPS?.score,

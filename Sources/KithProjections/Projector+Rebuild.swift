@@ -33,7 +33,8 @@ extension Projector {
             reach(.writingValues)
             let graph = state.graph
             for n in 0..<graph.nodeCount {
-                try sink.append(ProjectionBatch.NodeRow(node: Node(n), info: graph.nodes[n], seen: folded.seen.seen(of: Node(n))))
+                try sink.append(
+                    ProjectionBatch.NodeRow(node: Node(n), info: graph.nodes[n], seen: folded.seen.seen(of: Node(n))))
             }
             batch.edges = graph.sortedEdges()
             // Each value's statistics are written and dropped in turn, so memory shrinks as the rows go out.
@@ -73,6 +74,7 @@ extension Projector {
     private func settleWholeGraph(into batch: inout ProjectionBatch) {
         let graph = state.graph
         let resolution = resolver.resolveAll(graph, marks: &marks)
+        linkDecisions += resolution.accepted.count + resolution.refused.count
         batch.linksAdded = resolution.accepted.map { IdentityGraph.key($0.a, $0.b) }.sorted()
         var refused: [UInt64: String] = [:]
         for r in resolution.refused { refused[IdentityGraph.key(r.link.a, r.link.b)] = r.rule }
@@ -142,7 +144,7 @@ struct FoldedStatistics {
             timelines.append(contentsOf: repeatElement([], count: i + 1 - timelines.count))
         }
         if stats[i] == nil { stats[i] = NodeStats() }
-        stats[i]!.add(e)
+        stats[i]?.add(e)
         TimelineIndex.append(e, to: &timelines[i])
     }
 }
@@ -194,4 +196,3 @@ struct SeenFolding {
         return NodeSeen(firstSeen: first[i], lastSeen: last[i], sources: sources)
     }
 }
-

@@ -41,6 +41,9 @@ public final class Projector {
     /// Which values never link by what they are, as anchors and resolutions ask (the same rules
     /// throughout: a projector's rules never change).
     var marks = NeverLinkMarks(dense: true)
+    /// Links the resolver has decided (accepted or refused) since this projector started: the
+    /// unit `kith bench identity` reports its speed in.
+    public internal(set) var linkDecisions = 0
 
     /// How profile ids are derived (keyed with the installation secret; see `ProfileIDs`).
     public let profileIDs: ProfileIDs
@@ -179,7 +182,8 @@ public final class Projector {
         guard state.checkpoint <= end else {
             throw ProjectionError(
                 "the projection store has projected the log up to position \(state.checkpoint), but the log ends at \(end): "
-                    + "the log lost events (restored from an older copy, or repaired); rebuild with kith project --rebuild")
+                    + "the log lost events (restored from an older copy, or repaired); rebuild with kith project --rebuild"
+            )
         }
         if let projected = state.lastLine, state.checkpoint > 0,
             let found = try Projector.lineHash(in: log, at: state.checkpoint - 1), found != projected
@@ -189,7 +193,8 @@ public final class Projector {
             throw ProjectionError(
                 "the projection store has projected the log up to position \(state.checkpoint), but the log's event at "
                     + "position \(state.checkpoint - 1) is not the one it projected: the log lost events (a power loss "
-                    + "before they were synced, or a restore) and was appended to since; rebuild with kith project --rebuild")
+                    + "before they were synced, or a restore) and was appended to since; rebuild with kith project --rebuild"
+            )
         }
         if batchSize == nil, maximumBatches == nil, onePassLimit > 0, canRebuildInOnePass, end > 0 {
             try rebuild(with: log, summary: &summary, progress: progress)
@@ -239,7 +244,9 @@ public final class Projector {
             touched.formUnion(nodes)
             observed.append(nodes)
             for i in 0..<nodes.count {
-                for j in (i + 1)..<max(i + 1, nodes.count) { touchedEdges.insert(IdentityGraph.key(nodes[i], nodes[j])) }
+                for j in (i + 1)..<max(i + 1, nodes.count) {
+                    touchedEdges.insert(IdentityGraph.key(nodes[i], nodes[j]))
+                }
             }
             let anchor = anchor(of: nodes)
             if let anchor {
@@ -255,9 +262,10 @@ public final class Projector {
         batch.nodes = touched.sorted().map {
             ProjectionBatch.NodeRow(node: $0, info: state.graph.nodes[Int($0)], seen: seen[$0] ?? NodeSeen())
         }
-        batch.edges = touchedEdges.sorted().map { k in
+        batch.edges = touchedEdges.sorted().compactMap { k in
+            // A touched edge is one this batch added or changed, so the graph has it.
             let (a, b) = IdentityGraph.ends(of: k)
-            return (a, b, state.graph.edge(a, b)!)
+            return state.graph.edge(a, b).map { (a, b, $0) }
         }
         // Node stats: the stored ones plus this batch's events.
         var stats = try store.stats(of: anchors.keys.filter { Int($0) < state.storedNodes })
@@ -284,6 +292,7 @@ public final class Projector {
     func settle(_ closure: [Node], stats: [Node: NodeStats], into batch: inout ProjectionBatch) throws {
         let endPosition = batch.endPosition
         let resolution = resolver.resolve(closure, in: state.graph, marks: &marks)
+        linkDecisions += resolution.accepted.count + resolution.refused.count
         // Links and standings: write only what differs from the store.
         var oldLinks = Set<UInt64>()
         var oldRefused: [UInt64: String] = [:]
@@ -301,7 +310,9 @@ public final class Projector {
         for k in batch.linksAdded { state.links.insert(k) }
         var newRefused: [UInt64: String] = [:]
         for r in resolution.refused { newRefused[IdentityGraph.key(r.link.a, r.link.b)] = r.rule }
-        batch.refused = newRefused.filter { oldRefused[$0.key] != $0.value }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        batch.refused = newRefused.filter { oldRefused[$0.key] != $0.value }.sorted { $0.key < $1.key }.map {
+            ($0.key, $0.value)
+        }
         batch.refusedRemoved = oldRefused.keys.filter { newRefused[$0] == nil }.sorted()
         for k in batch.refusedRemoved { state.refused[k] = nil }
         for (k, rule) in batch.refused { state.refused[k] = rule }
@@ -364,7 +375,8 @@ public final class Projector {
         for (old, nodes) in before.sorted(by: { $0.key < $1.key }) {
             let parts = Set(nodes.compactMap { state.membership[$0] })
             if parts.count > 1 || (parts.count == 1 && nodes.contains { state.membership[$0] == nil }) {
-                batch.changes.append(.init(position: endPosition - 1, kind: .split, profile: old, others: parts.sorted()))
+                batch.changes.append(
+                    .init(position: endPosition - 1, kind: .split, profile: old, others: parts.sorted()))
             }
         }
     }
@@ -428,7 +440,8 @@ public final class Projector {
             for (node, info) in try store.nodes(Array(ends)) { state.graph.load(info, as: node) }
             if let gap = ends.first(where: { !state.graph.isLoaded($0) }) {
                 throw ProjectionError(
-                    "the projection store has an edge to value #\(gap) but no such value: rebuild it with kith project --rebuild")
+                    "the projection store has an edge to value #\(gap) but no such value: rebuild it with kith project --rebuild"
+                )
             }
         }
         for e in around.edges { state.graph.restoreEdge(e.a, e.b, e.info) }

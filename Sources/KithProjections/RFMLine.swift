@@ -31,7 +31,8 @@ public struct RFMLine: Encodable, Sendable {
     public var csvRow: String {
         func text(_ n: Int?) -> String { n.map(String.init) ?? "" }
         let fields: [String] = [
-            profileID, text(recencyDays), String(frequency), monetary, text(rScore), text(fScore), text(mScore), segment ?? "",
+            profileID, text(recencyDays), String(frequency), monetary, text(rScore), text(fScore), text(mScore),
+            segment ?? "",
             stage,
         ]
         return fields.joined(separator: ",")

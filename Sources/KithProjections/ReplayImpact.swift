@@ -103,7 +103,8 @@ public struct ReplayImpact: Codable, Sendable {
         for id in old.profiles.keys {
             if new.profiles[id] != nil {
                 successor[id] = id
-            } else if let best = valuesOf[id]?.min(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
+            } else if let best = valuesOf[id]?.min(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key })
+            {
                 successor[id] = best.key
             }
         }
@@ -119,7 +120,9 @@ public struct ReplayImpact: Codable, Sendable {
             for id in old.profiles.keys.sorted() {
                 count(key(old.profiles[id]), key(successor[id].flatMap { new.profiles[$0] }), id)
             }
-            for id in new.profiles.keys.sorted() where !succeeded.contains(id) { count("absent", key(new.profiles[id]), id) }
+            for id in new.profiles.keys.sorted() where !succeeded.contains(id) {
+                count("absent", key(new.profiles[id]), id)
+            }
             return counts.flatMap { from, row in
                 row.map { Move(from: from, to: $0.key, count: $0.value.0, examples: $0.value.1) }
             }.sorted { ($0.from, $0.to) < ($1.from, $1.to) }
@@ -150,9 +153,11 @@ public struct ReplayImpact: Codable, Sendable {
         init(_ store: SQLiteProjectionStore) throws {
             let model = try store.rfmView()?.model
             try store.pool.read { db in
-                position = UInt64(try Int64.fetchOne(db, sql: "SELECT position FROM checkpoint WHERE name = 'main'") ?? 0)
+                position = UInt64(
+                    try Int64.fetchOne(db, sql: "SELECT position FROM checkpoint WHERE name = 'main'") ?? 0)
                 let rows = try Row.fetchCursor(
-                    db, sql: "SELECT m.profile, n.kind || ':' || n.value FROM membership m JOIN node n ON n.id = m.node")
+                    db, sql: "SELECT m.profile, n.kind || ':' || n.value FROM membership m JOIN node n ON n.id = m.node"
+                )
                 while let row = try rows.next() { membership[row[1]] = row[0] }
                 for row in try Row.fetchAll(
                     db,
@@ -165,11 +170,13 @@ public struct ReplayImpact: Codable, Sendable {
                     let q: String = row[1]
                     refused[Pair(a: min(p, q), b: max(p, q))] = row[2]
                 }
-                let entries = try Row.fetchCursor(db, sql: "SELECT profile, orders, last_order, monetary FROM profile_rfm")
+                let entries = try Row.fetchCursor(
+                    db, sql: "SELECT profile, orders, last_order, monetary FROM profile_rfm")
                 while let row = try entries.next() {
                     let raw = RFMRaw(orders: row[1], lastOrder: row[2], monetary: row[3])
                     profiles[row[0]] = Entry(
-                        segment: model?.score(raw)?.segment, stage: model?.stage(raw) ?? LifecycleStage(raw, asOf: 0, rules: .init()))
+                        segment: model?.score(raw)?.segment,
+                        stage: model?.stage(raw) ?? LifecycleStage(raw, asOf: 0, rules: .init()))
                 }
             }
         }

@@ -54,11 +54,13 @@ final class RowWriter {
             code = sqlite3_bind_null(handle, index)
         case .text(var s):
             // A nil pointer would bind NULL, not the empty string.
-            code = s.isEmpty
+            code =
+                s.isEmpty
                 ? sqlite3_bind_text(handle, index, "", 0, transient)
                 : s.withUTF8 { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), transient) }
         case .blob(let bytes):
-            code = bytes.isEmpty
+            code =
+                bytes.isEmpty
                 ? sqlite3_bind_zeroblob(handle, index, 0)
                 : bytes.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), transient) }
         }

@@ -39,9 +39,13 @@ extension SQLiteProjectionStore {
         for (k, rule) in batch.refused { try refused.run(ends(k).a, ends(k).b, .text(rule)) }
         let unrefuse = try RowWriter(db, "DELETE FROM refused_link WHERE a = ? AND b = ?")
         for k in batch.refusedRemoved { try unrefuse.run(ends(k).a, ends(k).b) }
-        let profile = try RowWriter(db, "INSERT OR IGNORE INTO profile_id (id, anchor, created_position) VALUES (?, ?, ?)")
-        for p in batch.newProfiles { try profile.run(.text(p.id), .integer(Int64(p.anchor)), .integer(Int64(p.position))) }
-        let change = try RowWriter(db, "INSERT INTO profile_change (position, kind, profile, others) VALUES (?, ?, ?, ?)")
+        let profile = try RowWriter(
+            db, "INSERT OR IGNORE INTO profile_id (id, anchor, created_position) VALUES (?, ?, ?)")
+        for p in batch.newProfiles {
+            try profile.run(.text(p.id), .integer(Int64(p.anchor)), .integer(Int64(p.position)))
+        }
+        let change = try RowWriter(
+            db, "INSERT INTO profile_change (position, kind, profile, others) VALUES (?, ?, ?, ?)")
         for c in batch.changes {
             try change.run(
                 .integer(Int64(c.position)), .text(c.kind.rawValue), .text(c.profile),
@@ -49,14 +53,21 @@ extension SQLiteProjectionStore {
         }
         let nodeRFM = try RowWriter(
             db, "INSERT OR REPLACE INTO node_rfm (node, orders, last_order, monetary) VALUES (?, ?, ?, ?)")
-        for (n, r) in batch.nodeRFM { try nodeRFM.run(.integer(Int64(n)), .integer(Int64(r.orders)), integer(r.lastOrder), .integer(r.monetary)) }
+        for (n, r) in batch.nodeRFM {
+            try nodeRFM.run(.integer(Int64(n)), .integer(Int64(r.orders)), integer(r.lastOrder), .integer(r.monetary))
+        }
         let profileRFM = try RowWriter(
             db, "INSERT OR REPLACE INTO profile_rfm (profile, orders, last_order, monetary) VALUES (?, ?, ?, ?)")
-        for (p, r) in batch.profileRFM { try profileRFM.run(.text(p), .integer(Int64(r.orders)), integer(r.lastOrder), .integer(r.monetary)) }
+        for (p, r) in batch.profileRFM {
+            try profileRFM.run(.text(p), .integer(Int64(r.orders)), integer(r.lastOrder), .integer(r.monetary))
+        }
         let unprofileRFM = try RowWriter(db, "DELETE FROM profile_rfm WHERE profile = ?")
         for p in batch.profileRFMRemoved { try unprofileRFM.run(.text(p)) }
-        try RowWriter(db, "INSERT OR REPLACE INTO checkpoint (name, position, rules_hash, last_line) VALUES ('main', ?, ?, ?)")
-            .run(.integer(Int64(batch.endPosition)), .text(rulesHash), batch.lastLine.map { .blob($0.storedBytes) } ?? .null)
+        try RowWriter(
+            db, "INSERT OR REPLACE INTO checkpoint (name, position, rules_hash, last_line) VALUES ('main', ?, ?, ?)"
+        )
+        .run(
+            .integer(Int64(batch.endPosition)), .text(rulesHash), batch.lastLine.map { .blob($0.storedBytes) } ?? .null)
     }
 
     static func nodeWriter(_ db: Database) throws -> RowWriter {
@@ -90,7 +101,9 @@ extension SQLiteProjectionStore {
             text(n.seen.lastSeen), .text(n.seen.sources.sorted().joined(separator: ",")), .integer(n.info.names.packed))
     }
 
-    static func insert(_ stats: NodeStats, timeline: [UInt8], of node: IdentityGraph.Node, with writer: RowWriter) throws {
+    static func insert(_ stats: NodeStats, timeline: [UInt8], of node: IdentityGraph.Node, with writer: RowWriter)
+        throws
+    {
         try writer.run(.integer(Int64(node)), .blob(stats.binaryEncoded()), .blob(timeline))
     }
 

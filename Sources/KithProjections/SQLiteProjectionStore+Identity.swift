@@ -48,7 +48,8 @@ extension SQLiteProjectionStore {
                 refused[row[0]] = row[1]
             }
             let largest = try Row.fetchOne(
-                db, sql: "SELECT profile, COUNT(*) AS n FROM membership GROUP BY profile ORDER BY n DESC, profile LIMIT 1")
+                db,
+                sql: "SELECT profile, COUNT(*) AS n FROM membership GROUP BY profile ORDER BY n DESC, profile LIMIT 1")
             return IdentityStats(
                 profiles: try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT profile) FROM membership") ?? 0,
                 identifierValues: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM node") ?? 0,
@@ -56,14 +57,19 @@ extension SQLiteProjectionStore {
                 merges: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile_change WHERE kind = 'merged'") ?? 0,
                 splits: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile_change WHERE kind = 'split'") ?? 0,
                 refusedLinksByRule: refused,
-                sharedValues: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM excluded WHERE standing LIKE 'shared%'") ?? 0,
-                blocklistedValues: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM excluded WHERE standing = 'blocklisted'") ?? 0,
-                neverLinkValues: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM excluded WHERE standing LIKE 'never_link:%'")
+                sharedValues: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM excluded WHERE standing LIKE 'shared%'")
                     ?? 0,
-                contestedValues: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM excluded WHERE standing LIKE 'contested:%'")
+                blocklistedValues: try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM excluded WHERE standing = 'blocklisted'") ?? 0,
+                neverLinkValues: try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM excluded WHERE standing LIKE 'never_link:%'")
+                    ?? 0,
+                contestedValues: try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM excluded WHERE standing LIKE 'contested:%'")
                     ?? 0,
                 largestProfile: largest?[0], largestProfileValues: largest?[1] ?? 0,
-                checkpoint: UInt64(try Int64.fetchOne(db, sql: "SELECT position FROM checkpoint WHERE name = 'main'") ?? 0))
+                checkpoint: UInt64(
+                    try Int64.fetchOne(db, sql: "SELECT position FROM checkpoint WHERE name = 'main'") ?? 0))
         }
     }
 
@@ -119,7 +125,8 @@ extension SQLiteProjectionStore {
             }
             func evidence(_ a: Int64, _ b: Int64) throws -> Explanation.Evidence {
                 let e = try Row.fetchOne(
-                    db, sql: "SELECT events, first_position FROM edge WHERE a = ? AND b = ?", arguments: [min(a, b), max(a, b)])
+                    db, sql: "SELECT events, first_position FROM edge WHERE a = ? AND b = ?",
+                    arguments: [min(a, b), max(a, b)])
                 let position: Int64 = e?[1] ?? 0
                 return Explanation.Evidence(
                     position: UInt64(position), source: nil, eventID: nil, occurredAt: nil, events: e?[0] ?? 0)
@@ -185,7 +192,10 @@ extension SQLiteProjectionStore {
             var out: [[Identifier]] = []
             var current: String?
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT m.profile, n.kind, n.value FROM membership m JOIN node n ON n.id = m.node ORDER BY m.profile")
+                db,
+                sql:
+                    "SELECT m.profile, n.kind, n.value FROM membership m JOIN node n ON n.id = m.node ORDER BY m.profile"
+            )
             while let row = try rows.next() {
                 let profile: String = row[0]
                 if profile != current {

@@ -22,17 +22,21 @@ extension SQLiteProjectionStore {
             guard let (kind, raw) = RequestDecoding.identifierReference(reference) else { return nil }
             guard case .success(let value) = IdentifierNormalizer.normalize(kind, raw),
                 let node = try Int64.fetchOne(
-                    db.cachedStatement(sql: "SELECT id FROM node WHERE kind = ? AND value = ?"), arguments: [kind.rawValue, value])
+                    db.cachedStatement(sql: "SELECT id FROM node WHERE kind = ? AND value = ?"),
+                    arguments: [kind.rawValue, value])
             else { return nil }
             if let profile = try String.fetchOne(
                 db.cachedStatement(sql: "SELECT profile FROM membership WHERE node = ?"), arguments: [node])
             {
                 return Resolved(requested: reference, current: profile, status: "current")
             }
-            let standing = try String.fetchOne(db, sql: "SELECT standing FROM excluded WHERE node = ?", arguments: [node])
+            let standing = try String.fetchOne(
+                db, sql: "SELECT standing FROM excluded WHERE node = ?", arguments: [node])
             return Resolved(
                 requested: reference, current: nil, status: "unlinked",
-                note: "\(kind.rawValue) \(Masking.mask(value, kind: kind)) belongs to no profile (\(standing ?? "not linking"))")
+                note:
+                    "\(kind.rawValue) \(Masking.mask(value, kind: kind)) belongs to no profile (\(standing ?? "not linking"))"
+            )
         }
         guard
             let anchor = try Int64.fetchOne(
@@ -41,17 +45,22 @@ extension SQLiteProjectionStore {
         let current = try String.fetchOne(
             db.cachedStatement(sql: "SELECT profile FROM membership WHERE node = ?"), arguments: [anchor])
         let split = try Row.fetchOne(
-            db, sql: "SELECT position, others FROM profile_change WHERE kind = 'split' AND profile = ? ORDER BY seq DESC LIMIT 1",
+            db,
+            sql:
+                "SELECT position, others FROM profile_change WHERE kind = 'split' AND profile = ? ORDER BY seq DESC LIMIT 1",
             arguments: [reference])
         let splitNote = split.map { row -> String in
             let others: String = row[1]
-            return "split at log position \(row[0] as Int64) into \(others.split(separator: ",").joined(separator: ", "))"
+            return
+                "split at log position \(row[0] as Int64) into \(others.split(separator: ",").joined(separator: ", "))"
         }
         if current == reference {
-            return Resolved(requested: reference, current: reference, status: split == nil ? "current" : "split", note: splitNote)
+            return Resolved(
+                requested: reference, current: reference, status: split == nil ? "current" : "split", note: splitNote)
         }
         if let current,
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT anchor FROM profile_id WHERE id = ?"), arguments: [current])
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT anchor FROM profile_id WHERE id = ?"), arguments: [current])
                 == anchor
         {
             // The same anchor under another scheme: this profile's id from before ids were keyed.
@@ -72,7 +81,8 @@ extension SQLiteProjectionStore {
     /// The identifier-node ids of a current profile.
     func nodes(of profile: String, _ db: Database) throws -> [Int64] {
         try Int64.fetchAll(
-            db.cachedStatement(sql: "SELECT node FROM membership WHERE profile = ? ORDER BY node"), arguments: [profile])
+            db.cachedStatement(sql: "SELECT node FROM membership WHERE profile = ? ORDER BY node"), arguments: [profile]
+        )
     }
 
     /// The unified view of what `reference` resolves to.
@@ -149,7 +159,8 @@ extension SQLiteProjectionStore {
                         sources: sources.split(separator: ",").map(String.init), events: row[6]))
                 if let data = row[7] as Data? {
                     guard let s = NodeStats(binary: [UInt8](data)) else {
-                        throw ProjectionError("profile \(profile)'s statistics are damaged; rebuild with kith project --rebuild")
+                        throw ProjectionError(
+                            "profile \(profile)'s statistics are damaged; rebuild with kith project --rebuild")
                     }
                     stats.merge(s)
                 }

@@ -44,8 +44,10 @@ extension SQLiteProjectionStore {
             let model = RFMModel.fit(raws, rules: rules.rfm, lifecycle: rules.lifecycle, asOf: asOf)
             let view = RFMView(
                 asOf: asOf, pinned: pinned,
-                position: UInt64(try Int64.fetchOne(db, sql: "SELECT position FROM checkpoint WHERE name = 'main'") ?? 0),
-                rulesHash: hash, refreshedAt: Timestamp(epochSeconds: Int64(now.timeIntervalSince1970)).description, model: model,
+                position: UInt64(
+                    try Int64.fetchOne(db, sql: "SELECT position FROM checkpoint WHERE name = 'main'") ?? 0),
+                rulesHash: hash, refreshedAt: Timestamp(epochSeconds: Int64(now.timeIntervalSince1970)).description,
+                model: model,
                 summary: RFMSummary(raws, model: model))
             try db.execute(
                 sql: """
@@ -92,7 +94,10 @@ extension SQLiteProjectionStore {
     static func rfmView(_ db: Database) throws -> RFMView? {
         guard
             let row = try Row.fetchOne(
-                db, sql: "SELECT as_of, pinned, position, rules_hash, refreshed_at, model, summary FROM rfm_model WHERE name = 'main'")
+                db,
+                sql:
+                    "SELECT as_of, pinned, position, rules_hash, refreshed_at, model, summary FROM rfm_model WHERE name = 'main'"
+            )
         else { return nil }
         let decoder = JSONDecoder()
         do {
@@ -108,13 +113,17 @@ extension SQLiteProjectionStore {
     /// Every profile's view entry in profile-id order, from `after` (exclusive) on.
     public func forEachRFM(after: String? = nil, _ body: (RFMEntry) throws -> Bool) throws {
         try pool.read { db in
-            guard let view = try Self.rfmView(db) else { throw ProjectionError("there is no RFM view yet: run kith rfm refresh") }
+            guard let view = try Self.rfmView(db) else {
+                throw ProjectionError("there is no RFM view yet: run kith rfm refresh")
+            }
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT profile, orders, last_order, monetary FROM profile_rfm WHERE profile > ? ORDER BY profile",
+                db,
+                sql: "SELECT profile, orders, last_order, monetary FROM profile_rfm WHERE profile > ? ORDER BY profile",
                 arguments: [after ?? ""])
             while let row = try rows.next() {
                 let raw = RFMRaw(orders: row[1], lastOrder: row[2], monetary: row[3])
-                let entry = RFMEntry(profile: row[0], raw: raw, score: view.model.score(raw), stage: view.model.stage(raw))
+                let entry = RFMEntry(
+                    profile: row[0], raw: raw, score: view.model.score(raw), stage: view.model.stage(raw))
                 if try !body(entry) { return }
             }
         }

@@ -46,9 +46,12 @@ extension SQLiteProjectionStore {
         }
         var entries = try pool.read { db in
             var out: [TimelineIndex.Entry] = []
-            try Self.forEachRow("SELECT node, timeline FROM node_stats", whereColumn: "node", in: try nodes(of: profile, db), db) { row in
+            try Self.forEachRow(
+                "SELECT node, timeline FROM node_stats", whereColumn: "node", in: try nodes(of: profile, db), db
+            ) { row in
                 guard let decoded = TimelineIndex.entries([UInt8](row[1] as Data)) else {
-                    throw ProjectionError("value #\(row[0] as Int64)'s timeline is damaged; rebuild with kith project --rebuild")
+                    throw ProjectionError(
+                        "value #\(row[0] as Int64)'s timeline is damaged; rebuild with kith project --rebuild")
                 }
                 out += decoded
             }
@@ -56,7 +59,10 @@ extension SQLiteProjectionStore {
         }
         entries.removeAll { e in
             if let wantedType, e.type != wantedType { return true }
-            if let cursor { return !(e.epochSeconds < cursor.epoch || (e.epochSeconds == cursor.epoch && e.position < cursor.position)) }
+            if let cursor {
+                return
+                    !(e.epochSeconds < cursor.epoch || (e.epochSeconds == cursor.epoch && e.position < cursor.position))
+            }
             return false
         }
         entries.sort { ($0.epochSeconds, $0.position) > ($1.epochSeconds, $1.position) }
@@ -79,7 +85,9 @@ extension SQLiteProjectionStore {
         try db.execute(sql: "ALTER TABLE node_stats ADD COLUMN timeline BLOB NOT NULL DEFAULT x''")
         let rows = try Row.fetchCursor(
             db,
-            sql: "SELECT anchor, position, occurred_epoch, type FROM event WHERE anchor IS NOT NULL ORDER BY anchor, position")
+            sql:
+                "SELECT anchor, position, occurred_epoch, type FROM event WHERE anchor IS NOT NULL ORDER BY anchor, position"
+        )
         let update = try RowWriter(db, "UPDATE node_stats SET timeline = ? WHERE node = ?")
         var anchor: Int64?
         var bytes: [UInt8] = []
@@ -96,7 +104,8 @@ extension SQLiteProjectionStore {
             let position = UInt64(row[1] as Int64)
             guard let type = EventType(rawValue: row[3]) else {
                 throw ProjectionError(
-                    "the event at log position \(position) has type \"\(row[3] as String)\"; rebuild with kith project --rebuild")
+                    "the event at log position \(position) has type \"\(row[3] as String)\"; rebuild with kith project --rebuild"
+                )
             }
             TimelineIndex.append(.init(position: position, epochSeconds: row[2], type: type), to: &bytes)
         }

@@ -30,7 +30,8 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
             pool = try DatabasePool(path: path, configuration: config)
             if readOnly {
                 guard try pool.read({ try SQLiteProjectionStore.migrator.hasCompletedMigrations($0) }) else {
-                    throw ProjectionError("the projection store \(path) has an older schema: run kith project to migrate it")
+                    throw ProjectionError(
+                        "the projection store \(path) has an older schema: run kith project to migrate it")
                 }
             } else {
                 try SQLiteProjectionStore.migrator.migrate(pool)
@@ -85,7 +86,8 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
             // has projected events cannot gain them in place.
             if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM checkpoint") ?? 0 > 0 {
                 throw ProjectionError(
-                    "this projection store predates the RFM view (schema v3); rebuild it from the log with kith project --rebuild")
+                    "this projection store predates the RFM view (schema v3); rebuild it from the log with kith project --rebuild"
+                )
             }
             try db.execute(
                 sql: """
@@ -117,7 +119,8 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
             try db.execute(sql: "CREATE TABLE store_setting (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
             if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile_id") ?? 0 > 0 {
                 try db.execute(
-                    sql: "INSERT INTO store_setting (name, value) VALUES ('profile_ids', ?)", arguments: [ProfileIDs.unkeyed.scheme])
+                    sql: "INSERT INTO store_setting (name, value) VALUES ('profile_ids', ?)",
+                    arguments: [ProfileIDs.unkeyed.scheme])
             }
         }
         m.registerMigration("v8: the hash of the last projected line (a log that lost events is noticed)") { db in
@@ -131,7 +134,9 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
     public func openingState() throws -> ProjectionState {
         try pool.read { db in
             var state = ProjectionState()
-            if let row = try Row.fetchOne(db, sql: "SELECT position, rules_hash, last_line FROM checkpoint WHERE name = 'main'") {
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT position, rules_hash, last_line FROM checkpoint WHERE name = 'main'")
+            {
                 state.checkpoint = UInt64(row[0] as Int64)
                 state.rulesHash = row[1]
                 if let bytes = row[2] as Data? { state.lastLine = EventKey(storedBytes: [UInt8](bytes)) }
@@ -150,7 +155,8 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
             var out: [Node: IdentityGraph.NodeInfo] = [:]
             for (kind, group) in Dictionary(grouping: identifiers, by: \.kind) {
                 try Self.forEachRow(
-                    "SELECT id, kind, value, first_position, events, names FROM node WHERE kind = ? AND", whereColumn: "value",
+                    "SELECT id, kind, value, first_position, events, names FROM node WHERE kind = ? AND",
+                    whereColumn: "value",
                     in: group.map(\.value), before: [kind.rawValue], db
                 ) { out[Node($0[0] as Int64)] = Self.nodeInfo($0) }
             }
@@ -161,7 +167,9 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
     public func nodes(_ ids: [Node]) throws -> [Node: IdentityGraph.NodeInfo] {
         try pool.read { db in
             var out: [Node: IdentityGraph.NodeInfo] = [:]
-            try Self.forEachRow("SELECT id, kind, value, first_position, events, names FROM node", whereColumn: "id", in: ids, db) {
+            try Self.forEachRow(
+                "SELECT id, kind, value, first_position, events, names FROM node", whereColumn: "id", in: ids, db
+            ) {
                 out[Node($0[0] as Int64)] = Self.nodeInfo($0)
             }
             return out
@@ -178,10 +186,13 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
         try pool.read { db in
             var out = Neighbourhood()
             for column in ["a", "b"] {
-                try Self.forEachRow("SELECT a, b, events, first_position FROM edge", whereColumn: column, in: nodes, db) {
+                try Self.forEachRow("SELECT a, b, events, first_position FROM edge", whereColumn: column, in: nodes, db)
+                {
                     out.edges.append(
-                        (Node($0[0] as Int64), Node($0[1] as Int64),
-                         IdentityGraph.EdgeInfo(count: $0[2], firstEvidence: UInt64($0[3] as Int64))))
+                        (
+                            Node($0[0] as Int64), Node($0[1] as Int64),
+                            IdentityGraph.EdgeInfo(count: $0[2], firstEvidence: UInt64($0[3] as Int64))
+                        ))
                 }
                 try Self.forEachRow("SELECT a, b FROM link", whereColumn: column, in: nodes, db) {
                     out.links.append(IdentityGraph.key(Node($0[0] as Int64), Node($0[1] as Int64)))
@@ -215,7 +226,8 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
     public func seen(of nodes: [Node]) throws -> [Node: NodeSeen] {
         try pool.read { db in
             var out: [Node: NodeSeen] = [:]
-            try Self.forEachRow("SELECT id, first_seen, last_seen, sources FROM node", whereColumn: "id", in: nodes, db) { row in
+            try Self.forEachRow("SELECT id, first_seen, last_seen, sources FROM node", whereColumn: "id", in: nodes, db)
+            { row in
                 let sources: String = row[3]
                 out[Node(row[0] as Int64)] = NodeSeen(
                     firstSeen: (row[1] as String?).flatMap { try? Timestamp.parse($0).get() },
@@ -229,7 +241,9 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
     public func rfmRaw(of nodes: [Node]) throws -> [Node: RFMRaw] {
         try pool.read { db in
             var out: [Node: RFMRaw] = [:]
-            try Self.forEachRow("SELECT node, orders, last_order, monetary FROM node_rfm", whereColumn: "node", in: nodes, db) { row in
+            try Self.forEachRow(
+                "SELECT node, orders, last_order, monetary FROM node_rfm", whereColumn: "node", in: nodes, db
+            ) { row in
                 out[Node(row[0] as Int64)] = RFMRaw(orders: row[1], lastOrder: row[2], monetary: row[3])
             }
             return out
@@ -240,7 +254,8 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
         var out: [Node: NodeStats] = [:]
         try forEachRow("SELECT node, stats FROM node_stats", whereColumn: "node", in: nodes, db) { row in
             guard let stats = NodeStats(binary: [UInt8](row[1] as Data)) else {
-                throw ProjectionError("node \(row[0] as Int64)'s statistics are damaged; rebuild with kith project --rebuild")
+                throw ProjectionError(
+                    "node \(row[0] as Int64)'s statistics are damaged; rebuild with kith project --rebuild")
             }
             out[Node(row[0] as Int64)] = stats
         }

@@ -14,7 +14,8 @@ public enum TimelineIndex {
     static let entrySize = 16
 
     public static func append(_ event: ProjectedEvent, to bytes: inout [UInt8]) {
-        append(Entry(position: event.position, epochSeconds: event.occurredAt.epochSeconds, type: event.type), to: &bytes)
+        append(
+            Entry(position: event.position, epochSeconds: event.occurredAt.epochSeconds, type: event.type), to: &bytes)
     }
 
     static func append(_ entry: Entry, to bytes: inout [UInt8]) {

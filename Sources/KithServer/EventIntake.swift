@@ -62,16 +62,17 @@ struct EventIntake: Sendable {
 
     private func ingestAlone(_ body: [UInt8], source: String?, allowed: Set<String>?) async throws -> Report {
         let directory = state.directory
-        var options = EventLogWriter.Options()
-        options.purpose = "kith serve (POST /v1/events)"
-        let log: EventLogWriter
-        do {
-            try FileManager.default.createDirectory(atPath: directory.log, withIntermediateDirectories: true)
-            log = try EventLogWriter(directory: directory.log, options: options)
-        } catch let error as LogError {
+        let log: any EventLog
+        do { log = try state.engine.openLog(purpose: "kith serve (POST /v1/events)") } catch let error as EngineError
+            where error.code == .busy
+        {
             throw Problem(
                 .conflict, "log_busy", "Another writer holds the event log; retry when it is free.",
                 headers: [.retryAfter: "1"], operatorDetail: "\(error)")
+        } catch {
+            throw Problem(
+                .serviceUnavailable, "log_unavailable", "The event log cannot be written; the operator's log says why.",
+                operatorDetail: "\(error)")
         }
         let quarantine = try QuarantineStore(directory: directory.quarantine)
         do { try quarantine.checkRoom() } catch {

@@ -18,15 +18,19 @@ public struct KithRequestContext: RequestContext {
     func require(_ scope: Scope) throws -> APIKey {
         guard let key else {
             throw presentedKey
-                ? Problem(.unauthorized, "unknown_key", "The API key is unknown or revoked; create one with kith keys create.")
+                ? Problem(
+                    .unauthorized, "unknown_key", "The API key is unknown or revoked; create one with kith keys create."
+                )
                 : Problem(
                     .unauthorized, "missing_key",
-                    "No API key: send it as `Authorization: Bearer KEY` (create one with kith keys create --scopes \(scope.rawValue)).")
+                    "No API key: send it as `Authorization: Bearer KEY` (create one with kith keys create --scopes \(scope.rawValue))."
+                )
         }
         guard key.scopeSet.allows(scope) else {
             throw Problem(
                 .forbidden, "missing_scope",
-                "The key \"\(key.name)\" lacks the scope \(scope.rawValue) (it has \(key.scopes.map(\.rawValue).joined(separator: ", "))).")
+                "The key \"\(key.name)\" lacks the scope \(scope.rawValue) (it has \(key.scopes.map(\.rawValue).joined(separator: ", ")))."
+            )
         }
         return key
     }

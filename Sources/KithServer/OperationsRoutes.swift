@@ -19,7 +19,8 @@ struct OperationsRoutes {
             let source = request.uri.queryParameters.get("source")
             if let source, !isSourceName(source) {
                 throw Problem(
-                    .badRequest, "bad_source", "source must be 1 to 32 of a-z, 0-9, _ and -; got \"\(source.prefix(40))\".")
+                    .badRequest, "bad_source",
+                    "source must be 1 to 32 of a-z, 0-9, _ and -; got \"\(source.prefix(40))\".")
             }
             return try Reply.json(try await intake.ingest(bytes, source: source, key: key))
         }

@@ -34,7 +34,8 @@ struct Problem: Error, Sendable {
 
     func response(instance: String) -> Response {
         let body = Body(
-            type: "https://kith.invalid/problems/\(code)", title: status.reasonPhrase, status: status.code, detail: detail,
+            type: "https://kith.invalid/problems/\(code)", title: status.reasonPhrase, status: status.code,
+            detail: detail,
             instance: instance, code: code)
         var headers = headers
         headers[.contentType] = "application/problem+json"

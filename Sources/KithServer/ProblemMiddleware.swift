@@ -117,6 +117,8 @@ enum RouteTable {
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = KithRequestContext
     let state: ServerState
+    // swift-format-ignore: NeverForceUnwrap
+    // A constant, valid field name: HTTPField.Name's initializer only fails on invalid tokens.
     static let apiKeyHeader = HTTPField.Name("X-API-Key")!
 
     func handle(

@@ -50,7 +50,9 @@ struct SegmentRoutes {
                 asOf: Timestamp(epochSeconds: view.asOf).description, profiles: view.summary.profiles,
                 scored: view.summary.scored,
                 segments: Segment.allCases.map {
-                    Group(key: $0.key, kind: "rfm_segment", labelZH: $0.label(.zh), labelEN: $0.label(.en), count: counts[$0.key] ?? 0)
+                    Group(
+                        key: $0.key, kind: "rfm_segment", labelZH: $0.label(.zh), labelEN: $0.label(.en),
+                        count: counts[$0.key] ?? 0)
                 },
                 stages: LifecycleStage.allCases.map {
                     Group(
@@ -89,11 +91,15 @@ struct SegmentRoutes {
         let limit = try Paging.limit(request, default: 100, maximum: 1000)
         var after: String?
         if let cursor = request.uri.queryParameters.get("cursor"), !cursor.isEmpty {
-            guard let decoded = RequestDecoding.cursorText(String(cursor)), decoded.hasPrefix("p") else { throw Paging.badCursor }
+            guard let decoded = RequestDecoding.cursorText(String(cursor)), decoded.hasPrefix("p") else {
+                throw Paging.badCursor
+            }
             after = decoded
         }
         var items: [RFMLine] = []
-        let page = try answering { try Engine.members(of: key, in: try state.currentStore(), after: after, limit: limit) { items.append($0) } }
+        let page = try answering {
+            try Engine.members(of: key, in: try state.currentStore(), after: after, limit: limit) { items.append($0) }
+        }
         return try Reply.json(
             Members(
                 key: text, asOf: Timestamp(epochSeconds: page.asOf).description, items: items,
@@ -120,7 +126,8 @@ struct SegmentRoutes {
         let view = try rfmView()
         return try Reply.json(
             Summary(
-                asOf: Timestamp(epochSeconds: view.asOf).description, pinned: view.pinned, refreshedAt: view.refreshedAt,
+                asOf: Timestamp(epochSeconds: view.asOf).description, pinned: view.pinned,
+                refreshedAt: view.refreshedAt,
                 position: view.position, currency: view.model.currency, summary: view.summary))
     }
 
@@ -131,7 +138,8 @@ struct SegmentRoutes {
     /// Runs `body`; no RFM view yet is a 503 that says what to run.
     private func answering<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as EngineError where error.code == .noRFMView {
-            throw Problem(.serviceUnavailable, "no_rfm_view", "There is no RFM view yet: run kith rfm refresh (or kith project).")
+            throw Problem(
+                .serviceUnavailable, "no_rfm_view", "There is no RFM view yet: run kith rfm refresh (or kith project).")
         }
     }
 }

@@ -13,11 +13,13 @@ final class ServerMetrics: Sendable {
 
     func record(route: String, method: String, status: Int, duration: Duration) {
         registry.makeCounter(
-            descriptor: Self.name("kith_http_requests_total", "HTTP requests answered, by route template, method and status."),
+            descriptor: Self.name(
+                "kith_http_requests_total", "HTTP requests answered, by route template, method and status."),
             labels: [("route", route), ("method", method), ("status", String(status))]
         ).increment()
         registry.makeDurationHistogram(
-            descriptor: Self.name("kith_http_request_duration_seconds", "Time to answer an HTTP request, by route template."),
+            descriptor: Self.name(
+                "kith_http_request_duration_seconds", "Time to answer an HTTP request, by route template."),
             labels: [("route", route), ("method", method)], buckets: ServerMetrics.buckets
         ).record(duration)
     }
@@ -25,13 +27,18 @@ final class ServerMetrics: Sendable {
     func setProgress(_ status: ServiceStatus) {
         registry.makeGauge(descriptor: Self.name("kith_log_events", "Events in the log (its end position)."))
             .set(Double(status.logEndPosition))
-        registry.makeGauge(descriptor: Self.name("kith_projection_checkpoint", "Log position the projection store has reached."))
-            .set(Double(status.checkpoint))
+        registry.makeGauge(
+            descriptor: Self.name("kith_projection_checkpoint", "Log position the projection store has reached.")
+        )
+        .set(Double(status.checkpoint))
         registry.makeGauge(descriptor: Self.name("kith_projection_lag_events", "Events in the log not yet projected."))
             .set(Double(status.projectionLag))
         registry.makeGauge(descriptor: Self.name("kith_quarantined_lines", "Lines held in quarantine."))
             .set(Double(status.quarantined))
-        registry.makeGauge(descriptor: Self.name("kith_ingest_lag_seconds", "Seconds since the log last grew (how stale ingested data is).")).set(status.secondsSinceLastIngest ?? -1)
+        registry.makeGauge(
+            descriptor: Self.name(
+                "kith_ingest_lag_seconds", "Seconds since the log last grew (how stale ingested data is).")
+        ).set(status.secondsSinceLastIngest ?? -1)
     }
 
     func exposition() -> String { registry.emitToString() }

@@ -30,7 +30,8 @@ struct ServiceStatus: Codable, Sendable {
         let log: EventLogReader
         do { log = try EventLogReader(directory: directory.log) } catch {
             throw Problem(
-                .serviceUnavailable, "log_unreadable", "The event log cannot be read; an operator can run kith log verify.",
+                .serviceUnavailable, "log_unreadable",
+                "The event log cannot be read; an operator can run kith log verify.",
                 operatorDetail: "\(error)")
         }
         let end = log.endPosition

@@ -2,11 +2,11 @@ import ArgumentParser
 import KithCLI
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 #if canImport(Glibc)
-import CMalloc
+    import CMalloc
 #endif
 
 /// Entry point: tune the allocator, parse, then run the (possibly asynchronous) subcommand.
@@ -14,11 +14,11 @@ import CMalloc
 enum KithMain {
     static func main() async {
         #if canImport(Glibc)
-        // Ingest allocates megabyte buffers per chunk. glibc would map and unmap each one,
-        // paying page faults on every chunk; keep them in the heap for reuse instead.
-        _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
-        _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
-        _ = mallopt(M_TOP_PAD, 64 << 20)
+            // Ingest allocates megabyte buffers per chunk. glibc would map and unmap each one,
+            // paying page faults on every chunk; keep them in the heap for reuse instead.
+            _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
+            _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
+            _ = mallopt(M_TOP_PAD, 64 << 20)
         #endif
         // Everything Kith writes may hold personal data (the log, projections, quarantine,
         // exports): owner-only from the moment it is created (folders 0700, files 0600).

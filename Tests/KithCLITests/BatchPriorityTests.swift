@@ -3,7 +3,7 @@ import KithTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Batch work yields the CPU to reads: `kith ingest` (like `project` and `replay`) lowers its
@@ -54,7 +54,9 @@ struct BatchPriorityTests {
                 #expect(!nice.contains(min(19, own + 10)), "threads at \(nice): --priority normal must not lower any")
                 #expect(nice.contains(own), "threads at \(nice)")
             }
-            let line = #"{"event_id":"n\#(expected)","source":"app","type":"behaviour","name":"app_open","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"member_id":"M1"}}"# + "\n"
+            let line =
+                #"{"event_id":"n\#(expected)","source":"app","type":"behaviour","name":"app_open","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"member_id":"M1"}}"#
+                + "\n"
             _ = line.withCString { write(writer, $0, strlen($0)) }
             close(writer)
             process.waitUntilExit()

@@ -14,8 +14,13 @@ struct CLITests {
         // The expectation cannot sit in a `catch` that never runs when the bad input is accepted.
         let missing = #expect(throws: (any Error).self) { _ = try KithCommand.parseAsRoot(["ingest"]) }
         #expect(missing.map { KithCommand.message(for: $0) } == "Missing expected argument '<files> ...'")
-        let badFormat = #expect(throws: (any Error).self) { _ = try KithCommand.parseAsRoot(["log", "stats", "--format", "xml"]) }
-        #expect(badFormat.map { KithCommand.message(for: $0).contains("The value 'xml' is invalid for '--format <format>'") } == true)
+        let badFormat = #expect(throws: (any Error).self) {
+            _ = try KithCommand.parseAsRoot(["log", "stats", "--format", "xml"])
+        }
+        #expect(
+            badFormat.map {
+                KithCommand.message(for: $0).contains("The value 'xml' is invalid for '--format <format>'")
+            } == true)
     }
 
     @Test("ingest --format json, log stats, log read and quarantine list agree with each other")
@@ -55,7 +60,8 @@ struct CLITests {
     func listingMasksPersonalData() throws {
         let scratch = Scratch()
         let file = scratch.path + "/e.ndjson"
-        try #"{"event_id":"1","source":"app","type":"behaviour","name":"x","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"phone":"1391234567"}}"#
+        try
+            #"{"event_id":"1","source":"app","type":"behaviour","name":"x","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"phone":"1391234567"}}"#
             .write(toFile: file, atomically: true, encoding: .utf8)
         _ = try kith(["ingest", "--data", scratch.path + "/d", file])
         for format in ["table", "json", "csv"] {

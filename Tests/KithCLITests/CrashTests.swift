@@ -72,7 +72,9 @@ struct CrashTests {
         try EventLogWriter(directory: logDirectory).nextPosition
     }
 
-    @Test("SIGKILL mid-ingest after random delays, on top of the walks: the log reopens, nothing durable is lost, and re-running converges")
+    @Test(
+        "SIGKILL mid-ingest after random delays, on top of the walks: the log reopens, nothing durable is lost, and re-running converges"
+    )
     func killMidIngest() throws {
         let scratch = Scratch()
         let exports = scratch.path + "/exports"
@@ -142,7 +144,8 @@ struct ProjectionCrashTests {
         var rng = SplitMix64.forTest("ProjectionCrashTests.killMidRebuild")
         // The known point first (an empty store: one pass, one transaction, one commit), then a
         // few random-time kills wherever they land.
-        let runs: [[String: String]] = [["KITH_KILL_AT": "commit:1"]] + Array(repeating: [:], count: faultRounds(normal: 2, heavy: 20))
+        let runs: [[String: String]] =
+            [["KITH_KILL_AT": "commit:1"]] + Array(repeating: [:], count: faultRounds(normal: 2, heavy: 20))
         for (round, environment) in runs.enumerated() {
             let copy = scratch.path + "/round-\(round)"
             try FileManager.default.copyItem(atPath: data, toPath: copy)
@@ -160,7 +163,9 @@ struct ProjectionCrashTests {
         }
     }
 
-    @Test("kith project killed right after each of its commits in turn: the checkpoint is that commit's, and resuming gives a fresh projection's profiles")
+    @Test(
+        "kith project killed right after each of its commits in turn: the checkpoint is that commit's, and resuming gives a fresh projection's profiles"
+    )
     func killAtEveryCommit() throws {
         let scratch = Scratch()
         let (data, accepted, reference) = try Self.unprojectedLog(persons: 600, seed: 12, in: scratch)
@@ -170,14 +175,17 @@ struct ProjectionCrashTests {
         for n in 1...commits {
             let copy = scratch.path + "/commit-\(n)"
             try FileManager.default.copyItem(atPath: data, toPath: copy)
-            let run = try kith(["project", "--data", copy, "--batch-size", "\(batch)"], environment: ["KITH_KILL_AT": "commit:\(n)"])
+            let run = try kith(
+                ["project", "--data", copy, "--batch-size", "\(batch)"], environment: ["KITH_KILL_AT": "commit:\(n)"])
             #expect(run.killed, "commit \(n) of \(commits): \(run.stderr)")
             #expect(try Self.checkpoint(copy) == min(n * batch, accepted), "killed after commit \(n)")
             #expect(try Self.finishedExport(copy) == reference, "resumed after commit \(n)")
             try FileManager.default.removeItem(atPath: copy)
         }
         // Past the last commit nothing dies, and the projection is whole.
-        let run = try kith(["project", "--data", data, "--batch-size", "\(batch)"], environment: ["KITH_KILL_AT": "commit:\(commits + 1)"])
+        let run = try kith(
+            ["project", "--data", data, "--batch-size", "\(batch)"],
+            environment: ["KITH_KILL_AT": "commit:\(commits + 1)"])
         #expect(run.status == 0 && !run.killed)
         #expect(try Self.checkpoint(data) == accepted)
     }

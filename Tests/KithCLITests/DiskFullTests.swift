@@ -37,7 +37,8 @@ struct DiskFullTests {
         }
         defer { _ = Self.shell("umount '\(data)'") }
 
-        let full = try kith(["ingest", "--data", data, "--no-project"] + files, environment: ["KITH_SEGMENT_BYTES": "65536"])
+        let full = try kith(
+            ["ingest", "--data", data, "--no-project"] + files, environment: ["KITH_SEGMENT_BYTES": "65536"])
         #expect(full.status != 0)
         #expect((full.stdout + full.stderr).contains("no space left"), "\(full.stdout)\(full.stderr)")
         let verify = try kith(["log", "verify", "--data", data])

@@ -23,7 +23,8 @@ struct LogRepairTests {
                 ["ingest", "--data", scratch.path + "/data"] + generated.files.map { exports + "/" + $0 },
                 environment: ["KITH_SEGMENT_BYTES": "\(segmentBytes)"])
             guard result.status == 0 else { throw FixtureError(result.stderr) }
-            lines = try kith(["log", "read", "--data", scratch.path + "/data"]).stdout.split(separator: "\n").map(String.init)
+            lines = try kith(["log", "read", "--data", scratch.path + "/data"]).stdout.split(separator: "\n").map(
+                String.init)
         }
 
         var segments: [String] {
@@ -33,7 +34,7 @@ struct LogRepairTests {
         func flipByte(in segment: String, at offset: Int) throws {
             let handle = try FileHandle(forUpdating: URL(fileURLWithPath: log + "/" + segment))
             try handle.seek(toOffset: UInt64(offset))
-            let byte = try #require(try handle.read(upToCount: 1)).first!
+            let byte = try #require(try handle.read(upToCount: 1)?.first)
             try handle.seek(toOffset: UInt64(offset))
             try handle.write(contentsOf: Data([byte ^ 0x5A]))
             try handle.close()
@@ -57,7 +58,9 @@ struct LogRepairTests {
 
     static func problems(_ report: [String: Any]) -> [[String: Any]] { report["problems"] as? [[String: Any]] ?? [] }
 
-    @Test("A flipped byte in a sealed segment: verify names the file, offset and positions; reads refuse; salvage keeps every other event")
+    @Test(
+        "A flipped byte in a sealed segment: verify names the file, offset and positions; reads refuse; salvage keeps every other event"
+    )
     func flippedByteInSealedSegment() throws {
         let f = try Fixture()
         #expect(f.segments.count >= 4, "the fixture should span several segments")
@@ -71,7 +74,9 @@ struct LogRepairTests {
         #expect(damaged.count == 1)
         let problem = try #require(damaged.first)
         #expect(problem["file"] as? String == victim)
-        let positions = try #require(problem["positions"] as? String).split(separator: ".").compactMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "<"))) }
+        let positions = try #require(problem["positions"] as? String).split(separator: ".").compactMap {
+            Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "<")))
+        }
         let lost = positions[0]..<positions[1]
         #expect(lost.count == problem["events"] as? Int)
         #expect(report["intact_events"] as? Int == f.lines.count - lost.count)
@@ -98,7 +103,9 @@ struct LogRepairTests {
         #expect(salvaged["kept_events"] as? Int == f.lines.count - lost.count)
         #expect(salvaged["lost_events"] as? Int == lost.count)
         let aside = try #require(salvaged["set_aside"] as? String)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: aside + "/" + victim)) == before, "the damaged log is kept as found")
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: aside + "/" + victim)) == before,
+            "the damaged log is kept as found")
 
         #expect(try f.verify().status == 0)
         let kept = try kith(["log", "read", "--data", f.data]).stdout.split(separator: "\n").map(String.init)
@@ -111,7 +118,8 @@ struct LogRepairTests {
     func keysFileAndTornTail() throws {
         let f = try Fixture(persons: 300)
         let keys = try #require(
-            (try FileManager.default.contentsOfDirectory(atPath: f.log)).filter { $0.hasSuffix(".keys") }.sorted().first)
+            (try FileManager.default.contentsOfDirectory(atPath: f.log)).filter { $0.hasSuffix(".keys") }.sorted().first
+        )
         try FileManager.default.removeItem(atPath: f.log + "/" + keys)
         // Tear the last batch: drop its final 100 bytes.
         let active = try #require(f.segments.last)

@@ -12,20 +12,25 @@ struct ProfileCLITests {
         let exports = scratch.path + "/exports"
         let generated = try Generator(persons: 300, seed: 8).write(to: exports)
         let data = scratch.path + "/data"
-        let ingest = try kith(["ingest", "--data", data, "--format", "json"] + generated.files.map { exports + "/" + $0 })
+        let ingest = try kith(
+            ["ingest", "--data", data, "--format", "json"] + generated.files.map { exports + "/" + $0 })
         #expect(ingest.status == 0, "\(ingest.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(ingest.stdout.utf8)) as? [String: Any])
         let projection = try #require(report["projection"] as? [String: Any])
         #expect(projection["events"] as? Int == generated.accepted)
 
         // Any spelling of a person's phone finds their profile.
-        let truth = try String(contentsOfFile: exports + "/truth/persons.ndjson", encoding: .utf8).split(separator: "\n")
+        let truth = try String(contentsOfFile: exports + "/truth/persons.ndjson", encoding: .utf8).split(
+            separator: "\n")
         let person = try #require(
             try JSONSerialization.jsonObject(with: Data(truth[0].utf8)) as? [String: Any])
         let ids = try #require(person["identifiers"] as? [String: [String]])
         let phone = try #require(ids["phone"]?.first)
         let national = String(phone.dropFirst(3))
-        let get = try kith(["profile", "get", "--data", data, "--format", "json", "phone:\(national.prefix(3)) \(national.dropFirst(3).prefix(4)) \(national.suffix(4))"])
+        let get = try kith([
+            "profile", "get", "--data", data, "--format", "json",
+            "phone:\(national.prefix(3)) \(national.dropFirst(3).prefix(4)) \(national.suffix(4))",
+        ])
         #expect(get.status == 0, "\(get.stderr)")
         let view = try #require(try JSONSerialization.jsonObject(with: Data(get.stdout.utf8)) as? [String: Any])
         let profileID = try #require(view["profile_id"] as? String)
@@ -37,7 +42,9 @@ struct ProfileCLITests {
 
         let explain = try kith(["profile", "explain", "--data", data, profileID])
         #expect(explain.stdout.contains("links that join them:"))
-        let timeline = try kith(["profile", "timeline", "--data", data, profileID, "--format", "ndjson", "--limit", "3"])
+        let timeline = try kith([
+            "profile", "timeline", "--data", data, profileID, "--format", "ndjson", "--limit", "3",
+        ])
         #expect(timeline.stdout.split(separator: "\n").count <= 3)
         #expect(!timeline.stdout.isEmpty)
         // Paging with the cursor the table prints walks the whole timeline, newest first, once.
@@ -52,14 +59,18 @@ struct ProfileCLITests {
             let rows = page.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).prefix { !$0.isEmpty }
             let positions = rows.map { String($0.split(separator: " ").last!) }
             paged += positions
-            cursor = page.split(separator: "\n").last.flatMap { $0.hasPrefix("more: --after ") ? String($0.dropFirst(14)) : nil }
+            cursor = page.split(separator: "\n").last.flatMap {
+                $0.hasPrefix("more: --after ") ? String($0.dropFirst(14)) : nil
+            }
         } while cursor != nil
         let allPositions = all.compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["position"] as? Int
         }.map(String.init)
         #expect(paged == allPositions)
 
-        let score = try kith(["identity", "score", "--data", data, "--truth", exports + "/truth/persons.ndjson", "--format", "json"])
+        let score = try kith([
+            "identity", "score", "--data", data, "--truth", exports + "/truth/persons.ndjson", "--format", "json",
+        ])
         let s = try #require(try JSONSerialization.jsonObject(with: Data(score.stdout.utf8)) as? [String: Double])
         let precision = try #require(s["precision"])
         let recall = try #require(s["recall"])
@@ -79,7 +90,9 @@ struct ProfileCLITests {
         let rebuild = try kith(["project", "--data", data, "--rebuild"])
         #expect(rebuild.status == 0, "\(rebuild.stderr)")
         #expect(try kith(["profiles", "export", "--data", data]).stdout == export.stdout)
-        #expect(try kith(["profiles", "export", "--data", data, "--format", "csv"]).stdout.hasPrefix("profile_id,phone,email"))
+        #expect(
+            try kith(["profiles", "export", "--data", data, "--format", "csv"]).stdout.hasPrefix(
+                "profile_id,phone,email"))
     }
 
     @Test("A rules file changes resolution after a rebuild; a bad one is refused naming the field")
@@ -94,7 +107,8 @@ struct ProfileCLITests {
         #expect(try kith(["ingest", "--data", data, file]).status == 0)
         #expect(try kith(["identity", "stats", "--data", data]).stdout.contains("profiles            1"))
         let rules = scratch.path + "/rules.yaml"
-        try "blocklist: ['+8613700000001']\nshared_value_threshold: 8\n".write(toFile: rules, atomically: true, encoding: .utf8)
+        try "blocklist: ['+8613700000001']\nshared_value_threshold: 8\n".write(
+            toFile: rules, atomically: true, encoding: .utf8)
         let refused = try kith(["project", "--data", data, "--rules", rules])
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("kith project --rebuild"))
@@ -103,7 +117,8 @@ struct ProfileCLITests {
         #expect(get.status == 1)
         #expect(get.stderr.contains("belongs to no profile (blocklisted)"))
         let bad = scratch.path + "/bad.yaml"
-        try "identifiers:\n  phone: {links: yes, limit: many, priority: 1}\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "identifiers:\n  phone: {links: yes, limit: many, priority: 1}\n".write(
+            toFile: bad, atomically: true, encoding: .utf8)
         let badRun = try kith(["project", "--data", data, "--rules", bad])
         #expect(badRun.status == 2)
         #expect(badRun.stderr.contains("identifiers.phone.limit"), "\(badRun.stderr)")
@@ -129,7 +144,9 @@ struct DeclaredKindsTests {
             .write(toFile: rules, atomically: true, encoding: .utf8)
         let declared = try kith(["ingest", "--data", scratch.path + "/b", "--rules", rules, file])
         #expect(declared.status == 0, "\(declared.stderr)")
-        let view = try kith(["profile", "get", "--data", scratch.path + "/b", "--rules", rules, "--format", "json", "email:amy@x.com"])
+        let view = try kith([
+            "profile", "get", "--data", scratch.path + "/b", "--rules", rules, "--format", "json", "email:amy@x.com",
+        ])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(view.stdout.utf8)) as? [String: Any])
         let ids = try #require(json["identifiers"] as? [String: [[String: Any]]])
         #expect(ids["work_phone"]?.compactMap { $0["value"] as? String } == ["+8613800138001"])

@@ -101,7 +101,8 @@ struct ReplayCLITests {
 
     /// 600 generated people ingested and projected (RFM as of 2026-06-30) in `scratch/data`,
     /// and the strict rules written beside it, for the replay crash tests.
-    static func projectedWithStrictRules(seed: UInt64, in scratch: Scratch) throws -> (data: String, rulesFile: String) {
+    static func projectedWithStrictRules(seed: UInt64, in scratch: Scratch) throws -> (data: String, rulesFile: String)
+    {
         let exports = scratch.path + "/exports"
         let generated = try Generator(persons: 600, seed: seed).write(to: exports)
         let data = scratch.path + "/data"
@@ -112,7 +113,9 @@ struct ReplayCLITests {
         return (data, rulesFile)
     }
 
-    @Test("A replay killed after each of its shadow commits in turn leaves reads on the old store, and resumes to a fresh replay's result")
+    @Test(
+        "A replay killed after each of its shadow commits in turn leaves reads on the old store, and resumes to a fresh replay's result"
+    )
     func killedReplay() throws {
         let scratch = Scratch()
         let (data, rulesFile) = try Self.projectedWithStrictRules(seed: 17, in: scratch)
@@ -130,17 +133,21 @@ struct ReplayCLITests {
             let copy = scratch.path + "/commit-\(n)"
             try FileManager.default.copyItem(atPath: data, toPath: copy)
             let run = try kith(
-                ["replay", "--data", copy, "--rules", rulesFile, "--batch-size", "1500"], environment: ["KITH_KILL_AT": "commit:\(n)"])
+                ["replay", "--data", copy, "--rules", rulesFile, "--batch-size", "1500"],
+                environment: ["KITH_KILL_AT": "commit:\(n)"])
             guard run.killed else {
                 #expect(run.status == 0, "\(run.stderr)")
                 break
             }
             // Reads keep answering from the old store, unchanged.
-            #expect(try kith(["profiles", "export", "--data", copy]).stdout == before, "killed after shadow commit \(n)")
+            #expect(
+                try kith(["profiles", "export", "--data", copy]).stdout == before, "killed after shadow commit \(n)")
             let resumed = try kith(["replay", "--data", copy, "--rules", rulesFile, "--format", "json"])
             #expect(resumed.status == 0, "\(resumed.stderr)")
-            #expect(try kith(["profiles", "export", "--data", copy]).stdout == expected, "resumed after shadow commit \(n)")
-            #expect(try kith(["rfm", "export", "--data", copy]).stdout == expectedRFM, "resumed after shadow commit \(n)")
+            #expect(
+                try kith(["profiles", "export", "--data", copy]).stdout == expected, "resumed after shadow commit \(n)")
+            #expect(
+                try kith(["rfm", "export", "--data", copy]).stdout == expectedRFM, "resumed after shadow commit \(n)")
             try FileManager.default.removeItem(atPath: copy)
             n += 1
         }

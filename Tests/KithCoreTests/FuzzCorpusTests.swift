@@ -21,7 +21,9 @@ struct FuzzCorpusTests {
     /// Byte flips, insertions, deletions and splices of the seeds, deterministic per seed.
     static func mutations(of seeds: [[UInt8]], count: Int, seed: UInt64) -> [[UInt8]] {
         var rng = SplitMix64(seed: seed)
-        let interesting: [UInt8] = [0x00, 0x22, 0x5C, 0x7B, 0x7D, 0x5B, 0x5D, 0x3A, 0x2C, 0xFF, 0xC3, 0xE4, 0x0A, 0x2B, 0x40]
+        let interesting: [UInt8] = [
+            0x00, 0x22, 0x5C, 0x7B, 0x7D, 0x5B, 0x5D, 0x3A, 0x2C, 0xFF, 0xC3, 0xE4, 0x0A, 0x2B, 0x40,
+        ]
         return (0..<count).map { _ in
             var bytes = rng.pick(seeds)
             for _ in 0..<rng.int(1..<5) {
@@ -45,7 +47,9 @@ struct FuzzCorpusTests {
         let seeds = try Self.inputs("event-line")
         #expect(seeds.count >= 5)
         for input in seeds + Self.mutations(of: seeds, count: 3_000, seed: 11) {
-            #expect(input.withUnsafeBufferPointer { FuzzInvariants.eventLine($0) }, "\(String(decoding: input, as: UTF8.self))")
+            #expect(
+                input.withUnsafeBufferPointer { FuzzInvariants.eventLine($0) },
+                "\(String(decoding: input, as: UTF8.self))")
         }
     }
 

@@ -12,7 +12,9 @@ struct IdentityResolverOracleTests {
             + r.excluded.map { "excluded \($0.node) \($0.standing)" }
     }
 
-    @Test("On random graphs with limits, shared and blocklisted values, whole and in closures, the result equals the reference (property)")
+    @Test(
+        "On random graphs with limits, shared and blocklisted values, whole and in closures, the result equals the reference (property)"
+    )
     func equalsReference() {
         var rng = SplitMixForTests(seed: 29)
         var rules = Rules.standard
@@ -67,8 +69,12 @@ struct IdentityResolverOracleTests {
             for _ in 0..<Int.random(in: 5...160, using: &rng) {
                 let p = Int.random(in: 0..<people, using: &rng)
                 var e: [Identifier] = []
-                if Bool.random(using: &rng) { e.append(Identifier(.memberID, "M\(p + (Int.random(in: 0..<6, using: &rng) == 0 ? 1 : 0))")) }
-                if Bool.random(using: &rng) { e.append(Identifier(.phone, "+861380000\(1000 + (p + Int.random(in: 0..<3, using: &rng)) % 40)")) }
+                if Bool.random(using: &rng) {
+                    e.append(Identifier(.memberID, "M\(p + (Int.random(in: 0..<6, using: &rng) == 0 ? 1 : 0))"))
+                }
+                if Bool.random(using: &rng) {
+                    e.append(Identifier(.phone, "+861380000\(1000 + (p + Int.random(in: 0..<3, using: &rng)) % 40)"))
+                }
                 if Int.random(in: 0..<3, using: &rng) == 0 { e.append(Identifier(.email, "u\(p % 17)@x.com")) }
                 if Int.random(in: 0..<11, using: &rng) == 0 { e.append(Identifier(.phone, "+8613800000000")) }
                 if Int.random(in: 0..<13, using: &rng) == 0 { e.append(Identifier(.deviceID, "shared-pad")) }
@@ -87,6 +93,8 @@ struct IdentityResolverOracleTests {
             seen.blocklisted += expected.excluded.filter { $0.contains("blocklisted") }.count
             seen.notLinking += expected.excluded.filter { $0.contains("kindDoesNotLink") }.count
         }
-        #expect(seen.components > 0 && seen.refused > 0 && seen.shared > 0 && seen.blocklisted > 0 && seen.notLinking > 0, "\(seen)")
+        #expect(
+            seen.components > 0 && seen.refused > 0 && seen.shared > 0 && seen.blocklisted > 0 && seen.notLinking > 0,
+            "\(seen)")
     }
 }

@@ -14,7 +14,13 @@ func profiles(_ g: IdentityGraph, _ rules: Rules = .standard) -> Set<Set<Identif
     Set(IdentityResolver(rules: rules).resolveAll(g).components.map { Set($0.map { g.nodes[Int($0)].identifier }) })
 }
 
-func phone(_ raw: String) -> Identifier { Identifier(.phone, try! IdentifierNormalizer.normalize(.phone, raw).get()) }
+/// A phone the tests write by hand, normalised; one that does not normalise is a mistake in the test.
+func phone(_ raw: String) -> Identifier {
+    guard case .success(let value) = IdentifierNormalizer.normalize(.phone, raw) else {
+        preconditionFailure("the test phone \(raw) does not normalise")
+    }
+    return Identifier(.phone, value)
+}
 func member(_ v: String) -> Identifier { Identifier(.memberID, v) }
 func email(_ v: String) -> Identifier { Identifier(.email, v) }
 

@@ -30,13 +30,16 @@ indirect enum OracleJSON: Decodable, Equatable {
 
 /// The slow, obvious implementation of the contract on top of `JSONDecoder`.
 enum Oracle {
-    static let fields: Set<String> = ["event_id", "source", "type", "name", "occurred_at", "identifiers", "traits", "properties"]
+    static let fields: Set<String> = [
+        "event_id", "source", "type", "name", "occurred_at", "identifiers", "traits", "properties",
+    ]
 
     /// The expected canonical event as a JSON value, or nil if the line must be rejected.
     static func expected(_ line: [UInt8]) -> OracleJSON? {
         guard let value = try? JSONDecoder().decode(OracleJSON.self, from: Data(line)),
             case .object(let o) = value, Set(o.keys).isSubset(of: fields),
-            let id = o["event_id"]?.string, !id.isEmpty, id.utf8.count <= 256, !id.unicodeScalars.contains(where: { $0.value < 0x20 }),
+            let id = o["event_id"]?.string, !id.isEmpty, id.utf8.count <= 256,
+            !id.unicodeScalars.contains(where: { $0.value < 0x20 }),
             let source = o["source"]?.string, (1...32).contains(source.utf8.count),
             source.utf8.allSatisfy({ isSourceByte($0) }),
             let type = o["type"]?.string, EventType(rawValue: type) != nil,
@@ -59,7 +62,9 @@ enum Oracle {
             default: return nil
             }
             for raw in raws where !raw.isEmpty {
-                let reference = kind == "phone" ? ReferenceContract.phone : kind == "email" ? ReferenceContract.email : ReferenceContract.text
+                let reference =
+                    kind == "phone"
+                    ? ReferenceContract.phone : kind == "email" ? ReferenceContract.email : ReferenceContract.text
                 if let n = reference(raw) { normalized[kind, default: []].insert(n) }
             }
         }
@@ -72,14 +77,19 @@ enum Oracle {
                 }
             }
         }
-        if type == "transaction", !transactionPropertiesAreValid(line, name: name, hasProperties: o["properties"] != nil) {
+        if type == "transaction",
+            !transactionPropertiesAreValid(line, name: name, hasProperties: o["properties"] != nil)
+        {
             return nil
         }
         var out: [String: OracleJSON] = [
             "event_id": .string(id), "source": .string(source), "type": .string(type), "name": .string(name),
             "occurred_at": .string(time.canonical),
             "identifiers": .object(
-                normalized.mapValues { $0.count == 1 ? .string($0.first!) : .array($0.sorted().map { .string($0) }) }),
+                normalized.mapValues { values in
+                    let sorted = values.sorted()
+                    return sorted.count == 1 ? .string(sorted[0]) : .array(sorted.map { .string($0) })
+                }),
         ]
         if case .object(let t)? = o["traits"], !t.isEmpty { out["traits"] = .object(t) }
         if case .object(let p)? = o["properties"], !p.isEmpty { out["properties"] = .object(p) }
@@ -93,7 +103,11 @@ struct OracleTransaction: Decodable {
         case text(String), number(Decimal)
         init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if let s = try? c.decode(String.self) { self = .text(s) } else { self = .number(try c.decode(Decimal.self)) }
+            if let s = try? c.decode(String.self) {
+                self = .text(s)
+            } else {
+                self = .number(try c.decode(Decimal.self))
+            }
         }
     }
     struct Properties: Decodable {
@@ -132,9 +146,9 @@ struct ParserOracleTests {
             guard !b.isEmpty else { break }
             let i = Int.random(in: 0..<b.count, using: &rng)
             switch Int.random(in: 0..<4, using: &rng) {
-            case 0: b[i] = alphabet.randomElement(using: &rng)!
+            case 0: b[i] = alphabet[Int.random(in: 0..<alphabet.count, using: &rng)]
             case 1: b.remove(at: i)
-            case 2: b.insert(alphabet.randomElement(using: &rng)!, at: i)
+            case 2: b.insert(alphabet[Int.random(in: 0..<alphabet.count, using: &rng)], at: i)
             default:
                 let j = min(b.count, i + Int.random(in: 1...8, using: &rng))
                 b.insert(contentsOf: b[i..<j], at: j)
@@ -174,7 +188,9 @@ struct ParserOracleTests {
             case (.success, nil):
                 Issue.record("parser accepted what the oracle rejects: \(String(decoding: line, as: UTF8.self))")
             case (.failure(let reason), .some):
-                Issue.record("parser rejected (\(reason.message)) what the oracle accepts: \(String(decoding: line, as: UTF8.self))")
+                Issue.record(
+                    "parser rejected (\(reason.message)) what the oracle accepts: \(String(decoding: line, as: UTF8.self))"
+                )
             }
         }
         #expect(accepted > 1_000)
@@ -210,9 +226,9 @@ enum StrictJSON: Equatable {
             case UInt8(ascii: "\""):
                 var j = i + 1
                 while j < line.count, line[j] != UInt8(ascii: "\"") { j += line[j] == UInt8(ascii: "\\") ? 2 : 1 }
-                if let isKey = expectingKey.last, isKey, keys.last! != nil, j < line.count {
+                if let isKey = expectingKey.last, isKey, keys.last != nil, keys[keys.count - 1] != nil, j < line.count {
                     let text = (try? JSONDecoder().decode(String.self, from: Data(line[i...j]))) ?? ""
-                    if keys[keys.count - 1]!.insert(text).inserted == false, verdict == .fine {
+                    if keys[keys.count - 1]?.insert(text).inserted == false, verdict == .fine {
                         verdict = keys.count == 1 ? .duplicateField : .nestedDuplicate
                     }
                     expectingKey[expectingKey.count - 1] = false

@@ -6,12 +6,13 @@ import Testing
 
 @Suite("The projection's one-pass decoder against a JSONDecoder reference")
 struct ProjectedEventOracleTests {
-    static let seeds: [String] = ParserOracleTests.seeds + [
-        #"{"event_id":"t1","source":"pos","type":"transaction","name":"order_completed","occurred_at":"2026-03-01T10:00:00+08:00","identifiers":{"member_id":"M-1","phone":"138 0013 8000"},"traits":{"name":"李伟","city":"上海","vip":true,"age":31},"properties":{"amount":"158.00","currency":"USD","sku":"S1"}}"#,
-        #"{"event_id":"t2","source":"tmall","type":"transaction","name":"refund","occurred_at":"2026-03-05T10:00:00Z","identifiers":{"email":["Li@X.com","li@y.com"],"loyalty_card":" LC-9 "},"properties":{"amount":41.5}}"#,
-        #"{"event_id":"f\u0031","source":"survey","type":"feedback","name":"nps","occurred_at":"2026-03-05T10:00:00+08:00","identifiers":{"alt_phone":"13900000001","member_id":"M\u002d2"},"properties":{"score":9}}"#,
-        #"{"event_id":"f2","source":"survey","type":"feedback","name":"rating","occurred_at":"2026-03-05T10:00:00+08:00","identifiers":{"alt_phone":"not a phone"},"properties":{"score":"4"}}"#,
-    ]
+    static let seeds: [String] =
+        ParserOracleTests.seeds + [
+            #"{"event_id":"t1","source":"pos","type":"transaction","name":"order_completed","occurred_at":"2026-03-01T10:00:00+08:00","identifiers":{"member_id":"M-1","phone":"138 0013 8000"},"traits":{"name":"李伟","city":"上海","vip":true,"age":31},"properties":{"amount":"158.00","currency":"USD","sku":"S1"}}"#,
+            #"{"event_id":"t2","source":"tmall","type":"transaction","name":"refund","occurred_at":"2026-03-05T10:00:00Z","identifiers":{"email":["Li@X.com","li@y.com"],"loyalty_card":" LC-9 "},"properties":{"amount":41.5}}"#,
+            #"{"event_id":"f\u0031","source":"survey","type":"feedback","name":"nps","occurred_at":"2026-03-05T10:00:00+08:00","identifiers":{"alt_phone":"13900000001","member_id":"M\u002d2"},"properties":{"score":9}}"#,
+            #"{"event_id":"f2","source":"survey","type":"feedback","name":"rating","occurred_at":"2026-03-05T10:00:00+08:00","identifiers":{"alt_phone":"not a phone"},"properties":{"score":"4"}}"#,
+        ]
 
     /// Kinds declared at ingest, and the rules a later replay might read the log under.
     static let atIngest: [String: IdentifierNormalizer.Method] = ["loyalty_card": .text, "alt_phone": .text]
@@ -31,7 +32,9 @@ struct ProjectedEventOracleTests {
         var notJudged = 0
         for line in lines {
             var out: [UInt8] = []
-            guard case .success = line.withUnsafeBufferPointer({ ingest.parse($0, appendingTo: &out) }) else { continue }
+            guard case .success = line.withUnsafeBufferPointer({ ingest.parse($0, appendingTo: &out) }) else {
+                continue
+            }
             canonical += 1
             guard ReferenceDecoder.judges(out) else {
                 notJudged += 1
@@ -39,16 +42,22 @@ struct ProjectedEventOracleTests {
             }
             for declared in Self.atReplay {
                 var scratch = EventLineParser.Scratch()
-                let lean = out.withUnsafeBufferPointer { ProjectedEvent.decode($0, position: 7, scratch: &scratch, declaredKinds: declared) }
+                let lean = out.withUnsafeBufferPointer {
+                    ProjectedEvent.decode($0, position: 7, scratch: &scratch, declaredKinds: declared)
+                }
                 let reference = ReferenceDecoder.decode(out, declaredKinds: declared)
                 switch (lean, reference) {
                 case (let lean?, let reference?):
                     #expect(lean.position == 7)
-                    #expect(ReferenceDecoder.reading(of: lean, comparedWith: reference) == reference, "\(String(decoding: out, as: UTF8.self)) under \(declared)")
+                    #expect(
+                        ReferenceDecoder.reading(of: lean, comparedWith: reference) == reference,
+                        "\(String(decoding: out, as: UTF8.self)) under \(declared)")
                 case (nil, nil):
                     refusedUnderReplayRules += 1
                 default:
-                    Issue.record("the decoder read \(lean.map { "\($0)" } ?? "nothing"), the reference \(reference.map { "\($0)" } ?? "nothing"): \(String(decoding: out, as: UTF8.self)) under \(declared)")
+                    Issue.record(
+                        "the decoder read \(lean.map { "\($0)" } ?? "nothing"), the reference \(reference.map { "\($0)" } ?? "nothing"): \(String(decoding: out, as: UTF8.self)) under \(declared)"
+                    )
                 }
             }
         }
@@ -68,7 +77,9 @@ struct ProjectedEventOracleTests {
             #"{"event_id":"a","source":"app","type":"behaviour","name":"n","occurred_at":"2026-03-01T10:00:00Z","identifiers":{"member_id":"M""#,
         ] {
             let bytes = Array(text.utf8)
-            #expect(bytes.withUnsafeBufferPointer { ProjectedEvent.decode($0, position: 0, scratch: &scratch) } == nil, "\(text)")
+            #expect(
+                bytes.withUnsafeBufferPointer { ProjectedEvent.decode($0, position: 0, scratch: &scratch) } == nil,
+                "\(text)")
         }
     }
 }

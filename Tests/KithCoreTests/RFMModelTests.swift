@@ -100,12 +100,15 @@ struct RFMModelTests {
         // One step better than the mean on one dimension at a time.
         #expect(model.score(raw(days: 19, orders: 2, yuan: 200))?.segment == .generalDevelopment)
         #expect(model.score(raw(days: 20, orders: 3, yuan: 200))?.segment == .generalRetention)
-        #expect(model.score(RFMRaw(orders: 2, lastOrder: asOf - 20 * day, monetary: 20_001))?.segment == .importantWinBack)
+        #expect(
+            model.score(RFMRaw(orders: 2, lastOrder: asOf - 20 * day, monetary: 20_001))?.segment == .importantWinBack)
     }
 
     @Test("A fractional mean and an even-count median are compared exactly")
     func exactThresholds() {
-        let raws = [raw(days: 1, orders: 1, yuan: 1), raw(days: 2, orders: 1, yuan: 1), raw(days: 2, orders: 2, yuan: 2)]
+        let raws = [
+            raw(days: 1, orders: 1, yuan: 1), raw(days: 2, orders: 1, yuan: 1), raw(days: 2, orders: 2, yuan: 2),
+        ]
         let model = RFMModel.fit(raws, rules: RFMRules(), lifecycle: LifecycleRules(), asOf: asOf)
         #expect(model.frequencyThreshold == Threshold(4, over: 3))
         #expect(model.frequencyThreshold.compare(1) < 0 && model.frequencyThreshold.compare(2) > 0)
@@ -120,7 +123,10 @@ struct RFMModelTests {
     @Test("Fixed edges and thresholds apply as given")
     func fixedRules() {
         let rules = RFMRules(
-            scores: .fixed(.init(recencyDays: [30, 90, 180, 365], frequency: [1, 2, 4, 8], monetary: [10_000, 30_000, 80_000, 200_000])),
+            scores: .fixed(
+                .init(
+                    recencyDays: [30, 90, 180, 365], frequency: [1, 2, 4, 8],
+                    monetary: [10_000, 30_000, 80_000, 200_000])),
             thresholds: .fixed(recencyDays: 90, frequency: 2, monetary: 50_000))
         let model = RFMModel.fit([], rules: rules, lifecycle: LifecycleRules(), asOf: asOf)
         let s = model.score(raw(days: 90, orders: 2, yuan: 500))!
@@ -172,7 +178,8 @@ struct RFMModelTests {
     func summaryAddsUp() {
         var rng = SplitMixForTests(seed: 4)
         let raws = (0..<500).map { _ in
-            rng.int(0..<4) == 0 ? RFMRaw() : raw(days: Int64(rng.int(0..<400)), orders: rng.int(1..<9), yuan: Int64(rng.int(1..<3_000)))
+            rng.int(0..<4) == 0
+                ? RFMRaw() : raw(days: Int64(rng.int(0..<400)), orders: rng.int(1..<9), yuan: Int64(rng.int(1..<3_000)))
         }
         let model = RFMModel.fit(raws, rules: RFMRules(), lifecycle: LifecycleRules(), asOf: asOf)
         let summary = RFMSummary(raws, model: model)
@@ -182,7 +189,8 @@ struct RFMModelTests {
         #expect(summary.grid.map(\.count).reduce(0, +) == summary.scored)
         #expect(summary.stages.values.reduce(0, +) == 500)
         #expect(summary.stages["prospect"] == raws.filter { !$0.isScored }.count)
-        let counted = Dictionary(grouping: raws.compactMap { model.score($0)?.segment.key }, by: { $0 }).mapValues(\.count)
+        let counted = Dictionary(grouping: raws.compactMap { model.score($0)?.segment.key }, by: { $0 }).mapValues(
+            \.count)
         for row in summary.segments { #expect(row.count == counted[row.segment] ?? 0) }
     }
 }

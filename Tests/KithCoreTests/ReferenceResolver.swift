@@ -25,7 +25,9 @@ extension IdentityResolver {
         var priority: [Node: Int] = [:]
         for n in linking { priority[n] = rules.rule(for: graph.nodes[Int(n)].identifier.kind).priority }
         var rank: [Node: Int] = [:]
-        for (i, n) in linking.sorted(by: { graph.nodes[Int($0)].identifier < graph.nodes[Int($1)].identifier }).enumerated() {
+        for (i, n) in linking.sorted(by: { graph.nodes[Int($0)].identifier < graph.nodes[Int($1)].identifier })
+            .enumerated()
+        {
             rank[n] = i
         }
         struct Key: Comparable {
@@ -35,10 +37,10 @@ extension IdentityResolver {
             }
         }
         var keyed: [(key: Key, link: Link)] = links.map { l in
-            let pa = priority[l.a]!
-            let pb = priority[l.b]!
-            let ra = rank[l.a]!
-            let rb = rank[l.b]!
+            let pa = priority[l.a, default: 0]
+            let pb = priority[l.b, default: 0]
+            let ra = rank[l.a, default: 0]
+            let rb = rank[l.b, default: 0]
             return (
                 Key(
                     weak: max(pa, pb), strong: min(pa, pb), negativeCount: -l.evidence.count, low: min(ra, rb),

@@ -6,7 +6,8 @@ import Testing
 
 @Suite("Small maps for value statistics")
 struct SmallMapTests {
-    @Test("Under random counts, sets and removals a small map equals a Dictionary, kept in key order (oracle, property)")
+    @Test(
+        "Under random counts, sets and removals a small map equals a Dictionary, kept in key order (oracle, property)")
     func behavesLikeADictionary() throws {
         var rng = SplitMix64(seed: 42)
         let keys = ["pos", "app", "tmall", "é", "e\u{301}", "Z", "order_completed", "", "李伟"]

@@ -14,9 +14,10 @@ struct TimelineCursorTests {
         // The text form is not a valid opaque cursor, nor the other way round.
         #expect(TimelineCursor(encoded: cursor.text) == nil)
         #expect(TimelineCursor(text: cursor.encoded) == nil)
-        for bad in ["", "@812", "2026-03-01T10:15:00+08:00", "2026-03-01T10:15:00+08:00@", "2026-03-01T10:15:00+08:00@-1",
-            "2026-02-30T10:15:00Z@1", "yesterday@4", "2026-03-01T10:15:00Z@1@2"]
-        {
+        for bad in [
+            "", "@812", "2026-03-01T10:15:00+08:00", "2026-03-01T10:15:00+08:00@", "2026-03-01T10:15:00+08:00@-1",
+            "2026-02-30T10:15:00Z@1", "yesterday@4", "2026-03-01T10:15:00Z@1@2",
+        ] {
             #expect(TimelineCursor(text: bad) == nil, "\(bad)")
         }
     }

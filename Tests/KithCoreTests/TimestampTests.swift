@@ -13,7 +13,8 @@ struct TimestampTests {
         #expect(t.epochSeconds == 1_772_331_300)
         #expect(t.description == "2026-03-01T10:15:00+08:00")
         #expect(try Timestamp.parse("2026-03-01T02:15:00Z").get().epochSeconds == t.epochSeconds)
-        #expect(try Timestamp.parse("2026-03-01T02:15:00.250-05:30").get().description == "2026-03-01T02:15:00.25-05:30")
+        #expect(
+            try Timestamp.parse("2026-03-01T02:15:00.250-05:30").get().description == "2026-03-01T02:15:00.25-05:30")
     }
 
     @Test(

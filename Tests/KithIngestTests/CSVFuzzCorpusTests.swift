@@ -9,7 +9,9 @@ import Testing
 /// mutations of it, in every test run.
 @Suite("CSV fuzz corpus")
 struct CSVFuzzCorpusTests {
-    @Test("CSV records: every record lands, is quarantined or skipped exactly once; lines are canonical; chunking changes nothing")
+    @Test(
+        "CSV records: every record lands, is quarantined or skipped exactly once; lines are canonical; chunking changes nothing"
+    )
     func records() throws {
         let folder = packageRoot + "/tools/fuzz/corpus/csv"
         let seeds = try FileManager.default.contentsOfDirectory(atPath: folder).sorted().map {

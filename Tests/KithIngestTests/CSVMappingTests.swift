@@ -33,7 +33,8 @@ struct CSVMappingTests {
         iconv.waitUntilExit()
         #expect(String(data: bytes, encoding: .utf8) == nil, "the converted file should not be UTF-8")
         try bytes.write(to: URL(fileURLWithPath: gbk))
-        try FileManager.default.copyItem(atPath: examples + "/pos.mapping.yaml", toPath: scratch.path + "/pos.mapping.yaml")
+        try FileManager.default.copyItem(
+            atPath: examples + "/pos.mapping.yaml", toPath: scratch.path + "/pos.mapping.yaml")
         let summary = try await ingest([gbk], into: scratch.data)
         let error = try #require(summary.files[0].error)
         #expect(error.contains("GBK") && error.contains("iconv -f GBK -t UTF-8"))
@@ -98,7 +99,9 @@ struct CSVMappingTests {
         let records = try QuarantineStore(directory: scratch.data.quarantine).records()
         #expect(records.map(\.kind) == [.badTimestamp, .badAmount, .badIdentifier, .schemaViolation])
         #expect(records.map(\.line) == [2, 3, 4, 5])
-        #expect(records[0].reason == "column `交易时间`: '2026/13/01 10:15' is not a date in the mapping's format 'yyyy/MM/dd HH:mm'")
+        #expect(
+            records[0].reason
+                == "column `交易时间`: '2026/13/01 10:15' is not a date in the mapping's format 'yyyy/MM/dd HH:mm'")
         #expect(records[1].reason.hasPrefix("column `实付金额`: amount '1.2.3'"))
         #expect(records[2].reason.hasPrefix("column `手机号`: phone"))
         #expect(records[3].reason.contains("value '赠品' is not in the mapping's values"))
@@ -120,7 +123,8 @@ struct CSVMappingTests {
     @Test("A broken mapping file is reported with the field at fault")
     func brokenMapping() throws {
         let scratch = Scratch()
-        let path = scratch.write("bad.mapping.yaml", "source: pos\ntype: transaction\nname: x\nidentifiers:\n  phone: 手机\n")
+        let path = scratch.write(
+            "bad.mapping.yaml", "source: pos\ntype: transaction\nname: x\nidentifiers:\n  phone: 手机\n")
         #expect {
             _ = try Mapping.load(from: path)
         } throws: { error in
@@ -132,31 +136,38 @@ struct CSVMappingTests {
     func retryAfterMappingFix() async throws {
         let scratch = Scratch()
         let csv = scratch.write(
-            "shop.csv", "id,when,mobile\nA1,01.03.2026 10:15,13800138000\nA2,02.03.2026 11:00,13900139000\nA3,xx,13900139000\n")
+            "shop.csv",
+            "id,when,mobile\nA1,01.03.2026 10:15,13800138000\nA2,02.03.2026 11:00,13900139000\nA3,xx,13900139000\n")
         let wrong = scratch.write(
             "shop.mapping.yaml",
-            "source: shop\ntype: behaviour\nname: store_visit\nevent_id: id\noccurred_at:\n  column: when\n  format: yyyy/MM/dd HH:mm\n  time_zone: Asia/Shanghai\nidentifiers:\n  phone: mobile\n")
+            "source: shop\ntype: behaviour\nname: store_visit\nevent_id: id\noccurred_at:\n  column: when\n  format: yyyy/MM/dd HH:mm\n  time_zone: Asia/Shanghai\nidentifiers:\n  phone: mobile\n"
+        )
         let first = try await ingest([csv], into: scratch.data)
         #expect(first.quarantinedByKind == ["bad_timestamp": 3])
         // Fix the mapping in place and retry.
-        _ = scratch.write("shop.mapping.yaml", try String(contentsOfFile: wrong, encoding: .utf8).replacingOccurrences(of: "yyyy/MM/dd HH:mm", with: "dd.MM.yyyy HH:mm"))
-        let log = try EventLogWriter(directory: scratch.data.log)
+        _ = scratch.write(
+            "shop.mapping.yaml",
+            try String(contentsOfFile: wrong, encoding: .utf8).replacingOccurrences(
+                of: "yyyy/MM/dd HH:mm", with: "dd.MM.yyyy HH:mm"))
+        let log = try FileEventLog(directory: scratch.data.log)
         let store = try QuarantineStore(directory: scratch.data.quarantine)
         let outcome = try QuarantineRetry().run(store: store, log: log)
         #expect(outcome.retried == 3)
         #expect(outcome.landed == 2)
         #expect(outcome.stillQuarantined == 1)
         #expect(try store.records().map(\.line) == [4])
-        #expect(log.nextPosition == 2)
+        #expect(log.endPosition == 2)
     }
 
     @Test("Quarantined NDJSON lines can be exported raw, fixed and retried")
     func retryNDJSON() async throws {
         let scratch = Scratch()
-        let line = #"{"event_id":"1","source":"app","type":"behaviour","name":"x","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"member_id":"m"}}"#
-        let file = scratch.write("e.ndjson", line.replacingOccurrences(of: "member_id", with: "loyalty_no") + "\n" + "{oops\n")
+        let line =
+            #"{"event_id":"1","source":"app","type":"behaviour","name":"x","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"member_id":"m"}}"#
+        let file = scratch.write(
+            "e.ndjson", line.replacingOccurrences(of: "member_id", with: "loyalty_no") + "\n" + "{oops\n")
         _ = try await ingest([file], into: scratch.data)
-        let log = try EventLogWriter(directory: scratch.data.log)
+        let log = try FileEventLog(directory: scratch.data.log)
         let store = try QuarantineStore(directory: scratch.data.quarantine)
         // Declaring the kind (as a rules file will) makes the first line valid.
         var retry = QuarantineRetry()

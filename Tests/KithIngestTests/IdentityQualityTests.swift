@@ -8,7 +8,9 @@ import Testing
 
 @Suite("Identity quality on generated data")
 struct IdentityQualityTests {
-    @Test("Default rules resolve the generator's people with precision ≥ 0.999 and recall ≥ 0.99; no placeholder links two people")
+    @Test(
+        "Default rules resolve the generator's people with precision ≥ 0.999 and recall ≥ 0.99; no placeholder links two people"
+    )
     func qualityAgainstTruth() async throws {
         let scratch = Scratch()
         let exports = scratch.path + "/exports"
@@ -50,7 +52,11 @@ struct IdentityQualityTests {
                 let clusters = Set(observed.compactMap { clusterOf[$0] })
                 if clusters.count > 1 || observed.contains(where: { clusterOf[$0] == nil }), shown < 8 {
                     shown += 1
-                    print("SPLIT", observed.map { "\($0.kind.rawValue)=\(clusterOf[$0].map(String.init) ?? "none")/\(graph.node($0).map { "\(IdentityResolver(rules: .standard).standing(of: $0, in: graph))" } ?? "-")" })
+                    print(
+                        "SPLIT",
+                        observed.map {
+                            "\($0.kind.rawValue)=\(clusterOf[$0].map(String.init) ?? "none")/\(graph.node($0).map { "\(IdentityResolver(rules: .standard).standing(of: $0, in: graph))" } ?? "-")"
+                        })
                 }
             }
         }

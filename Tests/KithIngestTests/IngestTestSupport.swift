@@ -24,7 +24,7 @@ final class Scratch {
 func ingest(_ files: [String], into data: DataDirectory, options: Ingestor.Options = Ingestor.Options())
     async throws -> IngestSummary
 {
-    let log = try EventLogWriter(directory: data.log)
+    let log = try FileEventLog(directory: data.log)
     let quarantine = try QuarantineStore(directory: data.quarantine)
     let summary = await Ingestor(log: log, quarantine: quarantine, options: options).ingest(files: files)
     try log.close()

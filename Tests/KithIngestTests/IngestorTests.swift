@@ -68,13 +68,17 @@ struct IngestorTests {
         let scratch = Scratch()
         var text = ""
         for i in 0..<5_000 {
-            text += #"{"event_id":"e\#(i)","source":"app","type":"behaviour","name":"app_open","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"device_id":"d\#(i)"}}"# + "\n"
+            text +=
+                #"{"event_id":"e\#(i)","source":"app","type":"behaviour","name":"app_open","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"device_id":"d\#(i)"}}"#
+                + "\n"
         }
         let file = scratch.write("events.ndjson", text)
         try #require(try run("gzip", [file]) == 0)
         let gz = try Data(contentsOf: URL(fileURLWithPath: file + ".gz"))
         try gz.prefix(gz.count / 2).write(to: URL(fileURLWithPath: file + ".gz"))
-        let other = scratch.write("other.ndjson", String(text.split(separator: "\n")[0]).replacingOccurrences(of: "\"app\"", with: "\"web\"") + "\n")
+        let other = scratch.write(
+            "other.ndjson",
+            String(text.split(separator: "\n")[0]).replacingOccurrences(of: "\"app\"", with: "\"web\"") + "\n")
         let summary = try await ingest([file + ".gz", other], into: scratch.data)
         #expect(summary.files[0].error?.contains("truncated gzip") == true)
         #expect(summary.files[0].accepted > 1_000)
@@ -86,7 +90,10 @@ struct IngestorTests {
     @Test("A missing file is reported and does not stop the others")
     func missingFile() async throws {
         let scratch = Scratch()
-        let good = scratch.write("good.ndjson", #"{"event_id":"1","source":"app","type":"behaviour","name":"x","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"device_id":"d"}}"# + "\n")
+        let good = scratch.write(
+            "good.ndjson",
+            #"{"event_id":"1","source":"app","type":"behaviour","name":"x","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"device_id":"d"}}"#
+                + "\n")
         let summary = try await ingest([scratch.path + "/nope.ndjson", good], into: scratch.data)
         #expect(summary.files[0].error?.contains("cannot open") == true)
         #expect(summary.accepted == 1)
@@ -95,8 +102,10 @@ struct IngestorTests {
     @Test("CRLF line ends, blank lines and a leading BOM are tolerated; line numbers stay right")
     func lineEnds() async throws {
         let scratch = Scratch()
-        let good = #"{"event_id":"1","source":"app","type":"behaviour","name":"x","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"device_id":"d"}}"#
-        let bad = #"{"event_id":"2","source":"app","type":"behaviour","name":"x","occurred_at":"2026-02-30T10:15:00Z","identifiers":{"device_id":"d"}}"#
+        let good =
+            #"{"event_id":"1","source":"app","type":"behaviour","name":"x","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"device_id":"d"}}"#
+        let bad =
+            #"{"event_id":"2","source":"app","type":"behaviour","name":"x","occurred_at":"2026-02-30T10:15:00Z","identifiers":{"device_id":"d"}}"#
         let file = scratch.write("crlf.ndjson", "\u{FEFF}" + good + "\r\n\r\n   \r\n" + bad + "\r\n")
         let summary = try await ingest([file], into: scratch.data)
         #expect(summary.accepted == 1)
@@ -108,12 +117,16 @@ struct IngestorTests {
         #expect(record.raw == bad)
     }
 
-    @Test("A line longer than the limit is quarantined as line_too_long with its first 4 KiB, and the lines around it land")
+    @Test(
+        "A line longer than the limit is quarantined as line_too_long with its first 4 KiB, and the lines around it land"
+    )
     func longLine() async throws {
         let scratch = Scratch()
-        let good = #"{"event_id":"1","source":"app","type":"behaviour","name":"x","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"device_id":"d"}}"#
+        let good =
+            #"{"event_id":"1","source":"app","type":"behaviour","name":"x","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"device_id":"d"}}"#
         let huge = "{\"event_id\":\"" + String(repeating: "x", count: 17 << 20) + "\"}"
-        let file = scratch.write("long.ndjson", good + "\n" + huge + "\n" + good.replacingOccurrences(of: "\"1\"", with: "\"3\"") + "\n")
+        let file = scratch.write(
+            "long.ndjson", good + "\n" + huge + "\n" + good.replacingOccurrences(of: "\"1\"", with: "\"3\"") + "\n")
         let summary = try await ingest([file], into: scratch.data)
         #expect(summary.accepted == 2)
         #expect(summary.quarantinedByKind == ["line_too_long": 1])

@@ -30,7 +30,10 @@ struct SchemaTests {
     func inStepWithContract() throws {
         let schema = try Self.load("event.schema.json")
         let properties = try #require(schema["properties"] as? [String: Any])
-        #expect(Set(properties.keys) == ["event_id", "source", "type", "name", "occurred_at", "identifiers", "traits", "properties"])
+        #expect(
+            Set(properties.keys) == [
+                "event_id", "source", "type", "name", "occurred_at", "identifiers", "traits", "properties",
+            ])
         let type = try #require(properties["type"] as? [String: Any])
         #expect(Set(type["enum"] as? [String] ?? []) == Set(EventType.allCases.map(\.rawValue)))
         #expect(schema["additionalProperties"] as? Bool == false)

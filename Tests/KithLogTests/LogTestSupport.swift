@@ -15,7 +15,8 @@ func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
 func lines(_ range: Range<Int>, source: String = "app") -> EncodedLines {
     var l = EncodedLines()
     for i in range {
-        let text = #"{"event_id":"e\#(i)","source":"\#(source)","type":"behaviour","name":"app_open","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"device_id":"d\#(i % 97)"}}"#
+        let text =
+            #"{"event_id":"e\#(i)","source":"\#(source)","type":"behaviour","name":"app_open","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"device_id":"d\#(i % 97)"}}"#
         l.bytes.append(contentsOf: text.utf8)
         l.endLine(key: EventKey(source: Array(source.utf8), eventID: Array("e\(i)".utf8)))
     }

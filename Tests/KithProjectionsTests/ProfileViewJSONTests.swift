@@ -8,18 +8,24 @@ import Testing
 /// `ProfileView.jsonBytes()` (the API's hot path) against `JSONEncoder`, the oracle.
 @Suite("Profile view JSON")
 struct ProfileViewJSONTests {
-    static let strings = ["", "a", "李伟", "say \"hi\"", "back\\slash", "tab\there", "nul\u{0}", "line\nend", "sku10", "sku2", "Z", "é", "/path"]
+    static let strings = [
+        "", "a", "李伟", "say \"hi\"", "back\\slash", "tab\there", "nul\u{0}", "line\nend", "sku10", "sku2", "Z", "é",
+        "/path",
+    ]
 
     static func randomView(_ rng: inout SplitMix64) -> ProfileView {
         func s() -> String { rng.pick(strings) + (rng.int(0..<3) == 0 ? String(rng.int(0..<100)) : "") }
         func maybe<T>(_ value: @autoclosure () -> T) -> T? { rng.int(0..<3) == 0 ? nil : value() }
-        func counts() -> [String: Int] { Dictionary((0..<rng.int(0..<4)).map { _ in (s(), rng.int(-5..<1_000)) }) { a, _ in a } }
+        func counts() -> [String: Int] {
+            Dictionary((0..<rng.int(0..<4)).map { _ in (s(), rng.int(-5..<1_000)) }) { a, _ in a }
+        }
         func texts() -> [String: String] { Dictionary((0..<rng.int(0..<3)).map { _ in (s(), s()) }) { a, _ in a } }
         var identifiers: [String: [ProfileView.IdentifierValue]] = [:]
         for _ in 0..<rng.int(0..<4) {
             identifiers[s()] = (0..<rng.int(1..<3)).map { _ in
                 ProfileView.IdentifierValue(
-                    value: s(), firstSeen: maybe(s()), lastSeen: maybe(s()), sources: (0..<rng.int(0..<3)).map { _ in s() },
+                    value: s(), firstSeen: maybe(s()), lastSeen: maybe(s()),
+                    sources: (0..<rng.int(0..<3)).map { _ in s() },
                     events: rng.int(0..<50))
             }
         }
@@ -28,24 +34,30 @@ struct ProfileViewJSONTests {
             traits[s()] = ProfileView.Trait(value: s(), source: s(), at: s(), rule: s(), alternatives: maybe(counts()))
         }
         let stats = ProfileView.Stats(
-            events: rng.int(0..<100), firstSeen: maybe(s()), lastSeen: maybe(s()), channels: (0..<rng.int(0..<3)).map { _ in s() },
+            events: rng.int(0..<100), firstSeen: maybe(s()), lastSeen: maybe(s()),
+            channels: (0..<rng.int(0..<3)).map { _ in s() },
             byType: counts(), byName: counts(), bySource: counts(), orders: rng.int(0..<9), refunds: rng.int(0..<3),
             netSpend: texts(), averageOrderValue: texts(), lastOrder: maybe(s()), latestNPS: maybe(rng.int(0..<11)),
-            averageNPS: maybe(s()), latestRating: maybe(rng.int(1..<6)), averageRating: maybe(s()), complaints: rng.int(0..<4))
+            averageNPS: maybe(s()), latestRating: maybe(rng.int(1..<6)), averageRating: maybe(s()),
+            complaints: rng.int(0..<4))
         var rfm: ProfileView.RFM?
         if rng.int(0..<2) == 0 {
             let model = RFMModel.fit(
                 [RFMRaw(orders: 2, lastOrder: 1_780_000_000, monetary: 1_000)], rules: Rules.standard.rfm,
                 lifecycle: Rules.standard.lifecycle, asOf: 1_782_777_600)
             rfm = ProfileView.RFM(
-                RFMRaw(orders: rng.int(0..<4), lastOrder: maybe(1_780_000_000), monetary: Int64(rng.int(0..<100_000))), model: model)
+                RFMRaw(orders: rng.int(0..<4), lastOrder: maybe(1_780_000_000), monetary: Int64(rng.int(0..<100_000))),
+                model: model)
         }
         return ProfileView(
-            profileID: s(), status: s(), requested: maybe(s()), note: maybe(s()), identifiers: identifiers, traits: traits,
+            profileID: s(), status: s(), requested: maybe(s()), note: maybe(s()), identifiers: identifiers,
+            traits: traits,
             stats: stats, rfm: rfm)
     }
 
-    @Test("On 2,000 random views (quotes, control characters, CJK, absent members) the bytes mean what JSONEncoder writes")
+    @Test(
+        "On 2,000 random views (quotes, control characters, CJK, absent members) the bytes mean what JSONEncoder writes"
+    )
     func matchesTheEncoder() throws {
         var rng = SplitMix64(seed: 21)
         let encoder = JSONEncoder()
@@ -56,7 +68,9 @@ struct ProfileViewJSONTests {
             let oracle = try encoder.encode(view)
             let a = try JSONSerialization.jsonObject(with: fast) as? NSDictionary
             let b = try JSONSerialization.jsonObject(with: oracle) as? NSDictionary
-            #expect(a != nil && a == b, "\(String(decoding: fast, as: UTF8.self))\n\(String(decoding: oracle, as: UTF8.self))")
+            #expect(
+                a != nil && a == b,
+                "\(String(decoding: fast, as: UTF8.self))\n\(String(decoding: oracle, as: UTF8.self))")
             // Same members in the same order wherever the encoder's order is byte order.
             let decoded = try JSONDecoder().decode(ProfileView.self, from: fast)
             #expect(try encoder.encode(decoded) == oracle)

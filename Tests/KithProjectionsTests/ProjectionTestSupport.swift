@@ -18,7 +18,9 @@ func append(_ lines: [String], to log: EventLogWriter) throws {
     var encoded = EncodedLines()
     for line in lines {
         let bytes = Array(line.utf8)
-        let parsed = try bytes.withUnsafeBufferPointer { try EventLineParser().parse($0, appendingTo: &encoded.bytes).get() }
+        let parsed = try bytes.withUnsafeBufferPointer {
+            try EventLineParser().parse($0, appendingTo: &encoded.bytes).get()
+        }
         encoded.endLine(key: parsed.key)
     }
     _ = try log.append(encoded)
@@ -31,7 +33,8 @@ func event(
 ) -> String {
     let id = UUID().uuidString
     let identifiers = ids.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",")
-    var line = #"{"event_id":"\#(id)","source":"\#(source)","type":"\#(type)","name":"\#(name)","occurred_at":"\#(time)","identifiers":{\#(identifiers)}"#
+    var line =
+        #"{"event_id":"\#(id)","source":"\#(source)","type":"\#(type)","name":"\#(name)","occurred_at":"\#(time)","identifiers":{\#(identifiers)}"#
     if let traits { line += #","traits":\#(traits)"# }
     if let properties { line += #","properties":\#(properties)"# }
     return line + "}"
@@ -42,7 +45,9 @@ func exportLines(_ store: SQLiteProjectionStore, rules: Rules = .standard) throw
     let encoder = JSONEncoder()
     encoder.outputFormatting = .sortedKeys
     var out: [String] = []
-    try store.forEachProfile(traitRules: rules.traits) { out.append(String(decoding: try encoder.encode($0), as: UTF8.self)) }
+    try store.forEachProfile(traitRules: rules.traits) {
+        out.append(String(decoding: try encoder.encode($0), as: UTF8.self))
+    }
     return out
 }
 
@@ -75,11 +80,13 @@ func changeRecords(_ store: SQLiteProjectionStore) throws -> [String] {
 
 /// Generates exports for `persons` people into `scratch/exports` and ingests every file into a
 /// data directory at `scratch/data` (log only: nothing projected yet).
-func ingestGenerated(persons: Int, seed: UInt64, in scratch: Scratch) async throws -> (exports: String, data: DataDirectory) {
+func ingestGenerated(persons: Int, seed: UInt64, in scratch: Scratch) async throws -> (
+    exports: String, data: DataDirectory
+) {
     let exports = scratch.path + "/exports"
     let generated = try Generator(persons: persons, seed: seed).write(to: exports)
     let data = DataDirectory(scratch.path + "/data")
-    let log = try EventLogWriter(directory: data.log)
+    let log = try FileEventLog(directory: data.log)
     _ = await Ingestor(log: log, quarantine: try QuarantineStore(directory: data.quarantine), options: .init())
         .ingest(files: generated.files.map { exports + "/" + $0 })
     try log.close()

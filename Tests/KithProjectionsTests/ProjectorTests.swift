@@ -23,12 +23,18 @@ struct ProjectorTests {
                     ["phone": "+86 138-0013-8000", "email": "Li@X.com"], type: "transaction", name: "order_completed",
                     source: "tmall", at: "2026-03-05T10:00:00+08:00", traits: #"{"city":"北京","name":""}"#,
                     properties: #"{"amount":41.5}"#),
-                event(["member_id": "M-1"], type: "transaction", name: "refund", source: "pos", at: "2026-03-06T09:00:00+08:00", properties: #"{"amount":"8.00"}"#),
-                event(["email": "li@x.com"], type: "feedback", name: "nps", source: "survey", properties: #"{"score":9}"#),
-                event(["email": "li@x.com"], type: "feedback", name: "nps", source: "survey", at: "2026-04-01T10:00:00+08:00", properties: #"{"score":6}"#),
+                event(
+                    ["member_id": "M-1"], type: "transaction", name: "refund", source: "pos",
+                    at: "2026-03-06T09:00:00+08:00", properties: #"{"amount":"8.00"}"#),
+                event(
+                    ["email": "li@x.com"], type: "feedback", name: "nps", source: "survey", properties: #"{"score":9}"#),
+                event(
+                    ["email": "li@x.com"], type: "feedback", name: "nps", source: "survey",
+                    at: "2026-04-01T10:00:00+08:00", properties: #"{"score":6}"#),
             ], to: log)
         let store = try SQLiteProjectionStore(path: scratch.path + "/p.sqlite")
-        let summary = try Projector(store: store, rules: .standard).catchUp(with: try EventLogReader(directory: scratch.path + "/log"))
+        let summary = try Projector(store: store, rules: .standard).catchUp(
+            with: try EventLogReader(directory: scratch.path + "/log"))
         #expect(summary.events == 5)
         let view = try #require(try store.profile("phone:13800138000", traitRules: Rules.standard.traits))
         #expect(view.identifiers["email"]?.map(\.value) == ["li@x.com"])
@@ -52,7 +58,10 @@ struct ProjectorTests {
         // Same time: the later position first.
         #expect(page2.map(\.name) == ["order_completed", "nps", "order_completed"])
         #expect(Set(timeline.map(\.position) + page2.map(\.position)) == Set(0..<5))
-        #expect(try store.timeline(view.profileID, limit: 10, type: "feedback", in: reader).map(\.type) == ["feedback", "feedback"])
+        #expect(
+            try store.timeline(view.profileID, limit: 10, type: "feedback", in: reader).map(\.type) == [
+                "feedback", "feedback",
+            ])
         #expect(try store.timeline(view.profileID, limit: 10, type: "no_such_type", in: reader).isEmpty)
     }
 
@@ -85,7 +94,11 @@ struct ProjectorTests {
         rules.sharedValueThreshold = 3
         rules.identifiers["member_id"]?.limit = 5  // let the shop email join members first
         let projector = try Projector(store: store, rules: rules)
-        try append([event(["member_id": "M1", "email": "shop@store.com"]), event(["member_id": "M2", "email": "shop@store.com"])], to: log)
+        try append(
+            [
+                event(["member_id": "M1", "email": "shop@store.com"]),
+                event(["member_id": "M2", "email": "shop@store.com"]),
+            ], to: log)
         _ = try projector.catchUp(with: try EventLogReader(directory: scratch.path + "/log"))
         let joined = try #require(try store.resolve("member_id:M2")?.current)
         #expect(try store.resolve("member_id:M1")?.current == joined)
@@ -100,7 +113,9 @@ struct ProjectorTests {
         #expect(try store.identityStats().sharedValues == 1)
     }
 
-    @Test("Killed between batches and resumed, the store equals an uninterrupted projection; so does projecting in increments")
+    @Test(
+        "Killed between batches and resumed, the store equals an uninterrupted projection; so does projecting in increments"
+    )
     func resumeEqualsUninterrupted() async throws {
         let scratch = Scratch()
         let (_, data) = try await ingestGenerated(persons: 400, seed: 3, in: scratch)
@@ -110,7 +125,8 @@ struct ProjectorTests {
         _ = try Projector(store: whole, rules: .standard).catchUp(with: reader, batchSize: 700)
         // Interrupted after 3 batches, then resumed by a new projector that reloads its state.
         let resumed = try SQLiteProjectionStore(path: scratch.path + "/resumed.sqlite")
-        let first = try Projector(store: resumed, rules: .standard).catchUp(with: reader, batchSize: 700, maximumBatches: 3)
+        let first = try Projector(store: resumed, rules: .standard).catchUp(
+            with: reader, batchSize: 700, maximumBatches: 3)
         #expect(first.toPosition == 2_100)
         _ = try Projector(store: resumed, rules: .standard).catchUp(with: reader, batchSize: 700)
         // One big batch.
@@ -120,7 +136,8 @@ struct ProjectorTests {
         // graph it needs on demand, as an increment after `kith ingest` does.
         let reopened = try SQLiteProjectionStore(path: scratch.path + "/reopened.sqlite")
         while try Projector(store: reopened, rules: .standard).checkpoint < reader.endPosition {
-            _ = try Projector(store: reopened, rules: .standard).catchUp(with: reader, batchSize: 250, maximumBatches: 1)
+            _ = try Projector(store: reopened, rules: .standard).catchUp(
+                with: reader, batchSize: 250, maximumBatches: 1)
         }
         let expected = try exportLines(whole)
         #expect(expected.count > 300)
@@ -144,7 +161,8 @@ struct ProjectorTests {
         let log = try EventLogWriter(directory: scratch.path + "/log")
         try append([event(["member_id": "M1"])], to: log)
         let store = try SQLiteProjectionStore(path: scratch.path + "/p.sqlite")
-        _ = try Projector(store: store, rules: .standard).catchUp(with: try EventLogReader(directory: scratch.path + "/log"))
+        _ = try Projector(store: store, rules: .standard).catchUp(
+            with: try EventLogReader(directory: scratch.path + "/log"))
         var other = Rules.standard
         other.sharedValueThreshold = 2
         #expect(throws: ProjectionError.self) { _ = try Projector(store: store, rules: other) }

@@ -26,20 +26,26 @@ struct RFMViewTests {
                            r.orders, r.last_order, r.monetary
                     FROM profile_rfm r ORDER BY k
                     """
-            ).map { "\($0[0] as String) \($0[1] as Int) \(($0[2] as Int64?).map(String.init) ?? "-") \($0[3] as Int64)" }
+            ).map {
+                "\($0[0] as String) \($0[1] as Int) \(($0[2] as Int64?).map(String.init) ?? "-") \($0[3] as Int64)"
+            }
         }
     }
 
-    @Test("Raw RFM values maintained batch by batch equal a full recompute, whatever order and chunks the events arrive in")
+    @Test(
+        "Raw RFM values maintained batch by batch equal a full recompute, whatever order and chunks the events arrive in"
+    )
     func incrementalEqualsFull() async throws {
         let scratch = Scratch()
         let exports = scratch.path + "/exports"
         let generated = try Generator(persons: 300, seed: 21).write(to: exports)
         let source = DataDirectory(scratch.path + "/source")
         do {
-            let log = try EventLogWriter(directory: source.log)
-            _ = await Ingestor(log: log, quarantine: try QuarantineStore(directory: source.quarantine), options: .init())
-                .ingest(files: generated.files.map { exports + "/" + $0 })
+            let log = try FileEventLog(directory: source.log)
+            _ = await Ingestor(
+                log: log, quarantine: try QuarantineStore(directory: source.quarantine), options: .init()
+            )
+            .ingest(files: generated.files.map { exports + "/" + $0 })
         }
         var lines: [String] = []
         try EventLogReader(directory: source.log).forEachLine { _, line in
@@ -74,12 +80,16 @@ struct RFMViewTests {
             while start < shuffled.count {
                 let end = min(shuffled.count, start + rng.int(1..<900))
                 try append(Array(shuffled[start..<end]), to: log)
-                _ = try projector.catchUp(with: try EventLogReader(directory: dir + "/log"), batchSize: rng.int(50..<700))
+                _ = try projector.catchUp(
+                    with: try EventLogReader(directory: dir + "/log"), batchSize: rng.int(50..<700))
                 start = end
             }
             try log.close()
             let got = try Self.rows(store)
-            #expect(got == expected, "round \(round): first difference \(zip(got, expected).first { $0 != $1 }.map { "\($0) vs \($1)" } ?? "in length")")
+            #expect(
+                got == expected,
+                "round \(round): first difference \(zip(got, expected).first { $0 != $1 }.map { "\($0) vs \($1)" } ?? "in length")"
+            )
         }
     }
 
@@ -89,7 +99,8 @@ struct RFMViewTests {
         let log = try EventLogWriter(directory: scratch.path + "/log")
         func order(_ ids: [String: String], daysAgo: Int64, yuan: Int, name: String = "order_completed") -> String {
             let t = Timestamp(epochSeconds: Self.asOf - daysAgo * 86_400).description
-            return event(ids, type: "transaction", name: name, source: "pos", at: t, properties: #"{"amount":"\#(yuan).00"}"#)
+            return event(
+                ids, type: "transaction", name: name, source: "pos", at: t, properties: #"{"amount":"\#(yuan).00"}"#)
         }
         try append(
             [
@@ -112,7 +123,8 @@ struct RFMViewTests {
         strict.identifiers["phone"]?.limit = 1
         func build(_ name: String, _ rules: Rules) throws -> SQLiteProjectionStore {
             let store = try SQLiteProjectionStore(path: scratch.path + "/\(name).sqlite")
-            _ = try Projector(store: store, rules: rules).catchUp(with: try EventLogReader(directory: scratch.path + "/log"))
+            _ = try Projector(store: store, rules: rules).catchUp(
+                with: try EventLogReader(directory: scratch.path + "/log"))
             try store.refreshRFM(rules: rules, asOf: Self.asOf, pinned: true, now: Date())
             return store
         }
@@ -126,14 +138,18 @@ struct RFMViewTests {
         #expect(impact.newlyRefused.values.reduce(0, +) == 1)
         #expect(impact.newlyRefused.keys.first?.hasPrefix("limit phone") == true)
         #expect(impact.newlyRefusedExamples.first?.detail.contains("13800000002") == false)  // masked
-        let moves = Dictionary(uniqueKeysWithValues: impact.segmentTransitions.map { ("\($0.from)→\($0.to)", $0.count) })
+        let moves = Dictionary(
+            uniqueKeysWithValues: impact.segmentTransitions.map { ("\($0.from)→\($0.to)", $0.count) })
         #expect(
             moves == [
                 "important_value→important_value": 1, "important_value→important_development": 1,
                 "general_win_back→general_win_back": 1, "absent→general_development": 1, "absent→prospect": 1,
             ])
         let stages = Dictionary(uniqueKeysWithValues: impact.stageChanges.map { ("\($0.from)→\($0.to)", $0.count) })
-        #expect(stages == ["repeat→repeat": 1, "repeat→new": 1, "at_risk→at_risk": 1, "absent→new": 1, "absent→prospect": 1])
+        #expect(
+            stages == [
+                "repeat→repeat": 1, "repeat→new": 1, "at_risk→at_risk": 1, "absent→new": 1, "absent→prospect": 1,
+            ])
         let c = try #require(live.resolve("member_id:M3")?.current)
         #expect(impact.segmentTransitions.first { $0.to == "important_development" }?.examples == [c])
     }

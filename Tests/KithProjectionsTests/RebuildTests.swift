@@ -28,13 +28,20 @@ struct RebuildTests {
             switch rng.int(0..<5) {
             case 0:
                 lines.append(
-                    event(ids, type: "transaction", name: "order_completed", source: "pos", at: at,
-                          traits: #"{"city":"c\#(rng.int(0..<3))","name":"N\#(p % 7)"}"#,
-                          properties: #"{"amount":"\#(10 + i % 90).50"}"#))
+                    event(
+                        ids, type: "transaction", name: "order_completed", source: "pos", at: at,
+                        traits: #"{"city":"c\#(rng.int(0..<3))","name":"N\#(p % 7)"}"#,
+                        properties: #"{"amount":"\#(10 + i % 90).50"}"#))
             case 1:
-                lines.append(event(ids, type: "transaction", name: "refund", source: "tmall", at: at, properties: #"{"amount":"3.00"}"#))
+                lines.append(
+                    event(
+                        ids, type: "transaction", name: "refund", source: "tmall", at: at,
+                        properties: #"{"amount":"3.00"}"#))
             case 2:
-                lines.append(event(ids, type: "feedback", name: "nps", source: "survey", at: at, properties: #"{"score":\#(i % 11)}"#))
+                lines.append(
+                    event(
+                        ids, type: "feedback", name: "nps", source: "survey", at: at,
+                        properties: #"{"score":\#(i % 11)}"#))
             default:
                 // Some visits carry the person's name: the evidence guard weighs it.
                 lines.append(event(ids, at: at, traits: rng.int(0..<3) == 0 ? #"{"name":"N\#(p % 7)"}"# : nil))
@@ -85,12 +92,15 @@ struct RebuildTests {
                 let batched = try SQLiteProjectionStore(path: scratch.path + "/b\(batchSize).sqlite")
                 _ = try Projector(store: batched, rules: rules).catchUp(with: reader, batchSize: batchSize)
                 #expect(try Self.tablesWithoutHistory(batched) == expected, "seed \(seed), batches of \(batchSize)")
-                #expect(try exportLines(batched, rules: rules) == expectedExport, "seed \(seed), batches of \(batchSize)")
+                #expect(
+                    try exportLines(batched, rules: rules) == expectedExport, "seed \(seed), batches of \(batchSize)")
                 // Every profile of the rebuild exists in the batched store too (which also keeps
                 // the ids of profiles that merged later).
                 #expect(try Self.profileIDs(onePass).isSubset(of: Self.profileIDs(batched)))
                 // A merge, not just any change (a split alone would not show merges work).
-                if try changeRecords(batched).contains(where: { $0.split(separator: "|")[1].contains("merged") }) { sawMerges = true }
+                if try changeRecords(batched).contains(where: { $0.split(separator: "|")[1].contains("merged") }) {
+                    sawMerges = true
+                }
             }
             sawRefusals = sawRefusals || expected.contains { $0.hasPrefix("refused_link|") }
             sawExclusions = sawExclusions || expected.contains { $0.hasPrefix("excluded|") && $0.contains("shared") }
@@ -109,7 +119,9 @@ struct RebuildTests {
         try FileManager.default.copyItem(atPath: scratch.path + "/whole", toPath: scratch.path + "/first")
         let whole = try EventLogWriter(directory: scratch.path + "/whole")
         var rng = SplitMix64(seed: 10)
-        let more = (0..<300).map { _ in event(["member_id": "M\(rng.int(0..<70))", "phone": "1380000\(1000 + rng.int(0..<60))"]) }
+        let more = (0..<300).map { _ in
+            event(["member_id": "M\(rng.int(0..<70))", "phone": "1380000\(1000 + rng.int(0..<60))"])
+        }
         try append(more, to: whole)
         let rebuilt = try SQLiteProjectionStore(path: scratch.path + "/rebuilt.sqlite")
         // One projector rebuilds the first 500 events in one pass, then goes on in batches.
@@ -118,7 +130,8 @@ struct RebuildTests {
         #expect(projector.checkpoint == 500)
         _ = try projector.catchUp(with: try EventLogReader(directory: scratch.path + "/whole"), batchSize: 100)
         let batched = try SQLiteProjectionStore(path: scratch.path + "/batched.sqlite")
-        _ = try Projector(store: batched, rules: .standard).catchUp(with: try EventLogReader(directory: scratch.path + "/whole"), batchSize: 100)
+        _ = try Projector(store: batched, rules: .standard).catchUp(
+            with: try EventLogReader(directory: scratch.path + "/whole"), batchSize: 100)
         try Self.expectSameProjection(rebuilt, batched)
     }
 
@@ -151,12 +164,15 @@ struct RebuildTests {
         #expect(
             reports == [
                 .init(position: 250, end: 600), .init(position: 250, end: 600, stage: .writingValues),
-                .init(position: 250, end: 600, stage: .resolvingIdentity), .init(position: 250, end: 600, stage: .committing),
+                .init(position: 250, end: 600, stage: .resolvingIdentity),
+                .init(position: 250, end: 600, stage: .committing),
                 .init(position: 600, end: 600),
             ])
     }
 
-    @Test("The one-pass limit fits the memory a machine has: half of it at 500 bytes an event, capped; batches when too little")
+    @Test(
+        "The one-pass limit fits the memory a machine has: half of it at 500 bytes an event, capped; batches when too little"
+    )
     func limitFitsTheMachine() throws {
         #expect(Projector.onePassLimit(availableMemory: 24 << 30) == Projector.largestOnePass)
         #expect(Projector.onePassLimit(availableMemory: 4_000_000_000) == 4_000_000)
@@ -175,9 +191,13 @@ struct RebuildTests {
         #expect(summary.events == 300 && reports.allSatisfy { $0.stage == nil })
     }
 
-    @Test("Folding a few values' statistics per read of the log gives the store one read gives, whatever the share", arguments: [1, 7, 40])
+    @Test(
+        "Folding a few values' statistics per read of the log gives the store one read gives, whatever the share",
+        arguments: [1, 7, 40])
     func severalReadsOfTheLog(valuesPerPass: Int) throws {
-        let (summary, reports, values) = try Self.projectAgainstDefault(seed: 6, events: 400) { $0.valuesPerPass = valuesPerPass }
+        let (summary, reports, values) = try Self.projectAgainstDefault(seed: 6, events: 400) {
+            $0.valuesPerPass = valuesPerPass
+        }
         #expect(summary.events == 400 && summary.batches == 1)
         #expect(values > 40, "the log has more values than the largest share")
         // One more read of the log for each further share of the values, each named as such.
@@ -191,10 +211,12 @@ struct RebuildTests {
         try Self.tangledLog(at: scratch.path + "/log", seed: 3, events: 200)
         let migrated = try SQLiteProjectionStore(path: scratch.path + "/migrated.sqlite")
         let rebuilt = try SQLiteProjectionStore(path: scratch.path + "/rebuilt.sqlite")
-        _ = try Projector(store: rebuilt, rules: .standard).catchUp(with: try EventLogReader(directory: scratch.path + "/log"))
+        _ = try Projector(store: rebuilt, rules: .standard).catchUp(
+            with: try EventLogReader(directory: scratch.path + "/log"))
         func schema(_ store: SQLiteProjectionStore) throws -> [String] {
             try store.pool.read { db in
-                try String.fetchAll(db, sql: "SELECT type || ' ' || name || ' ' || IFNULL(sql, '') FROM sqlite_master ORDER BY name")
+                try String.fetchAll(
+                    db, sql: "SELECT type || ' ' || name || ' ' || IFNULL(sql, '') FROM sqlite_master ORDER BY name")
             }
         }
         #expect(try schema(rebuilt) == schema(migrated))

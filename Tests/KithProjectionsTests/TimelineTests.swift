@@ -17,7 +17,8 @@ struct TimelineTests {
             var expected: [TimelineIndex.Entry] = []
             for _ in 0..<rng.int(0..<20) {
                 let entry = TimelineIndex.Entry(
-                    position: rng.next() >> 8, epochSeconds: Int64(bitPattern: rng.next()), type: rng.pick(EventType.allCases))
+                    position: rng.next() >> 8, epochSeconds: Int64(bitPattern: rng.next()),
+                    type: rng.pick(EventType.allCases))
                 TimelineIndex.append(entry, to: &bytes)
                 expected.append(entry)
             }
@@ -81,10 +82,13 @@ struct TimelineTests {
     func explainNamesTheEvents() throws {
         let scratch = Scratch()
         let log = try EventLogWriter(directory: scratch.path + "/log")
-        let linking = #"{"event_id":"evt-link-1","source":"wecom","type":"interaction","name":"chat","occurred_at":"2026-05-02T09:30:00+08:00","identifiers":{"member_id":"M-9","phone":"13900000009"}}"#
-        try append([event(["member_id": "M-9"]), linking, event(["member_id": "M-9", "phone": "13900000009"])], to: log)
+        let linking =
+            #"{"event_id":"evt-link-1","source":"wecom","type":"interaction","name":"chat","occurred_at":"2026-05-02T09:30:00+08:00","identifiers":{"member_id":"M-9","phone":"13900000009"}}"#
+        try append(
+            [event(["member_id": "M-9"]), linking, event(["member_id": "M-9", "phone": "13900000009"])], to: log)
         let store = try SQLiteProjectionStore(path: scratch.path + "/p.sqlite")
-        _ = try Projector(store: store, rules: .standard).catchUp(with: try EventLogReader(directory: scratch.path + "/log"))
+        _ = try Projector(store: store, rules: .standard).catchUp(
+            with: try EventLogReader(directory: scratch.path + "/log"))
         let id = try #require(try store.resolve("phone:13900000009")?.current)
         let explanation = try store.explain(id, in: try EventLogReader(directory: scratch.path + "/log"))
         let link = try #require(explanation.links.first)
@@ -102,7 +106,8 @@ struct TimelineTests {
         let log = try EventLogWriter(directory: scratch.path + "/log")
         try append([event(["member_id": "M-1"]), event(["member_id": "M-1"])], to: log)
         let store = try SQLiteProjectionStore(path: scratch.path + "/p.sqlite")
-        _ = try Projector(store: store, rules: .standard).catchUp(with: try EventLogReader(directory: scratch.path + "/log"))
+        _ = try Projector(store: store, rules: .standard).catchUp(
+            with: try EventLogReader(directory: scratch.path + "/log"))
         let id = try #require(try store.resolve("member_id:M-1")?.current)
         #expect(try store.timeline(id, limit: 5, in: try EventLogReader(directory: scratch.path + "/log")).count == 2)
         let empty = try EventLogReader(directory: scratch.path + "/no-log")

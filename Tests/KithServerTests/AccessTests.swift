@@ -66,12 +66,16 @@ struct AccessTests {
         defer { try? FileManager.default.removeItem(atPath: dir.path) }
         let log = try AuditLog(dir)
         for i in 0..<4 {
-            try log.append(.init(at: "2026-11-23T00:00:0\(i)Z", key: "k", keyID: "k1", route: "GET /v1/profiles/{id}", profile: "p\(i)", status: 200))
+            try log.append(
+                .init(
+                    at: "2026-11-23T00:00:0\(i)Z", key: "k", keyID: "k1", route: "GET /v1/profiles/{id}",
+                    profile: "p\(i)", status: 200))
         }
         #expect(try log.verify().records.count == 4)
         #expect(try log.verify().isIntact)
         // A reopened log continues the chain.
-        try AuditLog(dir).append(.init(at: "2026-11-23T00:00:05Z", key: "k", keyID: "k1", route: "r", profile: "p5", status: 200))
+        try AuditLog(dir).append(
+            .init(at: "2026-11-23T00:00:05Z", key: "k", keyID: "k1", route: "r", profile: "p5", status: 200))
         #expect(try log.verify().isIntact)
         let whole = try String(contentsOfFile: log.file, encoding: .utf8)
         var lines = whole.split(separator: "\n").map(String.init)
@@ -91,13 +95,17 @@ struct AccessTests {
         defer { try? FileManager.default.removeItem(atPath: dir.path) }
         let log = try AuditLog(dir)
         for i in 0..<5 {
-            try log.append(.init(at: "2026-11-23T00:00:0\(i)Z", key: "k", keyID: "k1", route: "GET /v1/profiles/{id}", profile: "p\(i)", status: 200))
+            try log.append(
+                .init(
+                    at: "2026-11-23T00:00:0\(i)Z", key: "k", keyID: "k1", route: "GET /v1/profiles/{id}",
+                    profile: "p\(i)", status: 200))
         }
         #expect(try log.verify().isIntact)
         let lines = try String(contentsOfFile: log.file, encoding: .utf8).split(separator: "\n").map(String.init)
         switch tampering {
         case "cut":
-            try (lines.prefix(3).joined(separator: "\n") + "\n").write(toFile: log.file, atomically: true, encoding: .utf8)
+            try (lines.prefix(3).joined(separator: "\n") + "\n").write(
+                toFile: log.file, atomically: true, encoding: .utf8)
         case "emptied":
             try Data().write(to: URL(fileURLWithPath: log.file))
         case "deleted":
@@ -131,7 +139,8 @@ struct AccessTests {
         #expect(run.stderr.contains("error:"))
         // A server opening it refuses to add records to a log that fails.
         #expect(throws: (any Error).self) {
-            try AuditLog(dir).append(.init(at: "2026-11-23T00:01:00Z", key: "k", keyID: "k1", route: "r", profile: "p", status: 200))
+            try AuditLog(dir).append(
+                .init(at: "2026-11-23T00:01:00Z", key: "k", keyID: "k1", route: "r", profile: "p", status: 200))
         }
     }
 
@@ -142,7 +151,8 @@ struct AccessTests {
         try log.append(.init(at: "2026-11-23T00:00:00Z", key: "k", keyID: "k1", route: "r", profile: "p", status: 200))
         try FileManager.default.removeItem(atPath: log.file)
         #expect(throws: IngestError.self) {
-            try log.append(.init(at: "2026-11-23T00:00:01Z", key: "k", keyID: "k1", route: "r", profile: "p", status: 200))
+            try log.append(
+                .init(at: "2026-11-23T00:00:01Z", key: "k", keyID: "k1", route: "r", profile: "p", status: 200))
         }
         #expect(!FileManager.default.fileExists(atPath: log.file))
     }

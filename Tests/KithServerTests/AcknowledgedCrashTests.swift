@@ -5,10 +5,10 @@ import KithTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Crash anywhere, judged by what was acknowledged: a `kith serve` process dies (at a known fsync
@@ -39,7 +39,8 @@ import Glibc
         // after a timer, wherever that lands.
         let points =
             ["batch:1", "append:1", "commit:1", "batch:4", "append:3", "commit:2"]
-            + (faultRounds(normal: 0, heavy: 1) == 1 ? (2...8).flatMap { ["batch:\($0)", "append:\($0)", "commit:\($0)"] } : [])
+            + (faultRounds(normal: 0, heavy: 1) == 1
+                ? (2...8).flatMap { ["batch:\($0)", "append:\($0)", "commit:\($0)"] } : [])
         for point in points + ["timer"] where next < batches.count {
             let server = try ServeProcess(data: data, environment: point == "timer" ? [:] : ["KITH_KILL_AT": point])
             let pid = server.pid
@@ -61,7 +62,8 @@ import Glibc
             server.wait()
         }
         // Every kill point lies inside a post (the timer may land anywhere).
-        #expect(killsMidPost >= points.count, "\(killsMidPost) servers of \(points.count) died while a post was in flight")
+        #expect(
+            killsMidPost >= points.count, "\(killsMidPost) servers of \(points.count) died while a post was in flight")
         #expect(!acknowledged.isEmpty)
 
         // Restarted, the server takes the rest, including batches that were in flight when killed.
@@ -82,7 +84,9 @@ import Glibc
             #expect(inLog.insert(key).inserted, "event at position \(position) is in the log twice")
             return true
         }
-        #expect(acknowledged.isSubset(of: inLog), "\(acknowledged.subtracting(inLog).count) acknowledged events are missing")
+        #expect(
+            acknowledged.isSubset(of: inLog), "\(acknowledged.subtracting(inLog).count) acknowledged events are missing"
+        )
         #expect(inLog == batches.reduce(into: Set<EventKey>()) { $0.formUnion($1.keys) })
         // Bodies are staged in memory, so a killed server leaves none behind on disk.
         #expect(!FileManager.default.fileExists(atPath: data + "/incoming"), "staged bodies were left behind")
@@ -108,11 +112,14 @@ import Glibc
     static func acceptableLines(in exports: String) throws -> [(line: String, key: EventKey)] {
         let parser = EventLineParser()
         var lines: [(String, EventKey)] = []
-        for file in try FileManager.default.contentsOfDirectory(atPath: exports).sorted() where file.hasSuffix(".ndjson") {
+        for file in try FileManager.default.contentsOfDirectory(atPath: exports).sorted()
+        where file.hasSuffix(".ndjson") {
             for line in try String(contentsOfFile: exports + "/" + file, encoding: .utf8).split(separator: "\n") {
                 var scratch: [UInt8] = []
                 var bytes = Array(line.utf8)
-                let parsed = bytes.withUnsafeMutableBufferPointer { parser.parse(UnsafeBufferPointer($0), appendingTo: &scratch) }
+                let parsed = bytes.withUnsafeMutableBufferPointer {
+                    parser.parse(UnsafeBufferPointer($0), appendingTo: &scratch)
+                }
                 if case .success(let event) = parsed { lines.append((String(line), event.key)) }
             }
         }

@@ -4,7 +4,7 @@ import KithTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 extension LoopbackServer {
@@ -14,7 +14,10 @@ extension LoopbackServer {
             let f = try await sharedServer.value
             let data = f.directory.path
             // keys create prints the secret once; list never shows it.
-            let created = try kith(["keys", "create", "--data", data, "--name", "cli-test", "--scopes", "profiles:read,pii:read", "--format", "json"])
+            let created = try kith([
+                "keys", "create", "--data", data, "--name", "cli-test", "--scopes", "profiles:read,pii:read",
+                "--format", "json",
+            ])
             #expect(created.status == 0, "\(created.stderr)")
             let json = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any] ?? [:]
             let secret = try #require(json["secret"] as? String)
@@ -28,7 +31,8 @@ extension LoopbackServer {
             let server = try ServeProcess(data: data)
             let url = server.url
             let id = try #require(
-                (try await f.request("/v1/segments/important_value/profiles?limit=1", key: f.reader).json["items"] as? [[String: Any]])?
+                (try await f.request("/v1/segments/important_value/profiles?limit=1", key: f.reader).json["items"]
+                    as? [[String: Any]])?
                     .first?["profile_id"] as? String)
             var request = URLRequest(url: URL(string: url + "v1/profiles/\(id)")!)
             request.setValue("Bearer \(secret)", forHTTPHeaderField: "Authorization")

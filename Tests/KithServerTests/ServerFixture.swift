@@ -1,11 +1,12 @@
 import Foundation
+import Testing
 import KithCore
 import KithIngest
 import KithServer
 import KithTestSupport
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// One generated data directory (the demo's 400 persons) served in-process on a loopback port,
@@ -32,7 +33,8 @@ final class ServerFixture: Sendable {
         privileged = try keys.create(name: "service-desk", scopes: [.profilesRead, .piiRead]).secret
         writer = try keys.create(name: "mini-program", scopes: [.eventsWrite], sources: ["miniprogram", "app"]).secret
         admin = try keys.create(name: "ops", scopes: [.admin]).secret
-        var options = KithServer.Options(directory: directory, rules: try RulesFile.inForce(explicit: nil, dataDirectory: directory).0)
+        var options = KithServer.Options(
+            directory: directory, rules: try RulesFile.inForce(explicit: nil, dataDirectory: directory).0)
         options.host = "127.0.0.1"
         options.port = 0
         options.maximumBodyBytes = 1 << 20
@@ -82,15 +84,16 @@ final class ServerFixture: Sendable {
 
     /// One request to any loopback server of this process.
     static func request(
-        _ method: String, _ path: String, port: Int, key: String? = nil, body: Data? = nil, headers extra: [String: String] = [:]
+        _ method: String, _ path: String, port: Int, key: String? = nil, body: Data? = nil,
+        headers extra: [String: String] = [:]
     ) async throws -> Reply {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        var request = URLRequest(url: try #require(URL(string: "http://127.0.0.1:\(port)\(path)")))
         request.httpMethod = method
         request.httpBody = body
         if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
         for (k, v) in extra { request.setValue(v, forHTTPHeaderField: k) }
         let (data, response) = try await URLSession.shared.data(for: request)
-        let http = response as! HTTPURLResponse
+        let http = try #require(response as? HTTPURLResponse)
         var headers: [String: String] = [:]
         for (k, v) in http.allHeaderFields { headers[String(describing: k).lowercased()] = String(describing: v) }
         return Reply(status: http.statusCode, headers: headers, body: data)
@@ -125,7 +128,8 @@ final class ExchangeRecorder: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         exchanges.append([
-            "method": method, "route": route, "status": reply.status, "content_type": reply.contentType, "body": reply.text,
+            "method": method, "route": route, "status": reply.status, "content_type": reply.contentType,
+            "body": reply.text,
         ])
     }
 
@@ -144,7 +148,9 @@ struct ServeProcess {
     /// Standard error, when asked for (`captureErrors`).
     let errors: Pipe?
 
-    init(data: String, arguments: [String] = [], environment: [String: String] = [:], captureErrors: Bool = false) throws {
+    init(data: String, arguments: [String] = [], environment: [String: String] = [:], captureErrors: Bool = false)
+        throws
+    {
         process.executableURL = URL(fileURLWithPath: kithBinary)
         process.arguments = ["serve", "--data", data, "--port", "0"] + arguments
         var env = ProcessInfo.processInfo.environment
@@ -171,7 +177,8 @@ struct ServeProcess {
 
     /// The status of `POST /v1/events`, or nil when the connection failed (no acknowledgement).
     func post(_ body: String, key: String) async -> Int? {
-        var request = URLRequest(url: URL(string: url + "v1/events")!, timeoutInterval: 30)
+        guard let endpoint = URL(string: url + "v1/events") else { return nil }
+        var request = URLRequest(url: endpoint, timeoutInterval: 30)
         request.httpMethod = "POST"
         request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
         request.setValue("application/x-ndjson", forHTTPHeaderField: "Content-Type")

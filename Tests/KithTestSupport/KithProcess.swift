@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The package's root folder (for tools/ and schemas/).
@@ -10,7 +10,9 @@ public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathCompone
 
 /// The `kith` executable built beside the test bundle.
 public let kithBinary: String = {
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kith").path
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+        "kith"
+    ).path
     if FileManager.default.isExecutableFile(atPath: beside) { return beside }
     return packageRoot + "/.build/debug/kith"
 }()

@@ -19,7 +19,8 @@ extension EventWriter {
         guard p.memberID != nil || !p.phones.isEmpty else { return }
         for n in 0..<rng.count(mean: 1.2) {
             let c = EventWriter.local(instant())
-            var time = "\(c.y)/\(EventWriter.two(c.mo))/\(EventWriter.two(c.d)) \(EventWriter.two(c.h)):\(EventWriter.two(c.mi))"
+            var time =
+                "\(c.y)/\(EventWriter.two(c.mo))/\(EventWriter.two(c.d)) \(EventWriter.two(c.h)):\(EventWriter.two(c.mi))"
             // Joining the membership at the till records card and phone together.
             let member = p.memberID.flatMap { n == 0 || rng.chance(0.8) ? $0 : nil } ?? ""
             var phone = ""
@@ -65,7 +66,8 @@ extension EventWriter {
 
     mutating func anonymousSale(_ n: Int, pos: ChannelFile) {
         let c = EventWriter.local(instant())
-        let time = "\(c.y)/\(EventWriter.two(c.mo))/\(EventWriter.two(c.d)) \(EventWriter.two(c.h)):\(EventWriter.two(c.mi))"
+        let time =
+            "\(c.y)/\(EventWriter.two(c.mo))/\(EventWriter.two(c.d)) \(EventWriter.two(c.h)):\(EventWriter.two(c.mi))"
         let row = EventWriter.csvRow([
             nextID("R"), rng.pick(EventWriter.stores), "销售", time, "", rng.pick(Generator.placeholderPhones), "",
             amount(),
@@ -77,11 +79,13 @@ extension EventWriter {
         guard let nick = p.tmallNick else { return }
         for n in 0..<rng.count(mean: 1) {
             let c = EventWriter.local(instant())
-            let time = "\(c.y)-\(EventWriter.two(c.mo))-\(EventWriter.two(c.d)) \(EventWriter.two(c.h)):\(EventWriter.two(c.mi)):\(EventWriter.two(c.s))"
+            let time =
+                "\(c.y)-\(EventWriter.two(c.mo))-\(EventWriter.two(c.d)) \(EventWriter.two(c.h)):\(EventWriter.two(c.mi)):\(EventWriter.two(c.s))"
             let roll = n == 0 ? 0 : rng.int(0..<100)
             let status = roll < 85 ? "交易成功" : (roll < 95 ? "交易关闭" : "退款成功")
             // Every Tmall buyer has a delivery phone; the first order always shows it.
-            let phone = p.phones.first.flatMap { n == 0 || rng.chance(0.6) ? GeneratedPerson.messy($0, rng: &rng) : nil } ?? ""
+            let phone =
+                p.phones.first.flatMap { n == 0 || rng.chance(0.6) ? GeneratedPerson.messy($0, rng: &rng) : nil } ?? ""
             var amount = amount()
             let bad = n > 0 && status != "交易关闭" && rng.chance(defectRate * 2)
             if bad { amount = "-\(amount)" }

@@ -66,7 +66,10 @@ struct EventWriter {
         switch rng.int(0..<(isOrder ? 6 : 5)) {
         case 0: file.bad(String(line.prefix(line.count / 2)), kind: "malformed_json")
         case 1:
-            file.bad(line.replacingOccurrences(of: "\"occurred_at\":\"2", with: "\"occurred_at\":\"2026-13-01T10:00:00+08:00\",\"x\":\"2"), kind: "schema_violation")
+            file.bad(
+                line.replacingOccurrences(
+                    of: "\"occurred_at\":\"2", with: "\"occurred_at\":\"2026-13-01T10:00:00+08:00\",\"x\":\"2"),
+                kind: "schema_violation")
         case 2: file.bad(line.replacingOccurrences(of: "\"type\":\"", with: "\"type\":\"x"), kind: "unknown_type")
         case 3:
             let broken = line.replacingOccurrences(
@@ -165,8 +168,10 @@ struct EventWriter {
                 ids.append(("phone", GeneratedPerson.messy(phone, rng: &rng)))
             }
             let line = EventWriter.event(
-                id: nextID("w"), source: "web", type: "behaviour", name: "page_view", at: EventWriter.rfc3339(instant()),
-                identifiers: EventWriter.ids(ids), properties: "{\"url\":\"https://shop.example.com/p/\(rng.int(1..<900))\"}")
+                id: nextID("w"), source: "web", type: "behaviour", name: "page_view",
+                at: EventWriter.rfc3339(instant()),
+                identifiers: EventWriter.ids(ids),
+                properties: "{\"url\":\"https://shop.example.com/p/\(rng.int(1..<900))\"}")
             ndjson(web, line, isOrder: false, binding: n == 0)
         }
         if let phone = p.phones.first {

@@ -19,7 +19,8 @@ struct GeneratedPerson {
 
     init(index: Int, rng: inout SplitMix64) {
         id = "P" + String(index)
-        name = String(rng.pick(GeneratedPerson.surnames)) + String(rng.pick(GeneratedPerson.givenNames))
+        name =
+            String(rng.pick(GeneratedPerson.surnames)) + String(rng.pick(GeneratedPerson.givenNames))
             + (rng.chance(0.5) ? String(rng.pick(GeneratedPerson.givenNames)) : "")
         city = rng.pick(GeneratedPerson.cities)
         // Unique by construction: the person index is part of the number.
@@ -46,7 +47,9 @@ struct GeneratedPerson {
             openID = "oP" + String(index, radix: 36) + "y" + String(rng.next() % 1_000_000, radix: 36)
         }
         devices = ["dev-" + String(index, radix: 16) + "-" + String(rng.next() % 65536, radix: 16)]
-        if rng.chance(0.2) { devices.append("dev-" + String(index, radix: 16) + "-b" + String(rng.next() % 4096, radix: 16)) }
+        if rng.chance(0.2) {
+            devices.append("dev-" + String(index, radix: 16) + "-b" + String(rng.next() % 4096, radix: 16))
+        }
         if rng.chance(0.4) && !phones.isEmpty { tmallNick = "tb" + String(index * 31 + 7, radix: 36) }
         // Everyone can be recognised: a phone or a member card (the channels bind to these).
         if phones.isEmpty && memberID == nil { memberID = "M" + String(100_000 + index) }

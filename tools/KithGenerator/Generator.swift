@@ -46,7 +46,8 @@ public struct Generator: Sendable {
         let web = try ChannelFile(directory: directory, name: "web.ndjson", format: "ndjson")
         let service = try ChannelFile(directory: directory, name: "service.ndjson", format: "ndjson")
         let pos = try ChannelFile(directory: directory, name: "pos.csv", format: "csv", mapping: "pos.mapping.yaml")
-        let tmall = try ChannelFile(directory: directory, name: "tmall.csv", format: "csv", mapping: "tmall.mapping.yaml")
+        let tmall = try ChannelFile(
+            directory: directory, name: "tmall.csv", format: "csv", mapping: "tmall.mapping.yaml")
         let survey = try ChannelFile(
             directory: directory, name: "survey.csv", format: "csv", mapping: "survey.mapping.yaml")
         pos.raw("小票号,门店,交易类型,交易时间,会员卡号,手机号,顾客姓名,实付金额")
@@ -61,7 +62,8 @@ public struct Generator: Sendable {
             junk.consider(person)
             truthFile.raw(Generator.json(["person": person.id, "identifiers": person.truthIdentifiers]))
             writer.rng = SplitMix64(seed: rng.next())
-            writer.write(person, app: app, mini: mini, web: web, service: service, pos: pos, tmall: tmall, survey: survey)
+            writer.write(
+                person, app: app, mini: mini, web: web, service: service, pos: pos, tmall: tmall, survey: survey)
         }
         // Anonymous POS sales under the cashier's placeholder phones.
         for n in 0..<max(1, persons / 20) {
@@ -76,7 +78,7 @@ public struct Generator: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(truths).write(to: URL(fileURLWithPath: directory + "/truth/expected.json"))
         try encoder.encode(traps).write(to: URL(fileURLWithPath: directory + "/truth/junk.json"))
-        let storePhones = EventWriter.storePhones.map { try! IdentifierNormalizer.normalize(.phone, $0).get() }
+        let storePhones = try EventWriter.storePhones.map { try IdentifierNormalizer.normalize(.phone, $0).get() }
         try encoder.encode(Generator.placeholderPhones.map { "+86" + $0 } + storePhones)
             .write(to: URL(fileURLWithPath: directory + "/truth/placeholders.json"))
         let summary = Summary(

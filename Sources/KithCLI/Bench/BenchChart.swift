@@ -16,7 +16,9 @@ enum BenchChart {
             Series(name: "projection", colour: "#d62728", values: rows.map(\.projectionEventsPerSecond)),
             Series(name: "replay", colour: "#2ca02c", values: rows.map(\.replayEventsPerSecond)),
         ]
-        let memory = [Series(name: "peak RSS", colour: "#9467bd", values: rows.map { Double($0.peakRSSBytes) / 1_048_576 })]
+        let memory = [
+            Series(name: "peak RSS", colour: "#9467bd", values: rows.map { Double($0.peakRSSBytes) / 1_048_576 })
+        ]
         return """
             <svg xmlns="http://www.w3.org/2000/svg" width="960" height="360" viewBox="0 0 960 360" font-family="sans-serif" font-size="12">
             <rect width="960" height="360" fill="white"/>
@@ -53,7 +55,9 @@ enum BenchChart {
             let points = zip(events, s.values).map { "\(px($0)),\(py($1))" }.joined(separator: " ")
             out.append("<polyline fill=\"none\" stroke=\"\(s.colour)\" stroke-width=\"2\" points=\"\(points)\"/>")
             for (e, v) in zip(events, s.values) {
-                out.append("<circle cx=\"\(px(e))\" cy=\"\(py(v))\" r=\"3\" fill=\"\(s.colour)\"><title>\(s.name): \(compact(v))</title></circle>")
+                out.append(
+                    "<circle cx=\"\(px(e))\" cy=\"\(py(v))\" r=\"3\" fill=\"\(s.colour)\"><title>\(s.name): \(compact(v))</title></circle>"
+                )
             }
             out.append(
                 "<rect x=\"\(right - 110)\" y=\"\(top + Double(i) * 18)\" width=\"10\" height=\"10\" fill=\"\(s.colour)\"/>"

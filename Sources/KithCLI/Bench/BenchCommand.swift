@@ -9,7 +9,8 @@ import KithProjections
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure ingest, projection, replay, RFM refresh and lookups at your scale (or identity resolution alone).",
+        abstract:
+            "Measure ingest, projection, replay, RFM refresh and lookups at your scale (or identity resolution alone).",
         subcommands: [Scales.self, IdentityBench.self], defaultSubcommand: Scales.self)
 }
 
@@ -46,7 +47,9 @@ extension BenchCommand {
         }
 
         func run() throws {
-            let list = scales.flatMap(parsedScales) ?? Array(Set([max(100, persons / 16), max(100, persons / 4), persons])).sorted()
+            let list =
+                scales.flatMap(parsedScales)
+                ?? Array(Set([max(100, persons / 16), max(100, persons / 4), persons])).sorted()
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             var rows: [ScaleResult] = []
             for (i, scale) in list.enumerated() {
@@ -66,7 +69,8 @@ extension BenchCommand {
         private func write(_ rows: [ScaleResult]) throws {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(BenchReport(seed: seed, scales: rows)).write(to: URL(fileURLWithPath: out + "/bench.json"))
+            try encoder.encode(BenchReport(seed: seed, scales: rows)).write(
+                to: URL(fileURLWithPath: out + "/bench.json"))
             try BenchChart.svg(rows).write(toFile: out + "/bench.svg", atomically: true, encoding: .utf8)
         }
 
@@ -83,7 +87,9 @@ extension BenchCommand {
             func step(_ label: String, _ arguments: [String]) throws -> ChildRun {
                 Out.note("  \(label)…")
                 let run = try ChildRun.kith(arguments, scratch: work)
-                guard run.status == 0 else { throw BenchError("`kith \(arguments.joined(separator: " "))` exited with status \(run.status)") }
+                guard run.status == 0 else {
+                    throw BenchError("`kith \(arguments.joined(separator: " "))` exited with status \(run.status)")
+                }
                 row.peakRSSBytes = max(row.peakRSSBytes, run.peakRSSBytes)
                 return run
             }
@@ -92,17 +98,20 @@ extension BenchCommand {
             }
 
             let ingest = try decode(
-                try step("ingest", ["ingest", "--data", data, "--no-project", "--no-progress", "--format", "json"] + files),
+                try step(
+                    "ingest", ["ingest", "--data", data, "--no-project", "--no-progress", "--format", "json"] + files),
                 IngestOutput.self)
             row.events = ingest.accepted
             row.ingestSeconds = ingest.seconds
             row.ingestEventsPerSecond = ingest.eventsPerSecond
-            let projection = try decode(try step("project", ["project", "--data", data, "--format", "json"]), Projector.Summary.self)
+            let projection = try decode(
+                try step("project", ["project", "--data", data, "--format", "json"]), Projector.Summary.self)
             row.projectionSeconds = projection.seconds
             row.projectionEventsPerSecond = projection.eventsPerSecond
             let refresh = try step("rfm refresh", ["rfm", "refresh", "--data", data, "--format", "json"])
             row.rfmRefreshSeconds = refresh.seconds
-            let replay = try decode(try step("replay", ["replay", "--data", data, "--format", "json"]), ReplayOutput.self)
+            let replay = try decode(
+                try step("replay", ["replay", "--data", data, "--format", "json"]), ReplayOutput.self)
             row.replaySeconds = replay.projection.seconds
             row.replayEventsPerSecond = replay.projection.eventsPerSecond
             let stats = try decode(
@@ -113,10 +122,12 @@ extension BenchCommand {
             row.splits = stats.splits
             row.largestProfileValues = stats.largestProfileValues
             row.identityLinks = max(0, stats.linkedValues - stats.profiles)
-            row.identityLinksPerSecond = row.projectionSeconds > 0 ? Double(row.identityLinks) / row.projectionSeconds : 0
+            row.identityLinksPerSecond =
+                row.projectionSeconds > 0 ? Double(row.identityLinks) / row.projectionSeconds : 0
             let truth = exports + "/truth/persons.ndjson"
             let score = try decode(
-                try step("identity score", ["identity", "score", "--data", data, "--truth", truth, "--format", "json"]),
+                try step(
+                    "identity score", ["identity", "score", "--data", data, "--truth", truth, "--format", "json"]),
                 PairwiseScore.self)
             row.precision = score.precision
             row.recall = score.recall

@@ -34,11 +34,13 @@ struct BenchReport: Codable {
             [
                 r.persons.grouped, r.events.grouped, String(format: "%.1f", Double(r.bytesIn) / 1e6),
                 Int(r.ingestEventsPerSecond).grouped, Int(r.projectionEventsPerSecond).grouped,
-                Int(r.identityLinksPerSecond).grouped, r.merges.grouped, r.splits.grouped, r.largestProfileValues.grouped,
+                Int(r.identityLinksPerSecond).grouped, r.merges.grouped, r.splits.grouped,
+                r.largestProfileValues.grouped,
                 Int(r.replayEventsPerSecond).grouped, String(format: "%.2f", r.rfmRefreshSeconds),
                 String(format: "%.2f / %.2f", r.lookupP50Milliseconds, r.lookupP99Milliseconds),
                 String(format: "%.0f", Double(r.peakRSSBytes) / 1e6), String(format: "%.1f", Double(r.dataBytes) / 1e6),
-                String(format: "%.0f", r.bytesPerEvent), String(format: "%.5f", r.precision), String(format: "%.5f", r.recall),
+                String(format: "%.0f", r.bytesPerEvent), String(format: "%.5f", r.precision),
+                String(format: "%.5f", r.recall),
             ]
         }
         var out = [table.render(), ""]

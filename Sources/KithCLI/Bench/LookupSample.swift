@@ -17,7 +17,9 @@ enum LookupSample {
         var references: [String] = []
         for line in Swift.stride(from: 0, to: lines.count, by: stride).prefix(count).map({ lines[$0] }) {
             let person = try JSONDecoder().decode(Person.self, from: Data(line.utf8))
-            if let (kind, values) = person.identifiers.sorted(by: { $0.key < $1.key }).first(where: { !$0.value.isEmpty }) {
+            if let (kind, values) = person.identifiers.sorted(by: { $0.key < $1.key }).first(where: {
+                !$0.value.isEmpty
+            }) {
                 references.append(kind + ":" + values[0])
             }
         }

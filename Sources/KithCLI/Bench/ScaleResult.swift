@@ -67,7 +67,9 @@ struct GrowthNote: Codable {
 
     var sentence: String {
         let what = step == "peak memory" ? step : step + " time"
-        return String(format: "%@ grows ×%.1f for ×%.1f events (%@ → %@ persons)", what, timeFactor, eventsFactor, from.grouped, to.grouped)
+        return String(
+            format: "%@ grows ×%.1f for ×%.1f events (%@ → %@ persons)", what, timeFactor, eventsFactor, from.grouped,
+            to.grouped)
     }
 
     /// The costs whose growth is reported: the name in sentences, the key in `exponents`.

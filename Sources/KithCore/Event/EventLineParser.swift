@@ -76,7 +76,8 @@ public struct EventLineParser: Sendable {
                 decoded.removeAll(keepingCapacity: true)
                 s.decode(token, into: &decoded)
                 problem = decoded.withUnsafeBufferPointer {
-                    IdentifierNormalizer.normalize(kind, bytes: $0, appendingTo: &values, method: declaredKinds[kind.rawValue])
+                    IdentifierNormalizer.normalize(
+                        kind, bytes: $0, appendingTo: &values, method: declaredKinds[kind.rawValue])
                 }
             } else {
                 problem = IdentifierNormalizer.normalize(
@@ -246,7 +247,8 @@ struct LineFields {
             let kindToken = try s.scanString()
             try s.expect(UInt8(ascii: ":"), "':'")
             s.skipWhitespace()
-            let identifierKind = IdentifierKind(token: kindToken, in: s, declared: parser.declaredKinds)
+            let identifierKind =
+                IdentifierKind(token: kindToken, in: s, declared: parser.declaredKinds)
                 ?? (parser.acceptsUndeclaredKinds ? IdentifierKind(rawValue: s.string(kindToken)) : nil)
             if identifierKind == nil {
                 let kind = s.string(kindToken)

@@ -65,7 +65,8 @@ enum PropertyRules {
         if let problem { return problem }
         guard let amount else {
             return needsAmount
-                ? QuarantineReason(.badAmount, field: "properties.amount", "properties.amount is required on orders and refunds")
+                ? QuarantineReason(
+                    .badAmount, field: "properties.amount", "properties.amount is required on orders and refunds")
                 : nil
         }
         return withText(of: amount, in: s, field: "properties.amount", kind: .badAmount) { text in
@@ -87,7 +88,8 @@ enum PropertyRules {
         }
         guard let score else {
             return required
-                ? QuarantineReason(.schemaViolation, field: "properties.score", "properties.score is required (\(range))")
+                ? QuarantineReason(
+                    .schemaViolation, field: "properties.score", "properties.score is required (\(range))")
                 : nil
         }
         return withText(of: score, in: s, field: "properties.score", kind: .schemaViolation) { text in
@@ -97,7 +99,8 @@ enum PropertyRules {
             else {
                 return QuarantineReason(
                     .schemaViolation, field: "properties.score",
-                    "score '\(String(decoding: digits.prefix(20), as: UTF8.self))' must be a whole number in \(range.lowerBound)–\(range.upperBound)")
+                    "score '\(String(decoding: digits.prefix(20), as: UTF8.self))' must be a whole number in \(range.lowerBound)–\(range.upperBound)"
+                )
             }
             return nil
         }

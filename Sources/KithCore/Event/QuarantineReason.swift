@@ -28,7 +28,9 @@ public struct QuarantineReason: Sendable, Hashable, Error, CustomStringConvertib
     /// The message with control characters (a NUL or an escape quoted from the input) written
     /// as `\u{…}`, so a reason cannot break the table or terminal it is shown in.
     static func printable(_ message: String) -> String {
-        guard message.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return message }
+        guard message.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            return message
+        }
         var out = ""
         for u in message.unicodeScalars {
             if u.properties.generalCategory == .control {

@@ -22,7 +22,9 @@
             guard IdentifierNormalizer.normalize(kind, bytes: bytes, appendingTo: &once) == nil else { continue }
             if String(validating: once, as: UTF8.self) == nil { return false }
             var twice: [UInt8] = []
-            let problem = once.withUnsafeBufferPointer { IdentifierNormalizer.normalize(kind, bytes: $0, appendingTo: &twice) }
+            let problem = once.withUnsafeBufferPointer {
+                IdentifierNormalizer.normalize(kind, bytes: $0, appendingTo: &twice)
+            }
             if problem != nil || twice != once { return false }
         }
         return true
@@ -39,7 +41,9 @@
         if let key = RequestDecoding.apiKey(authorization: field(0), apiKeyHeader: field(1)) {
             if key.isEmpty || RequestDecoding.trimmingBlanks(key) != key { return false }
         }
-        if let limit = RequestDecoding.limit(field(2), fallback: 50, maximum: 500), !(1...500).contains(limit) { return false }
+        if let limit = RequestDecoding.limit(field(2), fallback: 50, maximum: 500), !(1...500).contains(limit) {
+            return false
+        }
         for text in fields {
             // Any text survives the trip through a cursor; any cursor accepted re-encodes to one
             // that decodes to the same text.
@@ -49,8 +53,9 @@
             {
                 return false
             }
-            if let cursor = TimelineCursor(encoded: text), TimelineCursor(encoded: cursor.encoded) != cursor
-                || TimelineCursor(text: cursor.text) != cursor
+            if let cursor = TimelineCursor(encoded: text),
+                TimelineCursor(encoded: cursor.encoded) != cursor
+                    || TimelineCursor(text: cursor.text) != cursor
             {
                 return false
             }

@@ -32,7 +32,8 @@ public enum IdentifierNormalizer {
         // Ingest quarantines invalid UTF-8 before this point, but the normaliser is public and
         // must stay idempotent for any bytes: invalid text is refused, never repaired.
         if bytes.contains(where: { $0 >= 0x80 }), String(validating: bytes, as: UTF8.self) == nil {
-            return QuarantineReason(.badEncoding, field: "identifiers.\(kind.rawValue)", "\(kind.rawValue) is not valid UTF-8")
+            return QuarantineReason(
+                .badEncoding, field: "identifiers.\(kind.rawValue)", "\(kind.rawValue) is not valid UTF-8")
         }
         switch method ?? (kind == .phone ? .phone : kind == .email ? .email : .text) {
         case .phone: return PhoneNumber.normalize(bytes, appendingTo: &out)
@@ -41,14 +42,16 @@ public enum IdentifierNormalizer {
         }
     }
 
-    static func normalizeOpaque(_ kind: IdentifierKind, _ bytes: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8])
+    static func normalizeOpaque(
+        _ kind: IdentifierKind, _ bytes: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8]
+    )
         -> QuarantineReason?
     {
         if let first = bytes.first, let last = bytes.last, first < 0x80, last < 0x80 {
             // Byte trimming agrees with the Unicode path only when what is left starts and ends
             // in ASCII: a space followed by a combining mark is one character, and stays.
             let trimmed = trimASCII(bytes)
-            if trimmed.isEmpty || (trimmed.first! < 0x80 && trimmed.last! < 0x80) {
+            if (trimmed.first ?? 0) < 0x80 && (trimmed.last ?? 0) < 0x80 {
                 return appendOpaque(kind, trimmed, to: &out)
             }
         }

@@ -28,7 +28,8 @@ public enum Masking {
     public static func maskGeneric(_ value: String) -> String {
         let chars = Array(value)
         if chars.count <= 4 { return String(repeating: "*", count: chars.count) }
-        return String(chars.prefix(2)) + String(repeating: "*", count: min(chars.count - 4, 6)) + String(chars.suffix(2))
+        return String(chars.prefix(2)) + String(repeating: "*", count: min(chars.count - 4, 6))
+            + String(chars.suffix(2))
     }
 
     /// A person's name: keep the first character (`李伟` → `李*`).

@@ -52,7 +52,7 @@ public struct PairwiseScore: Sendable, Equatable, Codable {
         var truthSizes: [Int: Int] = [:]
         var overlap: [Int64: Int] = [:]
         for (v, p) in predictedCluster {
-            let t = truthCluster[v]!
+            guard let t = truthCluster[v] else { continue }
             predictedSizes[p, default: 0] += 1
             truthSizes[t, default: 0] += 1
             overlap[Int64(p) << 32 | Int64(t), default: 0] += 1

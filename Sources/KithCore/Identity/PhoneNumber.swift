@@ -50,7 +50,9 @@ enum PhoneNumber {
             }
         }
         if buffer.isEmpty { return reject(raw, "has no digits") }
-        if buffer.count > buffer.storage.count { return reject(raw, "has \(buffer.count) digits; E.164 allows at most 15") }
+        if buffer.count > buffer.storage.count {
+            return reject(raw, "has \(buffer.count) digits; E.164 allows at most 15")
+        }
         let digits = buffer.slice
 
         var international: Slice<UnsafeBufferPointer<UInt8>>?
@@ -73,13 +75,15 @@ enum PhoneNumber {
             return nil
         }
         guard let number = international else {
-            return reject(raw, "is not a mainland mobile (11 digits starting 13–19) nor an international number with +CC")
+            return reject(
+                raw, "is not a mainland mobile (11 digits starting 13–19) nor an international number with +CC")
         }
         guard let first = number.first, first != 0x30 else {
             return reject(raw, "has no country code after the international prefix")
         }
         if startsWith(number, 0x38, 0x36) && !isMainlandNational(number.dropFirst(2)) {
-            return reject(raw, "has +86 but is neither an 11-digit mobile (13–19…) nor an area code with a 7–8 digit number")
+            return reject(
+                raw, "has +86 but is neither an 11-digit mobile (13–19…) nor an area code with a 7–8 digit number")
         }
         guard (8...15).contains(number.count) else {
             return reject(raw, "has \(number.count) digits after the country code prefix; E.164 allows 8–15")
@@ -124,6 +128,7 @@ enum PhoneNumber {
 
     static func reject(_ raw: UnsafeBufferPointer<UInt8>, _ why: String) -> QuarantineReason {
         let text = String(decoding: raw, as: UTF8.self)
-        return QuarantineReason(.badIdentifier, field: "identifiers.phone", "phone '\(Masking.maskGeneric(text))' \(why)")
+        return QuarantineReason(
+            .badIdentifier, field: "identifiers.phone", "phone '\(Masking.maskGeneric(text))' \(why)")
     }
 }

@@ -73,10 +73,14 @@ package struct JSONScanner {
                     index += 5
                     if unit >= 0xD800 && unit < 0xDC00 {
                         guard index + 1 < n, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
-                        else { throw SyntaxError(offset: index, message: "unpaired UTF-16 surrogate escape at column \(index)") }
+                        else {
+                            throw SyntaxError(
+                                offset: index, message: "unpaired UTF-16 surrogate escape at column \(index)")
+                        }
                         let low = try hex4(at: index + 2)
                         guard low >= 0xDC00 && low < 0xE000 else {
-                            throw SyntaxError(offset: index, message: "unpaired UTF-16 surrogate escape at column \(index)")
+                            throw SyntaxError(
+                                offset: index, message: "unpaired UTF-16 surrogate escape at column \(index)")
                         }
                         index += 6
                     } else if unit >= 0xDC00 && unit < 0xE000 {
@@ -86,7 +90,8 @@ package struct JSONScanner {
                     throw error("expected a valid escape after '\\'")
                 }
             } else if c < 0x20 {
-                throw SyntaxError(offset: index, message: "control character in a string at column \(index + 1) (escape it)")
+                throw SyntaxError(
+                    offset: index, message: "control character in a string at column \(index + 1) (escape it)")
             } else if c < 0x80 {
                 index += 1
             } else {
@@ -155,7 +160,9 @@ package struct JSONScanner {
         }
         if index < n, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            guard index < n, bytes[index] >= 0x30, bytes[index] <= 0x39 else { throw error("expected a digit after '.'") }
+            guard index < n, bytes[index] >= 0x30, bytes[index] <= 0x39 else {
+                throw error("expected a digit after '.'")
+            }
             while index < n, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
         }
         if index < n, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {

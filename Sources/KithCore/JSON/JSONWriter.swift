@@ -49,7 +49,8 @@ package enum JSONWriter {
     }
 
     /// Copies a validated JSON value, dropping white space outside strings.
-    package static func appendCompacted(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, to out: inout [UInt8]) {
+    package static func appendCompacted(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, to out: inout [UInt8])
+    {
         var inString = false
         var i = range.lowerBound
         while i < range.upperBound {

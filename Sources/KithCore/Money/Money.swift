@@ -114,7 +114,8 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
         var scale: UInt64 = 1
         for _ in 0..<digits { scale *= 10 }
         let fraction = String(magnitude % scale)
-        return sign + String(magnitude / scale) + "." + String(repeating: "0", count: digits - fraction.count) + fraction
+        return sign + String(magnitude / scale) + "." + String(repeating: "0", count: digits - fraction.count)
+            + fraction
     }
 
     public var description: String { "\(decimalString) \(currency)" }

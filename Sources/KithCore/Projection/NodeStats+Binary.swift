@@ -66,7 +66,10 @@ extension NodeStats {
             let key = r.string()
             var list: [TraitObservation] = []
             for _ in 0..<r.int() {
-                list.append(TraitObservation(value: r.string(), source: r.string(), at: r.timestamp() ?? Timestamp(epochSeconds: 0), count: r.int()))
+                list.append(
+                    TraitObservation(
+                        value: r.string(), source: r.string(), at: r.timestamp() ?? Timestamp(epochSeconds: 0),
+                        count: r.int()))
             }
             traits[key] = list
         }

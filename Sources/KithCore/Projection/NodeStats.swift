@@ -57,9 +57,13 @@ public struct NodeStats: Codable, Sendable, Equatable {
             refunds += 1
             if let m = e.amount { spend[m.currency, default: 0] -= m.minorUnits }
         case (.feedback, "nps"):
-            if let s = e.score { NodeStats.record(s, at: e.occurredAt, sum: &npsSum, count: &npsCount, latest: &latestNPS) }
+            if let s = e.score {
+                NodeStats.record(s, at: e.occurredAt, sum: &npsSum, count: &npsCount, latest: &latestNPS)
+            }
         case (.feedback, "rating"), (.feedback, "review"):
-            if let s = e.score { NodeStats.record(s, at: e.occurredAt, sum: &ratingSum, count: &ratingCount, latest: &latestRating) }
+            if let s = e.score {
+                NodeStats.record(s, at: e.occurredAt, sum: &ratingSum, count: &ratingCount, latest: &latestRating)
+            }
         case (.feedback, "complaint"):
             complaints += 1
         default:
@@ -67,7 +71,9 @@ public struct NodeStats: Codable, Sendable, Equatable {
         }
         for (key, value) in e.traits where !value.isEmpty && value != "null" {
             // Mutated in place: a copy taken out of the map would be copied again on write.
-            NodeStats.observe(TraitObservation(value: value, source: e.source, at: e.occurredAt, count: 1), in: &traits[key, default: []])
+            NodeStats.observe(
+                TraitObservation(value: value, source: e.source, at: e.occurredAt, count: 1),
+                in: &traits[key, default: []])
         }
     }
 
@@ -92,7 +98,9 @@ public struct NodeStats: Codable, Sendable, Equatable {
         if let l = o.lastOrder, lastOrder.map({ $0 < l }) ?? true { lastOrder = l }
         npsSum += o.npsSum
         npsCount += o.npsCount
-        if let n = o.latestNPS, latestNPS.map({ $0.at < n.at || ($0.at == n.at && $0.score < n.score) }) ?? true { latestNPS = n }
+        if let n = o.latestNPS, latestNPS.map({ $0.at < n.at || ($0.at == n.at && $0.score < n.score) }) ?? true {
+            latestNPS = n
+        }
         ratingSum += o.ratingSum
         ratingCount += o.ratingCount
         if let r = o.latestRating, latestRating.map({ $0.at < r.at || ($0.at == r.at && $0.score < r.score) }) ?? true {

@@ -31,7 +31,9 @@ public struct ProjectedEvent: Sendable, Equatable {
         declaredKinds: [String: IdentifierNormalizer.Method] = [:]
     ) -> ProjectedEvent? {
         let s = JSONScanner(line)
-        guard let head = CanonicalLine.header(of: line), let type = EventType(token: head.type, in: s) else { return nil }
+        guard let head = CanonicalLine.header(of: line), let type = EventType(token: head.type, in: s) else {
+            return nil
+        }
         var event = ProjectedEvent(
             position: position, eventID: s.string(head.eventID), source: s.string(head.source), type: type,
             name: "", occurredAt: Timestamp(epochSeconds: 0), identifiers: [], traits: [], amount: nil, score: nil)
@@ -50,7 +52,9 @@ public struct ProjectedEvent: Sendable, Equatable {
             case 11 where s.token(key, equals: "identifiers"):
                 identifiers = value
             case 6 where s.token(key, equals: "traits"):
-                PropertyRules.forEachMember(value, in: s) { k, v in event.traits.append((s.string(k), stringValue(v, in: s))) }
+                PropertyRules.forEachMember(value, in: s) { k, v in
+                    event.traits.append((s.string(k), stringValue(v, in: s)))
+                }
             case 10 where s.token(key, equals: "properties"):
                 PropertyRules.forEachMember(value, in: s) { k, v in
                     if s.token(k, equals: "amount") {
@@ -90,7 +94,8 @@ public struct ProjectedEvent: Sendable, Equatable {
             m.skipWhitespace()
             while m.peek == UInt8(ascii: "\"") {
                 let kindToken = try m.scanString()
-                let kind = IdentifierKind(token: kindToken, in: s, declared: declaredKinds)
+                let kind =
+                    IdentifierKind(token: kindToken, in: s, declared: declaredKinds)
                     ?? IdentifierKind(rawValue: s.string(kindToken))
                 m.skipWhitespace()
                 try m.expect(UInt8(ascii: ":"), "':'")

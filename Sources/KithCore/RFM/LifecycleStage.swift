@@ -24,7 +24,7 @@ public enum LifecycleStage: String, CaseIterable, Codable, Sendable, Comparable 
     }
 
     public static func < (a: LifecycleStage, b: LifecycleStage) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+        (allCases.firstIndex(of: a) ?? 0) < (allCases.firstIndex(of: b) ?? 0)
     }
 
     /// Churned, then at risk, then loyal, repeat and new: the first that applies.

@@ -34,7 +34,8 @@ public struct RFMModel: Codable, Sendable, Equatable {
         var frequency: [Int64] = []
         var monetary: [Int64] = []
         for raw in raws where raw.isScored {
-            days.append(Int64(raw.recencyDays(asOf: asOf)!))
+            guard let recency = raw.recencyDays(asOf: asOf) else { continue }
+            days.append(Int64(recency))
             frequency.append(Int64(raw.orders))
             monetary.append(raw.monetary)
         }
@@ -45,7 +46,8 @@ public struct RFMModel: Codable, Sendable, Equatable {
         switch rules.scores {
         case .quintiles:
             edges = RFMRules.Edges(
-                recencyDays: quintileEdges(days), frequency: quintileEdges(frequency), monetary: quintileEdges(monetary))
+                recencyDays: quintileEdges(days), frequency: quintileEdges(frequency), monetary: quintileEdges(monetary)
+            )
         case .fixed(let fixed):
             edges = fixed
         }

@@ -66,7 +66,8 @@ public struct RFMRules: Codable, Sendable, Equatable {
         if let name = try? c.decode(String.self, forKey: .scores) {
             guard name == "quintiles" else {
                 throw DecodingError.dataCorruptedError(
-                    forKey: .scores, in: c, debugDescription: "'\(name)' is not a scoring (quintiles, or fixed bin edges)")
+                    forKey: .scores, in: c,
+                    debugDescription: "'\(name)' is not a scoring (quintiles, or fixed bin edges)")
             }
             scores = .quintiles
         } else if c.contains(.scores) {
@@ -90,7 +91,8 @@ public struct RFMRules: Codable, Sendable, Equatable {
             case "median": thresholds = .median
             default:
                 throw DecodingError.dataCorruptedError(
-                    forKey: .thresholds, in: c, debugDescription: "'\(name)' is not a threshold (mean, median, or fixed values)")
+                    forKey: .thresholds, in: c,
+                    debugDescription: "'\(name)' is not a threshold (mean, median, or fixed values)")
             }
         } else if c.contains(.thresholds) {
             let d = try c.nestedContainer(keyedBy: DimensionKeys.self, forKey: .thresholds)

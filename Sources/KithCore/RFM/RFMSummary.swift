@@ -52,10 +52,10 @@ public struct RFMSummary: Codable, Sendable, Equatable {
         let stageIndex = Dictionary(uniqueKeysWithValues: LifecycleStage.allCases.enumerated().map { ($1, $0) })
         for raw in raws {
             profiles += 1
-            stageCounts[stageIndex[model.stage(raw)]!] += 1
+            stageCounts[stageIndex[model.stage(raw), default: 0]] += 1
             guard let s = model.score(raw) else { continue }
             scored += 1
-            let i = segmentIndex[s.segment]!
+            let i = segmentIndex[s.segment, default: 0]
             count[i] += 1
             days[i] += Int64(s.recencyDays)
             freq[i] += Int64(s.frequency)
@@ -83,7 +83,9 @@ public struct RFMSummary: Codable, Sendable, Equatable {
         for r in 1...5 {
             for f in 1...5 {
                 grid.append(
-                    Cell(r: r, f: f, count: cellCount[(r - 1) * 5 + f - 1], monetary: amount(cellMoney[(r - 1) * 5 + f - 1])))
+                    Cell(
+                        r: r, f: f, count: cellCount[(r - 1) * 5 + f - 1],
+                        monetary: amount(cellMoney[(r - 1) * 5 + f - 1])))
             }
         }
     }

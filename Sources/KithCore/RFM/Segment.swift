@@ -46,7 +46,7 @@ public enum Segment: String, CaseIterable, Codable, Sendable, Comparable {
     }
 
     public static func < (a: Segment, b: Segment) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+        (allCases.firstIndex(of: a) ?? 0) < (allCases.firstIndex(of: b) ?? 0)
     }
 
     public enum Language: String, Sendable, CaseIterable { case zh, en }

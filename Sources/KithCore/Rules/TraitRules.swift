@@ -32,7 +32,8 @@ public struct TraitRules: Codable, Sendable, Equatable {
             var counts: [String: Int] = [:]
             for o in observations { counts[o.value, default: 0] += o.count }
             return observations.min { a, b in
-                if counts[a.value]! != counts[b.value]! { return counts[a.value]! > counts[b.value]! }
+                let (ca, cb) = (counts[a.value, default: 0], counts[b.value, default: 0])
+                if ca != cb { return ca > cb }
                 return later(a, b)
             }
         case .sourcePriority(let sources):

@@ -11,7 +11,8 @@ extension Timestamp {
         func fail(_ why: String) -> Result<Timestamp, QuarantineReason> {
             let shown = String(decoding: b.prefix(48), as: UTF8.self)
             return .failure(
-                QuarantineReason(.badTimestamp, field: field, "\(field) '\(shown)' is not an RFC 3339 timestamp: \(why)"))
+                QuarantineReason(
+                    .badTimestamp, field: field, "\(field) '\(shown)' is not an RFC 3339 timestamp: \(why)"))
         }
         let n = b.count
         func digits(_ at: Int, _ count: Int) -> Int? {

@@ -20,7 +20,8 @@ import KithCore
             """#
         do {
             let decoded = try JSONDecoder().decode(Mapping.self, from: Data(json.utf8))
-            return try CompiledMapping(decoded, header: header.split(separator: ",").map(String.init), sourceOverride: nil)
+            return try CompiledMapping(
+                decoded, header: header.split(separator: ",").map(String.init), sourceOverride: nil)
         } catch {
             fatalError("the fuzz mapping does not compile: \(error)")
         }
@@ -35,7 +36,8 @@ import KithCore
     public static func violation(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         let whole = parse(Array(bytes), firstLine: 2)
         guard whole.records == whole.lines.count + whole.quarantined.count + whole.skipped else {
-            return "records \(whole.records) ≠ landed \(whole.lines.count) + quarantined \(whole.quarantined.count) + skipped \(whole.skipped)"
+            return
+                "records \(whole.records) ≠ landed \(whole.lines.count) + quarantined \(whole.quarantined.count) + skipped \(whole.skipped)"
         }
         let parser = EventLineParser()
         var start = 0
@@ -59,7 +61,8 @@ import KithCore
                 return "cut at byte \(cut): landed lines differ from the whole input's"
             }
             if first.quarantined.map(\.line) + second.quarantined.map(\.line) != whole.quarantined.map(\.line) {
-                return "cut at byte \(cut): quarantined lines \(first.quarantined.map(\.line) + second.quarantined.map(\.line)) ≠ \(whole.quarantined.map(\.line))"
+                return
+                    "cut at byte \(cut): quarantined lines \(first.quarantined.map(\.line) + second.quarantined.map(\.line)) ≠ \(whole.quarantined.map(\.line))"
             }
             if first.records + second.records != whole.records { return "cut at byte \(cut): record counts differ" }
         }
@@ -69,6 +72,7 @@ import KithCore
     static func parse(_ bytes: [UInt8], firstLine: Int) -> ParsedChunk {
         ChunkParsing.csv(
             CSVTable.parse(LineChunk(bytes: bytes, firstLine: firstLine), delimiter: 0x2C), mapping: mapping,
-            parser: EventLineParser(), origin: ChunkOrigin(file: "fuzz.csv", csvHeader: header, time: "2026-01-01T00:00:00Z"))
+            parser: EventLineParser(),
+            origin: ChunkOrigin(file: "fuzz.csv", csvHeader: header, time: "2026-01-01T00:00:00Z"))
     }
 }

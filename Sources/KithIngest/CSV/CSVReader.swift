@@ -81,7 +81,8 @@ struct CSVTable: Sendable {
                     }
                     break
                 }
-                table.rows.append(Row(fields: firstField..<table.fieldRanges.count, raw: rowStart..<rowEnd, line: rowLine))
+                table.rows.append(
+                    Row(fields: firstField..<table.fieldRanges.count, raw: rowStart..<rowEnd, line: rowLine))
             }
         }
         return table

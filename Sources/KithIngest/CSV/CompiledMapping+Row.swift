@@ -10,7 +10,9 @@ extension CompiledMapping {
             guard column < ranges.count else { return UnsafeBufferPointer(rebasing: table[0..<0]) }
             var r = ranges[ranges.startIndex + column]
             while r.lowerBound < r.upperBound, isSpace(table[r.lowerBound]) { r = (r.lowerBound + 1)..<r.upperBound }
-            while r.lowerBound < r.upperBound, isSpace(table[r.upperBound - 1]) { r = r.lowerBound..<(r.upperBound - 1) }
+            while r.lowerBound < r.upperBound, isSpace(table[r.upperBound - 1]) {
+                r = r.lowerBound..<(r.upperBound - 1)
+            }
             return UnsafeBufferPointer(rebasing: table[r])
         }
 
@@ -35,8 +37,7 @@ extension CompiledMapping {
     func build(
         _ row: CSVTable.Row, in table: CSVTable, storage: UnsafeBufferPointer<UInt8>, offsets: inout [Int64: Int],
         into out: inout [UInt8]
-    ) -> RowResult
-    {
+    ) -> RowResult {
         out.removeAll(keepingCapacity: true)
         if !UTF8Check.isValid(table.source, table.source.indices.clamped(to: row.raw)) {
             return .rejected(
@@ -47,7 +48,8 @@ extension CompiledMapping {
         if row.fields.count != header.count {
             return .rejected(
                 QuarantineReason(
-                    .schemaViolation, field: nil, "the record has \(row.fields.count) fields but the header has \(header.count)"))
+                    .schemaViolation, field: nil,
+                    "the record has \(row.fields.count) fields but the header has \(header.count)"))
         }
         let cells = Cells(table: storage, ranges: table.fieldRanges[row.fields])
         let typeName: String
@@ -81,7 +83,9 @@ extension CompiledMapping {
             JSONWriter.appendString(id, to: &out)
         } else {
             // No id column: the row's own bytes identify it, so re-ingesting the export adds nothing.
-            let key = table.source.withUnsafeBufferPointer { EventKey(hashing: UnsafeBufferPointer(rebasing: $0[row.raw])) }
+            let key = table.source.withUnsafeBufferPointer {
+                EventKey(hashing: UnsafeBufferPointer(rebasing: $0[row.raw]))
+            }
             JSONWriter.appendString("row-" + String(key.high, radix: 16) + String(key.low, radix: 16), to: &out)
         }
         out.append(contentsOf: #","source":"#.utf8)

@@ -78,12 +78,12 @@ struct CompiledMapping: Sendable {
             }
             return ValueRule(
                 fixed: r.fixed, column: r.column.flatMap { index[$0] }, columnName: r.column, values: values,
-                defaultValue: r.defaultValue, knownValues: (r.values?.keys.sorted().prefix(10) ?? []).joined(separator: ", "))
+                defaultValue: r.defaultValue,
+                knownValues: (r.values?.keys.sorted().prefix(10) ?? []).joined(separator: ", "))
         }
         func fields(_ rules: [String: Mapping.FieldRule]?) -> [Field]? {
             rules.map { rules in
-                rules.keys.sorted().map { key in
-                    let rule = rules[key]!
+                rules.sorted { $0.key < $1.key }.map { key, rule in
                     var jsonKey: [UInt8] = []
                     JSONWriter.appendString(key, to: &jsonKey)
                     jsonKey.append(UInt8(ascii: ":"))
@@ -97,18 +97,18 @@ struct CompiledMapping: Sendable {
         type = valueRule(mapping.type)
         name = valueRule(mapping.name)
         eventIDColumn = mapping.eventID?.column.flatMap { index[$0] }
-        eventIDTemplate = mapping.eventID?.template.map { template in
+        eventIDTemplate = try mapping.eventID?.template.map { template in
             var parts: [TemplatePart] = []
             var rest = template[...]
             while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
                 if open > rest.startIndex { parts.append(.literal(Array(rest[..<open].utf8))) }
-                parts.append(.column(index[String(rest[rest.index(after: open)..<close])]!))
+                parts.append(.column(try Self.column(String(rest[rest.index(after: open)..<close]), in: index)))
                 rest = rest[rest.index(after: close)...]
             }
             if !rest.isEmpty { parts.append(.literal(Array(rest.utf8))) }
             return parts
         }
-        timeColumn = index[mapping.occurredAt.column]!
+        timeColumn = try Self.column(mapping.occurredAt.column, in: index)
         timeColumnName = mapping.occurredAt.column
         time = try LocalTimeFormat(format: mapping.occurredAt.format, timeZone: mapping.occurredAt.timeZone)
         identifiers = fields(mapping.identifiers) ?? []
@@ -116,11 +116,23 @@ struct CompiledMapping: Sendable {
         properties = fields(mapping.properties)
         var columnOfField: [String: String] = ["occurred_at": mapping.occurredAt.column]
         if let c = mapping.eventID?.column { columnOfField["event_id"] = c }
-        for (prefix, list) in [("identifiers", identifiers), ("traits", traits ?? []), ("properties", properties ?? [])] {
+        for (prefix, list) in [
+            ("identifiers", identifiers), ("traits", traits ?? []), ("properties", properties ?? []),
+        ] {
             for f in list { if let c = f.columnName { columnOfField[prefix + "." + f.key] = c } }
         }
         self.columnOfField = columnOfField
     }
 
     func column(forField field: String?) -> String? { field.flatMap { columnOfField[$0] } }
+}
+
+extension CompiledMapping {
+    /// The index of a column the mapping names (all were checked against the header first).
+    fileprivate static func column(_ name: String, in index: [String: Int]) throws -> Int {
+        guard let column = index[name] else {
+            throw IngestError(.badMapping, "the mapping names column `\(name)` that the header does not have")
+        }
+        return column
+    }
 }

@@ -83,7 +83,8 @@ struct LocalTimeFormat: Sendable {
         if text == "Z" || text == "UTC" { return 0 }
         let b = Array(text.utf8)
         guard b.count == 6, b[0] == UInt8(ascii: "+") || b[0] == UInt8(ascii: "-"), b[3] == UInt8(ascii: ":"),
-            let h = Int(String(decoding: b[1..<3], as: UTF8.self)), let m = Int(String(decoding: b[4..<6], as: UTF8.self))
+            let h = Int(String(decoding: b[1..<3], as: UTF8.self)),
+            let m = Int(String(decoding: b[4..<6], as: UTF8.self))
         else { return nil }
         return (b[0] == UInt8(ascii: "-") ? -1 : 1) * (h * 60 + m)
     }
@@ -104,7 +105,8 @@ struct LocalTimeFormat: Sendable {
             .failure(
                 QuarantineReason(
                     .badTimestamp, field: "occurred_at",
-                    "column `\(column)`: '\(String(decoding: b.prefix(40), as: UTF8.self))' is not a date in the mapping's format '\(pattern)'"))
+                    "column `\(column)`: '\(String(decoding: b.prefix(40), as: UTF8.self))' is not a date in the mapping's format '\(pattern)'"
+                ))
         }
         var i = 0
         var f = [0, 1, 1, 0, 0, 0, 0]  // y M d H m s ms
@@ -133,10 +135,12 @@ struct LocalTimeFormat: Sendable {
             case .literal(let c): guard i < b.count, b[i] == c else { return fail() }; i += 1
             }
         }
-        guard i == b.count, (1...12).contains(f[1]), (1...Timestamp.daysInMonth(year: f[0], month: f[1])).contains(f[2]),
+        guard i == b.count, (1...12).contains(f[1]),
+            (1...Timestamp.daysInMonth(year: f[0], month: f[1])).contains(f[2]),
             f[3] < 24, f[4] < 60, f[5] < 60
         else { return fail() }
-        let local = Int64(Timestamp.daysFromCivil(year: f[0], month: f[1], day: f[2])) * 86_400
+        let local =
+            Int64(Timestamp.daysFromCivil(year: f[0], month: f[1], day: f[2])) * 86_400
             + Int64(f[3] * 3600 + f[4] * 60 + f[5])
         let offsetMinutes: Int
         switch zone {
@@ -149,7 +153,8 @@ struct LocalTimeFormat: Sendable {
                 offsetMinutes = cached
             } else {
                 let guess = tz.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local)))
-                offsetMinutes = tz.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local - Int64(guess)))) / 60
+                offsetMinutes =
+                    tz.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local - Int64(guess)))) / 60
                 cache[hour] = offsetMinutes
             }
         }

@@ -44,9 +44,11 @@ final class GzipByteSource: ByteSource {
                 memberDone = false
             }
             let rc = input.withUnsafeMutableBytes { inp -> Int32 in
-                stream.next_in = inp.baseAddress!.advanced(by: inputPosition).assumingMemoryBound(to: Bytef.self)
+                stream.next_in = inp.baseAddress.map {
+                    $0.advanced(by: inputPosition).assumingMemoryBound(to: Bytef.self)
+                }
                 stream.avail_in = UInt32(inputLength - inputPosition)
-                stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                stream.next_out = buffer.baseAddress.map { $0.assumingMemoryBound(to: Bytef.self) }
                 stream.avail_out = UInt32(buffer.count)
                 return inflate(&stream, Z_NO_FLUSH)
             }

@@ -45,7 +45,8 @@ final class LZ4FrameByteSource: ByteSource {
             var srcSize = inputLength - inputPosition
             var dstSize = buffer.count
             let hint = input.withUnsafeBytes { inp in
-                LZ4F_decompress(context, buffer.baseAddress, &dstSize, inp.baseAddress! + inputPosition, &srcSize, nil)
+                LZ4F_decompress(
+                    context, buffer.baseAddress, &dstSize, inp.baseAddress.map { $0 + inputPosition }, &srcSize, nil)
             }
             if LZ4F_isError(hint) != 0 {
                 finished = true

@@ -32,12 +32,12 @@ public final class Ingestor {
         }
     }
 
-    let log: EventLogWriter
+    let log: any EventLog
     let quarantine: QuarantineStore
     let options: Options
     let clock = ContinuousClock()
 
-    public init(log: EventLogWriter, quarantine: QuarantineStore, options: Options) {
+    public init(log: any EventLog, quarantine: QuarantineStore, options: Options) {
         self.log = log
         self.quarantine = quarantine
         self.options = options
@@ -46,8 +46,8 @@ public final class Ingestor {
     public func ingest(files: [String], progress: (@Sendable (IngestProgress) -> Void)? = nil) async -> IngestSummary {
         let start = clock.now
         var summary = IngestSummary()
-        summary.firstPosition = log.nextPosition
-        summary.recovery = log.recovery.lines
+        summary.firstPosition = log.endPosition
+        summary.recovery = log.recoveryNotes
         let totalBytes = files.reduce(0) { $0 + FileByteSource.size(of: $1) }
         var bytesBefore = 0
         let time = ISO8601DateFormatter().string(from: Date())
@@ -75,7 +75,7 @@ public final class Ingestor {
         summary.bytesRead = totalBytes
         summary.seconds = Ingestor.seconds(clock.now - start)
         summary.eventsPerSecond = summary.seconds > 0 ? Double(summary.accepted) / summary.seconds : 0
-        summary.endPosition = log.nextPosition
+        summary.endPosition = log.endPosition
         return summary
     }
 
@@ -108,8 +108,9 @@ public final class Ingestor {
     /// Lands one parsed chunk: quarantine first (durable), then the durable log append.
     func land(_ chunk: ParsedChunk, fileIndex: Int, into summary: inout IngestSummary) throws {
         try quarantine.append(chunk.quarantined)
-        let outcome = chunk.lines.isEmpty
-            ? AppendOutcome(appended: 0, duplicates: 0, positions: log.nextPosition..<log.nextPosition)
+        let outcome =
+            chunk.lines.isEmpty
+            ? AppendOutcome(appended: 0, duplicates: 0, positions: log.endPosition..<log.endPosition)
             : try log.append(chunk.lines)
         summary.add(chunk, appended: outcome.appended, duplicates: outcome.duplicates, file: fileIndex)
     }
@@ -166,7 +167,8 @@ public final class Ingestor {
         while rest < first.bytes.count && first.bytes[rest] != 0x0A { rest += 1 }
         rest = min(first.bytes.count, rest + 1)
         let headerLines = LineChunker.countNewlines(Array(first.bytes[0..<rest]))
-        first = LineChunk(bytes: Array(first.bytes[rest...]), firstLine: headerRow.line + headerLines, oversized: first.oversized)
+        first = LineChunk(
+            bytes: Array(first.bytes[rest...]), firstLine: headerRow.line + headerLines, oversized: first.oversized)
         let compiled: CompiledMapping
         do {
             compiled = try CompiledMapping(mapping, header: header, sourceOverride: options.source)

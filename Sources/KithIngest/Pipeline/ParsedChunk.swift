@@ -2,9 +2,9 @@ import KithCore
 import KithLog
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The outcome of parsing one chunk: canonical lines to append and records to quarantine.
@@ -117,7 +117,9 @@ enum ChunkParsing {
         return result
     }
 
-    static func oversized(_ chunk: LineChunk, origin: ChunkOrigin, format: QuarantineRecord.Format) -> [QuarantineRecord] {
+    static func oversized(_ chunk: LineChunk, origin: ChunkOrigin, format: QuarantineRecord.Format)
+        -> [QuarantineRecord]
+    {
         chunk.oversized.map { long in
             QuarantineRecord(
                 file: origin.file, line: long.line, format: format,

@@ -23,7 +23,7 @@ public struct QuarantineRetry {
 
     public init(mappingOverride: String? = nil) { self.mappingOverride = mappingOverride }
 
-    public func run(store: QuarantineStore, log: EventLogWriter) throws -> Outcome {
+    public func run(store: QuarantineStore, log: any EventLog) throws -> Outcome {
         var outcome = Outcome()
         var kept: [QuarantineRecord] = []
         var lines = EncodedLines()
@@ -90,9 +90,11 @@ public struct QuarantineRetry {
         let rowStart = bytes.count
         bytes.append(contentsOf: record.rawBytes)
         bytes.append(0x0A)
-        let table = CSVTable.parse(LineChunk(bytes: bytes, firstLine: record.line - 1), delimiter: mapping.delimiterByte)
+        let table = CSVTable.parse(
+            LineChunk(bytes: bytes, firstLine: record.line - 1), delimiter: mapping.delimiterByte)
         guard table.rows.count == 2, table.rows[1].raw.lowerBound == rowStart else {
-            return .failure(QuarantineReason(.schemaViolation, field: nil, "the stored CSV record could not be re-read"))
+            return .failure(
+                QuarantineReason(.schemaViolation, field: nil, "the stored CSV record could not be re-read"))
         }
         let head = (0..<table.rows[0].fields.count).map { table.string(table.rows[0], $0) }
         do {
@@ -105,7 +107,8 @@ public struct QuarantineRetry {
             switch built {
             case .line: return line.withUnsafeBufferPointer { parser.parse($0, appendingTo: &out) }
             case .rejected(let reason): return .failure(reason)
-            case .skipped: return .failure(QuarantineReason(.schemaViolation, field: nil, "the mapping now skips this row"))
+            case .skipped:
+                return .failure(QuarantineReason(.schemaViolation, field: nil, "the mapping now skips this row"))
             }
         } catch {
             return .failure(QuarantineReason(.schemaViolation, field: nil, "mapping: \(error)"))

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A thin owner of a POSIX file descriptor: positioned reads and writes, fsync, truncate.
@@ -36,9 +36,10 @@ package final class FileDescriptor: @unchecked Sendable {
 
     package func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
         try observer?.willPerform(.write(path: path, offset: offset, bytes: Array(bytes)))
+        guard let base = bytes.baseAddress else { return }
         var done = 0
         while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            let n = pwrite(fd, base + done, bytes.count - done, off_t(offset + done))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw LogError.io("write", path: path, errno: errno)
@@ -53,9 +54,10 @@ package final class FileDescriptor: @unchecked Sendable {
 
     /// Reads up to `count` bytes; fewer only at end of file.
     package func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
         var done = 0
         while done < buffer.count {
-            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            let n = pread(fd, base + done, buffer.count - done, off_t(offset + done))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw LogError.io("read", path: path, errno: errno)
@@ -69,9 +71,9 @@ package final class FileDescriptor: @unchecked Sendable {
     package func sync() throws {
         try observer?.willPerform(.sync(path: path))
         #if canImport(Glibc)
-        let rc = fdatasync(fd)
+            let rc = fdatasync(fd)
         #else
-        let rc = fsync(fd)
+            let rc = fsync(fd)
         #endif
         if rc != 0 { throw LogError.io("fsync", path: path, errno: errno) }
         KillPoint.fsync.reached()

@@ -13,7 +13,8 @@ package struct LZ4Codec {
         if scratch.count < bound { scratch = [UInt8](repeating: 0, count: bound) }
         let written = scratch.withUnsafeMutableBytes { dst in
             LZ4_compress_default(
-                source.baseAddress?.assumingMemoryBound(to: CChar.self), dst.baseAddress!.assumingMemoryBound(to: CChar.self),
+                source.baseAddress?.assumingMemoryBound(to: CChar.self),
+                dst.baseAddress?.assumingMemoryBound(to: CChar.self),
                 Int32(source.count), Int32(bound))
         }
         return scratch.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[0..<Int(written)]) }

@@ -1,9 +1,9 @@
 import KithCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads one batch at a time from a segment file and judges it whole or bad, with reused
@@ -43,12 +43,14 @@ struct BatchWalker {
         }
         let compressed = Int(decoded.compressedLength)
         guard offset + decoded.totalLength <= size else {
-            return .bad("the batch payload is cut short (\(size - offset - BatchHeader.size) of \(compressed) bytes)", decoded)
+            return .bad(
+                "the batch payload is cut short (\(size - offset - BatchHeader.size) of \(compressed) bytes)", decoded)
         }
         guard verify else { return .whole(decoded, UnsafeRawBufferPointer(start: nil, count: 0)) }
         if payload.count < compressed { payload = [UInt8](repeating: 0, count: compressed) }
         _ = try payload.withUnsafeMutableBytes {
-            try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<compressed]), at: offset + BatchHeader.size)
+            try file.read(
+                into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<compressed]), at: offset + BatchHeader.size)
         }
         let crc = payload.withUnsafeBytes { p in
             header.withUnsafeBytes { h in
@@ -92,7 +94,8 @@ struct BatchWalker {
             guard n >= magic.count else { return nil }
             var i = 0
             while i + magic.count <= n {
-                if window[i] == magic[0] && window[i + 1] == magic[1] && window[i + 2] == magic[2] && window[i + 3] == magic[3],
+                if window[i] == magic[0] && window[i + 1] == magic[1] && window[i + 2] == magic[2]
+                    && window[i + 3] == magic[3],
                     case .whole(let next, _) = try read(at: start + i, expecting: nil), next.firstPosition >= position
                 {
                     return (start + i, next.firstPosition)

@@ -83,16 +83,16 @@ package enum KeysFile {
     /// Whether an `EventKey` in memory is its 16 file bytes (high, then low, little-endian).
     static let entriesAreInMemoryLayout: Bool = {
         #if _endian(little)
-        return MemoryLayout<EventKey>.size == 16 && MemoryLayout<EventKey>.stride == 16
-            && MemoryLayout<EventKey>.offset(of: \.high) == 0 && MemoryLayout<EventKey>.offset(of: \.low) == 8
+            return MemoryLayout<EventKey>.size == 16 && MemoryLayout<EventKey>.stride == 16
+                && MemoryLayout<EventKey>.offset(of: \.high) == 0 && MemoryLayout<EventKey>.offset(of: \.low) == 8
         #else
-        return false
+            return false
         #endif
     }()
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

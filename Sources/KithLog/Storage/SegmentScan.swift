@@ -1,9 +1,9 @@
 import KithCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Walks the batches of one segment file. Pure decisions about what is whole and what is torn,

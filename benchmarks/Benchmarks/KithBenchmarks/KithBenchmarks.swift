@@ -41,7 +41,9 @@ func rfmRaws(_ count: Int) -> [RFMRaw] {
         return z ^ (z >> 31)
     }
     return (0..<count).map { _ in
-        RFMRaw(orders: 1 + Int(next() % 12), lastOrder: 1_782_777_600 - Int64(next() % (400 * 86_400)), monetary: Int64(next() % 500_000))
+        RFMRaw(
+            orders: 1 + Int(next() % 12), lastOrder: 1_782_777_600 - Int64(next() % (400 * 86_400)),
+            monetary: Int64(next() % 500_000))
     }
 }
 
@@ -51,7 +53,8 @@ func identityLog(_ events: some Sequence<[Identifier]>, at directory: String) th
     var batch = EncodedLines()
     for (i, e) in events.enumerated() {
         let ids = e.map { "\"\($0.kind.rawValue)\":\"\($0.value)\"" }.joined(separator: ",")
-        let line = #"{"event_id":"e\#(i)","source":"app","type":"behaviour","name":"app_open","occurred_at":"2026-03-01T10:15:00Z","identifiers":{\#(ids)}}"#
+        let line =
+            #"{"event_id":"e\#(i)","source":"app","type":"behaviour","name":"app_open","occurred_at":"2026-03-01T10:15:00Z","identifiers":{\#(ids)}}"#
         batch.bytes.append(contentsOf: line.utf8)
         batch.endLine(key: EventKey(source: Array("app".utf8), eventID: Array("e\(i)".utf8)))
     }
@@ -59,7 +62,9 @@ func identityLog(_ events: some Sequence<[Identifier]>, at directory: String) th
     return try EventLogReader(directory: directory)
 }
 
-let phones = (0..<1_000).map { i in ["13800138000", "138 0013 8000", "+86 138-0013-8000", "0086 13800138000", "86-139\(10_000_000 + i)"][i % 5] }
+let phones = (0..<1_000).map { i in
+    ["13800138000", "138 0013 8000", "+86 138-0013-8000", "0086 13800138000", "86-139\(10_000_000 + i)"][i % 5]
+}
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
@@ -134,7 +139,8 @@ let benchmarks: @Sendable () -> Void = {
 
     // The same 20,000-event log into an empty store, in committed batches and in one pass.
     let projections: [(name: String, batchSize: Int?)] = [
-        ("Project 20000 events into SQLite (durable batches)", 5_000), ("Rebuild 20000 events into SQLite (one pass)", nil),
+        ("Project 20000 events into SQLite (durable batches)", 5_000),
+        ("Rebuild 20000 events into SQLite (one pass)", nil),
     ]
     for (name, batchSize) in projections {
         Benchmark(name, configuration: .init(maxIterations: 20)) { benchmark in
@@ -144,7 +150,8 @@ let benchmarks: @Sendable () -> Void = {
             for i in benchmark.scaledIterations {
                 let store = try SQLiteProjectionStore(path: dir + "/p\(i).sqlite")
                 benchmark.startMeasurement()
-                blackHole(try Projector(store: store, rules: .standard).catchUp(with: reader, batchSize: batchSize).events)
+                blackHole(
+                    try Projector(store: store, rules: .standard).catchUp(with: reader, batchSize: batchSize).events)
                 benchmark.stopMeasurement()
             }
         }
@@ -159,7 +166,9 @@ let benchmarks: @Sendable () -> Void = {
         var scratch = EventLineParser.Scratch()
         for _ in benchmark.scaledIterations {
             for (i, line) in canonical.enumerated() {
-                line.withUnsafeBufferPointer { blackHole(ProjectedEvent.decode($0, position: UInt64(i), scratch: &scratch)) }
+                line.withUnsafeBufferPointer {
+                    blackHole(ProjectedEvent.decode($0, position: UInt64(i), scratch: &scratch))
+                }
             }
         }
     }
@@ -189,7 +198,9 @@ let benchmarks: @Sendable () -> Void = {
 
     // What every `kith ingest` pays before its first event: the sealed segments' key files are
     // read and checked (CRC-32C), so this grows with the log, not with what is ingested.
-    Benchmark("Open a 1000000-event log for writing", configuration: .init(maxDuration: .seconds(20), maxIterations: 12)) { benchmark in
+    Benchmark(
+        "Open a 1000000-event log for writing", configuration: .init(maxDuration: .seconds(20), maxIterations: 12)
+    ) { benchmark in
         let dir = NSTemporaryDirectory() + "kith-bench-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var options = EventLogWriter.Options()
@@ -223,4 +234,3 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 }
-

@@ -46,7 +46,8 @@ public struct IdentityResolver: Sendable {
             switch self {
             case .differentNames: "different names on its events"
             case .partnersWithDifferentNames(let kind): "seen with \(kind.rawValue) values of different names"
-            case .overLimit(let kind, let count, let limit): "seen with \(count) \(kind.rawValue) values (limit \(limit))"
+            case .overLimit(let kind, let count, let limit):
+                "seen with \(count) \(kind.rawValue) values (limit \(limit))"
             }
         }
     }
@@ -105,7 +106,8 @@ public struct IdentityResolver: Sendable {
             if kind != identifier.kind && rules.rule(for: kind).links { partners += 1 }
         }
         if partners > rules.sharedValueThreshold { return .shared(partners: partners) }
-        if let evidence = contestingEvidence(of: info, partners: graph.neighbours[Int(node)], in: graph, marks: &marks) {
+        if let evidence = contestingEvidence(of: info, partners: graph.neighbours[Int(node)], in: graph, marks: &marks)
+        {
             return .contested(evidence)
         }
         return .links
@@ -126,7 +128,8 @@ public struct IdentityResolver: Sendable {
         for m in partners {
             let partner = graph.nodes[Int(m)]
             let kind = partner.identifier.kind
-            guard kind != info.identifier.kind, rules.rule(for: kind).links, !marks.neverLinks(m, in: graph, by: self) else {
+            guard kind != info.identifier.kind, rules.rule(for: kind).links, !marks.neverLinks(m, in: graph, by: self)
+            else {
                 continue
             }
             if let i = byKind.firstIndex(where: { $0.kind == kind }) {
@@ -175,7 +178,8 @@ public struct IdentityResolver: Sendable {
     }
 
     /// `closure(of:in:)`, remembering in `marks` which values never link by what they are.
-    public func closure(of touched: some Sequence<Node>, in graph: IdentityGraph, marks: inout NeverLinkMarks) -> [Node] {
+    public func closure(of touched: some Sequence<Node>, in graph: IdentityGraph, marks: inout NeverLinkMarks) -> [Node]
+    {
         var seen = Set<Node>()
         var queue: [Node] = []
         // A value's standing counts its partners, so a shared value with thousands of them would
@@ -282,7 +286,9 @@ public struct IdentityResolver: Sendable {
             if x.firstSeen != y.firstSeen { return x.firstSeen < y.firstSeen }
             return x.identifier < y.identifier
         }
-        resolution.components = groups.filter { !$0.isEmpty }.map { $0.sorted(by: earlier) }.sorted { earlier($0[0], $1[0]) }
+        resolution.components = groups.filter { !$0.isEmpty }.map { $0.sorted(by: earlier) }.sorted {
+            earlier($0[0], $1[0])
+        }
         return resolution
     }
 }

@@ -1,5 +1,3 @@
-import KithCore
-
 /// Everything one projection batch changes, written with its checkpoint in one transaction.
 public struct ProjectionBatch: Sendable {
     public typealias Node = IdentityGraph.Node
@@ -8,6 +6,12 @@ public struct ProjectionBatch: Sendable {
         public var node: Node
         public var info: IdentityGraph.NodeInfo
         public var seen: NodeSeen
+
+        public init(node: Node, info: IdentityGraph.NodeInfo, seen: NodeSeen) {
+            self.node = node
+            self.info = info
+            self.seen = seen
+        }
     }
 
     public struct Change: Sendable, Equatable {
@@ -16,6 +20,13 @@ public struct ProjectionBatch: Sendable {
         public var kind: Kind
         public var profile: String
         public var others: [String]
+
+        public init(position: UInt64, kind: Kind, profile: String, others: [String]) {
+            self.position = position
+            self.kind = kind
+            self.profile = profile
+            self.others = others
+        }
     }
 
     public var endPosition: UInt64 = 0
@@ -43,6 +54,8 @@ public struct ProjectionBatch: Sendable {
     /// Every recomputed profile's RFM inputs, and the profiles that no longer exist.
     public var profileRFM: [(String, RFMRaw)] = []
     public var profileRFMRemoved: [String] = []
+
+    public init() {}
 }
 
 /// When and where an identifier value was seen (for the unified view).
@@ -57,7 +70,7 @@ public struct NodeSeen: Sendable, Equatable {
         self.sources = sources
     }
 
-    mutating func add(_ at: Timestamp, source: String) {
+    package mutating func add(_ at: Timestamp, source: String) {
         if firstSeen.map({ at < $0 }) ?? true { firstSeen = at }
         if lastSeen.map({ $0 < at }) ?? true { lastSeen = at }
         sources.insert(source)

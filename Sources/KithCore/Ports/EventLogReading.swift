@@ -11,7 +11,8 @@ extension EventLogReading {
     /// Calls `body` with the line at each of `positions` the log holds, in position order
     /// (positions past the end are skipped). Nearby positions are read in one sweep, so a page
     /// of a timeline costs a few batch reads, not one per event.
-    public func forEachLine(at positions: [UInt64], _ body: (UInt64, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+    public func forEachLine(at positions: [UInt64], _ body: (UInt64, UnsafeBufferPointer<UInt8>) throws -> Void) throws
+    {
         let wanted = Array(Set(positions.filter { $0 < endPosition })).sorted()
         var i = 0
         while i < wanted.count {

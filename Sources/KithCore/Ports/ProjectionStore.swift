@@ -1,5 +1,3 @@
-import KithCore
-
 /// What the projector needs from a store: where it stopped, the parts of the identity graph a
 /// batch reaches (loaded on demand, so an increment costs what it touches, not what is
 /// stored), per-value statistics, and an atomic commit of a batch with its checkpoint. SQLite

@@ -1,0 +1,43 @@
+import Foundation
+import KithCore
+import KithMemory
+import KithTestSupport
+import Testing
+
+@testable import KithProjections
+
+/// Every `ProjectionStore` adapter against the one contract (`ProjectionStoreContract`): the
+/// SQLite store of the embedded default and the in-memory reference.
+@Suite struct ProjectionStoreContractTests {
+    static let adapters: [ProjectionStoreAdapter] = [
+        ProjectionStoreAdapter(name: "SQLite") { SQLitePlace() },
+        ProjectionStoreAdapter(name: "in-memory reference") { MemoryPlace() },
+    ]
+
+    @Test("batch by batch, reopened, or in one pass, the store reads back what the reference does", arguments: adapters)
+    func batchesAndOnePassAgreeWithTheReference(_ adapter: ProjectionStoreAdapter) throws {
+        try ProjectionStoreContract.batchesAndOnePassAgreeWithTheReference(adapter)
+    }
+
+    @Test("a rebuild is refused into a store that holds a projection", arguments: adapters)
+    func aRebuildNeedsAnEmptyStore(_ adapter: ProjectionStoreAdapter) throws {
+        try ProjectionStoreContract.aRebuildNeedsAnEmptyStore(adapter)
+    }
+
+    @Test("adopting profile ids renames every profile and keeps the old ids as aliases", arguments: adapters)
+    func adoptingProfileIDsKeepsTheOldOnes(_ adapter: ProjectionStoreAdapter) throws {
+        try ProjectionStoreContract.adoptingProfileIDsKeepsTheOldOnes(adapter)
+    }
+}
+
+/// A SQLite file in a temporary directory, opened afresh each time.
+final class SQLitePlace: ProjectionStorePlace {
+    let scratch = Scratch()
+    func open() throws -> any ProjectionStore { try SQLiteProjectionStore(path: scratch.path + "/projections.sqlite") }
+}
+
+/// The in-memory reference: "reopening" hands back the same store.
+final class MemoryPlace: ProjectionStorePlace {
+    let store = MemoryProjectionStore()
+    func open() throws -> any ProjectionStore { store }
+}
