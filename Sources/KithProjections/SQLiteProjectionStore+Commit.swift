@@ -27,8 +27,13 @@ extension SQLiteProjectionStore {
         for (n, p) in batch.membership { try member.run(.integer(Int64(n)), .text(p)) }
         let unmember = try RowWriter(db, "DELETE FROM membership WHERE node = ?")
         for n in batch.membershipRemoved { try unmember.run(.integer(Int64(n))) }
-        let excluded = try RowWriter(db, "INSERT OR REPLACE INTO excluded (node, standing) VALUES (?, ?)")
-        for (n, s) in batch.excluded { try excluded.run(.integer(Int64(n)), .text(s)) }
+        let excluded = try RowWriter(db, "INSERT OR REPLACE INTO excluded (node, standing, kind) VALUES (?, ?, ?)")
+        for (n, s) in batch.excluded {
+            guard let kind = IdentityResolver.Standing.Kind(code: s) else {
+                throw ProjectionError("the projector produced a standing with no kind: \(s)")
+            }
+            try excluded.run(.integer(Int64(n)), .text(s), .integer(Int64(kind.rawValue)))
+        }
         let unexclude = try RowWriter(db, "DELETE FROM excluded WHERE node = ?")
         for n in batch.excludedRemoved { try unexclude.run(.integer(Int64(n))) }
         let link = try RowWriter(db, "INSERT OR IGNORE INTO link (a, b) VALUES (?, ?)")

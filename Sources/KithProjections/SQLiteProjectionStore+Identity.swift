@@ -57,15 +57,16 @@ extension SQLiteProjectionStore {
                 merges: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile_change WHERE kind = 'merged'") ?? 0,
                 splits: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile_change WHERE kind = 'split'") ?? 0,
                 refusedLinksByRule: refused,
-                sharedValues: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM excluded WHERE standing LIKE 'shared%'")
+                sharedValues: try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM excluded WHERE kind = \(Kind.shared.rawValue)")
                     ?? 0,
                 blocklistedValues: try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM excluded WHERE standing = 'blocklisted'") ?? 0,
+                    db, sql: "SELECT COUNT(*) FROM excluded WHERE kind = \(Kind.blocklisted.rawValue)") ?? 0,
                 neverLinkValues: try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM excluded WHERE standing LIKE 'never_link:%'")
+                    db, sql: "SELECT COUNT(*) FROM excluded WHERE kind = \(Kind.neverLinks.rawValue)")
                     ?? 0,
                 contestedValues: try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM excluded WHERE standing LIKE 'contested:%'")
+                    db, sql: "SELECT COUNT(*) FROM excluded WHERE kind = \(Kind.contested.rawValue)")
                     ?? 0,
                 largestProfile: largest?[0], largestProfileValues: largest?[1] ?? 0,
                 checkpoint: UInt64(
@@ -207,4 +208,9 @@ extension SQLiteProjectionStore {
             return out
         }
     }
+}
+
+extension SQLiteProjectionStore {
+    /// The stored codes of standings (`excluded.kind`).
+    typealias Kind = IdentityResolver.Standing.Kind
 }

@@ -155,8 +155,11 @@ private struct SuspectGraph {
         }
         edges = try pairs("SELECT a, b FROM edge")
         links = try pairs("SELECT a, b FROM link")
-        for row in try Row.fetchAll(db, sql: "SELECT node, standing FROM excluded WHERE standing <> 'kindDoesNotLink'")
-        {
+        for row in try Row.fetchAll(
+            db,
+            sql:
+                "SELECT node, standing FROM excluded WHERE kind <> \(IdentityResolver.Standing.Kind.kindDoesNotLink.rawValue)"
+        ) {
             excluded[Int32(truncatingIfNeeded: row[0] as Int64)] = row[1]
         }
     }

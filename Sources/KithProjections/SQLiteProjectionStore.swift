@@ -126,6 +126,20 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
         m.registerMigration("v8: the hash of the last projected line (a log that lost events is noticed)") { db in
             try db.execute(sql: "ALTER TABLE checkpoint ADD COLUMN last_line BLOB")
         }
+        m.registerMigration("v9: an excluded value's standing kept as a typed code (Standing.Kind)") { db in
+            try db.execute(sql: "ALTER TABLE excluded ADD COLUMN kind INTEGER NOT NULL DEFAULT 0")
+            let update = try db.makeStatement(sql: "UPDATE excluded SET kind = ? WHERE node = ?")
+            for row in try Row.fetchAll(db, sql: "SELECT node, standing FROM excluded") {
+                let text: String = row[1]
+                guard let kind = IdentityResolver.Standing.Kind(code: text) else {
+                    throw ProjectionError(
+                        "value \(row[0] as Int64) has a standing no version of Kith wrote (\(text)); "
+                            + "rebuild with kith project --rebuild")
+                }
+                try update.execute(arguments: [kind.rawValue, row[0] as Int64])
+            }
+            try db.execute(sql: "CREATE INDEX excluded_by_kind ON excluded (kind)")
+        }
         return m
     }
 

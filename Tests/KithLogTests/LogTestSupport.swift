@@ -1,5 +1,6 @@
 import Foundation
 import KithCore
+import KithTestSupport
 
 @testable import KithLog
 
@@ -11,16 +12,9 @@ func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
     return try body(path)
 }
 
-/// `count` canonical-looking lines with unique keys starting at `start`.
+/// Canonical-looking lines with unique keys, one for each of `range` (the contract's lines).
 func lines(_ range: Range<Int>, source: String = "app") -> EncodedLines {
-    var l = EncodedLines()
-    for i in range {
-        let text =
-            #"{"event_id":"e\#(i)","source":"\#(source)","type":"behaviour","name":"app_open","occurred_at":"2026-03-01T10:15:00Z","identifiers":{"device_id":"d\#(i % 97)"}}"#
-        l.bytes.append(contentsOf: text.utf8)
-        l.endLine(key: EventKey(source: Array(source.utf8), eventID: Array("e\(i)".utf8)))
-    }
-    return l
+    EventLogContract.lines(Array(range), source: source)
 }
 
 func readAll(_ directory: String) throws -> [(UInt64, String)] {

@@ -19,6 +19,43 @@ public struct IdentityResolver: Sendable {
         /// Its evidence says it joins different people, however few (see `EvidenceRules`).
         case contested(Evidence)
 
+        /// What kind of standing this is, without its detail: what stores keep as a typed
+        /// value and query by.
+        public var kind: Kind {
+            switch self {
+            case .links: .links
+            case .kindDoesNotLink: .kindDoesNotLink
+            case .blocklisted: .blocklisted
+            case .shared: .shared
+            case .neverLinks: .neverLinks
+            case .contested: .contested
+            }
+        }
+
+        /// The kinds of standing, with stable stored codes (never renumbered: stores keep them).
+        public enum Kind: Int, CaseIterable, Sendable {
+            case links = 0
+            case kindDoesNotLink = 1
+            case blocklisted = 2
+            case shared = 3
+            case neverLinks = 4
+            case contested = 5
+
+            /// The kind of a standing's stored text (`code`), as every version has written it;
+            /// nil for text no version wrote.
+            public init?(code: String) {
+                switch code {
+                case "links": self = .links
+                case "kindDoesNotLink": self = .kindDoesNotLink
+                case "blocklisted": self = .blocklisted
+                case _ where code.hasPrefix("shared("): self = .shared
+                case _ where code.hasPrefix("never_link: "): self = .neverLinks
+                case _ where code.hasPrefix("contested: "): self = .contested
+                default: return nil
+                }
+            }
+        }
+
         /// The text stored with an excluded value and shown by `explain` (the first four read
         /// as they always have, so stored standings keep their meaning).
         public var code: String {
