@@ -132,14 +132,21 @@ public final class QuarantineStore {
         return added
     }
 
-    /// The file, open for writing at its end; a part-line a power loss left there is cut off.
+    /// The file, open for writing at its end. A power loss can leave its last line without its
+    /// line break: a whole record is kept (readers already show it) and given its line break; a
+    /// part of one is cut off, so the next record starts on a line of its own.
     private func openForAppending() throws -> FileDescriptor {
         if let handle { return handle }
         let existed = FileManager.default.fileExists(atPath: path)
         let file = try disk.open(path, flags: O_WRONLY | O_CREAT, mode: 0o600)
         if !existed { try disk.syncDirectory(directory) }
         if let data = FileManager.default.contents(atPath: path), let last = data.last, last != 0x0A {
-            try file.truncate(to: (data.lastIndex(of: 0x0A) ?? -1) + 1)
+            let lineStart = (data.lastIndex(of: 0x0A) ?? -1) + 1
+            if (try? JSONDecoder().decode(QuarantineRecord.self, from: data[lineStart...])) != nil {
+                try file.write([0x0A], at: data.count)
+            } else {
+                try file.truncate(to: lineStart)
+            }
             try file.sync()
         }
         handle = file
