@@ -29,25 +29,31 @@ struct StandingKindTests {
             ])
     }
 
+    /// A store at schema v8 (before typed standings) whose `excluded` table holds `rows`.
+    static func v8Store(in scratch: Scratch, excluding rows: [(node: Int, standing: String)]) throws -> String {
+        let path = scratch.path + "/v8.sqlite"
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteProjectionStore.migrator.migrate(
+            queue, upTo: "v8: the hash of the last projected line (a log that lost events is noticed)")
+        try queue.write { db in
+            for row in rows {
+                try db.execute(
+                    sql: "INSERT INTO excluded (node, standing) VALUES (?, ?)", arguments: [row.node, row.standing])
+            }
+        }
+        return path
+    }
+
     @Test("a store from before typed standings is migrated, and counts come from the codes")
     func aStoreFromBeforeIsMigrated() throws {
         let scratch = Scratch()
-        let path = scratch.path + "/v8.sqlite"
-        do {
-            let queue = try DatabaseQueue(path: path)
-            try SQLiteProjectionStore.migrator.migrate(
-                queue, upTo: "v8: the hash of the last projected line (a log that lost events is noticed)")
-            try queue.write { db in
-                for (node, text) in [
-                    (1, "shared(partners: 12)"), (2, "shared(partners: 40)"), (3, "blocklisted"),
-                    (4, "never_link: store_phone"), (5, "contested: different names on its events"),
-                    (6, "kindDoesNotLink"),
-                ] {
-                    try db.execute(
-                        sql: "INSERT INTO excluded (node, standing) VALUES (?, ?)", arguments: [node, text])
-                }
-            }
-        }
+        let path = try Self.v8Store(
+            in: scratch,
+            excluding: [
+                (1, "shared(partners: 12)"), (2, "shared(partners: 40)"), (3, "blocklisted"),
+                (4, "never_link: store_phone"), (5, "contested: different names on its events"),
+                (6, "kindDoesNotLink"),
+            ])
         let store = try SQLiteProjectionStore(path: path)
         let kinds = try store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT node, kind FROM excluded ORDER BY node").map { $0[1] as Int }
@@ -61,15 +67,7 @@ struct StandingKindTests {
     @Test("a standing no version wrote stops the migration and says to rebuild")
     func unknownStandingStopsTheMigration() throws {
         let scratch = Scratch()
-        let path = scratch.path + "/v8.sqlite"
-        do {
-            let queue = try DatabaseQueue(path: path)
-            try SQLiteProjectionStore.migrator.migrate(
-                queue, upTo: "v8: the hash of the last projected line (a log that lost events is noticed)")
-            try queue.write { db in
-                try db.execute(sql: "INSERT INTO excluded (node, standing) VALUES (9, 'sharedish')")
-            }
-        }
+        let path = try Self.v8Store(in: scratch, excluding: [(9, "sharedish")])
         #expect {
             _ = try SQLiteProjectionStore(path: path)
         } throws: { error in
