@@ -187,4 +187,28 @@ import Testing
         print("quarantine power loss: \(partLinesCut) part-lines cut before the next append")
         #expect(partLinesCut > 0, "no power loss ever cut a quarantine line short")
     }
+
+    @Test("a last line longer than one read-back chunk is judged whole or cut as a whole line")
+    func longLastLineIsJudgedWhole() throws {
+        let scratch = Scratch()
+        let folder = scratch.path + "/quarantine"
+        let file = folder + "/quarantine.ndjson"
+        let long = QuarantineRecord(
+            file: "orders.ndjson", line: 1, format: .ndjson,
+            reason: QuarantineReason(.schemaViolation, field: "occurred_at", "not a time"),
+            raw: Array(String(repeating: "z", count: 200_000).utf8), at: "2026-11-26T10:00:00Z")
+        for torn in [false, true] {
+            try? FileManager.default.removeItem(atPath: folder)
+            try QuarantineStore(directory: folder).append([Self.quarantined(1), long])
+            // The long record loses its line break, or half of itself, as a power loss may leave it.
+            let bytes = try #require(FileManager.default.contents(atPath: file))
+            let kept = torn ? bytes.count - 100_000 : bytes.count - 1
+            try Data(bytes.prefix(kept)).write(to: URL(fileURLWithPath: file))
+            let store = try QuarantineStore(directory: folder)
+            try store.append([Self.quarantined(2)])
+            let ids = Set(try store.records().map(\.id))
+            let expected = Set(([Self.quarantined(1), Self.quarantined(2)] + (torn ? [] : [long])).map(\.id))
+            #expect(ids == expected, torn ? "a torn long record was not cut whole" : "a whole long record was lost")
+        }
+    }
 }

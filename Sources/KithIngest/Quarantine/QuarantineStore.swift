@@ -140,17 +140,36 @@ public final class QuarantineStore {
         let existed = FileManager.default.fileExists(atPath: path)
         let file = try disk.open(path, flags: O_WRONLY | O_CREAT, mode: 0o600)
         if !existed { try disk.syncDirectory(directory) }
-        if let data = FileManager.default.contents(atPath: path), let last = data.last, last != 0x0A {
-            let lineStart = (data.lastIndex(of: 0x0A) ?? -1) + 1
-            if (try? JSONDecoder().decode(QuarantineRecord.self, from: data[lineStart...])) != nil {
-                try file.write([0x0A], at: data.count)
+        if let unfinished = try unfinishedLastLine() {
+            if (try? JSONDecoder().decode(QuarantineRecord.self, from: Data(unfinished.bytes))) != nil {
+                try file.write([0x0A], at: unfinished.start + unfinished.bytes.count)
             } else {
-                try file.truncate(to: lineStart)
+                try file.truncate(to: unfinished.start)
             }
             try file.sync()
         }
         handle = file
         return file
+    }
+
+    /// The last line and where it starts, when it has no line break; nil when the file ends with
+    /// one (or is empty). Read back from the end, so a large quarantine is not read whole.
+    private func unfinishedLastLine() throws -> (start: Int, bytes: [UInt8])? {
+        let reader = try FileDescriptor(path: path, flags: O_RDONLY)
+        var end = reader.size
+        var line: [UInt8] = []
+        while end > 0 {
+            let start = max(0, end - 65_536)
+            var chunk = [UInt8](repeating: 0, count: end - start)
+            _ = try chunk.withUnsafeMutableBytes { try reader.read(into: $0, at: start) }
+            if line.isEmpty && end == reader.size && chunk.last == 0x0A { return nil }
+            if let newline = chunk.lastIndex(of: 0x0A) {
+                return (start + newline + 1, Array(chunk[(newline + 1)...]) + line)
+            }
+            line = chunk + line
+            end = start
+        }
+        return line.isEmpty ? nil : (0, line)
     }
 
     /// Atomically replaces the store's contents.
