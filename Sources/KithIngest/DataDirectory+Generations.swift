@@ -26,18 +26,6 @@ extension DataDirectory {
             .map { generation(of: $0) }.sorted()
     }
 
-    /// Writes `data` to `file` (created or truncated) and syncs it; the caller renames it into
-    /// place and syncs the directory.
-    public func durablyWrite(_ data: Data, to file: String) throws {
-        do {
-            let handle = try disk.open(file, flags: O_WRONLY | O_CREAT | O_TRUNC)
-            try data.withUnsafeBytes { try handle.write($0, at: 0) }
-            try handle.sync()
-        } catch {
-            throw IngestError(.io, "cannot write \(file): \(error)")
-        }
-    }
-
     /// Replaces `file`, a file in this directory, so that a crash or a power loss leaves its old
     /// contents or the new ones, never a mixture: the new ones are written beside it and synced,
     /// renamed over it, and the directory synced.
