@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithCore
+import KithEngine
 import KithLog
 import KithProjections
 
@@ -9,18 +10,19 @@ struct ProfileCommand: ParsableCommand {
         commandName: "profile", abstract: "Look up one customer's unified view.",
         subcommands: [Get.self, Timeline.self, Explain.self])
 
-    static func resolve(_ store: SQLiteProjectionStore, _ reference: String) throws -> String {
-        guard let resolved = try store.resolve(reference) else {
-            Out.note(
-                "error: no profile or identifier matches \(reference) (use KIND:VALUE, e.g. phone:13800138000, or a profile id)"
-            )
-            throw ExitCode(1)
+    /// Runs a lookup of `reference`; one that leads to no profile exits 1 saying why.
+    static func lookingUp<T>(_ reference: String, _ body: () throws -> T) throws -> T {
+        try Projection.reporting {
+            do { return try body() } catch let error as EngineError where error.code == .noProfile {
+                Out.note(
+                    "error: no profile or identifier matches \(reference) (use KIND:VALUE, e.g. phone:13800138000, or a profile id)"
+                )
+                throw ExitCode(1)
+            } catch let error as EngineError where error.code == .noCurrentProfile {
+                Out.note("error: \(error)")
+                throw ExitCode(1)
+            }
         }
-        guard let current = resolved.current else {
-            Out.note("error: \(resolved.note ?? "\(reference) belongs to no profile")")
-            throw ExitCode(1)
-        }
-        return current
     }
 
     struct Get: ParsableCommand {
@@ -34,10 +36,10 @@ struct ProfileCommand: ParsableCommand {
 
         func run() throws {
             let store = try Projection.openStore(data.directory)
-            _ = try ProfileCommand.resolve(store, reference)
-            guard
-                let view = try store.profile(reference, traitRules: try Projection.rules(rules, data.directory).traits)
-            else { throw ExitCode(1) }
+            let traits = try Projection.rules(rules, data.directory).traits
+            let view = try ProfileCommand.lookingUp(reference) {
+                try Engine.profile(reference, in: store, traitRules: traits)
+            }
             if format == .json { try Out.json(view) } else { Out.print(ProfileCommand.render(view)) }
             Out.flush()
         }
@@ -105,7 +107,6 @@ struct ProfileCommand: ParsableCommand {
 
         func run() throws {
             let store = try Projection.openStore(data.directory)
-            let id = try ProfileCommand.resolve(store, reference)
             var before: TimelineCursor?
             if let after {
                 guard let cursor = TimelineCursor(text: after) else {
@@ -116,8 +117,12 @@ struct ProfileCommand: ParsableCommand {
                 }
                 before = cursor
             }
-            let entries = try store.timeline(
-                id, limit: limit, type: type, before: before, in: try EventLogReader(directory: data.directory.log))
+            let page = try ProfileCommand.lookingUp(reference) {
+                try Engine.timeline(
+                    of: reference, in: store, log: try Projection.engine(data.directory).logReader(), limit: limit,
+                    type: type, after: before)
+            }
+            let entries = page.entries
             switch format {
             case .json: try Out.json(entries)
             case .ndjson: for e in entries { try Out.json(e, pretty: false) }
@@ -126,9 +131,7 @@ struct ProfileCommand: ParsableCommand {
                     header: ["occurred at", "type", "name", "source", "event id", "position"], rightAligned: [5])
                 t.rows = entries.map { [$0.occurredAt, $0.type, $0.name, $0.source, $0.eventID, String($0.position)] }
                 Out.print(t.render())
-                if entries.count == limit, let last = entries.last {
-                    Out.print("\nmore: --after \(last.cursor.text)")
-                }
+                if let next = page.next { Out.print("\nmore: --after \(next.text)") }
             }
             Out.flush()
         }
@@ -144,14 +147,16 @@ struct ProfileCommand: ParsableCommand {
 
         func run() throws {
             let store = try Projection.openStore(data.directory)
-            let id = try ProfileCommand.resolve(store, reference)
-            let e = try store.explain(id, in: try EventLogReader(directory: data.directory.log))
+            let e = try ProfileCommand.lookingUp(reference) {
+                try Engine.explain(reference, in: store, log: try Projection.engine(data.directory).logReader())
+            }
+            let id = e.profileID
             if format == .json {
                 try Out.json(e)
                 Out.flush()
                 return
             }
-            func line(_ l: SQLiteProjectionStore.Explanation.Link) -> String {
+            func line(_ l: ProfileExplanation.Link) -> String {
                 let ev = l.evidence
                 return
                     "  \(l.from) — \(l.to)   first by \(ev.source ?? "?") \(ev.eventID ?? "?") at \(ev.occurredAt ?? "?") (position \(ev.position)), \(ev.events) event(s)"

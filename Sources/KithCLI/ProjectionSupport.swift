@@ -19,7 +19,7 @@ enum Projection {
     }
 
     /// The store in force, its profile ids made this installation's way.
-    static func openStore(_ data: DataDirectory) throws -> SQLiteProjectionStore {
+    static func openStore(_ data: DataDirectory) throws -> any ProfileStore {
         let engine = try engine(data)
         return try reporting { try engine.openStore() }
     }
@@ -49,8 +49,8 @@ enum Projection {
 
     /// Refreshes the RFM view (see `Engine.refreshRFM`).
     @discardableResult
-    static func refresh(_ store: SQLiteProjectionStore, rules: Rules, asOf: AsOf?, in data: DataDirectory) throws
-        -> SQLiteProjectionStore.RFMView
+    static func refresh(_ store: any ProfileStore, rules: Rules, asOf: AsOf?, in data: DataDirectory) throws
+        -> RFMView
     {
         let engine = try engine(data)
         return try reporting { try engine.refreshRFM(store, under: rules, asOf: asOf) }

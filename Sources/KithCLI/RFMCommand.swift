@@ -11,7 +11,7 @@ struct RFMCommand: ParsableCommand {
         commandName: "rfm", abstract: "The RFM view: eight segments by recency, frequency and monetary.",
         subcommands: [Show.self, Refresh.self, Export.self], defaultSubcommand: Show.self)
 
-    static func view(_ store: SQLiteProjectionStore) throws -> SQLiteProjectionStore.RFMView {
+    static func view(_ store: any ProfileQueries) throws -> RFMView {
         guard let view = try store.rfmView() else {
             Out.note("error: there is no RFM view yet: ingest or project first, or run kith rfm refresh")
             throw ExitCode(1)
@@ -37,7 +37,7 @@ struct RFMCommand: ParsableCommand {
         }
     }
 
-    static func render(_ view: SQLiteProjectionStore.RFMView, lang: Segment.Language) -> String {
+    static func render(_ view: RFMView, lang: Segment.Language) -> String {
         let s = view.summary
         let m = view.model
         let digits = Money.minorDigits(of: m.currency)

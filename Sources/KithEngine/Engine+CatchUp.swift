@@ -70,8 +70,10 @@ extension Engine {
     /// unpins), else at the pinned instant of the last refresh, else now. Refuses rules that
     /// link identities differently from those the store was built with.
     @discardableResult
-    public func refreshRFM(_ store: SQLiteProjectionStore, under rules: Rules, asOf: RFMInstant?) throws
-        -> SQLiteProjectionStore.RFMView
+    public func refreshRFM(
+        _ store: some ProjectionStore & ProfileQueries, under rules: Rules, asOf: RFMInstant?
+    ) throws
+        -> RFMView
     {
         do {
             let now = Date()
@@ -83,11 +85,11 @@ extension Engine {
             case .carried(let t, let p): (instant, pinned) = (t, p)
             case nil: (instant, pinned) = try store.refreshInstant(now: now)
             }
-            if let built = try store.projectionRulesHash(), built != Projector.hash(rules) {
+            if let built = try store.openingState().rulesHash, built != Projector.hash(rules) {
                 throw EngineError(
                     .rulesChanged, "these rules link identities differently from the ones the store was built with")
             }
-            return try store.refreshRFM(rules: rules, asOf: instant, pinned: pinned, now: now)
+            return try RFMRefresh.run(on: store, rules: rules, asOf: instant, pinned: pinned, now: now)
         } catch let error as EngineError {
             throw error
         } catch {

@@ -52,8 +52,9 @@ extension Engine {
     /// atomic rename. A killed replay leaves the current store untouched; run again under the
     /// same rules, it resumes its shadow. The caller holds the log's writer lock.
     public func replay(under rules: Rules, _ options: Replay) throws -> ReplayReport {
+        let livePath = directory.projections
         let live = try openStore()
-        let liveView: SQLiteProjectionStore.RFMView?
+        let liveView: RFMView?
         do { liveView = try live.rfmView() } catch { throw EngineError(.unavailable, "\(error)") }
         let generation = try shadowGeneration(projectionHash: Projector.hash(rules))
         let shadowPath = directory.projections(generation: generation)
@@ -79,7 +80,7 @@ extension Engine {
         }
         report.adoptedRules = try adoptRulesFile(options.rulesFile)
         // Keep the previous generation (readers may still have it open); drop older ones.
-        let kept = [generation, directory.generation(of: live.path)]
+        let kept = [generation, directory.generation(of: livePath)]
         for g in directory.projectionGenerations where !kept.contains(g) { directory.removeProjections(generation: g) }
         return report
     }

@@ -13,7 +13,7 @@ extension Engine {
     /// Hands the profiles of `key` after profile id `after` to `body`, at most `limit` of them,
     /// as the last RFM refresh left them. Throws `noRFMView` before any refresh.
     public static func members(
-        of key: SegmentKey, in store: SQLiteProjectionStore, after: String? = nil, limit: Int? = nil,
+        of key: SegmentKey, in store: some ProfileQueries, after: String? = nil, limit: Int? = nil,
         _ body: (RFMLine) throws -> Void
     ) throws -> MemberPage {
         let view = try rfmView(of: store)
@@ -42,8 +42,8 @@ extension Engine {
     }
 
     /// The RFM view as the last refresh left it.
-    public static func rfmView(of store: SQLiteProjectionStore) throws -> SQLiteProjectionStore.RFMView {
-        let view: SQLiteProjectionStore.RFMView?
+    public static func rfmView(of store: some ProfileQueries) throws -> RFMView {
+        let view: RFMView?
         do { view = try store.rfmView() } catch { throw EngineError(.unavailable, "\(error)") }
         guard let view else { throw EngineError(.noRFMView, "there is no RFM view yet") }
         return view

@@ -37,12 +37,20 @@ public final class Engine: Sendable {
 
     /// The store in force, its profile ids made this installation's way (a store from before
     /// ids were keyed is renamed on first open; its old ids stay as aliases).
-    public func openStore() throws -> SQLiteProjectionStore {
+    public func openStore() throws -> any ProfileStore {
         do {
             let store = try SQLiteProjectionStore(path: directory.projections)
             try store.adoptProfileIDs(profileIDs)
             return store
         } catch {
+            throw EngineError(.unavailable, "\(error)")
+        }
+    }
+
+    /// A read-only view of the store at `path` (a generation's file): for a server that
+    /// answers lookups while a writer commits, and for lookup benchmarks.
+    public static func storeForReading(at path: String) throws -> any ProfileQueries {
+        do { return try SQLiteProjectionStore(path: path, readOnly: true) } catch {
             throw EngineError(.unavailable, "\(error)")
         }
     }

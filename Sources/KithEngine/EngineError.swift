@@ -2,7 +2,10 @@
 /// surface adds that (a CLI hint, an HTTP problem type).
 public struct EngineError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        enum Value: String { case unavailable, busy, badRules, rulesChanged, noRFMView }
+        enum Value: String {
+            case unavailable, busy, badRules, rulesChanged, noRFMView, noProfile, noCurrentProfile, badArgument
+            case quarantineFull
+        }
         let value: Value
         /// A file or store could not be opened, read or written.
         public static let unavailable = Code(value: .unavailable)

@@ -9,23 +9,25 @@ public final class MemoryProjectionStore: ProjectionStore, @unchecked Sendable {
     // @unchecked: every table is guarded by `lock`.
     public typealias Node = IdentityGraph.Node
 
-    private let lock = NSLock()
-    private var checkpoint: (position: UInt64, rulesHash: String, lastLine: EventKey?)?
-    private var nodes: [Node: (info: IdentityGraph.NodeInfo, seen: NodeSeen)] = [:]
-    private var nodeByIdentifier: [Identifier: Node] = [:]
-    private var edges: [UInt64: IdentityGraph.EdgeInfo] = [:]
-    private var edgesAt: [Node: Set<UInt64>] = [:]
-    private var statistics: [Node: NodeStats] = [:]
-    private var timelines: [Node: [UInt8]] = [:]
-    private var membership: [Node: String] = [:]
-    private var excluded: [Node: String] = [:]
-    private var links = Set<UInt64>()
-    private var refused: [UInt64: String] = [:]
-    private var profiles: [String: (anchor: Node, position: UInt64)] = [:]
-    private var changeLog: [ProjectionBatch.Change] = []
-    private var nodeRFM: [Node: RFMRaw] = [:]
-    private var profileRFM: [String: RFMRaw] = [:]
-    private var profileIDScheme: String?
+    let lock = NSLock()
+    private(set) var checkpoint: (position: UInt64, rulesHash: String, lastLine: EventKey?)?
+    private(set) var nodes: [Node: (info: IdentityGraph.NodeInfo, seen: NodeSeen)] = [:]
+    private(set) var nodeByIdentifier: [Identifier: Node] = [:]
+    private(set) var edges: [UInt64: IdentityGraph.EdgeInfo] = [:]
+    private(set) var edgesAt: [Node: Set<UInt64>] = [:]
+    private(set) var statistics: [Node: NodeStats] = [:]
+    private(set) var timelines: [Node: [UInt8]] = [:]
+    private(set) var membership: [Node: String] = [:]
+    private(set) var excluded: [Node: String] = [:]
+    private(set) var links = Set<UInt64>()
+    private(set) var refused: [UInt64: String] = [:]
+    private(set) var profiles: [String: (anchor: Node, position: UInt64)] = [:]
+    private(set) var changeLog: [ProjectionBatch.Change] = []
+    private(set) var nodeRFM: [Node: RFMRaw] = [:]
+    private(set) var profileRFM: [String: RFMRaw] = [:]
+    private(set) var profileIDScheme: String?
+    private(set) var view: RFMView?
+    private(set) var rulesHistory: [AppliedRules] = []
 
     public init() {}
 
@@ -72,20 +74,9 @@ public final class MemoryProjectionStore: ProjectionStore, @unchecked Sendable {
 
     public func neighbourhood(of around: [Node]) throws -> Neighbourhood {
         lock.withLock {
-            var out = Neighbourhood()
-            var keys = Set<UInt64>()
-            for n in around { keys.formUnion(edgesAt[n] ?? []) }
-            for key in keys.sorted() {
-                let (a, b) = IdentityGraph.ends(of: key)
-                if let info = edges[key] { out.edges.append((a, b, info)) }
-                if links.contains(key) { out.links.append(key) }
-                if let rule = refused[key] { out.refused.append((key, rule)) }
-            }
-            for n in Set(around).sorted() {
-                if let profile = membership[n] { out.membership.append((n, profile)) }
-                if let standing = excluded[n] { out.excluded.append((n, standing)) }
-            }
-            return out
+            Self.neighbourhood(
+                of: around, edgesAt: edgesAt, edges: edges, links: links, refused: refused, membership: membership,
+                excluded: excluded)
         }
     }
 
@@ -202,6 +193,13 @@ public final class MemoryProjectionStore: ProjectionStore, @unchecked Sendable {
                 changeLog[i].profile = renamed[changeLog[i].profile] ?? changeLog[i].profile
                 changeLog[i].others = changeLog[i].others.map { renamed[$0] ?? $0 }
             }
+        }
+    }
+
+    public func saveRFM(_ view: RFMView, applying rules: AppliedRules) throws {
+        lock.withLock {
+            self.view = view
+            if rulesHistory.last?.hash != rules.hash { rulesHistory.append(rules) }
         }
     }
 

@@ -113,6 +113,20 @@ public struct ProfileView: Codable, Sendable {
         case profileID = "profile_id"
     }
 
+    /// A profile's view from its values (in the order they are shown) and their statistics.
+    static func assemble(id: String, values: [StoredValue], traitRules: TraitRules, model: RFMModel?) -> ProfileView {
+        var identifiers: [String: [IdentifierValue]] = [:]
+        var stats = NodeStats()
+        for v in values {
+            identifiers[v.info.identifier.kind.rawValue, default: []].append(
+                IdentifierValue(
+                    value: v.info.identifier.value, firstSeen: v.seen.firstSeen?.description,
+                    lastSeen: v.seen.lastSeen?.description, sources: v.seen.sources.sorted(), events: v.info.events))
+            if let s = v.stats { stats.merge(s) }
+        }
+        return build(id: id, identifiers: identifiers, stats: stats, traitRules: traitRules, model: model)
+    }
+
     static func build(
         id: String, identifiers: [String: [IdentifierValue]], stats s: NodeStats, traitRules: TraitRules,
         model: RFMModel?

@@ -13,7 +13,7 @@ public struct RFMLine: Encodable, Sendable {
     public var segment: String?
     public var stage: String
 
-    public init(_ entry: SQLiteProjectionStore.RFMEntry, currency: String) {
+    public init(_ entry: RFMEntry, currency: String) {
         let s = entry.score
         profileID = entry.profile
         recencyDays = s?.recencyDays

@@ -1,4 +1,3 @@
-import GRDB
 import KithCore
 
 /// What replacing the live store with a replayed one would change: merges and splits, links
@@ -52,7 +51,7 @@ public struct ReplayImpact: Codable, Sendable {
 
     public static let examplesPerChange = 3
 
-    public init(live: SQLiteProjectionStore, shadow: SQLiteProjectionStore) throws {
+    public init(live: some ProfileQueries, shadow: some ProfileQueries) throws {
         let old = try Side(live)
         let new = try Side(shadow)
         livePosition = old.position
@@ -150,35 +149,32 @@ public struct ReplayImpact: Codable, Sendable {
             static func < (l: Pair, r: Pair) -> Bool { (l.a, l.b) < (r.a, r.b) }
         }
 
-        init(_ store: SQLiteProjectionStore) throws {
-            let model = try store.rfmView()?.model
-            try store.pool.read { db in
-                position = UInt64(
-                    try Int64.fetchOne(db, sql: "SELECT position FROM checkpoint WHERE name = 'main'") ?? 0)
-                let rows = try Row.fetchCursor(
-                    db, sql: "SELECT m.profile, n.kind || ':' || n.value FROM membership m JOIN node n ON n.id = m.node"
-                )
-                while let row = try rows.next() { membership[row[1]] = row[0] }
-                for row in try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT x.kind || ':' || x.value, y.kind || ':' || y.value, r.rule
-                        FROM refused_link r JOIN node x ON x.id = r.a JOIN node y ON y.id = r.b
-                        """)
-                {
-                    let p: String = row[0]
-                    let q: String = row[1]
-                    refused[Pair(a: min(p, q), b: max(p, q))] = row[2]
+        init(_ store: some ProfileQueries) throws {
+            var side = Side()
+            try store.reading { snapshot in
+                let model = try snapshot.rfmModel()
+                side.position = try snapshot.checkpoint()
+                var label: [IdentityGraph.Node: String] = [:]
+                try snapshot.forEachNode { node, info in
+                    label[node] = "\(info.identifier.kind.rawValue):\(info.identifier.value)"
                 }
-                let entries = try Row.fetchCursor(
-                    db, sql: "SELECT profile, orders, last_order, monetary FROM profile_rfm")
-                while let row = try entries.next() {
-                    let raw = RFMRaw(orders: row[1], lastOrder: row[2], monetary: row[3])
-                    profiles[row[0]] = Entry(
+                try snapshot.forEachMember { node, profile in
+                    if let value = label[node] { side.membership[value] = profile }
+                }
+                try snapshot.forEachRefusedLink { a, b, rule in
+                    guard let p = label[a], let q = label[b] else { return }
+                    side.refused[Pair(a: min(p, q), b: max(p, q))] = rule
+                }
+                try snapshot.forEachProfileRFM(after: nil) { profile, raw in
+                    side.profiles[profile] = Entry(
                         segment: model?.score(raw)?.segment,
                         stage: model?.stage(raw) ?? LifecycleStage(raw, asOf: 0, rules: .init()))
+                    return true
                 }
             }
+            self = side
         }
+
+        init() {}
     }
 }

@@ -165,29 +165,33 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
     }
 
     public func nodes(identifiedBy identifiers: [Identifier]) throws -> [Node: IdentityGraph.NodeInfo] {
-        try pool.read { db in
-            var out: [Node: IdentityGraph.NodeInfo] = [:]
-            for (kind, group) in Dictionary(grouping: identifiers, by: \.kind) {
-                try Self.forEachRow(
-                    "SELECT id, kind, value, first_position, events, names FROM node WHERE kind = ? AND",
-                    whereColumn: "value",
-                    in: group.map(\.value), before: [kind.rawValue], db
-                ) { out[Node($0[0] as Int64)] = Self.nodeInfo($0) }
-            }
-            return out
-        }
+        try pool.read { db in try Self.nodes(identifiedBy: identifiers, db) }
     }
 
     public func nodes(_ ids: [Node]) throws -> [Node: IdentityGraph.NodeInfo] {
-        try pool.read { db in
-            var out: [Node: IdentityGraph.NodeInfo] = [:]
-            try Self.forEachRow(
-                "SELECT id, kind, value, first_position, events, names FROM node", whereColumn: "id", in: ids, db
-            ) {
-                out[Node($0[0] as Int64)] = Self.nodeInfo($0)
-            }
-            return out
+        try pool.read { db in try Self.nodes(ids, db) }
+    }
+
+    static func nodes(identifiedBy identifiers: [Identifier], _ db: Database) throws -> [Node: IdentityGraph.NodeInfo] {
+        var out: [Node: IdentityGraph.NodeInfo] = [:]
+        for (kind, group) in Dictionary(grouping: identifiers, by: \.kind) {
+            try forEachRow(
+                "SELECT id, kind, value, first_position, events, names FROM node WHERE kind = ? AND",
+                whereColumn: "value",
+                in: group.map(\.value), before: [kind.rawValue], db
+            ) { out[Node($0[0] as Int64)] = nodeInfo($0) }
         }
+        return out
+    }
+
+    static func nodes(_ ids: [Node], _ db: Database) throws -> [Node: IdentityGraph.NodeInfo] {
+        var out: [Node: IdentityGraph.NodeInfo] = [:]
+        try forEachRow(
+            "SELECT id, kind, value, first_position, events, names FROM node", whereColumn: "id", in: ids, db
+        ) {
+            out[Node($0[0] as Int64)] = nodeInfo($0)
+        }
+        return out
     }
 
     static func nodeInfo(_ row: Row) -> IdentityGraph.NodeInfo {
@@ -197,7 +201,11 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
     }
 
     public func neighbourhood(of nodes: [Node]) throws -> Neighbourhood {
-        try pool.read { db in
+        try pool.read { db in try Self.neighbourhood(of: nodes, db) }
+    }
+
+    static func neighbourhood(of nodes: [Node], _ db: Database) throws -> Neighbourhood {
+        do {
             var out = Neighbourhood()
             for column in ["a", "b"] {
                 try Self.forEachRow("SELECT a, b, events, first_position FROM edge", whereColumn: column, in: nodes, db)
@@ -238,16 +246,14 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
     }
 
     public func seen(of nodes: [Node]) throws -> [Node: NodeSeen] {
-        try pool.read { db in
+        try pool.read { db in try Self.seen(of: nodes, db) }
+    }
+
+    static func seen(of nodes: [Node], _ db: Database) throws -> [Node: NodeSeen] {
+        do {
             var out: [Node: NodeSeen] = [:]
             try Self.forEachRow("SELECT id, first_seen, last_seen, sources FROM node", whereColumn: "id", in: nodes, db)
-            { row in
-                let sources: String = row[3]
-                out[Node(row[0] as Int64)] = NodeSeen(
-                    firstSeen: (row[1] as String?).flatMap { try? Timestamp.parse($0).get() },
-                    lastSeen: (row[2] as String?).flatMap { try? Timestamp.parse($0).get() },
-                    sources: Set(sources.split(separator: ",").map(String.init)))
-            }
+            { row in out[Node(row[0] as Int64)] = Self.seen(first: row[1], last: row[2], sources: row[3]) }
             return out
         }
     }

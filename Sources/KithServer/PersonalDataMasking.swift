@@ -26,7 +26,7 @@ extension ProfileView {
     }
 }
 
-extension SQLiteProjectionStore.Explanation {
+extension ProfileExplanation {
     func disclosed(by disclosure: Disclosure) -> Self {
         var e = self
         e.values = values.map(disclosure.reference)
@@ -46,7 +46,7 @@ extension SQLiteProjectionStore.Explanation {
     }
 }
 
-extension SQLiteProjectionStore.TimelineEntry {
+extension TimelineEntry {
     func disclosed(by disclosure: Disclosure) -> Self {
         var entry = self
         entry.eventID = disclosure.eventID(eventID, source: source)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KithCore
+import KithEngine
 import KithIngest
 import KithProjections
 
@@ -67,10 +68,7 @@ struct ProfileRoutes {
         let store = try state.currentStore()
         let disclosure = state.disclosure(for: context)
         // One read: the resolution (alias, split, identifier) and the view are of the same snapshot.
-        guard let view = try store.profile(reference, traitRules: state.rules.traits) else {
-            _ = try resolve(store, reference)
-            throw Problem(.notFound, "no_profile", "No profile matches \(Disclosure.masked(reference)).")
-        }
+        let view = try answering(reference) { try Engine.profile(reference, in: store, traitRules: state.rules.traits) }
         let current = view.profileID
         var headers: HTTPFields = [:]
         if reference != current { headers[.location] = "/v1/profiles/\(current)" }
@@ -81,51 +79,52 @@ struct ProfileRoutes {
     func timeline(_ request: Request, _ context: KithRequestContext) async throws -> Response {
         let key = try context.require(.profilesRead)
         let store = try state.currentStore()
-        let current = try resolve(store, try profileID(in: context))
+        let reference = try profileID(in: context)
         let limit = try Paging.limit(request, default: 50)
-        var before: TimelineCursor?
+        var after: TimelineCursor?
         if let cursor = request.uri.queryParameters.get("cursor"), !cursor.isEmpty {
             guard let decoded = TimelineCursor(encoded: cursor) else { throw Paging.badCursor }
-            before = decoded
+            after = decoded
         }
         let type = request.uri.queryParameters.get("type").flatMap { $0.isEmpty ? nil : $0 }
-        if let type, EventType(rawValue: type) == nil {
-            throw Problem(
-                .badRequest, "bad_type",
-                "Unknown event type \"\(type)\"; expected one of \(EventType.allCases.map(\.rawValue).joined(separator: ", "))."
-            )
+        let page = try answering(reference) {
+            try Engine.timeline(
+                of: reference, in: store, log: try state.logReader(), limit: limit, type: type, after: after)
         }
-        let entries = try store.timeline(
-            current, limit: limit + 1, type: type, before: before, in: try state.logReader())
         let disclosure = state.disclosure(for: context)
-        try state.account(for: key, route: "GET /v1/profiles/{id}/timeline", profile: current, disclosure: disclosure)
-        let page = Array(entries.prefix(limit))
-        let next = entries.count > limit ? page.last?.cursor.encoded : nil
+        try state.account(
+            for: key, route: "GET /v1/profiles/{id}/timeline", profile: page.profileID, disclosure: disclosure)
         return try Reply.json(
-            Page(profileID: current, items: page.map { $0.disclosed(by: disclosure) }, nextCursor: next))
+            Page(
+                profileID: page.profileID, items: page.entries.map { $0.disclosed(by: disclosure) },
+                nextCursor: page.next?.encoded))
     }
 
     func explain(_ request: Request, _ context: KithRequestContext) async throws -> Response {
         let key = try context.require(.profilesRead)
         let store = try state.currentStore()
-        let current = try resolve(store, try profileID(in: context))
-        let explanation = try store.explain(current, in: try state.logReader())
+        let reference = try profileID(in: context)
+        let explanation = try answering(reference) {
+            try Engine.explain(reference, in: store, log: try state.logReader())
+        }
         let disclosure = state.disclosure(for: context)
-        try state.account(for: key, route: "GET /v1/profiles/{id}/explain", profile: current, disclosure: disclosure)
+        try state.account(
+            for: key, route: "GET /v1/profiles/{id}/explain", profile: explanation.profileID, disclosure: disclosure)
         return try Reply.json(explanation.disclosed(by: disclosure))
     }
 
-    /// The current profile a reference leads to, or a 404 that says why not.
-    private func resolve(_ store: SQLiteProjectionStore, _ reference: String) throws -> String {
-        guard let resolved = try store.resolve(reference) else {
+    /// Runs a lookup of `reference`; one that leads to no profile is a 404 that says why, and
+    /// an argument the lookup refuses is a 400.
+    private func answering<T>(_ reference: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as EngineError where error.code == .noProfile {
             throw Problem(
-                .notFound, "no_profile",
-                "No profile or identifier matches \(Disclosure.masked(reference)).")
+                .notFound, "no_profile", "No profile or identifier matches \(Disclosure.masked(reference)).")
+        } catch let error as EngineError where error.code == .noCurrentProfile {
+            throw Problem(.notFound, "no_current_profile", error.message)
+        } catch let error as EngineError where error.code == .badArgument {
+            throw Problem(
+                .badRequest, "bad_type", error.message.prefix(1).uppercased() + error.message.dropFirst() + ".")
         }
-        guard let current = resolved.current else {
-            throw Problem(.notFound, "no_current_profile", resolved.note ?? "It belongs to no profile now.")
-        }
-        return current
     }
 
     struct Page<Item: Encodable>: Encodable {

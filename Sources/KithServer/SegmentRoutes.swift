@@ -131,7 +131,7 @@ struct SegmentRoutes {
                 position: view.position, currency: view.model.currency, summary: view.summary))
     }
 
-    private func rfmView() throws -> SQLiteProjectionStore.RFMView {
+    private func rfmView() throws -> RFMView {
         try answering { try Engine.rfmView(of: try state.currentStore()) }
     }
 

@@ -26,7 +26,9 @@ final class ServerState: @unchecked Sendable {
     private let keyStore: KeyStore
     let usage: KeyUsage
     private let lock = NSLock()
-    private var store: SQLiteProjectionStore?
+    private var store: (any ProfileQueries)?
+    /// The file `store` was opened from.
+    private var storePath: String?
     /// The `projections.current` pointer as it was when `store` was opened: a replay replaces it
     /// by rename, which changes the stamp, so the pointer is read again only then.
     private var pointerStamp: FileStamp?
@@ -64,19 +66,20 @@ final class ServerState: @unchecked Sendable {
     }
 
     /// The projection store in force, read-only.
-    func currentStore() throws -> SQLiteProjectionStore {
+    func currentStore() throws -> any ProfileQueries {
         let stamp = FileStamp(directory.projectionsPointer)
         lock.lock()
         defer { lock.unlock() }
         if let store, stamp == pointerStamp { return store }
         let path = directory.projections
-        if let store, store.path == path {
+        if let store, storePath == path {
             pointerStamp = stamp
             return store
         }
         do {
-            let opened = try SQLiteProjectionStore(path: path, readOnly: true)
+            let opened = try Engine.storeForReading(at: path)
             store = opened
+            storePath = path
             pointerStamp = stamp
             return opened
         } catch {
@@ -125,8 +128,8 @@ final class ServerState: @unchecked Sendable {
 
     /// A reader of the log as it is now (a reader sees the batches present when it opened, and
     /// keeps buffers of its own, so each request opens one).
-    func logReader() throws -> EventLogReader {
-        do { return try EventLogReader(directory: directory.log) } catch {
+    func logReader() throws -> any EventLogReading {
+        do { return try engine.logReader() } catch {
             throw Problem(
                 .serviceUnavailable, "log_unavailable", "The event log cannot be read; the operator's log says why.",
                 operatorDetail: "\(error)")

@@ -30,14 +30,38 @@ import Testing
     }
 }
 
+/// Every `ProfileQueries` adapter (the store's read side) against the one contract
+/// (`ProfileQueriesContract`).
+@Suite struct ProfileQueriesContractTests {
+    @Test(
+        "lookups, pages, explanations, reports and exports read the same as from the reference",
+        arguments: ProjectionStoreContractTests.adapters)
+    func everyReadAgreesWithTheReference(_ adapter: ProjectionStoreAdapter) throws {
+        try ProfileQueriesContract.everyReadAgreesWithTheReference(adapter)
+    }
+
+    @Test(
+        "a replay's impact report reads both stores through the port", arguments: ProjectionStoreContractTests.adapters)
+    func replayImpactReadsThroughThePort(_ adapter: ProjectionStoreAdapter) throws {
+        try ProfileQueriesContract.replayImpactReadsThroughThePort(adapter)
+    }
+
+    @Test(
+        "a snapshot is one commit: a batch committed meanwhile is not in it",
+        arguments: ProjectionStoreContractTests.adapters)
+    func aSnapshotIsOneCommit(_ adapter: ProjectionStoreAdapter) throws {
+        try ProfileQueriesContract.aSnapshotIsOneCommit(adapter)
+    }
+}
+
 /// A SQLite file in a temporary directory, opened afresh each time.
 final class SQLitePlace: ProjectionStorePlace {
     let scratch = Scratch()
-    func open() throws -> any ProjectionStore { try SQLiteProjectionStore(path: scratch.path + "/projections.sqlite") }
+    func open() throws -> any ProfileStore { try SQLiteProjectionStore(path: scratch.path + "/projections.sqlite") }
 }
 
 /// The in-memory reference: "reopening" hands back the same store.
 final class MemoryPlace: ProjectionStorePlace {
     let store = MemoryProjectionStore()
-    func open() throws -> any ProjectionStore { store }
+    func open() throws -> any ProfileStore { store }
 }

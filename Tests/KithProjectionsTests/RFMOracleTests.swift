@@ -54,7 +54,8 @@ import Testing
             let store = try SQLiteProjectionStore(path: scratch.path + "/p.sqlite")
             _ = try Projector(store: store, rules: .standard).catchUp(
                 with: EventLogReader(directory: scratch.path + "/log"))
-            try store.refreshRFM(
+            try RFMRefresh.run(
+                on: store,
                 rules: .standard, asOf: Int64(Self.asOf.timeIntervalSince1970), pinned: true, now: Self.asOf)
 
             let expected = try Self.oracle(lines)

@@ -125,7 +125,7 @@ struct RFMViewTests {
             let store = try SQLiteProjectionStore(path: scratch.path + "/\(name).sqlite")
             _ = try Projector(store: store, rules: rules).catchUp(
                 with: try EventLogReader(directory: scratch.path + "/log"))
-            try store.refreshRFM(rules: rules, asOf: Self.asOf, pinned: true, now: Date())
+            try RFMRefresh.run(on: store, rules: rules, asOf: Self.asOf, pinned: true, now: Date())
             return store
         }
         let live = try build("live", rules)

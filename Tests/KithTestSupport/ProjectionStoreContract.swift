@@ -22,7 +22,7 @@ public struct ProjectionStoreAdapter: Sendable, CustomTestStringConvertible {
 /// Where one adapter keeps one store.
 public protocol ProjectionStorePlace: AnyObject {
     /// Opens the store kept here: what a restarted process would see.
-    func open() throws -> any ProjectionStore
+    func open() throws -> any ProfileStore
 }
 
 /// The promises of `ProjectionStore` (the projector's write side), checked the same way for
@@ -99,7 +99,8 @@ public enum ProjectionStoreContract {
     }
 
     /// A log whose people merge (values arriving apart, then together), share placeholder
-    /// values, buy, refund and carry names: every kind of row the port stores.
+    /// values, split (a shared kiosk), buy, refund and carry names: every kind of row the port
+    /// stores.
     public static func log(persons: Int, seed: UInt64) throws -> MemoryEventLog {
         var rng = SplitMix64(seed: seed)
         var lines: [String] = []
@@ -114,18 +115,28 @@ public enum ProjectionStoreContract {
             )
             i += 1
         }
+        // People whose values arrive apart are joined a few people later, often in a later
+        // batch: the two profiles merge and the younger id lives on as an alias.
+        var joins: [[String]] = []
         for p in 0..<persons {
+            if p % 8 == 0 {
+                for ids in joins { line(ids) }
+                joins = []
+            }
             let phone = #""phone":"+86139\#(String(format: "%08d", p))""#
             let email = #""email":"p\#(p)@mail.com""#
             let member = #""member_id":"m\#(p)""#
             if rng.chance(0.4) {
                 line([phone])
                 line([email], extra: #","traits":{"name":"Person \#(p)"}"#)
-                line([phone, email])
+                joins.append([phone, email])
             } else {
                 line([phone, email, member], extra: #","traits":{"name":"Person \#(p)"}"#)
             }
             if rng.chance(0.05) { line([member, #""phone":"+8613800000000""#]) }
+            // A shop's kiosk, seen with one shopper's email after another: it links the first
+            // few, then turns out to be shared, and the profile it held together splits.
+            if p % 20 == 7 { line([#""device_id":"kiosk-1""#, #""email":"kiosk\#(p)@mail.com""#]) }
             for _ in 0..<Int.random(in: 0...3, using: &rng) {
                 line(
                     [rng.chance(0.5) ? phone : email], type: "transaction", name: "order_completed",
@@ -137,6 +148,7 @@ public enum ProjectionStoreContract {
                     extra: #","properties":{"amount":"10.00","currency":"CNY"}"#)
             }
         }
+        for ids in joins { line(ids) }
         let log = MemoryEventLog()
         var encoded = EncodedLines()
         let parser = EventLineParser()

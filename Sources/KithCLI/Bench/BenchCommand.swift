@@ -116,7 +116,7 @@ extension BenchCommand {
             row.replayEventsPerSecond = replay.projection.eventsPerSecond
             let stats = try decode(
                 try step("identity stats", ["identity", "stats", "--data", data, "--format", "json"]),
-                SQLiteProjectionStore.IdentityStats.self)
+                IdentityStats.self)
             row.profiles = stats.profiles
             row.merges = stats.merges
             row.splits = stats.splits

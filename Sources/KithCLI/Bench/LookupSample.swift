@@ -1,5 +1,6 @@
 import Foundation
 import KithCore
+import KithEngine
 import KithIngest
 import KithProjections
 
@@ -9,7 +10,7 @@ enum LookupSample {
     struct Person: Decodable { var identifiers: [String: [String]] }
 
     static func run(data: DataDirectory, truth: String, count: Int) throws -> [Double] {
-        let store = try SQLiteProjectionStore(path: data.projections, readOnly: true)
+        let store = try Engine.storeForReading(at: data.projections)
         let rules = try RulesFile.inForce(explicit: nil, dataDirectory: data).0
         let lines = try String(contentsOfFile: truth, encoding: .utf8).split(separator: "\n")
         guard !lines.isEmpty, count > 0 else { return [] }

@@ -27,6 +27,9 @@ public protocol ProjectionStore: Sendable {
     /// Makes `ids` the store's way of naming profiles: an empty store records it; a store whose
     /// ids were made another way has each renamed, the old id kept as an alias of the new.
     func adoptProfileIDs(_ ids: ProfileIDs) throws
+    /// Replaces the RFM view with `view`, and records `rules` in the history unless they are
+    /// the last ones recorded. Readers see the old view or the new one, never a mix.
+    func saveRFM(_ view: RFMView, applying rules: AppliedRules) throws
 }
 
 /// Where a one-pass rebuild writes the rows it produces, as it produces them.

@@ -1,40 +1,39 @@
-import GRDB
 import KithCore
 
-extension SQLiteProjectionStore {
-    /// A value that may be junk (a generic address, a clerk's placeholder), with what a person
-    /// needs to decide: what stopped it (if anything), how many values of other kinds it was
-    /// seen with, how many of those carry names that conflict, and how many profiles it touches.
-    public struct Suspect: Codable, Sendable, Equatable {
-        public var kind: String
-        public var value: String
-        /// `links` when nothing stopped it, else the stored standing (`never_link: …`,
-        /// `contested: …`, `shared(partners: N)`, `blocklisted`).
-        public var standing: String
-        public var events: Int
-        /// Values of other linking kinds seen with it.
-        public var partners: Int
-        /// Partners whose names conflict with another partner's of the same kind.
-        public var conflictingPartners: Int
-        /// Its own events carry different names.
-        public var ownNamesDiffer: Bool
-        /// Profiles among the value and its partners.
-        public var profiles: Int
-        /// Parts of its own profile that only it holds together and that share a kind of value
-        /// (2 or more: it alone holds, say, two people's phones together).
-        public var joinsParts: Int
+/// A value that may be junk (a generic address, a clerk's placeholder), with what a person
+/// needs to decide: what stopped it (if anything), how many values of other kinds it was
+/// seen with, how many of those carry names that conflict, and how many profiles it touches.
+public struct Suspect: Codable, Sendable, Equatable {
+    public var kind: String
+    public var value: String
+    /// `links` when nothing stopped it, else the stored standing (`never_link: …`,
+    /// `contested: …`, `shared(partners: N)`, `blocklisted`).
+    public var standing: String
+    public var events: Int
+    /// Values of other linking kinds seen with it.
+    public var partners: Int
+    /// Partners whose names conflict with another partner's of the same kind.
+    public var conflictingPartners: Int
+    /// Its own events carry different names.
+    public var ownNamesDiffer: Bool
+    /// Profiles among the value and its partners.
+    public var profiles: Int
+    /// Parts of its own profile that only it holds together and that share a kind of value
+    /// (2 or more: it alone holds, say, two people's phones together).
+    public var joinsParts: Int
 
-        enum CodingKeys: String, CodingKey {
-            case kind, value, standing, events, partners, profiles
-            case conflictingPartners = "conflicting_partners"
-            case ownNamesDiffer = "own_names_differ"
-            case joinsParts = "joins_parts"
-        }
-
-        /// Stopped already (by a pattern, the blocklist, evidence or volume).
-        public var isStopped: Bool { standing != "links" }
+    enum CodingKeys: String, CodingKey {
+        case kind, value, standing, events, partners, profiles
+        case conflictingPartners = "conflicting_partners"
+        case ownNamesDiffer = "own_names_differ"
+        case joinsParts = "joins_parts"
     }
 
+    /// Stopped already (by a pattern, the blocklist, evidence or volume).
+    public var isStopped: Bool { standing != "links" }
+}
+
+extension ProfileQueries {
     /// The values most likely to be junk, most likely first: those a guard stopped, those whose
     /// own events carry different names, and those seen with two or more values at least as
     /// strong as their own that touch several profiles, conflict by name, or alone hold parts of
@@ -45,8 +44,8 @@ extension SQLiteProjectionStore {
     ///
     /// For example: `try store.suspects(limit: 20, rules: .standard)`.
     public func suspects(limit: Int, rules: Rules) throws -> [Suspect] {
-        try pool.read { db in
-            let graph = try SuspectGraph(db, rules: rules)
+        try reading { snapshot in
+            let graph = try SuspectGraph(snapshot, rules: rules)
             var found: [(node: Int32, suspect: Suspect)] = []
             for node in graph.candidates() {
                 let s = graph.suspect(node)
@@ -54,10 +53,8 @@ extension SQLiteProjectionStore {
                     found.append((node, s))
                 }
             }
-            let value = try db.cachedStatement(sql: "SELECT value FROM node WHERE id = ?")
-            for i in found.indices {
-                found[i].suspect.value = try String.fetchOne(value, arguments: [Int64(found[i].node)]) ?? ""
-            }
+            let infos = try snapshot.nodes(found.map(\.node))
+            for i in found.indices { found[i].suspect.value = infos[found[i].node]?.identifier.value ?? "" }
             let out = found.map(\.suspect).sorted {
                 ($1.profiles, $1.joinsParts, $1.conflictingPartners, $1.partners, $0.kind, $0.value)
                     < ($0.profiles, $0.joinsParts, $0.conflictingPartners, $0.partners, $1.kind, $1.value)
@@ -109,17 +106,16 @@ private struct SuspectGraph {
         }
     }
 
-    init(_ db: Database, rules: Rules) throws {
+    init(_ snapshot: any ProfileSnapshot, rules: Rules) throws {
         var kindIndex: [String: Int16] = [:]
-        let count = (try Int.fetchOne(db, sql: "SELECT MAX(id) FROM node") ?? -1) + 1
+        let count = try snapshot.valueCount()
         kind = [Int16](repeating: -1, count: count)
         names = [Int64](repeating: 0, count: count)
         events = [Int32](repeating: 0, count: count)
         profile = [Int32](repeating: -1, count: count)
-        let nodes = try Row.fetchCursor(db, sql: "SELECT id, kind, names, events FROM node")
-        while let row = try nodes.next() {
-            let id = Int(row[0] as Int64)
-            let k: String = row[1]
+        try snapshot.forEachNode { node, info in
+            let id = Int(node)
+            let k = info.identifier.kind.rawValue
             let index: Int16
             if let known = kindIndex[k] {
                 index = known
@@ -127,41 +123,39 @@ private struct SuspectGraph {
                 index = Int16(kindNames.count)
                 kindIndex[k] = index
                 kindNames.append(k)
-                let rule = rules.rule(for: IdentifierKind(rawValue: k))
+                let rule = rules.rule(for: info.identifier.kind)
                 kindLinks.append(rule.links)
                 kindPriority.append(rule.priority)
             }
             kind[id] = index
-            names[id] = row[2]
-            events[id] = Int32(truncatingIfNeeded: row[3] as Int64)
+            names[id] = info.names.packed
+            events[id] = Int32(truncatingIfNeeded: info.events)
         }
         var profileIndex: [String: Int32] = [:]
-        let members = try Row.fetchCursor(db, sql: "SELECT node, profile FROM membership")
-        while let row = try members.next() {
-            let p: String = row[1]
+        var profile = self.profile
+        try snapshot.forEachMember { node, p in
             let index = profileIndex[p] ?? Int32(profileIndex.count)
             profileIndex[p] = index
-            profile[Int(row[0] as Int64)] = index
+            profile[Int(node)] = index
         }
-        func pairs(_ sql: String) throws -> Adjacency {
-            var a: [Int32] = []
-            var b: [Int32] = []
-            let rows = try Row.fetchCursor(db, sql: sql)
-            while let row = try rows.next() {
-                a.append(Int32(truncatingIfNeeded: row[0] as Int64))
-                b.append(Int32(truncatingIfNeeded: row[1] as Int64))
-            }
-            return Adjacency(pairs: a, b, count: count)
+        self.profile = profile
+        var (a, b): ([Int32], [Int32]) = ([], [])
+        try snapshot.forEachEdge { x, y, _ in
+            a.append(x)
+            b.append(y)
         }
-        edges = try pairs("SELECT a, b FROM edge")
-        links = try pairs("SELECT a, b FROM link")
-        for row in try Row.fetchAll(
-            db,
-            sql:
-                "SELECT node, standing FROM excluded WHERE kind <> \(IdentityResolver.Standing.Kind.kindDoesNotLink.rawValue)"
-        ) {
-            excluded[Int32(truncatingIfNeeded: row[0] as Int64)] = row[1]
+        edges = Adjacency(pairs: a, b, count: count)
+        (a, b) = ([], [])
+        try snapshot.forEachLink { x, y in
+            a.append(x)
+            b.append(y)
         }
+        links = Adjacency(pairs: a, b, count: count)
+        var excluded: [Int32: String] = [:]
+        try snapshot.forEachStanding { node, kind, standing in
+            if kind != .kindDoesNotLink { excluded[node] = standing }
+        }
+        self.excluded = excluded
     }
 
     func isLinking(_ n: Int32) -> Bool { kind[Int(n)] >= 0 && kindLinks[Int(kind[Int(n)])] }
@@ -182,7 +176,7 @@ private struct SuspectGraph {
         }
     }
 
-    func suspect(_ n: Int32) -> SQLiteProjectionStore.Suspect {
+    func suspect(_ n: Int32) -> Suspect {
         let own = kind[Int(n)]
         var profiles = Set<Int32>()
         if profile[Int(n)] >= 0 { profiles.insert(profile[Int(n)]) }
@@ -201,7 +195,7 @@ private struct SuspectGraph {
                 conflicting += 1
             }
         }
-        return SQLiteProjectionStore.Suspect(
+        return Suspect(
             kind: kindNames[Int(own)], value: "", standing: excluded[n] ?? "links", events: Int(events[Int(n)]),
             partners: partners, conflictingPartners: conflicting,
             ownNamesDiffer: NameEvidence(packed: names[Int(n)]).isConflicted, profiles: profiles.count,

@@ -1,0 +1,109 @@
+import KithCore
+
+/// Where a reference (`PROFILE_ID` or `KIND:VALUE`) leads: the profile it names now, and how
+/// the one asked for relates to it.
+public struct ProfileResolution: Sendable, Equatable {
+    public var requested: String
+    /// The profile it resolves to now, if any.
+    public var current: String?
+    /// `current`, `merged` (an alias), `split` or `unlinked`.
+    public var status: String
+    public var note: String?
+}
+
+extension ProfileSnapshot {
+    /// Resolves a profile id (current or old) or an identifier in any spelling; nil when the
+    /// store has never seen it.
+    public func resolve(_ reference: String) throws -> ProfileResolution? {
+        if reference.utf8.contains(UInt8(ascii: ":")) { return try resolveIdentifier(reference) }
+        guard let anchor = try anchor(ofProfileID: reference) else { return nil }
+        let current = try profiles(of: [anchor])[anchor]
+        let split = try changes(of: reference).last { $0.kind == .split }
+        let splitNote = split.map { "split at log position \($0.position) into \($0.others.joined(separator: ", "))" }
+        if current == reference {
+            return ProfileResolution(
+                requested: reference, current: reference, status: split == nil ? "current" : "split", note: splitNote)
+        }
+        if let current, try self.anchor(ofProfileID: current) == anchor {
+            // The same anchor under another scheme: this profile's id from before ids were keyed.
+            return ProfileResolution(
+                requested: reference, current: current, status: "current",
+                note: "\(reference) is this profile's earlier id (made before ids were keyed); use \(current)")
+        }
+        if let current {
+            return ProfileResolution(
+                requested: reference, current: current, status: "merged",
+                note: "\(reference) was merged into \(current)" + (splitNote.map { "; earlier \($0)" } ?? ""))
+        }
+        return ProfileResolution(
+            requested: reference, current: nil, status: "split",
+            note: (splitNote ?? "its values no longer form a profile") + "; its first value now links nothing")
+    }
+
+    private func resolveIdentifier(_ reference: String) throws -> ProfileResolution? {
+        guard let (kind, raw) = RequestDecoding.identifierReference(reference),
+            case .success(let value) = IdentifierNormalizer.normalize(kind, raw),
+            let node = try nodes(identifiedBy: [Identifier(kind, value)]).keys.first
+        else { return nil }
+        if let profile = try profiles(of: [node])[node] {
+            return ProfileResolution(requested: reference, current: profile, status: "current")
+        }
+        let standing = try standings(of: [node])[node]
+        return ProfileResolution(
+            requested: reference, current: nil, status: "unlinked",
+            note:
+                "\(kind.rawValue) \(Masking.mask(value, kind: kind)) belongs to no profile (\(standing ?? "not linking"))"
+        )
+    }
+
+    /// The unified view of a current profile, assembled from its values and their statistics.
+    public func view(of profile: String, traitRules: TraitRules) throws -> ProfileView {
+        let members = try members(of: profile)
+        let infos = try nodes(members)
+        let seen = try seen(of: members)
+        let stats = try self.stats(of: members)
+        var values = members.compactMap { node in
+            infos[node].map { StoredValue(node: node, info: $0, seen: seen[node] ?? NodeSeen(), stats: stats[node]) }
+        }
+        // By kind, then value, in byte order (as the store's scans hand them out).
+        values.sort { a, b in
+            let (x, y) = (a.info.identifier, b.info.identifier)
+            if x.kind != y.kind { return x.kind.rawValue.utf8.lexicographicallyPrecedes(y.kind.rawValue.utf8) }
+            return x.value.utf8.lexicographicallyPrecedes(y.value.utf8)
+        }
+        return ProfileView.assemble(id: profile, values: values, traitRules: traitRules, model: try rfmModel())
+    }
+
+    /// The view of what `reference` resolves to, saying how the reference relates to it.
+    public func profile(_ reference: String, traitRules: TraitRules) throws -> ProfileView? {
+        guard let resolved = try resolve(reference), let current = resolved.current else { return nil }
+        var view = try view(of: current, traitRules: traitRules)
+        view.status = resolved.status
+        view.requested = reference == current ? nil : reference
+        view.note = resolved.note
+        return view
+    }
+}
+
+extension ProfileQueries {
+    /// Resolves a profile id (current or old) or an identifier in any spelling.
+    public func resolve(_ reference: String) throws -> ProfileResolution? {
+        try reading { try $0.resolve(reference) }
+    }
+
+    /// The unified view of what `reference` resolves to, from one committed state.
+    public func profile(_ reference: String, traitRules: TraitRules) throws -> ProfileView? {
+        try reading { try $0.profile(reference, traitRules: traitRules) }
+    }
+
+    /// Every current profile's view, in profile id order, from one committed state (streamed:
+    /// one pass over the store).
+    public func forEachProfile(traitRules: TraitRules, _ body: (ProfileView) throws -> Void) throws {
+        try reading { snapshot in
+            let model = try snapshot.rfmModel()
+            try snapshot.forEachProfile { profile, values in
+                try body(ProfileView.assemble(id: profile, values: values, traitRules: traitRules, model: model))
+            }
+        }
+    }
+}

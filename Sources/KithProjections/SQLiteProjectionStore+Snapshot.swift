@@ -1,0 +1,201 @@
+import Foundation
+import GRDB
+import KithCore
+
+extension SQLiteProjectionStore: ProfileQueries {
+    /// One read transaction of the pool: a lookup sees one commit however many reads it makes.
+    public func reading<T>(_ body: (any ProfileSnapshot) throws -> T) throws -> T {
+        try pool.read { db in try body(Snapshot(db: db)) }
+    }
+
+    /// The read side's facts, each one SQL statement (or one per 500 values) in a read transaction.
+    struct Snapshot: ProfileSnapshot {
+        let db: Database
+
+        func checkpoint() throws -> UInt64 {
+            UInt64(try Int64.fetchOne(db, sql: "SELECT position FROM checkpoint WHERE name = 'main'") ?? 0)
+        }
+
+        func nodes(identifiedBy identifiers: [Identifier]) throws -> [Node: IdentityGraph.NodeInfo] {
+            try SQLiteProjectionStore.nodes(identifiedBy: identifiers, db)
+        }
+
+        func nodes(_ ids: [Node]) throws -> [Node: IdentityGraph.NodeInfo] {
+            try SQLiteProjectionStore.nodes(ids, db)
+        }
+
+        func seen(of nodes: [Node]) throws -> [Node: NodeSeen] { try SQLiteProjectionStore.seen(of: nodes, db) }
+
+        func stats(of nodes: [Node]) throws -> [Node: NodeStats] { try SQLiteProjectionStore.stats(of: nodes, db) }
+
+        func neighbourhood(of nodes: [Node]) throws -> Neighbourhood {
+            try SQLiteProjectionStore.neighbourhood(of: nodes, db)
+        }
+
+        func profiles(of nodes: [Node]) throws -> [Node: String] {
+            var out: [Node: String] = [:]
+            try SQLiteProjectionStore.forEachRow(
+                "SELECT node, profile FROM membership", whereColumn: "node", in: nodes, db
+            ) { out[Node($0[0] as Int64)] = $0[1] }
+            return out
+        }
+
+        func standings(of nodes: [Node]) throws -> [Node: String] {
+            var out: [Node: String] = [:]
+            try SQLiteProjectionStore.forEachRow(
+                "SELECT node, standing FROM excluded", whereColumn: "node", in: nodes, db
+            ) { out[Node($0[0] as Int64)] = $0[1] }
+            return out
+        }
+
+        func anchor(ofProfileID id: String) throws -> Node? {
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT anchor FROM profile_id WHERE id = ?"), arguments: [id])
+                .map { Node($0) }
+        }
+
+        func changes(of profile: String) throws -> [ProjectionBatch.Change] {
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT position, kind, profile, others FROM profile_change WHERE profile = ? ORDER BY seq"),
+                arguments: [profile]
+            ).map(SQLiteProjectionStore.change)
+        }
+
+        func members(of profile: String) throws -> [Node] {
+            try Int64.fetchAll(
+                db.cachedStatement(sql: "SELECT node FROM membership WHERE profile = ? ORDER BY node"),
+                arguments: [profile]
+            ).map { Node($0) }
+        }
+
+        func timelines(of nodes: [Node]) throws -> [Node: [UInt8]] {
+            var out: [Node: [UInt8]] = [:]
+            try SQLiteProjectionStore.forEachRow(
+                "SELECT node, timeline FROM node_stats", whereColumn: "node", in: nodes, db
+            ) { out[Node($0[0] as Int64)] = [UInt8]($0[1] as Data) }
+            return out
+        }
+
+        func rfmModel() throws -> RFMModel? { try SQLiteProjectionStore.rfmModel(db) }
+
+        func rfmView() throws -> RFMView? { try SQLiteProjectionStore.rfmView(db) }
+
+        func forEachProfileRFM(after: String?, _ body: (String, RFMRaw) throws -> Bool) throws {
+            try SQLiteProjectionStore.forEachProfileRFM(after: after, db, body)
+        }
+
+        func rulesApplied() throws -> [AppliedRules] { try SQLiteProjectionStore.rulesApplied(db) }
+
+        func valueCount() throws -> Int { (try Int.fetchOne(db, sql: "SELECT MAX(id) + 1 FROM node")) ?? 0 }
+
+        func forEachNode(_ body: (Node, IdentityGraph.NodeInfo) throws -> Void) throws {
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT id, kind, value, first_position, events, names FROM node ORDER BY id")
+            while let row = try rows.next() { try body(Node(row[0] as Int64), SQLiteProjectionStore.nodeInfo(row)) }
+        }
+
+        func forEachMember(_ body: (Node, String) throws -> Void) throws {
+            let rows = try Row.fetchCursor(db, sql: "SELECT node, profile FROM membership")
+            while let row = try rows.next() { try body(Node(row[0] as Int64), row[1]) }
+        }
+
+        func forEachEdge(_ body: (Node, Node, IdentityGraph.EdgeInfo) throws -> Void) throws {
+            let rows = try Row.fetchCursor(db, sql: "SELECT a, b, events, first_position FROM edge")
+            while let row = try rows.next() {
+                try body(
+                    Node(row[0] as Int64), Node(row[1] as Int64),
+                    IdentityGraph.EdgeInfo(count: row[2], firstEvidence: UInt64(row[3] as Int64)))
+            }
+        }
+
+        func forEachLink(_ body: (Node, Node) throws -> Void) throws {
+            let rows = try Row.fetchCursor(db, sql: "SELECT a, b FROM link")
+            while let row = try rows.next() { try body(Node(row[0] as Int64), Node(row[1] as Int64)) }
+        }
+
+        func forEachRefusedLink(_ body: (Node, Node, String) throws -> Void) throws {
+            let rows = try Row.fetchCursor(db, sql: "SELECT a, b, rule FROM refused_link")
+            while let row = try rows.next() { try body(Node(row[0] as Int64), Node(row[1] as Int64), row[2]) }
+        }
+
+        func forEachStanding(_ body: (Node, IdentityResolver.Standing.Kind, String) throws -> Void) throws {
+            let rows = try Row.fetchCursor(db, sql: "SELECT node, kind, standing FROM excluded")
+            while let row = try rows.next() {
+                guard let kind = IdentityResolver.Standing.Kind(rawValue: row[1]) else {
+                    throw ProjectionError(
+                        "value \(row[0] as Int64) has a standing of kind \(row[1] as Int), which no version of Kith "
+                            + "wrote; rebuild with kith project --rebuild")
+                }
+                try body(Node(row[0] as Int64), kind, row[2])
+            }
+        }
+
+        func forEachChange(_ body: (ProjectionBatch.Change) throws -> Void) throws {
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT position, kind, profile, others FROM profile_change ORDER BY seq")
+            while let row = try rows.next() { try body(try SQLiteProjectionStore.change(row)) }
+        }
+
+        func forEachProfile(_ body: (String, [StoredValue]) throws -> Void) throws {
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT m.profile, n.id, n.kind, n.value, n.first_position, n.events, n.names,
+                           n.first_seen, n.last_seen, n.sources, s.stats
+                    FROM membership m JOIN node n ON n.id = m.node LEFT JOIN node_stats s ON s.node = m.node
+                    ORDER BY m.profile, n.kind, n.value
+                    """)
+            var current: String?
+            var values: [StoredValue] = []
+            while let row = try rows.next() {
+                let profile: String = row[0]
+                if profile != current {
+                    if let current { try body(current, values) }
+                    current = profile
+                    values.removeAll(keepingCapacity: true)
+                }
+                var stats: NodeStats?
+                if let data = row[10] as Data? {
+                    guard let decoded = NodeStats(binary: [UInt8](data)) else {
+                        throw ProjectionError(
+                            "profile \(profile)'s statistics are damaged; rebuild with kith project --rebuild")
+                    }
+                    stats = decoded
+                }
+                values.append(
+                    StoredValue(
+                        node: Node(row[1] as Int64),
+                        info: IdentityGraph.NodeInfo(
+                            identifier: Identifier(IdentifierKind(rawValue: row[2]), row[3]),
+                            firstSeen: UInt64(row[4] as Int64), events: row[5], names: NameEvidence(packed: row[6])),
+                        seen: SQLiteProjectionStore.seen(first: row[7], last: row[8], sources: row[9]), stats: stats))
+            }
+            if let current { try body(current, values) }
+        }
+    }
+}
+
+extension SQLiteProjectionStore {
+    /// A `profile_change` row (position, kind, profile, others).
+    static func change(_ row: Row) throws -> ProjectionBatch.Change {
+        let kind: String = row[1]
+        let profile: String = row[2]
+        guard let known = ProjectionBatch.Change.Kind(rawValue: kind) else {
+            throw ProjectionError(
+                "profile \(profile) has a change of kind \"\(kind)\", which no version of Kith wrote; "
+                    + "rebuild with kith project --rebuild")
+        }
+        let others: String = row[3]
+        return ProjectionBatch.Change(
+            position: UInt64(row[0] as Int64), kind: known, profile: profile,
+            others: others.split(separator: ",").map(String.init))
+    }
+
+    /// A value's `first_seen`, `last_seen` and `sources` columns.
+    static func seen(first: String?, last: String?, sources: String) -> NodeSeen {
+        NodeSeen(
+            firstSeen: first.flatMap { try? Timestamp.parse($0).get() },
+            lastSeen: last.flatMap { try? Timestamp.parse($0).get() },
+            sources: Set(sources.split(separator: ",").map(String.init)))
+    }
+}
