@@ -36,7 +36,7 @@ extension DataDirectory {
             try data.withUnsafeBytes { try handle.write($0, at: 0) }
             try handle.sync()
             try disk.rename(temporary, to: file)
-            try disk.syncDirectory((file as NSString).deletingLastPathComponent)
+            try disk.syncDirectory(FilePaths.parent(of: file))
         } catch {
             try? disk.removeFile(temporary)
             throw IngestError(.io, "cannot replace \(file): \(error)")

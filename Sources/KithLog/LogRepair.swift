@@ -120,10 +120,10 @@ public struct LogRepair: Codable, Sendable {
         let marker = try disk.open(fresh + "/" + salvagedMarker, flags: O_WRONLY | O_CREAT | O_TRUNC)
         try marker.sync()
         try disk.syncDirectory(fresh)
-        try disk.createDirectory((setAside as NSString).deletingLastPathComponent)
+        try disk.createDirectory(FilePaths.parent(of: setAside))
         try disk.rename(directory, to: setAside)
-        try disk.syncDirectory((setAside as NSString).deletingLastPathComponent)
-        try disk.syncDirectory((directory as NSString).deletingLastPathComponent)
+        try disk.syncDirectory(FilePaths.parent(of: setAside))
+        try disk.syncDirectory(FilePaths.parent(of: directory))
         try finishInterruptedSalvage(directory, disk: disk)
         let lost = check.problems.filter { $0.kind == .damaged }
         return Salvage(
@@ -139,7 +139,7 @@ public struct LogRepair: Codable, Sendable {
         let fm = FileManager.default
         if fm.fileExists(atPath: fresh + "/" + salvagedMarker), !fm.fileExists(atPath: directory) {
             try disk.rename(fresh, to: directory)
-            try disk.syncDirectory((directory as NSString).deletingLastPathComponent)
+            try disk.syncDirectory(FilePaths.parent(of: directory))
         }
         // The marker left in the log itself only says the swap is done.
         if fm.fileExists(atPath: directory + "/" + salvagedMarker) {

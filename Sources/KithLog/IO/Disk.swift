@@ -56,14 +56,14 @@ package struct Disk: Sendable {
         var probe = path
         while !probe.isEmpty, probe != "/", !FileManager.default.fileExists(atPath: probe) {
             missing.append(probe)
-            probe = (probe as NSString).deletingLastPathComponent
+            probe = FilePaths.parent(of: probe)
         }
         for directory in missing.reversed() {
             try observer?.willPerform(.createDirectory(directory))
             if mkdir(directory, 0o755) != 0 && errno != EEXIST {
                 throw LogError.io("mkdir", path: directory, errno: errno)
             }
-            let parent = (directory as NSString).deletingLastPathComponent
+            let parent = FilePaths.parent(of: directory)
             try syncDirectory(parent.isEmpty ? "." : parent)
         }
     }
