@@ -27,7 +27,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // glibc's <malloc.h> (mallopt, malloc_trim) and memfd_create, which Swift's Glibc module leaves out.
+        // glibc's <malloc.h> (mallopt, malloc_trim), which Swift's Glibc module leaves out.
         .systemLibrary(name: "CMalloc"),
         // The SSE4.2 CRC-32C instruction, which Swift cannot reach (a header, no library).
         .systemLibrary(name: "CCRC32C"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithCore
+import KithEngine
 import KithGenerator
 import KithIngest
 
@@ -21,9 +22,10 @@ struct DemoCommand: AsyncParsableCommand {
         let files = expected.files.map { exports + "/" + $0 }
         Out.print("2. kith ingest --data \(dir)/data \(exports)/*.ndjson \(exports)/*.csv\n")
         Out.flush()
+        var options = Engine.Ingest(rules: .standard)
         let (summary, projection) = try await IngestCommand.ingest(
-            files: files, into: DataDirectory(dir + "/data"), options: Ingestor.Options(),
-            progress: Out.stderrIsTerminal, rules: .standard)
+            files.map(IngestInput.file), into: DataDirectory(dir + "/data"), options: &options,
+            progress: Out.stderrIsTerminal)
         Out.print(IngestCommand.render(summary))
         if let projection { Out.print(Projection.render(projection)) }
         Out.print("\n3. kith log stats --data \(dir)/data\n")

@@ -19,7 +19,7 @@ struct IngestCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var data: DataOptions
-    @Argument(help: "Files to ingest.") var files: [String]
+    @Argument(help: "Files to ingest; - reads standard input (NDJSON, or CSV with --mapping).") var files: [String]
     @Option(help: "Source for lines without one (NDJSON), or instead of the mapping's (CSV).") var source: String?
     @Option(help: "Mapping file (JSON or YAML) for CSV inputs.") var mapping: String?
     @Option(help: "Summary format: table or json.") var format: OutputFormat = .table
@@ -30,12 +30,12 @@ struct IngestCommand: AsyncParsableCommand {
 
     func run() async throws {
         priority.apply()
-        let rulesInForce = try Projection.rules(rules, data.directory)
-        var options = Ingestor.Options(source: source, mappingPath: mapping)
-        options.declaredKinds = rulesInForce.declaredKinds
+        var options = Engine.Ingest(
+            rules: try Projection.rules(rules, data.directory), project: !noProject, source: source,
+            mappingPath: mapping)
+        let inputs = files.map { $0 == "-" ? IngestInput.standardInput(csv: mapping != nil) : IngestInput.file($0) }
         let (summary, projection) = try await IngestCommand.ingest(
-            files: files, into: data.directory, options: options, progress: !noProgress && Out.stderrIsTerminal,
-            rules: noProject ? nil : rulesInForce)
+            inputs, into: data.directory, options: &options, progress: !noProgress && Out.stderrIsTerminal)
         if format == .json {
             try Out.json(IngestReport(ingest: summary, projection: projection))
         } else {
@@ -44,11 +44,6 @@ struct IngestCommand: AsyncParsableCommand {
         }
         Out.flush()
         if summary.failedFiles > 0 { throw ExitCode(1) }
-    }
-
-    static func openLog(_ directory: DataDirectory, purpose: String) throws -> any EventLog {
-        let engine = try Projection.engine(directory)
-        return try Projection.reporting { try engine.openLog(purpose: purpose) }
     }
 
     /// `--format json` output: the ingest summary's fields plus `projection` when profiles were updated.
@@ -70,26 +65,25 @@ struct IngestCommand: AsyncParsableCommand {
         }
     }
 
+    /// Ingests `inputs` through the engine, drawing progress on a terminal; an error stops the
+    /// command with exit status 2, saying what to do.
     static func ingest(
-        files: [String], into directory: DataDirectory, options: Ingestor.Options, progress: Bool, rules: Rules?
+        _ inputs: [IngestInput], into directory: DataDirectory, options: inout Engine.Ingest, progress: Bool
     ) async throws -> (IngestSummary, Projector.Summary?) {
-        let log = try openLog(directory, purpose: "kith ingest")
-        let quarantine = try QuarantineStore(directory: directory.quarantine)
-        do { try quarantine.checkRoom() } catch {
+        let engine = try Projection.engine(directory)
+        let bar = ProgressBar(enabled: progress)
+        options.progress = { bar.update($0) }
+        if progress { options.projectionProgress = ProgressLine(label: "project").show }
+        let outcome: Engine.IngestOutcome
+        do { outcome = try await engine.ingest(inputs, options) } catch let error as EngineError {
             Out.note("error: \(error)")
             throw ExitCode(2)
         }
-        for line in log.recoveryNotes { Out.note("recovered: \(line)") }
-        let bar = ProgressBar(enabled: progress)
-        let summary = await Ingestor(log: log, quarantine: quarantine, options: options)
-            .ingest(files: files) { bar.update($0) }
         bar.finish()
-        try log.close()
-        // Profiles follow the log; the writer lock is still held, so no one else projects.
-        let projection = try withExtendedLifetime(log) {
-            try rules.map { try Projection.catchUp(directory, rules: $0, progress: progress) }
-        }
-        return (summary, projection)
+        for line in outcome.summary.recovery { Out.note("recovered: \(line)") }
+        if progress, outcome.projection != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        let projection = try outcome.projection.map { result in try Projection.reporting { try result.get() } }
+        return (outcome.summary, projection)
     }
 
     static func render(_ s: IngestSummary) -> String {

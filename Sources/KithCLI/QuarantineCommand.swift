@@ -116,7 +116,8 @@ struct QuarantineCommand: ParsableCommand {
         @Option(help: "table or json") var format: OutputFormat = .table
 
         func run() throws {
-            let log = try IngestCommand.openLog(data.directory, purpose: "kith quarantine retry")
+            let engine = try Projection.engine(data.directory)
+            let log = try Projection.reporting { try engine.openLog(purpose: "kith quarantine retry") }
             let store = try QuarantineStore(directory: data.directory.quarantine)
             var retry = QuarantineRetry(mappingOverride: mapping)
             retry.declaredKinds = try Projection.rules(rules, data.directory).declaredKinds

@@ -17,6 +17,15 @@ public struct EngineError: Error, CustomStringConvertible, Sendable {
         public static let rulesChanged = Code(value: .rulesChanged)
         /// No RFM refresh has run on the store yet.
         public static let noRFMView = Code(value: .noRFMView)
+        /// No profile id or identifier the store knows matches the reference.
+        public static let noProfile = Code(value: .noProfile)
+        /// The reference is known but leads to no profile now (a split, an unlinked value);
+        /// the message says why.
+        public static let noCurrentProfile = Code(value: .noCurrentProfile)
+        /// A request's argument is not one the use case accepts; the message says what is.
+        public static let badArgument = Code(value: .badArgument)
+        /// The quarantine is at its bound, so bad lines could not be kept: nothing was ingested.
+        public static let quarantineFull = Code(value: .quarantineFull)
         public var description: String { value.rawValue }
     }
 

@@ -6,17 +6,13 @@ import KithIngest
 import KithLog
 import KithProjections
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `POST /v1/events`: the body goes through the same pipeline as `kith ingest` (validation,
 /// idempotency, quarantine, durable append), then profiles catch up, as after a batch ingest.
 /// One request at a time per process; another process holding the log gets a 409.
 ///
 /// A write key learns nothing about customers from its reply: counts only, never whether a
 /// profile was new. It writes only the sources it is bound to; lines naming another source are
-/// quarantined. The body is staged in memory (an anonymous memfd) that cannot outlive the request.
+/// quarantined. The body is read where it lies in memory, never staged on disk.
 struct EventIntake: Sendable {
     let state: ServerState
     let queue = AsyncLock()
@@ -61,48 +57,35 @@ struct EventIntake: Sendable {
     }
 
     private func ingestAlone(_ body: [UInt8], source: String?, allowed: Set<String>?) async throws -> Report {
-        let directory = state.directory
-        let log: any EventLog
-        do { log = try state.engine.openLog(purpose: "kith serve (POST /v1/events)") } catch let error as EngineError
-            where error.code == .busy
-        {
+        var options = Engine.Ingest(rules: state.rules, source: source)
+        options.allowedSources = allowed
+        options.quarantineByBytes = true
+        options.purpose = "kith serve (POST /v1/events)"
+        let outcome: Engine.IngestOutcome
+        do {
+            outcome = try await state.engine.ingest([.bytes(body, named: "request body")], options)
+        } catch let error as EngineError where error.code == .busy {
             throw Problem(
                 .conflict, "log_busy", "Another writer holds the event log; retry when it is free.",
                 headers: [.retryAfter: "1"], operatorDetail: "\(error)")
+        } catch let error as EngineError where error.code == .quarantineFull {
+            throw Problem(
+                .init(code: 507, reasonPhrase: "Insufficient Storage"), "quarantine_full",
+                "The quarantine is full, so bad lines could not be kept: nothing was ingested. An operator must review it.",
+                operatorDetail: "\(error)")
         } catch {
             throw Problem(
                 .serviceUnavailable, "log_unavailable", "The event log cannot be written; the operator's log says why.",
                 operatorDetail: "\(error)")
         }
-        let quarantine = try QuarantineStore(directory: directory.quarantine)
-        do { try quarantine.checkRoom() } catch {
-            throw Problem(
-                .init(code: 507, reasonPhrase: "Insufficient Storage"), "quarantine_full",
-                "The quarantine is full, so bad lines could not be kept: nothing was ingested. An operator must review it.",
-                operatorDetail: "\(error)")
-        }
-        let staged = try StagedBody(body)
-        var ingestOptions = Ingestor.Options(source: source)
-        ingestOptions.declaredKinds = state.rules.declaredKinds
-        ingestOptions.allowedSources = allowed
-        ingestOptions.displayName = "request body"
-        ingestOptions.quarantineByBytes = true
-        let summary = await Ingestor(log: log, quarantine: quarantine, options: ingestOptions).ingest(files: [
-            staged.path
-        ])
-        staged.close()
-        try log.close()
+        let summary = outcome.summary
         if let error = summary.files.first?.error {
             throw Problem(
                 .badRequest, "unreadable_body", "The body could not be read to the end (is it NDJSON in UTF-8?).",
                 operatorDetail: error)
         }
-        // Profiles follow the log; the writer lock is still held, so no one else projects.
-        withExtendedLifetime(log) {
-            do { try project() } catch {
-                FileHandle.standardError.write(
-                    Data("kith serve: projection after POST /v1/events failed: \(error)\n".utf8))
-            }
+        if case .failure(let error) = outcome.projection {
+            FileHandle.standardError.write(Data("kith serve: projection after POST /v1/events failed: \(error)\n".utf8))
         }
         // A large body's pages go back to the system, not to a heap that keeps them; the request's
         // own buffers are freed after the reply, so trim again once it has gone.
@@ -117,48 +100,6 @@ struct EventIntake: Sendable {
             records: summary.files.first?.records ?? 0, accepted: summary.accepted, duplicates: summary.duplicates,
             quarantined: summary.quarantined)
     }
-
-    private func project() throws {
-        _ = try state.engine.catchUp(under: state.rules)
-    }
-}
-
-/// A request body in an anonymous in-memory file: the ingestor reads it by path, and it is gone
-/// when closed or when the process dies, never left on disk.
-final class StagedBody: @unchecked Sendable {
-    private var fd: Int32
-    let path: String
-
-    init(_ bytes: [UInt8]) throws {
-        fd = kith_memfd_create("kith-request-body")
-        guard fd >= 0 else {
-            throw Problem(
-                .internalServerError, "io", "The request body could not be staged.",
-                operatorDetail: "memfd_create: \(String(cString: strerror(errno)))")
-        }
-        path = "/proc/self/fd/\(fd)"
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in
-                guard let base = raw.baseAddress else { return 0 }
-                return write(fd, base + offset, raw.count - offset)
-            }
-            guard n > 0 else {
-                Glibc.close(fd)
-                throw Problem(
-                    .internalServerError, "io", "The request body could not be staged.",
-                    operatorDetail: "write: \(String(cString: strerror(errno)))")
-            }
-            offset += n
-        }
-    }
-
-    func close() {
-        if fd >= 0 { Glibc.close(fd) }
-        fd = -1
-    }
-
-    deinit { close() }
 }
 
 /// A first-come, first-served lock for async work (an actor alone would let calls interleave

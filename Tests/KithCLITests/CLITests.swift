@@ -56,6 +56,55 @@ struct CLITests {
         #expect(malformed.count == (summary["quarantined_by_kind"] as? [String: Int])?["malformed_json"])
     }
 
+    @Test("a data directory named by one relative character works (Foundation traps on its parent)")
+    func oneCharacterRelativeDataDirectory() throws {
+        let scratch = Scratch()
+        let exports = scratch.path + "/exports"
+        let generated = try Generator(persons: 20, seed: 8).write(to: exports)
+        let files = generated.files.map { exports + "/" + $0 }
+        let ingest = try kith(["ingest", "--data", "A", "--format", "json"] + files, in: scratch.path)
+        #expect(ingest.status == 0 && !ingest.killed, "\(ingest.stderr.prefix(400))")
+        let stats = try kith(["identity", "stats", "--data", "A", "--format", "json"], in: scratch.path)
+        #expect(stats.status == 0 && stats.stdout.contains("\"profiles\""), "\(stats.stderr.prefix(400))")
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/A/log"))
+    }
+
+    @Test("ingest - reads standard input: NDJSON, or CSV with --mapping, the same as from files")
+    func ingestFromStandardInput() throws {
+        let scratch = Scratch()
+        let exports = scratch.path + "/exports"
+        let generated = try Generator(persons: 60, seed: 12).write(to: exports)
+        let fromFiles = scratch.path + "/files"
+        let fromStdin = scratch.path + "/stdin"
+        var files: [String] = []
+        for name in generated.files {
+            let path = exports + "/" + name
+            files.append(path)
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            // One line only the piped copy has: it is quarantined as read from stdin.
+            if name == generated.files.first { bytes += Data("{broken\n".utf8) }
+            var args = ["ingest", "--data", fromStdin, "--format", "json", "--no-project", "-"]
+            if name.hasSuffix(".csv") {
+                args += ["--mapping", path.replacingOccurrences(of: ".csv", with: ".mapping.yaml")]
+            }
+            let piped = try kith(args, input: bytes)
+            #expect(piped.status == 0, "\(name): \(piped.stderr.prefix(300))")
+            let summary = try JSONSerialization.jsonObject(with: Data(piped.stdout.utf8)) as? [String: Any]
+            let file = (summary?["files"] as? [[String: Any]])?.first
+            #expect(
+                file?["path"] as? String == "stdin"
+                    && file?["format"] as? String == (name.hasSuffix(".csv") ? "csv" : "ndjson"))
+            #expect(summary?["bytes_read"] as? Int == bytes.count, "\(name)")
+        }
+        #expect(try kith(["ingest", "--data", fromFiles, "--no-project"] + files).status == 0)
+        let a = try kith(["log", "read", "--data", fromFiles]).stdout
+        let b = try kith(["log", "read", "--data", fromStdin]).stdout
+        #expect(a == b && a.split(separator: "\n").count == generated.accepted)
+        let qa = try kith(["quarantine", "list", "--data", fromStdin, "--format", "ndjson"]).stdout
+        #expect(qa.split(separator: "\n").count == generated.quarantined + 1)
+        #expect(qa.contains("\"file\":\"stdin\""))
+    }
+
     @Test("Listings never show a rejected identifier in full")
     func listingMasksPersonalData() throws {
         let scratch = Scratch()

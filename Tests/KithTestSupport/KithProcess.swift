@@ -25,11 +25,15 @@ public struct ProcessResult: Sendable {
     public var killed = false
 }
 
-/// Runs `kith` with arguments to completion.
-public func kith(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+/// Runs `kith` with arguments to completion (in `directory`, if given; `input` on its
+/// standard input, if given).
+public func kith(
+    _ arguments: [String], environment: [String: String] = [:], in directory: String? = nil, input: Data? = nil
+) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: kithBinary)
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }
     process.environment = env
@@ -37,7 +41,18 @@ public func kith(_ arguments: [String], environment: [String: String] = [:]) thr
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    let stdin = Pipe()
+    if input != nil { process.standardInput = stdin }
     try process.run()
+    if let input {
+        // Written from another thread: a large input would fill the pipe while kith's output
+        // fills the other, each waiting on the other.
+        let writer = stdin.fileHandleForWriting
+        Thread.detachNewThread {
+            writer.write(input)
+            try? writer.close()
+        }
+    }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()

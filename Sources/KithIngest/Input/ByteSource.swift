@@ -20,18 +20,20 @@ final class FileByteSource: ByteSource {
     let path: String
     private(set) var consumed = 0
 
-    init(path: String) throws {
+    /// Opens `path`; errors name the file as `name` (its path unless given).
+    init(path: String, name: String? = nil) throws {
+        let name = name ?? path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw IngestError(.unreadableFile, "cannot open: \(String(cString: strerror(errno)))", file: path)
+            throw IngestError(.unreadableFile, "cannot open: \(String(cString: strerror(errno)))", file: name)
         }
         var st = stat()
         if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
             close(fd)
-            throw IngestError(.unreadableFile, "is a directory, not a file", file: path)
+            throw IngestError(.unreadableFile, "is a directory, not a file", file: name)
         }
         self.fd = fd
-        self.path = path
+        self.path = name
     }
 
     deinit { close(fd) }
@@ -51,6 +53,25 @@ final class FileByteSource: ByteSource {
     static func size(of path: String) -> Int {
         var st = stat()
         return stat(path, &st) == 0 ? Int(st.st_size) : 0
+    }
+}
+
+/// Bytes already in memory (an HTTP body), read in place.
+final class MemoryByteSource: ByteSource {
+    private let bytes: [UInt8]
+    private(set) var consumed = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = min(buffer.count, bytes.count - consumed)
+        guard n > 0 else { return 0 }
+        bytes.withUnsafeBytes { source in
+            guard let from = source.baseAddress, let to = buffer.baseAddress else { return }
+            to.copyMemory(from: from + consumed, byteCount: n)
+        }
+        consumed += n
+        return n
     }
 }
 

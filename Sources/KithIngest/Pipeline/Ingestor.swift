@@ -21,8 +21,6 @@ public final class Ingestor {
         public var declaredKinds: [String: IdentifierNormalizer.Method] = [:]
         /// The sources lines may name (an HTTP write key's); lines of others are quarantined.
         public var allowedSources: Set<String>?
-        /// What quarantine records name as the file (`request body` rather than a staging path).
-        public var displayName: String?
         /// Identify quarantined lines by their bytes alone, not file and line: the same bad line
         /// posted twice is kept once.
         public var quarantineByBytes = false
@@ -43,36 +41,49 @@ public final class Ingestor {
         self.options = options
     }
 
+    /// Ingests files (see `ingest(_:progress:)`).
     public func ingest(files: [String], progress: (@Sendable (IngestProgress) -> Void)? = nil) async -> IngestSummary {
+        await ingest(files.map(IngestInput.file), progress: progress)
+    }
+
+    /// Ingests each input in turn; one that cannot be read to the end is reported in its
+    /// summary and the others still land.
+    public func ingest(_ inputs: [IngestInput], progress: (@Sendable (IngestProgress) -> Void)? = nil) async
+        -> IngestSummary
+    {
         let start = clock.now
         var summary = IngestSummary()
         summary.firstPosition = log.endPosition
         summary.recovery = log.recoveryNotes
-        let totalBytes = files.reduce(0) { $0 + FileByteSource.size(of: $1) }
+        let totalBytes = inputs.reduce(0) { $0 + $1.size }
         var bytesBefore = 0
+        var bytesRead = 0
         let time = ISO8601DateFormatter().string(from: Date())
-        for (index, path) in files.enumerated() {
-            let isCSV = Ingestor.isCSV(path)
-            summary.files.append(IngestSummary.FileSummary(path: path, format: isCSV ? "csv" : "ndjson"))
+        for (index, input) in inputs.enumerated() {
+            summary.files.append(IngestSummary.FileSummary(path: input.name, format: input.isCSV ? "csv" : "ndjson"))
             let report: @Sendable (Int, Int) -> Void = { [clock, bytesBefore] consumed, events in
                 progress?(
                     IngestProgress(
-                        file: path, fileIndex: index, fileCount: files.count, bytesDone: bytesBefore + consumed,
-                        bytesTotal: totalBytes, events: events,
+                        file: input.name, fileIndex: index, fileCount: inputs.count,
+                        bytesDone: bytesBefore + consumed, bytesTotal: totalBytes, events: events,
                         seconds: Ingestor.seconds(clock.now - start)))
             }
             do {
-                if isCSV {
-                    try await ingestCSV(path, fileIndex: index, time: time, into: &summary, report: report)
+                let consumed: Int
+                if input.isCSV {
+                    consumed = try await ingestCSV(input, fileIndex: index, time: time, into: &summary, report: report)
                 } else {
-                    try await ingestNDJSON(path, fileIndex: index, time: time, into: &summary, report: report)
+                    consumed = try await ingestNDJSON(
+                        input, fileIndex: index, time: time, into: &summary, report: report)
                 }
+                bytesRead += consumed
             } catch {
                 summary.files[index].error = "\(error)"
+                bytesRead += input.size
             }
-            bytesBefore += FileByteSource.size(of: path)
+            bytesBefore += input.size
         }
-        summary.bytesRead = totalBytes
+        summary.bytesRead = max(totalBytes, bytesRead)
         summary.seconds = Ingestor.seconds(clock.now - start)
         summary.eventsPerSecond = summary.seconds > 0 ? Double(summary.accepted) / summary.seconds : 0
         summary.endPosition = log.endPosition
@@ -115,14 +126,15 @@ public final class Ingestor {
         summary.add(chunk, appended: outcome.appended, duplicates: outcome.duplicates, file: fileIndex)
     }
 
+    /// Returns the bytes consumed.
     private func ingestNDJSON(
-        _ path: String, fileIndex: Int, time: String, into summary: inout IngestSummary,
+        _ input: IngestInput, fileIndex: Int, time: String, into summary: inout IngestSummary,
         report: @Sendable (Int, Int) -> Void
-    ) async throws {
-        let chunker = LineChunker(try ByteSources.open(path), chunkBytes: options.chunkBytes)
+    ) async throws -> Int {
+        let chunker = LineChunker(try input.open(), chunkBytes: options.chunkBytes)
         let parser = self.parser
         let origin = ChunkOrigin(
-            file: options.displayName ?? path, source: options.source, mappingPath: nil, csvHeader: nil, time: time,
+            file: input.name, source: options.source, mappingPath: nil, csvHeader: nil, time: time,
             byBytes: options.quarantineByBytes)
         var inflight: [Task<ParsedChunk, Never>] = []
         var failure: (any Error)?
@@ -144,24 +156,27 @@ public final class Ingestor {
             report(chunker.consumed, summary.accepted)
         }
         if let failure { throw failure }
+        return chunker.consumed
     }
 
+    /// Returns the bytes consumed.
     private func ingestCSV(
-        _ path: String, fileIndex: Int, time: String, into summary: inout IngestSummary,
+        _ input: IngestInput, fileIndex: Int, time: String, into summary: inout IngestSummary,
         report: @Sendable (Int, Int) -> Void
-    ) async throws {
-        guard let mappingPath = options.mappingPath ?? Ingestor.siblingMapping(of: path) else {
+    ) async throws -> Int {
+        let path = input.name
+        guard let mappingPath = options.mappingPath ?? input.path.flatMap(Ingestor.siblingMapping(of:)) else {
             throw IngestError(
                 .badArgument,
                 "a CSV file needs --mapping FILE, or a NAME.mapping.yaml beside it (see schemas/examples/)", file: path)
         }
         let mapping = try Mapping.load(from: mappingPath)
         let delimiter = mapping.delimiterByte
-        let chunker = LineChunker(try ByteSources.open(path), chunkBytes: options.chunkBytes, quoteAware: true)
-        guard var first = try chunker.next() else { return }
+        let chunker = LineChunker(try input.open(), chunkBytes: options.chunkBytes, quoteAware: true)
+        guard var first = try chunker.next() else { return chunker.consumed }
         // The header is the first record of the first chunk; the rest of that chunk follows it.
         let headerTable = CSVTable.parse(first, delimiter: delimiter)
-        guard let headerRow = headerTable.rows.first else { return }
+        guard let headerRow = headerTable.rows.first else { return chunker.consumed }
         let header = (0..<headerRow.fields.count).map { headerTable.string(headerRow, $0) }
         var rest = headerRow.raw.upperBound
         while rest < first.bytes.count && first.bytes[rest] != 0x0A { rest += 1 }
@@ -207,5 +222,6 @@ public final class Ingestor {
             report(chunker.consumed, summary.accepted)
         }
         if let failure { throw failure }
+        return chunker.consumed
     }
 }
