@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Layers point downward only: kith → KithCLI/KithServer → KithEngine → KithIngest/KithProjections → KithLog → KithCore.
+// Layers point downward only:
+// kith → KithCLI/KithServer → KithEngine → KithIngest/KithProjections/KithDirectory → KithLog → KithCore.
 // KithCore is pure (no file or network I/O); C libraries are wrapped in KithLog/KithIngest.
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
@@ -13,6 +14,7 @@ let package = Package(
         .library(name: "KithCore", targets: ["KithCore"]),
         .library(name: "KithLog", targets: ["KithLog"]),
         .library(name: "KithIngest", targets: ["KithIngest"]),
+        .library(name: "KithDirectory", targets: ["KithDirectory"]),
         .library(name: "KithProjections", targets: ["KithProjections"]),
         .library(name: "KithGenerator", targets: ["KithGenerator"]),
     ],
@@ -35,6 +37,12 @@ let package = Package(
         .target(name: "KithLog", dependencies: ["KithCore", "CLZ4", "CCRC32C"], swiftSettings: strict),
         // The in-memory reference adapters of the ports: the oracle the other adapters are held to.
         .target(name: "KithMemory", dependencies: ["KithCore"], swiftSettings: strict),
+        // The data directory's own files: where everything lives, the store generation in force,
+        // the rules in force, the installation secret, API keys, their usage and the audit log.
+        .target(
+            name: "KithDirectory", dependencies: ["KithCore", "KithLog", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        // Reading channel exports: byte sources, CSV mappings, the pipeline and the quarantine.
         .target(
             name: "KithIngest",
             dependencies: ["KithCore", "KithLog", "CLZ4", "CZlib", .product(name: "Yams", package: "Yams")],
@@ -48,12 +56,13 @@ let package = Package(
             swiftSettings: strict),
         // The use cases, written once: the CLI and the server parse, call it and format.
         .target(
-            name: "KithEngine", dependencies: ["KithCore", "KithLog", "KithIngest", "KithProjections"],
+            name: "KithEngine",
+            dependencies: ["KithCore", "KithLog", "KithDirectory", "KithIngest", "KithProjections"],
             swiftSettings: strict),
         .target(
             name: "KithServer",
             dependencies: [
-                "KithCore", "KithLog", "KithIngest", "KithProjections", "KithEngine", "CMalloc",
+                "KithCore", "KithLog", "KithDirectory", "KithIngest", "KithProjections", "KithEngine", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -62,7 +71,8 @@ let package = Package(
         .target(
             name: "KithCLI",
             dependencies: [
-                "KithCore", "KithLog", "KithIngest", "KithProjections", "KithEngine", "KithMemory", "KithGenerator",
+                "KithCore", "KithLog", "KithDirectory", "KithIngest", "KithProjections", "KithEngine", "KithMemory",
+                "KithGenerator",
                 "KithServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -83,13 +93,16 @@ let package = Package(
         .testTarget(
             name: "KithProjectionsTests",
             dependencies: [
-                "KithProjections", "KithCore", "KithLog", "KithIngest", "KithGenerator", "KithFaults", "KithMemory",
+                "KithProjections", "KithCore", "KithLog", "KithDirectory", "KithIngest", "KithGenerator", "KithFaults",
+                "KithMemory",
                 "KithTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ], swiftSettings: strict),
         .testTarget(
             name: "KithIngestTests",
-            dependencies: ["KithIngest", "KithLog", "KithCore", "KithGenerator", "KithTestSupport", "KithFaults"],
+            dependencies: [
+                "KithIngest", "KithDirectory", "KithLog", "KithCore", "KithGenerator", "KithTestSupport", "KithFaults",
+            ],
             resources: [], swiftSettings: strict),
         // What the CLI and server tests share: running the built `kith`, temporary folders,
         // and the ports' contract suites, which every adapter passes unchanged.
@@ -100,14 +113,16 @@ let package = Package(
         .testTarget(
             name: "KithServerTests",
             dependencies: [
-                "KithServer", "kith", "KithTestSupport", "KithCore", "KithIngest", "KithLog", "KithProjections",
+                "KithServer", "kith", "KithTestSupport", "KithCore", "KithDirectory", "KithIngest", "KithLog",
+                "KithProjections",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
         .testTarget(
             name: "KithCLITests",
             dependencies: [
-                "KithCLI", "kith", "KithTestSupport", "KithLog", "KithCore", "KithGenerator", "KithIngest",
+                "KithCLI", "kith", "KithTestSupport", "KithLog", "KithCore", "KithGenerator", "KithDirectory",
+                "KithIngest",
                 "KithMemory",
                 "KithProjections",
             ],

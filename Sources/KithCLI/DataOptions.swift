@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import KithIngest
+import KithDirectory
 
 /// `--data DIR`, else `KITH_DATA`, else `./kith-data`.
 struct DataOptions: ParsableArguments {

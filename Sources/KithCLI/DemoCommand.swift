@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithCore
+import KithDirectory
 import KithEngine
 import KithGenerator
 import KithIngest

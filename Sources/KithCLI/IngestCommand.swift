@@ -4,6 +4,7 @@ import KithIngest
 import KithLog
 import KithProjections
 import KithCore
+import KithDirectory
 import KithEngine
 
 struct IngestCommand: AsyncParsableCommand {

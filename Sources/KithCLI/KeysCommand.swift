@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithCore
-import KithIngest
+import KithDirectory
 
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

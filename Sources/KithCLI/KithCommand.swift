@@ -1,4 +1,6 @@
 import ArgumentParser
+import KithEngine
+import KithProjections
 
 /// `kith`: the command-line surface. Thin: it parses input, calls the layers, formats output.
 public struct KithCommand: AsyncParsableCommand {
@@ -14,4 +16,17 @@ public struct KithCommand: AsyncParsableCommand {
         ])
 
     public init() {}
+}
+
+extension KithCommand {
+    /// Ends the process for an error no command caught: a store's or the engine's is printed
+    /// with the command that mends it (exit status 2); the rest as ArgumentParser prints them.
+    public static func exit(reporting error: any Error) -> Never {
+        if error is ProjectionError || error is EngineError {
+            Out.note(Projection.message(for: EngineError(wrapping: error)))
+            Out.flush()
+            Self.exit(withError: ExitCode(2))
+        }
+        Self.exit(withError: error)
+    }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import KithCore
-import KithIngest
 import KithLog
 
 struct LogCommand: ParsableCommand {

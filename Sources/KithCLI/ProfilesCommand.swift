@@ -51,8 +51,8 @@ struct ProfilesCommand: ParsableCommand {
                         [line.profileID] + kinds.map { (line.identifiers[$0] ?? []).joined(separator: "|") } + [
                             traits, String(view.stats.events), String(view.stats.orders),
                             view.stats.netSpend["CNY"] ?? "",
-                            view.stats.firstSeen ?? "", view.stats.lastSeen ?? "", view.rfm?.segment ?? "",
-                            view.rfm?.stage ?? "",
+                            view.stats.firstSeen ?? "", view.stats.lastSeen ?? "", view.rfm?.segment?.key ?? "",
+                            view.rfm?.stage.key ?? "",
                         ]
                     Out.print(cells.map(CSVCell.escape).joined(separator: ","))
                 } else {

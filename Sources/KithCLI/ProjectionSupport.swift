@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import KithCore
+import KithDirectory
 import KithEngine
-import KithIngest
 import KithLog
 import KithProjections
 
@@ -56,18 +56,30 @@ enum Projection {
         return try reporting { try engine.refreshRFM(store, under: rules, asOf: asOf) }
     }
 
-    /// Runs `body`; an engine error is printed with the command that fixes it, and exits 2.
+    /// Runs `body`; an engine or store error is printed with the command that mends it, and
+    /// exits 2.
     static func reporting<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as EngineError where error.code == .rulesChanged {
-            Out.note(
-                "error: \(error); apply them with `kith replay --rules FILE` (add --dry-run to see the impact first)")
-            throw ExitCode(2)
-        } catch let exit as ExitCode {
+        do { return try body() } catch let exit as ExitCode {
             throw exit
         } catch {
-            Out.note("error: \(error)")
+            Out.note(message(for: EngineError(wrapping: error)))
             throw ExitCode(2)
         }
+    }
+
+    /// `error: …` and, where a command mends it, that command.
+    static func message(for error: EngineError) -> String {
+        let remedy: String? =
+            switch error.code {
+            case .rulesChanged: "apply them with `kith replay --rules FILE` (add --dry-run to see the impact first)"
+            case .needsRebuild: "rebuild it from the log with kith project --rebuild"
+            case .needsMigration: "run kith project to migrate it"
+            case .logDamaged: "run kith log verify"
+            case .noStore: "run kith ingest or kith project"
+            case .noRFMView: "run kith rfm refresh"
+            default: nil
+            }
+        return "error: \(error)" + (remedy.map { "; \($0)" } ?? "")
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -48,7 +48,7 @@ struct RFMCommand: ParsableCommand {
             rightAligned: [1, 2, 3, 4, 5, 6])
         let largest = max(1, s.segments.map(\.count).max() ?? 1)
         for row in s.segments {
-            guard let segment = Segment(rawValue: row.segment) else { continue }
+            let segment = row.segment
             let bar = String(repeating: "█", count: (row.count * 30 + largest - 1) / largest)
             table.rows.append([
                 segment.label(lang), row.count.grouped, row.share, row.meanRecencyDays, row.meanFrequency,

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import KithCore
 import KithEngine
-import KithIngest
 import KithLog
 import KithProjections
 

@@ -41,7 +41,7 @@ struct SegmentCommand: ParsableCommand {
                         table.rows.append([
                             line.profileID, line.recencyDays.map(String.init) ?? "", String(line.frequency),
                             line.monetary,
-                            rfm.isEmpty ? "-" : rfm, line.segment ?? "", line.stage,
+                            rfm.isEmpty ? "-" : rfm, line.segment?.key ?? "", line.stage.key,
                         ])
                     }
                 }

@@ -1,6 +1,5 @@
 import Foundation
 import KithCore
-import KithIngest
 import KithLog
 import KithProjections
 
@@ -48,7 +47,7 @@ extension Engine {
             store = try SQLiteProjectionStore(path: path)
             projector = try Projector(store: store, rules: rules, profileIDs: profileIDs)
         } catch {
-            throw EngineError(.unavailable, "\(error)")
+            throw EngineError(wrapping: error)
         }
         if let available = MemoryBudget.available() {
             projector.onePassLimit = Projector.onePassLimit(availableMemory: available)
@@ -60,7 +59,7 @@ extension Engine {
                 options.progress?($0)
             }
         } catch {
-            throw EngineError(.unavailable, "\(error)")
+            throw EngineError(wrapping: error)
         }
         try refreshRFM(store, under: rules, asOf: asOf)
         return summary
@@ -93,7 +92,7 @@ extension Engine {
         } catch let error as EngineError {
             throw error
         } catch {
-            throw EngineError(.unavailable, "\(error)")
+            throw EngineError(wrapping: error)
         }
     }
 }

@@ -55,7 +55,7 @@ extension Engine {
         } catch let error as IngestError where error.code == .quarantineFull {
             throw EngineError(.quarantineFull, error.message)
         } catch {
-            throw EngineError(.unavailable, "\(error)")
+            throw EngineError(wrapping: error)
         }
         var ingestOptions = Ingestor.Options(source: options.source, mappingPath: options.mappingPath)
         ingestOptions.declaredKinds = options.rules.declaredKinds
@@ -63,7 +63,7 @@ extension Engine {
         ingestOptions.quarantineByBytes = options.quarantineByBytes
         let summary = await Ingestor(log: log, quarantine: quarantine, options: ingestOptions)
             .ingest(inputs, progress: options.progress)
-        do { try log.close() } catch { throw EngineError(.unavailable, "\(error)") }
+        do { try log.close() } catch { throw EngineError(wrapping: error) }
         guard options.project else { return IngestOutcome(summary: summary, projection: nil) }
         // Profiles follow the log; the writer lock is still held, so no one else projects.
         let projection = withExtendedLifetime(log) {
@@ -73,7 +73,7 @@ extension Engine {
                 } catch let error as EngineError {
                     throw error
                 } catch {
-                    throw EngineError(.unavailable, "\(error)")
+                    throw EngineError(wrapping: error)
                 }
             }
         }

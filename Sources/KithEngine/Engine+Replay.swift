@@ -1,6 +1,6 @@
 import Foundation
 import KithCore
-import KithIngest
+import KithDirectory
 import KithLog
 import KithProjections
 
@@ -55,7 +55,7 @@ extension Engine {
         let livePath = directory.projections
         let live = try openStore()
         let liveView: RFMView?
-        do { liveView = try live.rfmView() } catch { throw EngineError(.unavailable, "\(error)") }
+        do { liveView = try live.rfmView() } catch { throw EngineError(wrapping: error) }
         let generation = try shadowGeneration(projectionHash: Projector.hash(rules))
         let shadowPath = directory.projections(generation: generation)
         let summary = try catchUp(
@@ -66,7 +66,7 @@ extension Engine {
                 progress: options.progress))
         let impact: ReplayImpact
         do { impact = try ReplayImpact(live: live, shadow: try SQLiteProjectionStore(path: shadowPath)) } catch {
-            throw EngineError(.unavailable, "\(error)")
+            throw EngineError(wrapping: error)
         }
         var report = ReplayReport(
             applied: !options.dryRun, shadow: shadowPath, projection: summary, impact: impact,
@@ -76,7 +76,7 @@ extension Engine {
             try directory.swapProjections(to: generation)
             try? FileManager.default.removeItem(atPath: directory.replayState)
         } catch {
-            throw EngineError(.unavailable, "\(error)")
+            throw EngineError(wrapping: error)
         }
         report.adoptedRules = try adoptRulesFile(options.rulesFile)
         // Keep the previous generation (readers may still have it open); drop older ones.
@@ -113,7 +113,7 @@ extension Engine {
                 directory.replayState,
                 with: try JSONEncoder().encode(ReplayState(generation: generation, projectionHash: projectionHash)))
         } catch {
-            throw EngineError(.unavailable, "\(error)")
+            throw EngineError(wrapping: error)
         }
         return generation
     }

@@ -36,7 +36,7 @@ extension Engine {
         } catch let error as EngineError {
             throw error
         } catch {
-            throw EngineError(.unavailable, "\(error)")
+            throw EngineError(wrapping: error)
         }
         return MemberPage(asOf: view.asOf, more: more)
     }
@@ -44,7 +44,7 @@ extension Engine {
     /// The RFM view as the last refresh left it.
     public static func rfmView(of store: some ProfileQueries) throws -> RFMView {
         let view: RFMView?
-        do { view = try store.rfmView() } catch { throw EngineError(.unavailable, "\(error)") }
+        do { view = try store.rfmView() } catch { throw EngineError(wrapping: error) }
         guard let view else { throw EngineError(.noRFMView, "there is no RFM view yet") }
         return view
     }

@@ -1,6 +1,6 @@
 import Foundation
 import KithCore
-import KithIngest
+import KithDirectory
 import KithLog
 import KithProjections
 
@@ -20,7 +20,7 @@ public final class Engine: Sendable {
     public init(directory: DataDirectory, secret: InstallationSecret? = nil) throws {
         self.directory = directory
         do { self.secret = try secret ?? InstallationSecret.of(directory) } catch {
-            throw EngineError(.unavailable, "\(error)")
+            throw EngineError(wrapping: error)
         }
     }
 
@@ -43,7 +43,7 @@ public final class Engine: Sendable {
             try store.adoptProfileIDs(profileIDs)
             return store
         } catch {
-            throw EngineError(.unavailable, "\(error)")
+            throw EngineError(wrapping: error)
         }
     }
 
@@ -51,7 +51,7 @@ public final class Engine: Sendable {
     /// answers lookups while a writer commits, and for lookup benchmarks.
     public static func storeForReading(at path: String) throws -> any ProfileQueries {
         do { return try SQLiteProjectionStore(path: path, readOnly: true) } catch {
-            throw EngineError(.unavailable, "\(error)")
+            throw EngineError(wrapping: error)
         }
     }
 }
@@ -65,7 +65,7 @@ extension Engine {
             try FileManager.default.createDirectory(atPath: directory.log, withIntermediateDirectories: true)
             lock = try DirectoryLock(directory: directory.log, purpose: purpose)
         } catch {
-            throw EngineError(.unavailable, "\(error)")
+            throw EngineError(wrapping: error)
         }
         return try withExtendedLifetime(lock) { try body() }
     }
@@ -86,14 +86,14 @@ extension Engine {
         {
             throw EngineError(.busy, "\(error)")
         } catch {
-            throw EngineError(.unavailable, "\(error)")
+            throw EngineError(wrapping: error)
         }
     }
 
     /// The log as it is now, for reading (no lock: readers never wait for the writer).
     public func logReader() throws -> any EventLogReading {
         do { return try EventLogReader(directory: directory.log) } catch {
-            throw EngineError(.unavailable, "\(error)")
+            throw EngineError(wrapping: error)
         }
     }
 }

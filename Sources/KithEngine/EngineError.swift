@@ -1,10 +1,12 @@
+import KithProjections
+
 /// What went wrong in a use case, described without the command that would fix it: each
 /// surface adds that (a CLI hint, an HTTP problem type).
 public struct EngineError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         enum Value: String {
             case unavailable, busy, badRules, rulesChanged, noRFMView, noProfile, noCurrentProfile, badArgument
-            case quarantineFull
+            case quarantineFull, needsRebuild, needsMigration, logDamaged, noStore
         }
         let value: Value
         /// A file or store could not be opened, read or written.
@@ -26,6 +28,14 @@ public struct EngineError: Error, CustomStringConvertible, Sendable {
         public static let badArgument = Code(value: .badArgument)
         /// The quarantine is at its bound, so bad lines could not be kept: nothing was ingested.
         public static let quarantineFull = Code(value: .quarantineFull)
+        /// The store cannot serve as it is; a rebuild from the log mends it.
+        public static let needsRebuild = Code(value: .needsRebuild)
+        /// The store's schema is older than this version's; a writer (a catch-up) migrates it.
+        public static let needsMigration = Code(value: .needsMigration)
+        /// The log holds something that is not a canonical event.
+        public static let logDamaged = Code(value: .logDamaged)
+        /// There is no store yet: nothing has been ingested or projected.
+        public static let noStore = Code(value: .noStore)
         public var description: String { value.rawValue }
     }
 
@@ -38,4 +48,27 @@ public struct EngineError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { message }
+
+    /// An error from a lower layer, its kind kept where the surfaces act on it (a projection
+    /// store that needs a rebuild, a damaged log); anything else is `unavailable`.
+    public init(wrapping error: any Error) {
+        if let error = error as? EngineError {
+            self = error
+            return
+        }
+        guard let projection = error as? ProjectionError else {
+            self.init(.unavailable, "\(error)")
+            return
+        }
+        let code: Code =
+            switch projection.code {
+            case .needsRebuild: .needsRebuild
+            case .needsMigration: .needsMigration
+            case .logDamaged: .logDamaged
+            case .noStore: .noStore
+            case .noRFMView: .noRFMView
+            default: .unavailable
+            }
+        self.init(code, projection.message)
+    }
 }

@@ -33,8 +33,8 @@ extension ProfileView {
             w.key("monetary"); w.string(rfm.monetary)
             if let n = rfm.rScore { w.key("r_score"); w.int(n) }
             if let n = rfm.recencyDays { w.key("recency_days"); w.int(n) }
-            if let s = rfm.segment { w.key("segment"); w.string(s) }
-            w.key("stage"); w.string(rfm.stage)
+            if let s = rfm.segment { w.key("segment"); w.string(s.key) }
+            w.key("stage"); w.string(rfm.stage.key)
             w.close()
         }
         w.key("stats")

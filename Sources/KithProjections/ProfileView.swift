@@ -72,8 +72,8 @@ public struct ProfileView: Codable, Sendable {
         public var fScore: Int?
         public var mScore: Int?
         /// Machine key (`important_value`, …); nil for a prospect.
-        public var segment: String?
-        public var stage: String
+        public var segment: Segment?
+        public var stage: LifecycleStage
 
         enum CodingKeys: String, CodingKey {
             case frequency, monetary, segment, stage
@@ -93,8 +93,8 @@ public struct ProfileView: Codable, Sendable {
             rScore = score?.r
             fScore = score?.f
             mScore = score?.m
-            segment = score?.segment.key
-            stage = model.stage(raw).key
+            segment = score?.segment
+            stage = model.stage(raw)
         }
     }
 

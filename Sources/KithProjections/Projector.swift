@@ -60,8 +60,8 @@ public final class Projector {
         state = try store.openingState()
         if state.checkpoint > 0, let stored = state.rulesHash, stored != rulesHash {
             throw ProjectionError(
-                "the projection was built under other rules (\(stored.prefix(12))…, now \(rulesHash.prefix(12))…); "
-                    + "rebuild it with `kith project --rebuild`")
+                .needsRebuild,
+                "the projection was built under other rules (\(stored.prefix(12))…, now \(rulesHash.prefix(12))…)")
         }
     }
 
@@ -181,8 +181,9 @@ public final class Projector {
         let end = log.endPosition
         guard state.checkpoint <= end else {
             throw ProjectionError(
+                .needsRebuild,
                 "the projection store has projected the log up to position \(state.checkpoint), but the log ends at \(end): "
-                    + "the log lost events (restored from an older copy, or repaired); rebuild with kith project --rebuild"
+                    + "the log lost events (restored from an older copy, or repaired)"
             )
         }
         if let projected = state.lastLine, state.checkpoint > 0,
@@ -191,9 +192,10 @@ public final class Projector {
             // A reader can see bytes the writer has not synced yet; a power loss then takes them
             // back and later appends reuse their positions.
             throw ProjectionError(
+                .needsRebuild,
                 "the projection store has projected the log up to position \(state.checkpoint), but the log's event at "
                     + "position \(state.checkpoint - 1) is not the one it projected: the log lost events (a power loss "
-                    + "before they were synced, or a restore) and was appended to since; rebuild with kith project --rebuild"
+                    + "before they were synced, or a restore) and was appended to since"
             )
         }
         if batchSize == nil, maximumBatches == nil, onePassLimit > 0, canRebuildInOnePass, end > 0 {
@@ -440,7 +442,7 @@ public final class Projector {
             for (node, info) in try store.nodes(Array(ends)) { state.graph.load(info, as: node) }
             if let gap = ends.first(where: { !state.graph.isLoaded($0) }) {
                 throw ProjectionError(
-                    "the projection store has an edge to value #\(gap) but no such value: rebuild it with kith project --rebuild"
+                    .needsRebuild, "the projection store has an edge to value #\(gap) but no such value"
                 )
             }
         }

@@ -10,8 +10,9 @@ public struct RFMLine: Encodable, Sendable {
     public var rScore: Int?
     public var fScore: Int?
     public var mScore: Int?
-    public var segment: String?
-    public var stage: String
+    /// Nil for a prospect.
+    public var segment: Segment?
+    public var stage: LifecycleStage
 
     public init(_ entry: RFMEntry, currency: String) {
         let s = entry.score
@@ -22,8 +23,8 @@ public struct RFMLine: Encodable, Sendable {
         rScore = s?.r
         fScore = s?.f
         mScore = s?.m
-        segment = s?.segment.key
-        stage = entry.stage.key
+        segment = s?.segment
+        stage = entry.stage
     }
 
     public static let csvHeader = "profile_id,recency_days,frequency,monetary,r_score,f_score,m_score,segment,stage"
@@ -32,8 +33,8 @@ public struct RFMLine: Encodable, Sendable {
         func text(_ n: Int?) -> String { n.map(String.init) ?? "" }
         let fields: [String] = [
             profileID, text(recencyDays), String(frequency), monetary, text(rScore), text(fScore), text(mScore),
-            segment ?? "",
-            stage,
+            segment?.key ?? "",
+            stage.key,
         ]
         return fields.joined(separator: ",")
     }

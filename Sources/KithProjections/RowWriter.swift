@@ -23,10 +23,13 @@ final class RowWriter {
     private let sql: String
 
     init(_ db: Database, _ sql: String) throws {
-        guard let connection = db.sqliteConnection else { throw ProjectionError("the projection store is closed") }
+        guard let connection = db.sqliteConnection else {
+            throw ProjectionError(.unavailable, "the projection store is closed")
+        }
         var handle: OpaquePointer?
         guard sqlite3_prepare_v2(connection, sql, -1, &handle, nil) == SQLITE_OK, let handle else {
-            throw ProjectionError("cannot prepare `\(sql)`: \(String(cString: sqlite3_errmsg(connection)))")
+            throw ProjectionError(
+                .unavailable, "cannot prepare `\(sql)`: \(String(cString: sqlite3_errmsg(connection)))")
         }
         self.handle = handle
         self.connection = connection
@@ -68,7 +71,7 @@ final class RowWriter {
     }
 
     private func failure(_ what: String) -> ProjectionError {
-        ProjectionError("\(what) `\(sql)`: \(String(cString: sqlite3_errmsg(connection)))")
+        ProjectionError(.unavailable, "\(what) `\(sql)`: \(String(cString: sqlite3_errmsg(connection)))")
     }
 }
 

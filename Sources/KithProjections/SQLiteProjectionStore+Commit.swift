@@ -30,7 +30,7 @@ extension SQLiteProjectionStore {
         let excluded = try RowWriter(db, "INSERT OR REPLACE INTO excluded (node, standing, kind) VALUES (?, ?, ?)")
         for (n, s) in batch.excluded {
             guard let kind = IdentityResolver.Standing.Kind(code: s) else {
-                throw ProjectionError("the projector produced a standing with no kind: \(s)")
+                throw ProjectionError(.refused, "the projector produced a standing with no kind: \(s)")
             }
             try excluded.run(.integer(Int64(n)), .text(s), .integer(Int64(kind.rawValue)))
         }

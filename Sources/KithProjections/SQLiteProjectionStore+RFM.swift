@@ -52,7 +52,7 @@ extension SQLiteProjectionStore {
                 model: try decoder.decode(RFMModel.self, from: Data((row[5] as String).utf8)),
                 summary: try decoder.decode(RFMSummary.self, from: Data((row[6] as String).utf8)))
         } catch {
-            throw ProjectionError("the stored RFM model cannot be read (\(error)); run kith rfm refresh")
+            throw ProjectionError(.noRFMView, "the stored RFM model cannot be read (\(error))")
         }
     }
 
@@ -90,7 +90,7 @@ private final class DecodedModelCache: @unchecked Sendable {
             model = decoded
             return decoded
         } catch {
-            throw ProjectionError("the stored RFM model cannot be read (\(error)); run kith rfm refresh")
+            throw ProjectionError(.noRFMView, "the stored RFM model cannot be read (\(error))")
         }
     }
 }

@@ -8,7 +8,8 @@ extension SQLiteProjectionStore {
     public func commitRebuild(rulesHash: String, _ produce: (any RebuildSink) throws -> ProjectionBatch) throws {
         try pool.write { db in
             if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM checkpoint") ?? 0 > 0 {
-                throw ProjectionError("a rebuild needs an empty projection store; \(path) already holds a projection")
+                throw ProjectionError(
+                    .refused, "a rebuild needs an empty projection store; \(path) already holds a projection")
             }
             let indexes = try Row.fetchAll(
                 db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"

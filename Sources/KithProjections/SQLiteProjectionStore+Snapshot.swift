@@ -123,8 +123,9 @@ extension SQLiteProjectionStore: ProfileQueries {
             while let row = try rows.next() {
                 guard let kind = IdentityResolver.Standing.Kind(rawValue: row[1]) else {
                     throw ProjectionError(
+                        .needsRebuild,
                         "value \(row[0] as Int64) has a standing of kind \(row[1] as Int), which no version of Kith "
-                            + "wrote; rebuild with kith project --rebuild")
+                            + "wrote")
                 }
                 try body(Node(row[0] as Int64), kind, row[2])
             }
@@ -158,7 +159,7 @@ extension SQLiteProjectionStore: ProfileQueries {
                 if let data = row[10] as Data? {
                     guard let decoded = NodeStats(binary: [UInt8](data)) else {
                         throw ProjectionError(
-                            "profile \(profile)'s statistics are damaged; rebuild with kith project --rebuild")
+                            .needsRebuild, "profile \(profile)'s statistics are damaged")
                     }
                     stats = decoded
                 }
@@ -182,8 +183,7 @@ extension SQLiteProjectionStore {
         let profile: String = row[2]
         guard let known = ProjectionBatch.Change.Kind(rawValue: kind) else {
             throw ProjectionError(
-                "profile \(profile) has a change of kind \"\(kind)\", which no version of Kith wrote; "
-                    + "rebuild with kith project --rebuild")
+                .needsRebuild, "profile \(profile) has a change of kind \"\(kind)\", which no version of Kith wrote")
         }
         let others: String = row[3]
         return ProjectionBatch.Change(

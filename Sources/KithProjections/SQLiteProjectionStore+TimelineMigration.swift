@@ -27,7 +27,7 @@ extension SQLiteProjectionStore {
             let position = UInt64(row[1] as Int64)
             guard let type = EventType(rawValue: row[3]) else {
                 throw ProjectionError(
-                    "the event at log position \(position) has type \"\(row[3] as String)\"; rebuild with kith project --rebuild"
+                    .needsRebuild, "the event at log position \(position) has type \"\(row[3] as String)\""
                 )
             }
             TimelineIndex.append(.init(position: position, epochSeconds: row[2], type: type), to: &bytes)

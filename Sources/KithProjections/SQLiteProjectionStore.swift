@@ -24,14 +24,14 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
             }
         }
         if readOnly && !FileManager.default.fileExists(atPath: path) {
-            throw ProjectionError("there is no projection store at \(path) yet: run kith ingest or kith project")
+            throw ProjectionError(.noStore, "there is no projection store at \(path) yet")
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
             if readOnly {
                 guard try pool.read({ try SQLiteProjectionStore.migrator.hasCompletedMigrations($0) }) else {
                     throw ProjectionError(
-                        "the projection store \(path) has an older schema: run kith project to migrate it")
+                        .needsMigration, "the projection store \(path) has an older schema than this version of Kith")
                 }
             } else {
                 try SQLiteProjectionStore.migrator.migrate(pool)
@@ -39,7 +39,7 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
         } catch let error as ProjectionError {
             throw error
         } catch {
-            throw ProjectionError("cannot open the projection store \(path): \(error)")
+            throw ProjectionError(.unavailable, "cannot open the projection store \(path): \(error)")
         }
     }
 
@@ -86,7 +86,7 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
             // has projected events cannot gain them in place.
             if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM checkpoint") ?? 0 > 0 {
                 throw ProjectionError(
-                    "this projection store predates the RFM view (schema v3); rebuild it from the log with kith project --rebuild"
+                    .needsRebuild, "this projection store predates the RFM view (schema v3)"
                 )
             }
             try db.execute(
@@ -133,8 +133,7 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
                 let text: String = row[1]
                 guard let kind = IdentityResolver.Standing.Kind(code: text) else {
                     throw ProjectionError(
-                        "value \(row[0] as Int64) has a standing no version of Kith wrote (\(text)); "
-                            + "rebuild with kith project --rebuild")
+                        .needsRebuild, "value \(row[0] as Int64) has a standing no version of Kith wrote (\(text))")
                 }
                 try update.execute(arguments: [kind.rawValue, row[0] as Int64])
             }
@@ -275,7 +274,7 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
         try forEachRow("SELECT node, stats FROM node_stats", whereColumn: "node", in: nodes, db) { row in
             guard let stats = NodeStats(binary: [UInt8](row[1] as Data)) else {
                 throw ProjectionError(
-                    "node \(row[0] as Int64)'s statistics are damaged; rebuild with kith project --rebuild")
+                    .needsRebuild, "node \(row[0] as Int64)'s statistics are damaged")
             }
             out[Node(row[0] as Int64)] = stats
         }

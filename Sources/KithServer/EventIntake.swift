@@ -1,8 +1,8 @@
 import CMalloc
 import Foundation
 import KithCore
+import KithDirectory
 import KithEngine
-import KithIngest
 import KithLog
 import KithProjections
 

@@ -1,6 +1,6 @@
 import Hummingbird
 import KithCore
-import KithIngest
+import KithDirectory
 
 /// Per-request state: who is asking (the API key, if one was presented and matched).
 public struct KithRequestContext: RequestContext {

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import KithCore
-import KithIngest
+import KithDirectory
 import Logging
 import NIOCore
 

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import KithCore
+import KithDirectory
 import KithEngine
-import KithIngest
 import KithProjections
 
 /// `/v1/profiles…`: the unified view by id or identifier, the timeline and the explanation.

@@ -52,7 +52,7 @@ struct SegmentRoutes {
                 segments: Segment.allCases.map {
                     Group(
                         key: $0.key, kind: "rfm_segment", labelZH: $0.label(.zh), labelEN: $0.label(.en),
-                        count: counts[$0.key] ?? 0)
+                        count: counts[$0] ?? 0)
                 },
                 stages: LifecycleStage.allCases.map {
                     Group(

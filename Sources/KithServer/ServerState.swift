@@ -1,7 +1,7 @@
 import Foundation
 import KithCore
+import KithDirectory
 import KithEngine
-import KithIngest
 import KithLog
 import KithProjections
 

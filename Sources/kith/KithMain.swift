@@ -31,7 +31,7 @@ enum KithMain {
                 try command.run()
             }
         } catch {
-            KithCommand.exit(withError: error)
+            KithCommand.exit(reporting: error)
         }
     }
 }

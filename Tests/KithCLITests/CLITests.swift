@@ -1,5 +1,6 @@
 import Foundation
 import KithCore
+import KithDirectory
 import KithGenerator
 import KithLog
 import KithTestSupport

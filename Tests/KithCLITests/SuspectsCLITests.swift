@@ -1,7 +1,7 @@
 import Foundation
 import KithCore
+import KithDirectory
 import KithGenerator
-import KithIngest
 import KithTestSupport
 import Testing
 

@@ -189,7 +189,7 @@ struct RFMModelTests {
         #expect(summary.grid.map(\.count).reduce(0, +) == summary.scored)
         #expect(summary.stages.values.reduce(0, +) == 500)
         #expect(summary.stages["prospect"] == raws.filter { !$0.isScored }.count)
-        let counted = Dictionary(grouping: raws.compactMap { model.score($0)?.segment.key }, by: { $0 }).mapValues(
+        let counted = Dictionary(grouping: raws.compactMap { model.score($0)?.segment }, by: { $0 }).mapValues(
             \.count)
         for row in summary.segments { #expect(row.count == counted[row.segment] ?? 0) }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import KithCore
+import KithDirectory
 import KithFaults
 import KithGenerator
 import KithLog

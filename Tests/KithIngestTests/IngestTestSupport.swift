@@ -1,4 +1,5 @@
 import Foundation
+import KithDirectory
 import KithGenerator
 import KithLog
 

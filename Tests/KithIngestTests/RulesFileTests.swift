@@ -1,5 +1,6 @@
 import Foundation
 import KithCore
+import KithDirectory
 import Testing
 
 @testable import KithIngest

@@ -1,7 +1,6 @@
 import Foundation
 import KithCore
 import KithGenerator
-import KithIngest
 import KithLog
 import Testing
 

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import KithCore
-import KithIngest
+import KithDirectory
 import KithLog
 @testable import KithProjections
 import KithTestSupport

@@ -1,8 +1,8 @@
 import Foundation
 import KithCore
+import KithDirectory
 import KithFaults
 import KithGenerator
-import KithIngest
 import KithLog
 import Testing
 
@@ -106,7 +106,7 @@ import Testing
                 let disk = try PowerLossDisk(root: scratch.path, crashAt: crashAt)
                 var watched = data
                 watched.disk = disk.disk
-                do { try watched.swapProjections(to: 2) } catch let error as IngestError
+                do { try watched.swapProjections(to: 2) } catch let error as DirectoryError
                     where "\(error)".contains("simulated power loss")
                 {
                 } catch is SimulatedPowerLoss {}

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import KithCore
+import KithDirectory
 import KithGenerator
 import KithIngest
 import KithLog

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import KithCore
+import KithDirectory
 import KithGenerator
 import KithIngest
 import KithLog
@@ -167,7 +168,7 @@ struct RFMViewTests {
         }
         #expect {
             _ = try SQLiteProjectionStore(path: path)
-        } throws: { "\($0)".contains("predates the RFM view") && "\($0)".contains("kith project --rebuild") }
+        } throws: { "\($0)".contains("predates the RFM view") && ($0 as? ProjectionError)?.code == .needsRebuild }
         // An empty store of the same age upgrades quietly.
         let emptyPath = scratch.path + "/empty.sqlite"
         do {

@@ -72,7 +72,7 @@ struct StandingKindTests {
             _ = try SQLiteProjectionStore(path: path)
         } throws: { error in
             "\(error)".contains("value 9 has a standing no version of Kith wrote (sharedish)")
-                && "\(error)".contains("kith project --rebuild")
+                && (error as? ProjectionError)?.code == .needsRebuild
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import KithCore
+import KithDirectory
 import KithIngest
 import KithLog
 import KithProjections
@@ -265,7 +266,7 @@ extension LoopbackServer {
             let counts = (segments.json["segments"] as? [[String: Any]] ?? []).reduce(into: [String: Int]()) {
                 $0[$1["key"] as? String ?? ""] = $1["count"] as? Int
             }
-            for row in view.summary.segments { #expect(counts[row.segment] == row.count) }
+            for row in view.summary.segments { #expect(counts[row.segment.key] == row.count) }
             #expect(counts["general_win_back"] == expected.count)
             _ = try await f.request("/v1/rfm/summary", key: f.reader, route: "/v1/rfm/summary")
             _ = try await f.request("/v1/status", key: f.reader, route: "/v1/status")

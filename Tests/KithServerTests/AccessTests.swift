@@ -1,6 +1,6 @@
 import Foundation
 import KithCore
-import KithIngest
+import KithDirectory
 import KithTestSupport
 import Testing
 
@@ -53,12 +53,12 @@ struct AccessTests {
         #expect(made.secret.hasPrefix("kith_") && made.secret.count == 53)
         #expect(KeyStore.match(made.secret, in: try store.list())?.id == made.key.id)
         #expect(KeyStore.match(made.secret + "x", in: try store.list()) == nil)
-        #expect(throws: IngestError.self) { try store.create(name: "crm", scopes: [.admin]) }
-        #expect(throws: IngestError.self) { try store.create(name: "x", scopes: []) }
+        #expect(throws: DirectoryError.self) { try store.create(name: "crm", scopes: [.admin]) }
+        #expect(throws: DirectoryError.self) { try store.create(name: "x", scopes: []) }
         #expect(!(try String(contentsOfFile: store.file, encoding: .utf8)).contains(made.secret))
         _ = try store.revoke("crm")
         #expect(KeyStore.match(made.secret, in: try store.list()) == nil)
-        #expect(throws: IngestError.self) { try store.revoke("crm") }
+        #expect(throws: DirectoryError.self) { try store.revoke("crm") }
     }
 
     @Test func auditChainShowsEditsAndCuts() throws {
@@ -150,7 +150,7 @@ struct AccessTests {
         let log = try AuditLog(dir)
         try log.append(.init(at: "2026-11-23T00:00:00Z", key: "k", keyID: "k1", route: "r", profile: "p", status: 200))
         try FileManager.default.removeItem(atPath: log.file)
-        #expect(throws: IngestError.self) {
+        #expect(throws: DirectoryError.self) {
             try log.append(
                 .init(at: "2026-11-23T00:00:01Z", key: "k", keyID: "k1", route: "r", profile: "p", status: 200))
         }

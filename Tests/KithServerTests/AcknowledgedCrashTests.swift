@@ -1,5 +1,6 @@
 import Foundation
 import KithCore
+import KithDirectory
 import KithLog
 import KithTestSupport
 import Testing

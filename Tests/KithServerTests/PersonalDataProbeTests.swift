@@ -1,6 +1,6 @@
 import Foundation
 import KithCore
-import KithIngest
+import KithDirectory
 import KithTestSupport
 import Testing
 

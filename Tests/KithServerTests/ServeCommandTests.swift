@@ -1,5 +1,4 @@
 import Foundation
-import KithIngest
 import KithTestSupport
 import Testing
 

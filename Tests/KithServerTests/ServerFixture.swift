@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import KithCore
-import KithIngest
+import KithDirectory
 import KithServer
 import KithTestSupport
 

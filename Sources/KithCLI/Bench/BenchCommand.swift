@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import KithCore
+import KithDirectory
 import KithGenerator
-import KithIngest
 import KithProjections
 
 /// `kith bench`: sizes Kith for a user's data by running the real commands at several scales.

@@ -1,7 +1,7 @@
 import Foundation
 import KithCore
+import KithDirectory
 import KithEngine
-import KithIngest
 import KithProjections
 
 /// Profile lookups by identifier as the API does them (read-only store, resolve, whole view),

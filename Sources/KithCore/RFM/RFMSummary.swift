@@ -1,7 +1,7 @@
 /// The segment table, the lifecycle funnel and the R×F grid, as a refresh leaves them.
 public struct RFMSummary: Codable, Sendable, Equatable {
     public struct SegmentRow: Codable, Sendable, Equatable {
-        public var segment: String
+        public var segment: Segment
         public var count: Int
         /// Share of scored profiles, in percent, two decimals.
         public var share: String
@@ -73,7 +73,7 @@ public struct RFMSummary: Codable, Sendable, Equatable {
             let n = Int64(max(count[i], 1))
             segments.append(
                 SegmentRow(
-                    segment: segment.key, count: count[i], share: percent(Int64(count[i]), Int64(scored)),
+                    segment: segment, count: count[i], share: percent(Int64(count[i]), Int64(scored)),
                     meanRecencyDays: Threshold(days[i], over: n).decimal(places: 1),
                     meanFrequency: Threshold(freq[i], over: n).decimal(places: 2),
                     meanMonetary: Threshold(money[i], over: n).decimal(places: digits, minorDigits: digits),

@@ -137,24 +137,9 @@ public struct Mapping: Codable, Sendable {
             }
             return try JSONDecoder().decode(Mapping.self, from: data)
         } catch let error as DecodingError {
-            throw IngestError(.badMapping, Mapping.describe(error), file: path)
+            throw IngestError(.badMapping, error.fieldDescription, file: path)
         } catch {
             throw IngestError(.badMapping, "not valid YAML or JSON: \(error)", file: path)
-        }
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ p: [any CodingKey]) -> String {
-            p.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case .keyNotFound(let key, let ctx):
-            let parent = path(ctx.codingPath)
-            return "required field '\(parent.isEmpty ? "" : parent + ".")\(key.stringValue)' is missing"
-        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx), .dataCorrupted(let ctx):
-            return "field '\(path(ctx.codingPath))': \(ctx.debugDescription)"
-        @unknown default:
-            return "\(error)"
         }
     }
 

@@ -18,7 +18,7 @@ extension ProfileQueries {
     public func forEachRFM(after: String? = nil, _ body: (RFMEntry) throws -> Bool) throws {
         try reading { snapshot in
             guard let view = try snapshot.rfmView() else {
-                throw ProjectionError("there is no RFM view yet: run kith rfm refresh")
+                throw ProjectionError(.noRFMView, "there is no RFM view yet")
             }
             try snapshot.forEachProfileRFM(after: after) { profile, raw in
                 try body(

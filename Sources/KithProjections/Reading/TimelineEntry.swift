@@ -47,7 +47,7 @@ extension ProfileSnapshot {
         var entries: [TimelineIndex.Entry] = []
         for (node, bytes) in try timelines(of: try members(of: profile)) {
             guard let decoded = TimelineIndex.entries(bytes) else {
-                throw ProjectionError("value #\(node)'s timeline is damaged; rebuild with kith project --rebuild")
+                throw ProjectionError(.needsRebuild, "value #\(node)'s timeline is damaged")
             }
             entries += decoded
         }
@@ -74,8 +74,9 @@ extension ProfileQueries {
         return try page.map { entry in
             guard let e = events[entry.position] else {
                 throw ProjectionError(
+                    .needsRebuild,
                     "the projection lists an event at log position \(entry.position), but the log ends at \(log.endPosition): "
-                        + "the log lost events; rebuild with kith project --rebuild")
+                        + "the log lost events")
             }
             return TimelineEntry(
                 position: e.position, eventID: e.eventID, type: e.type.rawValue, name: e.name, source: e.source,

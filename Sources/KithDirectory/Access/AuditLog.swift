@@ -82,7 +82,7 @@ public final class AuditLog: @unchecked Sendable {
                 try handle.write(bytes, at: head.size)
                 try handle.sync()
             } catch {
-                throw IngestError(.io, "cannot append to the audit log: \(error)")
+                throw DirectoryError(.io, "cannot append to the audit log: \(error)")
             }
             head.count += 1
             head.last = link(line)
@@ -103,14 +103,15 @@ public final class AuditLog: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let opened = try openIfNeeded()
-        guard flock(opened.fd, LOCK_EX) == 0 else { throw IngestError(.io, "cannot lock the audit log") }
+        guard flock(opened.fd, LOCK_EX) == 0 else { throw DirectoryError(.io, "cannot lock the audit log") }
         defer { flock(opened.fd, LOCK_UN) }
         if handle == nil {
             // The whole chain is checked once, when this process first opens the log.
             let head = try currentHead(opened)
             let check = verify(lines: AuditLog.lines(of: file) ?? [], head: head)
             guard check.isIntact else {
-                throw IngestError(.io, "the audit log fails verification (\(check.problems[0])); see kith audit verify")
+                throw DirectoryError(
+                    .io, "the audit log fails verification (\(check.problems[0])); see kith audit verify")
             }
             handle = opened
         }
@@ -120,10 +121,10 @@ public final class AuditLog: @unchecked Sendable {
     private func openIfNeeded() throws -> FileDescriptor {
         if let handle { return handle }
         let disk = directory.disk
-        do { try disk.createDirectory(folder) } catch { throw IngestError(.io, "cannot create \(folder): \(error)") }
+        do { try disk.createDirectory(folder) } catch { throw DirectoryError(.io, "cannot create \(folder): \(error)") }
         let existed = FileManager.default.fileExists(atPath: file)
         if !existed, let stored = try AuditHead.load(headFile, key: key), stored.count > 0 {
-            throw IngestError(
+            throw DirectoryError(
                 .io, "the audit log is missing but its head records \(stored.count) record(s); see kith audit verify")
         }
         do {
@@ -132,7 +133,7 @@ public final class AuditLog: @unchecked Sendable {
             if !existed { try disk.syncDirectory(folder) }
             return opened
         } catch {
-            throw IngestError(.io, "cannot open the audit log: \(error)")
+            throw DirectoryError(.io, "cannot open the audit log: \(error)")
         }
     }
 
@@ -150,14 +151,14 @@ public final class AuditLog: @unchecked Sendable {
                 let record = try? JSONDecoder().decode(Record.self, from: Data(last.utf8)),
                 record.previous != SHA256.hex(lines[lines.count - 2].utf8)
             {
-                throw IngestError(.io, "the audit head audit.head is missing; see kith audit verify")
+                throw DirectoryError(.io, "the audit head audit.head is missing; see kith audit verify")
             }
             let head = AuditHead(count: lines.count, last: lines.last.map(link) ?? "", legacy: lines.count, size: size)
             try save(head)
             return head
         }
         if size < head.size {
-            throw IngestError(
+            throw DirectoryError(
                 .io, "the audit log is shorter than its head records: records were cut; see kith audit verify")
         }
         if size > head.size {
@@ -171,7 +172,7 @@ public final class AuditLog: @unchecked Sendable {
             case .unfinished:
                 try setAside(tail, of: handle, keeping: head.size)
             case .foreign:
-                throw IngestError(.io, "the audit log holds records its head does not: see kith audit verify")
+                throw DirectoryError(.io, "the audit log holds records its head does not: see kith audit verify")
             }
         }
         return head
@@ -217,7 +218,7 @@ public final class AuditLog: @unchecked Sendable {
             try handle.truncate(to: size)
             try handle.sync()
         } catch {
-            throw IngestError(.io, "cannot set aside an unfinished audit record: \(error)")
+            throw DirectoryError(.io, "cannot set aside an unfinished audit record: \(error)")
         }
     }
 
@@ -229,7 +230,8 @@ public final class AuditLog: @unchecked Sendable {
             open.st_dev == named.st_dev
         else {
             self.handle = nil
-            throw IngestError(.io, "the audit log was deleted or replaced while the server ran; see kith audit verify")
+            throw DirectoryError(
+                .io, "the audit log was deleted or replaced while the server ran; see kith audit verify")
         }
     }
 
@@ -370,7 +372,7 @@ struct AuditHead: Codable, Equatable {
         guard let data = FileManager.default.contents(atPath: file) else { return nil }
         guard let head = try? JSONDecoder().decode(AuditHead.self, from: data), head.mac == head.expectedMAC(key: key)
         else {
-            throw IngestError(
+            throw DirectoryError(
                 .io, "the audit head audit.head was edited or damaged: it does not carry the installation's seal")
         }
         return head

@@ -25,7 +25,7 @@ public struct KeyStore: Sendable {
         do {
             return try JSONDecoder().decode(Contents.self, from: data).keys
         } catch {
-            throw IngestError(
+            throw DirectoryError(
                 .io, "the key file keys.json is damaged (\(error)); restore it or remove it and create new keys",
                 file: file)
         }
@@ -37,26 +37,26 @@ public struct KeyStore: Sendable {
         name: String, scopes: [Scope], sources: [String]? = nil, expiresAt: Date? = nil, now: Date = Date()
     ) throws -> (key: APIKey, secret: String) {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { throw IngestError(.badArgument, "a key needs a name (--name), e.g. crm-sync") }
+        guard !trimmed.isEmpty else { throw DirectoryError(.badArgument, "a key needs a name (--name), e.g. crm-sync") }
         guard !scopes.isEmpty else {
-            throw IngestError(.badArgument, "a key needs at least one scope (--scopes), e.g. profiles:read")
+            throw DirectoryError(.badArgument, "a key needs at least one scope (--scopes), e.g. profiles:read")
         }
         let sources = sources.map { Array(Set($0)).sorted() }
         if scopes.contains(.eventsWrite), !scopes.contains(.admin), sources?.isEmpty ?? true {
-            throw IngestError(
+            throw DirectoryError(
                 .badArgument,
                 "a key with events:write needs the sources it may write (--sources), e.g. --sources pos,app")
         }
         for source in sources ?? [] where !isSourceName(source) {
-            throw IngestError(.badArgument, "--sources: \"\(source)\" is not a source name ([a-z0-9_-]{1,32})")
+            throw DirectoryError(.badArgument, "--sources: \"\(source)\" is not a source name ([a-z0-9_-]{1,32})")
         }
         if let expiresAt, expiresAt <= now {
-            throw IngestError(.badArgument, "--expires must be in the future")
+            throw DirectoryError(.badArgument, "--expires must be in the future")
         }
         return try locked {
             var keys = try list()
             if keys.contains(where: { $0.name == trimmed && !$0.isRevoked }) {
-                throw IngestError(
+                throw DirectoryError(
                     .badArgument, "a key named \"\(trimmed)\" exists; revoke it first or choose another name")
             }
             let secret = "kith_" + KeyStore.randomHex(24)
@@ -77,7 +77,7 @@ public struct KeyStore: Sendable {
             var keys = try list()
             guard let i = keys.firstIndex(where: { ($0.id == reference || $0.name == reference) && !$0.isRevoked })
             else {
-                throw IngestError(
+                throw DirectoryError(
                     .badArgument, "no active key has the id or name \"\(reference)\" (see kith keys list)")
             }
             keys[i].revokedAt = Timestamp(epochSeconds: Int64(now.timeIntervalSince1970)).description
@@ -89,12 +89,12 @@ public struct KeyStore: Sendable {
     /// Replaces a key's secret; the old one keeps working for `grace` seconds, so clients can
     /// move over without an outage. Returns the key and its new secret (shown once).
     public func rotate(_ reference: String, grace: Int, now: Date = Date()) throws -> (key: APIKey, secret: String) {
-        guard grace >= 0 else { throw IngestError(.badArgument, "--grace must not be negative") }
+        guard grace >= 0 else { throw DirectoryError(.badArgument, "--grace must not be negative") }
         return try locked {
             var keys = try list()
             guard let i = keys.firstIndex(where: { ($0.id == reference || $0.name == reference) && !$0.isRevoked })
             else {
-                throw IngestError(
+                throw DirectoryError(
                     .badArgument, "no active key has the id or name \"\(reference)\" (see kith keys list)")
             }
             let secret = "kith_" + KeyStore.randomHex(24)
@@ -140,9 +140,11 @@ public struct KeyStore: Sendable {
     private func locked<T>(_ body: () throws -> T) throws -> T {
         try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
         let fd = open(file + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw IngestError(.io, "cannot open \(file).lock: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw DirectoryError(.io, "cannot open \(file).lock: \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
-        guard flock(fd, LOCK_EX) == 0 else { throw IngestError(.io, "cannot lock \(file).lock") }
+        guard flock(fd, LOCK_EX) == 0 else { throw DirectoryError(.io, "cannot lock \(file).lock") }
         defer { flock(fd, LOCK_UN) }
         return try body()
     }

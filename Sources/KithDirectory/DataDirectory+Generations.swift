@@ -39,13 +39,13 @@ extension DataDirectory {
             try disk.syncDirectory(FilePaths.parent(of: file))
         } catch {
             try? disk.removeFile(temporary)
-            throw IngestError(.io, "cannot replace \(file): \(error)")
+            throw DirectoryError(.io, "cannot replace \(file): \(error)")
         }
     }
 
     /// Makes renames in the data directory durable.
     public func syncDirectory() throws {
-        do { try disk.syncDirectory(path) } catch { throw IngestError(.io, "cannot sync \(path): \(error)") }
+        do { try disk.syncDirectory(path) } catch { throw DirectoryError(.io, "cannot sync \(path): \(error)") }
     }
 }
 

@@ -35,10 +35,10 @@ public struct InstallationSecret: Sendable, Equatable {
             try disk.syncDirectory(directory.path)
         } catch {
             try? disk.removeFile(temporary)
-            throw IngestError(.io, "cannot create the installation secret \(file): \(error)")
+            throw DirectoryError(.io, "cannot create the installation secret \(file): \(error)")
         }
         guard let installed = try read(file) else {
-            throw IngestError(.io, "the installation secret vanished while it was being created")
+            throw DirectoryError(.io, "the installation secret vanished while it was being created")
         }
         return installed
     }
@@ -47,7 +47,7 @@ public struct InstallationSecret: Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: file) else { return nil }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let bytes = Hex.bytes(text), bytes.count == 32 else {
-            throw IngestError(
+            throw DirectoryError(
                 .io,
                 "the installation secret secret.key is damaged (expected 64 hex digits); restore it from a backup of the data directory"
             )

@@ -7,7 +7,7 @@ import Yams
 public enum RulesFile {
     public static func load(_ path: String) throws -> Rules {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw IngestError(.badArgument, "cannot read the rules file", file: path)
+            throw DirectoryError(.badArgument, "cannot read the rules file", file: path)
         }
         do {
             let lower = path.lowercased()
@@ -16,9 +16,9 @@ public enum RulesFile {
             }
             return try JSONDecoder().decode(Rules.self, from: data)
         } catch let error as DecodingError {
-            throw IngestError(.badArgument, Mapping.describe(error), file: path)
+            throw DirectoryError(.badArgument, error.fieldDescription, file: path)
         } catch {
-            throw IngestError(.badArgument, "not valid YAML or JSON: \(error)", file: path)
+            throw DirectoryError(.badArgument, "not valid YAML or JSON: \(error)", file: path)
         }
     }
 
