@@ -57,7 +57,9 @@ let package = Package(
         // The use cases, written once: the CLI and the server parse, call it and format.
         .target(
             name: "KithEngine",
-            dependencies: ["KithCore", "KithLog", "KithDirectory", "KithIngest", "KithProjections"],
+            dependencies: [
+                "KithCore", "KithLog", "KithDirectory", "KithIngest", "KithProjections", "KithMemory", "KithGenerator",
+            ],
             swiftSettings: strict),
         .target(
             name: "KithServer",
@@ -121,7 +123,8 @@ let package = Package(
         .testTarget(
             name: "KithCLITests",
             dependencies: [
-                "KithCLI", "kith", "KithTestSupport", "KithLog", "KithCore", "KithGenerator", "KithDirectory",
+                "KithCLI", "kith", "KithEngine", "KithTestSupport", "KithLog", "KithCore", "KithGenerator",
+                "KithDirectory",
                 "KithIngest",
                 "KithMemory",
                 "KithProjections",

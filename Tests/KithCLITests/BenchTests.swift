@@ -10,6 +10,7 @@ import KithTestSupport
 import Testing
 
 @testable import KithCLI
+import KithEngine
 
 @Suite("kith bench")
 struct BenchTests {
