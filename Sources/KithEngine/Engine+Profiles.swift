@@ -24,9 +24,11 @@ extension Engine {
         _ reference: String, in store: some ProfileQueries, traitRules: TraitRules
     ) throws -> ProfileView {
         try store.reading { snapshot in
-            _ = try current(of: reference, in: snapshot)
-            guard let view = try snapshot.profile(reference, traitRules: traitRules) else {
+            guard let resolved = try snapshot.resolve(reference) else {
                 throw EngineError(.noProfile, "no profile or identifier matches the reference")
+            }
+            guard let view = try snapshot.profile(resolved, traitRules: traitRules) else {
+                throw EngineError(.noCurrentProfile, resolved.note ?? "it belongs to no profile now")
             }
             return view
         }

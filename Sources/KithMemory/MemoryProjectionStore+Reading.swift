@@ -130,22 +130,27 @@ extension MemoryProjectionStore: ProfileQueries {
             for change in changeLog { try body(change) }
         }
 
+        func values(of profile: String) throws -> [StoredValue] { values(try members(of: profile)) }
+
         func forEachProfile(_ body: (String, [StoredValue]) throws -> Void) throws {
             var byProfile: [String: [Node]] = [:]
             for (node, profile) in membership { byProfile[profile, default: []].append(node) }
             for profile in byProfile.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-                var values: [StoredValue] = []
-                for node in byProfile[profile] ?? [] {
-                    guard let stored = nodes[node] else { continue }
-                    values.append(
-                        StoredValue(node: node, info: stored.info, seen: stored.seen, stats: statistics[node]))
-                }
-                values.sort { a, b in
-                    let (x, y) = (a.info.identifier, b.info.identifier)
-                    if x.kind != y.kind { return x.kind.rawValue.utf8.lexicographicallyPrecedes(y.kind.rawValue.utf8) }
-                    return x.value.utf8.lexicographicallyPrecedes(y.value.utf8)
-                }
-                try body(profile, values)
+                try body(profile, values(byProfile[profile] ?? []))
+            }
+        }
+
+        /// These values with their facts, by kind, then value (byte order, as SQLite sorts).
+        private func values(_ members: [Node]) -> [StoredValue] {
+            var values: [StoredValue] = []
+            for node in members {
+                guard let stored = nodes[node] else { continue }
+                values.append(StoredValue(node: node, info: stored.info, seen: stored.seen, stats: statistics[node]))
+            }
+            return values.sorted { a, b in
+                let (x, y) = (a.info.identifier, b.info.identifier)
+                if x.kind != y.kind { return x.kind.rawValue.utf8.lexicographicallyPrecedes(y.kind.rawValue.utf8) }
+                return x.value.utf8.lexicographicallyPrecedes(y.value.utf8)
             }
         }
 

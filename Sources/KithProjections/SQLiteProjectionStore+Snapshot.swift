@@ -17,7 +17,16 @@ extension SQLiteProjectionStore: ProfileQueries {
         }
 
         func nodes(identifiedBy identifiers: [Identifier]) throws -> [Node: IdentityGraph.NodeInfo] {
-            try SQLiteProjectionStore.nodes(identifiedBy: identifiers, db)
+            // One identifier (a lookup) by one prepared statement.
+            guard identifiers.count == 1, let identifier = identifiers.first else {
+                return try SQLiteProjectionStore.nodes(identifiedBy: identifiers, db)
+            }
+            let statement = try db.cachedStatement(
+                sql: "SELECT id, kind, value, first_position, events, names FROM node WHERE kind = ? AND value = ?")
+            guard
+                let row = try Row.fetchOne(statement, arguments: [identifier.kind.rawValue, identifier.value])
+            else { return [:] }
+            return [Node(row[0] as Int64): SQLiteProjectionStore.nodeInfo(row)]
         }
 
         func nodes(_ ids: [Node]) throws -> [Node: IdentityGraph.NodeInfo] {
@@ -33,6 +42,10 @@ extension SQLiteProjectionStore: ProfileQueries {
         }
 
         func profiles(of nodes: [Node]) throws -> [Node: String] {
+            if nodes.count == 1, let node = nodes.first {
+                let statement = try db.cachedStatement(sql: "SELECT profile FROM membership WHERE node = ?")
+                return try String.fetchOne(statement, arguments: [Int64(node)]).map { [node: $0] } ?? [:]
+            }
             var out: [Node: String] = [:]
             try SQLiteProjectionStore.forEachRow(
                 "SELECT node, profile FROM membership", whereColumn: "node", in: nodes, db
@@ -66,6 +79,19 @@ extension SQLiteProjectionStore: ProfileQueries {
                 db.cachedStatement(sql: "SELECT node FROM membership WHERE profile = ? ORDER BY node"),
                 arguments: [profile]
             ).map { Node($0) }
+        }
+
+        func values(of profile: String) throws -> [StoredValue] {
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT n.id, n.kind, n.value, n.first_position, n.events, n.names, n.first_seen, n.last_seen,
+                           n.sources, s.stats
+                    FROM membership m JOIN node n ON n.id = m.node LEFT JOIN node_stats s ON s.node = m.node
+                    WHERE m.profile = ? ORDER BY n.kind, n.value
+                    """)
+            return try Row.fetchAll(statement, arguments: [profile]).map { row in
+                try SQLiteProjectionStore.storedValue(row, profile: profile)
+            }
         }
 
         func timelines(of nodes: [Node]) throws -> [Node: [UInt8]] {
@@ -155,21 +181,7 @@ extension SQLiteProjectionStore: ProfileQueries {
                     current = profile
                     values.removeAll(keepingCapacity: true)
                 }
-                var stats: NodeStats?
-                if let data = row[10] as Data? {
-                    guard let decoded = NodeStats(binary: [UInt8](data)) else {
-                        throw ProjectionError(
-                            .needsRebuild, "profile \(profile)'s statistics are damaged")
-                    }
-                    stats = decoded
-                }
-                values.append(
-                    StoredValue(
-                        node: Node(row[1] as Int64),
-                        info: IdentityGraph.NodeInfo(
-                            identifier: Identifier(IdentifierKind(rawValue: row[2]), row[3]),
-                            firstSeen: UInt64(row[4] as Int64), events: row[5], names: NameEvidence(packed: row[6])),
-                        seen: SQLiteProjectionStore.seen(first: row[7], last: row[8], sources: row[9]), stats: stats))
+                values.append(try SQLiteProjectionStore.storedValue(row, from: 1, profile: profile))
             }
             if let current { try body(current, values) }
         }
@@ -177,6 +189,24 @@ extension SQLiteProjectionStore: ProfileQueries {
 }
 
 extension SQLiteProjectionStore {
+    /// A value with its facts, from `from` on in a row of id, kind, value, first_position,
+    /// events, names, first_seen, last_seen, sources and stats.
+    static func storedValue(_ row: Row, from i: Int = 0, profile: String) throws -> StoredValue {
+        var stats: NodeStats?
+        if let data = row[i + 9] as Data? {
+            guard let decoded = NodeStats(binary: [UInt8](data)) else {
+                throw ProjectionError(.needsRebuild, "profile \(profile)'s statistics are damaged")
+            }
+            stats = decoded
+        }
+        return StoredValue(
+            node: Node(row[i] as Int64),
+            info: IdentityGraph.NodeInfo(
+                identifier: Identifier(IdentifierKind(rawValue: row[i + 1]), row[i + 2]),
+                firstSeen: UInt64(row[i + 3] as Int64), events: row[i + 4], names: NameEvidence(packed: row[i + 5])),
+            seen: seen(first: row[i + 6], last: row[i + 7], sources: row[i + 8]), stats: stats)
+    }
+
     /// A `profile_change` row (position, kind, profile, others).
     static func change(_ row: Row) throws -> ProjectionBatch.Change {
         let kind: String = row[1]

@@ -33,6 +33,9 @@ public protocol ProfileSnapshot {
     func changes(of profile: String) throws -> [ProjectionBatch.Change]
     /// A current profile's values, in ascending order (empty for an unknown profile).
     func members(of profile: String) throws -> [Node]
+    /// A current profile's values with everything its view shows of them, by kind, then value
+    /// (byte order): what a lookup reads, in one go.
+    func values(of profile: String) throws -> [StoredValue]
     /// The encoded timeline entries anchored at each value (see the projections' `TimelineIndex`).
     func timelines(of nodes: [Node]) throws -> [Node: [UInt8]]
     /// The RFM model of the last refresh, if there was one (what a lookup needs of the view).

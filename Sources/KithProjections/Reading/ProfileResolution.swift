@@ -58,25 +58,20 @@ extension ProfileSnapshot {
 
     /// The unified view of a current profile, assembled from its values and their statistics.
     public func view(of profile: String, traitRules: TraitRules) throws -> ProfileView {
-        let members = try members(of: profile)
-        let infos = try nodes(members)
-        let seen = try seen(of: members)
-        let stats = try self.stats(of: members)
-        var values = members.compactMap { node in
-            infos[node].map { StoredValue(node: node, info: $0, seen: seen[node] ?? NodeSeen(), stats: stats[node]) }
-        }
-        // By kind, then value, in byte order (as the store's scans hand them out).
-        values.sort { a, b in
-            let (x, y) = (a.info.identifier, b.info.identifier)
-            if x.kind != y.kind { return x.kind.rawValue.utf8.lexicographicallyPrecedes(y.kind.rawValue.utf8) }
-            return x.value.utf8.lexicographicallyPrecedes(y.value.utf8)
-        }
-        return ProfileView.assemble(id: profile, values: values, traitRules: traitRules, model: try rfmModel())
+        ProfileView.assemble(
+            id: profile, values: try values(of: profile), traitRules: traitRules, model: try rfmModel())
     }
 
     /// The view of what `reference` resolves to, saying how the reference relates to it.
     public func profile(_ reference: String, traitRules: TraitRules) throws -> ProfileView? {
-        guard let resolved = try resolve(reference), let current = resolved.current else { return nil }
+        guard let resolved = try resolve(reference) else { return nil }
+        return try profile(resolved, traitRules: traitRules)
+    }
+
+    /// The view of the profile a resolution leads to, saying how the reference relates to it.
+    public func profile(_ resolved: ProfileResolution, traitRules: TraitRules) throws -> ProfileView? {
+        guard let current = resolved.current else { return nil }
+        let reference = resolved.requested
         var view = try view(of: current, traitRules: traitRules)
         view.status = resolved.status
         view.requested = reference == current ? nil : reference
