@@ -77,7 +77,7 @@ struct IngestCommand: AsyncParsableCommand {
         if progress { options.projectionProgress = ProgressLine(label: "project").show }
         let outcome: Engine.IngestOutcome
         do { outcome = try await engine.ingest(inputs, options) } catch let error as EngineError {
-            Out.note("error: \(error)")
+            Out.note(Projection.message(for: error))
             throw ExitCode(2)
         }
         bar.finish()
