@@ -138,4 +138,18 @@ public final class EventLogReader {
     }
 }
 
-extension EventLogReader: EventLogReading {}
+extension EventLogReader: EventLogReading {
+    /// The newest modification time among the segments (an append writes the last one; sealing
+    /// one writes the next), or nil before the first record.
+    public var lastAppendedAt: Timestamp? {
+        guard endPosition > 0 else { return nil }
+        var newest: Timestamp?
+        for segment in segments {
+            var st = stat()
+            guard fstat(segment.file.fd, &st) == 0 else { continue }
+            let at = Timestamp(epochSeconds: Int64(st.st_mtim.tv_sec), nanoseconds: Int32(st.st_mtim.tv_nsec))
+            if newest.map({ $0 < at }) ?? true { newest = at }
+        }
+        return newest
+    }
+}

@@ -31,6 +31,8 @@ public final class FileEventLog: EventLog, @unchecked Sendable {
 
     public var endPosition: UInt64 { writer.nextPosition }
 
+    public var lastAppendedAt: Timestamp? { (try? currentReader())?.lastAppendedAt }
+
     public func append(_ lines: EncodedLines) throws -> AppendOutcome { try writer.append(lines) }
 
     public func contains(_ key: EventKey) -> Bool { writer.contains(key) }

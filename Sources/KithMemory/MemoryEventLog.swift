@@ -17,6 +17,7 @@ public final class MemoryEventLog: EventLog, @unchecked Sendable {
         fileprivate let lock = NSLock()
         fileprivate var lines: [[UInt8]] = []
         fileprivate var keys: Set<EventKey> = []
+        fileprivate var lastAppend: Timestamp?
 
         public init() {}
     }
@@ -27,6 +28,8 @@ public final class MemoryEventLog: EventLog, @unchecked Sendable {
     public init(storage: Storage = Storage()) { self.storage = storage }
 
     public var endPosition: UInt64 { storage.lock.withLock { UInt64(storage.lines.count) } }
+
+    public var lastAppendedAt: Timestamp? { storage.lock.withLock { storage.lastAppend } }
 
     public func append(_ lines: EncodedLines) throws -> AppendOutcome {
         storage.lock.withLock {
@@ -39,6 +42,12 @@ public final class MemoryEventLog: EventLog, @unchecked Sendable {
                 // Stored without the newline, as readers hand lines out.
                 storage.lines.append(Array(lines.bytes[start..<(end - 1)]))
                 appended += 1
+            }
+            if appended > 0 {
+                let now = Date().timeIntervalSince1970
+                storage.lastAppend = Timestamp(
+                    epochSeconds: Int64(now.rounded(.down)),
+                    nanoseconds: Int32((now - now.rounded(.down)) * 1e9))
             }
             return AppendOutcome(
                 appended: appended, duplicates: lines.count - appended, positions: first..<(first + UInt64(appended)))

@@ -27,18 +27,16 @@ struct ServiceStatus: Codable, Sendable {
 
     static func read(_ state: ServerState) throws -> ServiceStatus {
         let directory = state.directory
-        let log: EventLogReader
-        do { log = try EventLogReader(directory: directory.log) } catch {
+        let log: any EventLogReading
+        do { log = try state.engine.logReader() } catch {
             throw Problem(
                 .serviceUnavailable, "log_unreadable",
                 "The event log cannot be read; an operator can run kith log verify.",
                 operatorDetail: "\(error)")
         }
         let end = log.endPosition
-        var newest: Date?
-        for segment in log.segments {
-            let attributes = try? FileManager.default.attributesOfItem(atPath: segment.path)
-            if let m = attributes?[.modificationDate] as? Date, newest.map({ m > $0 }) ?? true { newest = m }
+        let newest = log.lastAppendedAt.map {
+            Date(timeIntervalSince1970: Double($0.epochSeconds) + Double($0.nanoseconds) / 1e9)
         }
         let store = try? state.currentStore()
         let checkpoint = (try? store?.checkpointPosition()) ?? 0

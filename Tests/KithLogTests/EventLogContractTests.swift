@@ -35,6 +35,11 @@ import Testing
         try EventLogContract.aCrashDuringAnAppendLeavesWhatWasAcknowledged(adapter)
     }
 
+    @Test("an append is dated; duplicates alone and reopening do not move the date", arguments: adapters)
+    func appendsAreDated(_ adapter: EventLogAdapter) throws {
+        try EventLogContract.appendsAreDated(adapter)
+    }
+
     @Test("concurrent appends land once each, at distinct positions", arguments: adapters)
     func concurrentAppendsLandOnce(_ adapter: EventLogAdapter) throws {
         try EventLogContract.concurrentAppendsLandOnce(adapter)

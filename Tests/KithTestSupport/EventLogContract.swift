@@ -141,6 +141,34 @@ public enum EventLogContract {
         try reopened.close()
     }
 
+    /// A log that holds nothing has never been appended to; one that took a record says when
+    /// (to the second, on the clock the machine keeps), before and after reopening, and an
+    /// append of duplicates only does not move it.
+    public static func appendsAreDated(_ adapter: EventLogAdapter) throws {
+        let place = try adapter.makePlace()
+        let dated: Timestamp
+        do {  // the writer goes away before the log is reopened
+            let log = try place.open()
+            #expect(log.lastAppendedAt == nil, "an empty log says it took a record")
+            let before = Int64(Date().timeIntervalSince1970.rounded(.down))
+            _ = try log.append(lines(Array(0..<10)))
+            let after = Int64(Date().timeIntervalSince1970.rounded(.up))
+            dated = try #require(log.lastAppendedAt, "a log that took records does not say when")
+            #expect(
+                (before...after).contains(dated.epochSeconds), "appended between \(before) and \(after), dated \(dated)"
+            )
+            try log.close()
+        }
+        Thread.sleep(forTimeInterval: 1.1)
+        let reopened = try place.open()
+        #expect(reopened.lastAppendedAt?.epochSeconds == dated.epochSeconds, "reopening changed when it was appended")
+        _ = try reopened.append(lines(Array(0..<10)))
+        #expect(reopened.lastAppendedAt?.epochSeconds == dated.epochSeconds, "duplicates alone moved it")
+        _ = try reopened.append(lines([10]))
+        #expect((reopened.lastAppendedAt?.epochSeconds ?? 0) > dated.epochSeconds, "a later append did not move it")
+        try reopened.close()
+    }
+
     /// A crash in the middle of an append leaves the acknowledged records and at most a prefix
     /// of the unacknowledged one (never a half-written or out-of-order record); the log opens by
     /// itself, knows the keys of exactly what it holds, and sending again lands the rest once.

@@ -2,6 +2,10 @@
 public protocol EventLogReading {
     /// One past the last readable position.
     var endPosition: UInt64 { get }
+    /// When the log last took a record, to the second at least (a file log: its newest
+    /// segment's modification time); nil for a log that holds none. What `/v1/status` reports as
+    /// the last ingest.
+    var lastAppendedAt: Timestamp? { get }
     /// Calls `body` with each record's position and canonical line, from `position` on.
     func forEachLine(
         from position: UInt64, limit: Int?, _ body: (UInt64, UnsafeBufferPointer<UInt8>) throws -> Bool) throws
