@@ -106,7 +106,8 @@ struct ProfileCommand: ParsableCommand {
         @Option(help: "table, json or ndjson") var format: OutputFormat = .table
 
         func run() throws {
-            let store = try Projection.openStore(data.directory)
+            let engine = try Projection.engine(data.directory)
+            let store = try Projection.reporting { try engine.openStore() }
             var before: TimelineCursor?
             if let after {
                 guard let cursor = TimelineCursor(text: after) else {
@@ -119,7 +120,7 @@ struct ProfileCommand: ParsableCommand {
             }
             let page = try ProfileCommand.lookingUp(reference) {
                 try Engine.timeline(
-                    of: reference, in: store, log: try Projection.engine(data.directory).logReader(), limit: limit,
+                    of: reference, in: store, log: try engine.logReader(), limit: limit,
                     type: type, after: before)
             }
             let entries = page.entries
@@ -146,9 +147,10 @@ struct ProfileCommand: ParsableCommand {
         @Option(help: "table or json") var format: OutputFormat = .table
 
         func run() throws {
-            let store = try Projection.openStore(data.directory)
+            let engine = try Projection.engine(data.directory)
+            let store = try Projection.reporting { try engine.openStore() }
             let e = try ProfileCommand.lookingUp(reference) {
-                try Engine.explain(reference, in: store, log: try Projection.engine(data.directory).logReader())
+                try Engine.explain(reference, in: store, log: try engine.logReader())
             }
             let id = e.profileID
             if format == .json {

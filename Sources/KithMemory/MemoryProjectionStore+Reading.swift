@@ -44,10 +44,6 @@ extension MemoryProjectionStore: ProfileQueries {
             pick(ids) { nodes[$0]?.info }
         }
 
-        func seen(of ids: [Node]) throws -> [Node: NodeSeen] { pick(ids) { nodes[$0]?.seen } }
-
-        func stats(of ids: [Node]) throws -> [Node: NodeStats] { pick(ids) { statistics[$0] } }
-
         func neighbourhood(of around: [Node]) throws -> Neighbourhood {
             MemoryProjectionStore.neighbourhood(
                 of: around, edgesAt: edgesAt, edges: edges, links: links, refused: refused, membership: membership,

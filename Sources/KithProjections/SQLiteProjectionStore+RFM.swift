@@ -25,11 +25,6 @@ extension SQLiteProjectionStore {
         }
     }
 
-    /// The hash of the rules the projection was built with (nil before the first batch).
-    public func projectionRulesHash() throws -> String? {
-        try pool.read { db in try String.fetchOne(db, sql: "SELECT rules_hash FROM checkpoint WHERE name = 'main'") }
-    }
-
     /// Just the model, decoded once per stored version (profile reads need it on every request).
     static func rfmModel(_ db: Database) throws -> RFMModel? {
         guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT model FROM rfm_model WHERE name = 'main'"))

@@ -33,10 +33,6 @@ extension SQLiteProjectionStore: ProfileQueries {
             try SQLiteProjectionStore.nodes(ids, db)
         }
 
-        func seen(of nodes: [Node]) throws -> [Node: NodeSeen] { try SQLiteProjectionStore.seen(of: nodes, db) }
-
-        func stats(of nodes: [Node]) throws -> [Node: NodeStats] { try SQLiteProjectionStore.stats(of: nodes, db) }
-
         func neighbourhood(of nodes: [Node]) throws -> Neighbourhood {
             try SQLiteProjectionStore.neighbourhood(of: nodes, db)
         }

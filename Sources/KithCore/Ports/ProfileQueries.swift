@@ -18,8 +18,6 @@ public protocol ProfileSnapshot {
     /// Stored values by identifier; identifiers the store has never seen are left out.
     func nodes(identifiedBy identifiers: [Identifier]) throws -> [Node: IdentityGraph.NodeInfo]
     func nodes(_ ids: [Node]) throws -> [Node: IdentityGraph.NodeInfo]
-    func seen(of nodes: [Node]) throws -> [Node: NodeSeen]
-    func stats(of nodes: [Node]) throws -> [Node: NodeStats]
     /// Every stored edge, accepted link and refused link at these values (an edge may be
     /// listed once per end it matched), with the values' profiles and standings.
     func neighbourhood(of nodes: [Node]) throws -> Neighbourhood
