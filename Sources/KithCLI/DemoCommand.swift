@@ -30,7 +30,7 @@ struct DemoCommand: AsyncParsableCommand {
         Out.print(IngestCommand.render(summary))
         if let projection { Out.print(Projection.render(projection)) }
         Out.print("\n3. kith log stats --data \(dir)/data\n")
-        Out.print(try LogStatistics.gather(logDirectory: DataDirectory(dir + "/data").log).rendered)
+        Out.print(LogCommand.render(try Projection.engine(DataDirectory(dir + "/data")).logStatistics()))
         Out.print("\n4. ground truth check")
         let matches =
             summary.accepted == expected.accepted && summary.duplicates == expected.duplicates
@@ -45,9 +45,9 @@ struct DemoCommand: AsyncParsableCommand {
             try JSONDecoder().decode(IdentityCommand.Score.Person.self, from: Data(line.utf8)).identifiers
                 .flatMap { kind, values in values.map { Identifier(IdentifierKind(rawValue: kind), $0) } }
         }
-        let clusters = try store.clusters()
+        let clusters = try Engine.clusters(in: store)
         let score = PairwiseScore(predicted: clusters, truth: truth)
-        let stats = try store.identityStats()
+        let stats = try Engine.identityStats(in: store)
         Out.print("\n5. unified profiles")
         Out.print(
             String(
@@ -63,7 +63,7 @@ struct DemoCommand: AsyncParsableCommand {
         if let sample = clusters.first?.first {
             Out.print("   try: kith profile get --data \(dir)/data \(sample.kind.rawValue):\(sample.value)")
         }
-        if let view = try store.rfmView() {
+        if let view = try? Engine.rfmView(of: store) {
             Out.print("\n6. kith rfm --data \(dir)/data --lang en\n")
             Out.print(RFMCommand.render(view, lang: .en))
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithCore
+import KithEngine
 import KithProjections
 
 extension IdentityCommand {
@@ -26,9 +27,10 @@ extension IdentityCommand {
 
         func run() throws {
             let rulesInForce = try Projection.rules(rules, data.directory)
-            var list = try Projection.openStore(data.directory).suspects(
-                limit: unstopped ? Int.max : limit, rules: rulesInForce)
-            if unstopped { list = Array(list.filter { !$0.isStopped }.prefix(limit)) }
+            let store = try Projection.openStore(data.directory)
+            let list = try Projection.reporting {
+                try Engine.suspects(in: store, limit: limit, onlyUnstopped: unstopped, rules: rulesInForce)
+            }
             switch format {
             case .json:
                 try Out.json(list)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithCore
+import KithEngine
 import KithProjections
 
 struct IdentityCommand: ParsableCommand {
@@ -16,7 +17,8 @@ struct IdentityCommand: ParsableCommand {
         @Option(help: "table or json") var format: OutputFormat = .table
 
         func run() throws {
-            let s = try Projection.openStore(data.directory).identityStats()
+            let store = try Projection.openStore(data.directory)
+            let s = try Projection.reporting { try Engine.identityStats(in: store) }
             if format == .json {
                 try Out.json(s)
             } else {
@@ -69,7 +71,8 @@ struct IdentityCommand: ParsableCommand {
                     throw ExitCode(2)
                 }
             }
-            let clusters = try Projection.openStore(data.directory).clusters()
+            let store = try Projection.openStore(data.directory)
+            let clusters = try Projection.reporting { try Engine.clusters(in: store) }
             let score = PairwiseScore(predicted: clusters, truth: people)
             let junkLinked = try junk.map { try Score.linked(junkIn: $0, clusters: clusters) }
             if format == .json {

@@ -2,11 +2,15 @@ import ArgumentParser
 import Foundation
 import KithCore
 import KithDirectory
+import KithEngine
 
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "API keys for kith serve: create, list, rotate, revoke.",
         subcommands: [Create.self, List.self, Rotate.self, Revoke.self])
+
+    /// The data directory's keys and audit log (its errors are the caller's to report).
+    static func access(_ data: DataOptions) throws -> Access { try Engine(directory: data.directory).access }
 
     /// `90d`, `12h`, `30m` or an RFC 3339 instant, as an instant.
     static func instant(_ text: String, now: Date = Date()) -> Date? {
@@ -60,16 +64,16 @@ struct KeysCommand: ParsableCommand {
                 expiry = instant
             }
             let sourceList = sources.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-            let created: (key: APIKey, secret: String)
+            let created: Access.IssuedKey
             do {
-                created = try KeyStore(data.directory).create(
+                created = try KeysCommand.access(data).createKey(
                     name: name, scopes: parsed, sources: sourceList, expiresAt: expiry)
             } catch {
                 Out.note("error: \(error)")
                 throw ExitCode(2)
             }
             if format == .json {
-                try Out.json(Created(key: created.key, secret: created.secret))
+                try Out.json(created)
             } else {
                 Out.print(created.secret)
                 Out.note(
@@ -77,11 +81,6 @@ struct KeysCommand: ParsableCommand {
                         + "it is shown only now: store it safely")
             }
             Out.flush()
-        }
-
-        struct Created: Encodable {
-            var key: APIKey
-            var secret: String
         }
     }
 
@@ -92,42 +91,12 @@ struct KeysCommand: ParsableCommand {
         @OptionGroup var data: DataOptions
         @Option(help: "table, json, ndjson or csv") var format: OutputFormat = .table
 
-        struct Listed: Encodable {
-            var key: APIKey
-            var lastUsedAt: String?
-
-            enum CodingKeys: String, CodingKey {
-                case id, name, scopes, sources, prefix
-                case createdAt = "created_at"
-                case expiresAt = "expires_at"
-                case revokedAt = "revoked_at"
-                case lastUsedAt = "last_used_at"
-                case previousValidUntil = "previous_valid_until"
-            }
-
-            func encode(to encoder: any Encoder) throws {
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(key.id, forKey: .id)
-                try c.encode(key.name, forKey: .name)
-                try c.encode(key.scopes, forKey: .scopes)
-                try c.encode(key.sources, forKey: .sources)
-                try c.encode(key.prefix, forKey: .prefix)
-                try c.encode(key.createdAt, forKey: .createdAt)
-                try c.encode(key.expiresAt, forKey: .expiresAt)
-                try c.encode(key.revokedAt, forKey: .revokedAt)
-                try c.encode(lastUsedAt, forKey: .lastUsedAt)
-                try c.encode(key.previousValidUntil, forKey: .previousValidUntil)
-            }
-        }
-
         func run() throws {
-            let keys: [APIKey]
-            do { keys = try KeyStore(data.directory).list() } catch {
+            let listed: [Access.ListedKey]
+            do { listed = try KeysCommand.access(data).keysListed() } catch {
                 Out.note("error: \(error)")
                 throw ExitCode(2)
             }
-            let used = KeyUsage.read(KeyUsage(data.directory).file)
-            let listed = keys.map { Listed(key: $0, lastUsedAt: used[$0.id]) }
             switch format {
             case .json: try Out.json(listed)
             case .ndjson: for k in listed { try Out.json(k, pretty: false) }
@@ -173,13 +142,13 @@ struct KeysCommand: ParsableCommand {
                 Out.note("error: --grace: expected a duration such as 24h, 7d or 0m; got \"\(grace)\"")
                 throw ExitCode.validationFailure
             }
-            let rotated: (key: APIKey, secret: String)
-            do { rotated = try KeyStore(data.directory).rotate(key, grace: seconds) } catch {
+            let rotated: Access.IssuedKey
+            do { rotated = try KeysCommand.access(data).rotateKey(key, grace: seconds) } catch {
                 Out.note("error: \(error)")
                 throw ExitCode(1)
             }
             if format == .json {
-                try Out.json(Create.Created(key: rotated.key, secret: rotated.secret))
+                try Out.json(rotated)
             } else {
                 Out.print(rotated.secret)
                 Out.note(
@@ -198,7 +167,7 @@ struct KeysCommand: ParsableCommand {
 
         func run() throws {
             do {
-                let revoked = try KeyStore(data.directory).revoke(key)
+                let revoked = try KeysCommand.access(data).revokeKey(key)
                 Out.print("revoked \(revoked.id) \"\(revoked.name)\"")
             } catch {
                 Out.note("error: \(error)")
@@ -215,7 +184,7 @@ struct AuditCommand: ParsableCommand {
         subcommands: [List.self, Verify.self])
 
     static func verified(_ data: DataOptions) throws -> AuditLog.Verification {
-        do { return try AuditLog(data.directory).verify() } catch {
+        do { return try KeysCommand.access(data).auditTrail() } catch {
             Out.note("error: \(error)")
             throw ExitCode(3)
         }

@@ -1,3 +1,4 @@
+import KithCore
 import ArgumentParser
 import KithEngine
 import KithProjections

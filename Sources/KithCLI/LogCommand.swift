@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithCore
+import KithEngine
 import KithLog
 
 struct LogCommand: ParsableCommand {
@@ -15,11 +16,12 @@ struct LogCommand: ParsableCommand {
         @Option(help: "table or json") var format: OutputFormat = .table
 
         func run() throws {
-            let stats = try LogStatistics.gather(logDirectory: data.directory.log)
+            let engine = try Projection.engine(data.directory)
+            let stats = try Projection.reporting { try engine.logStatistics() }
             if format == .json {
                 try Out.json(stats)
             } else {
-                Out.print(stats.rendered)
+                Out.print(LogCommand.render(stats))
             }
         }
     }
@@ -31,7 +33,8 @@ struct LogCommand: ParsableCommand {
         @Option(help: "Print at most N events.") var limit: Int?
 
         func run() throws {
-            let reader = try EventLogReader(directory: data.directory.log)
+            let engine = try Projection.engine(data.directory)
+            let reader = try Projection.reporting { try engine.logReader() }
             let newline: [UInt8] = [0x0A]
             try reader.forEachLine(from: from, limit: limit) { _, line in
                 Out.write(line)
@@ -55,7 +58,7 @@ extension LogCommand {
 
         func run() throws {
             let check: LogCheck
-            do { check = try LogCheck(directory: data.directory.log) } catch {
+            do { check = try Engine(directory: data.directory).checkLog() } catch {
                 Out.note("error: \(error)")
                 throw ExitCode(2)
             }
@@ -93,22 +96,10 @@ extension LogCommand {
         @Option(help: "table or json") var format: OutputFormat = .table
 
         func run() throws {
-            let directory = data.directory
-            let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
-            let aside = directory.path + "/damaged-" + stamp
             let repair: LogRepair
-            do { repair = try LogRepair(directory: directory.log, salvage: salvage, setAside: aside + "/log") } catch {
+            do { repair = try Engine(directory: data.directory).repairLog(salvage: salvage) } catch {
                 Out.note("error: \(error)")
                 throw ExitCode(2)
-            }
-            if repair.salvage != nil {
-                // Positions changed: the projections describe a log that no longer exists.
-                let store = directory.projections
-                for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: store + suffix) {
-                    try FileManager.default.moveItem(
-                        atPath: store + suffix, toPath: aside + "/" + (store as NSString).lastPathComponent + suffix)
-                }
-                try? FileManager.default.removeItem(atPath: directory.projectionsPointer)
             }
             if format == .json {
                 try Out.json(repair)
@@ -134,66 +125,21 @@ extension LogCommand {
     }
 }
 
-/// What `kith log stats` reports.
-struct LogStatistics: Codable {
-    var events: UInt64 = 0
-    var segments = 0
-    var batches = 0
-    var bytesOnDisk = 0
-    var compressedBytes = 0
-    var uncompressedBytes = 0
-    var compressionRatio = 0.0
-    var bySource: [String: Int] = [:]
-    var byType: [String: Int] = [:]
-
-    enum CodingKeys: String, CodingKey {
-        case events, segments, batches
-        case bytesOnDisk = "bytes_on_disk"
-        case compressedBytes = "compressed_bytes"
-        case uncompressedBytes = "uncompressed_bytes"
-        case compressionRatio = "compression_ratio"
-        case bySource = "by_source"
-        case byType = "by_type"
-    }
-
-    static func gather(logDirectory: String) throws -> LogStatistics {
-        let reader = try EventLogReader(directory: logDirectory)
-        var s = LogStatistics()
-        s.events = reader.endPosition
-        s.segments = reader.segments.count
-        s.batches = reader.batches.count
-        s.compressedBytes = reader.batches.reduce(0) { $0 + $1.header.totalLength }
-        s.uncompressedBytes = reader.batches.reduce(0) { $0 + Int($1.header.uncompressedLength) }
-        s.compressionRatio = s.compressedBytes > 0 ? Double(s.uncompressedBytes) / Double(s.compressedBytes) : 0
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: logDirectory)) ?? []
-        for name in names {
-            let attributes = try? FileManager.default.attributesOfItem(atPath: logDirectory + "/" + name)
-            s.bytesOnDisk += (attributes?[.size] as? Int) ?? 0
-        }
-        try reader.forEachLine { _, line in
-            if let (source, type) = CanonicalLine.sourceAndType(of: line) {
-                s.bySource[source, default: 0] += 1
-                s.byType[type, default: 0] += 1
-            }
-            return true
-        }
-        return s
-    }
-
-    var rendered: String {
+extension LogCommand {
+    static func render(_ s: Engine.LogStatistics) -> String {
         var out = [
-            "events        \(Int(events).grouped)",
-            "segments      \(segments) (\(batches.grouped) batches)",
-            "bytes on disk \(bytesOnDisk.grouped)",
+            "events        \(Int(s.events).grouped)",
+            "segments      \(s.segments.map(String.init) ?? "-") (\((s.batches ?? 0).grouped) batches)",
+            "bytes on disk \(s.bytesOnDisk.grouped)",
             String(
-                format: "compression   %@ → %@ bytes (%.2f×)", uncompressedBytes.grouped, compressedBytes.grouped,
-                compressionRatio),
+                format: "compression   %@ → %@ bytes (%.2f×)", s.uncompressedBytes.grouped, s.compressedBytes.grouped,
+                s.compressionRatio),
             "",
         ]
         var bySourceTable = TextTable(header: ["source", "events"], rightAligned: [1])
-        bySourceTable.rows = bySource.sorted { $0.key < $1.key }.map { [$0.key, $0.value.grouped] }
+        bySourceTable.rows = s.bySource.sorted { $0.key < $1.key }.map { [$0.key, $0.value.grouped] }
         var byTypeTable = TextTable(header: ["type", "events"], rightAligned: [1])
-        byTypeTable.rows = byType.sorted { $0.key < $1.key }.map { [$0.key, $0.value.grouped] }
+        byTypeTable.rows = s.byType.sorted { $0.key < $1.key }.map { [$0.key, $0.value.grouped] }
         out.append(bySourceTable.render())
         out.append("")
         out.append(byTypeTable.render())

@@ -25,7 +25,9 @@ enum Projection {
     }
 
     /// How this data directory names profiles (keyed with its installation secret).
-    static func profileIDs(_ data: DataDirectory) throws -> ProfileIDs { try engine(data).profileIDs }
+    static func profileIDs(_ data: DataDirectory) throws -> ProfileIDs {
+        try reporting { try engine(data).profileIDs() }
+    }
 
     static func rules(_ option: RulesOption, _ data: DataDirectory) throws -> Rules {
         try reporting { try Engine.rules(explicit: option.rules, in: data) }

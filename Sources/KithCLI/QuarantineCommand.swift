@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KithEngine
 import KithIngest
 
 struct QuarantineCommand: ParsableCommand {
@@ -11,8 +12,9 @@ struct QuarantineCommand: ParsableCommand {
         @Option(help: "Only this reason kind (malformed_json, bad_timestamp, …).") var kind: String?
         @Option(help: "Only records from this input file.") var file: String?
 
-        func apply(_ records: [QuarantineRecord]) -> [QuarantineRecord] {
-            records.filter { r in (kind == nil || r.kind.rawValue == kind) && (file == nil || r.file == file) }
+        func records(in data: DataOptions) throws -> [QuarantineRecord] {
+            let engine = try Projection.engine(data.directory)
+            return try Projection.reporting { try engine.quarantined(kind: kind, file: file) }
         }
     }
 
@@ -25,7 +27,8 @@ struct QuarantineCommand: ParsableCommand {
         @Option(help: "table, json, ndjson or csv") var format: OutputFormat = .table
 
         func run() throws {
-            var records = filter.apply(try QuarantineStore(directory: data.directory.quarantine).records())
+            var records = try filter.records(in: data)
+            let byKind = Dictionary(grouping: records, by: \.kind.rawValue).mapValues(\.count)
             let total = records.count
             if let limit { records = Array(records.prefix(limit)) }
             let rows = records.map { [$0.id, $0.file, String($0.line), $0.kind.rawValue, $0.field ?? "", $0.reason] }
@@ -35,10 +38,6 @@ struct QuarantineCommand: ParsableCommand {
                 var table = TextTable(header: header, rightAligned: [2])
                 table.rows = rows
                 Out.print(table.render())
-                var byKind: [String: Int] = [:]
-                for r in filter.apply(try QuarantineStore(directory: data.directory.quarantine).records()) {
-                    byKind[r.kind.rawValue, default: 0] += 1
-                }
                 Out.print(
                     "\n\(total.grouped) quarantined"
                         + (byKind.isEmpty
@@ -85,7 +84,7 @@ struct QuarantineCommand: ParsableCommand {
         @Option(help: "Write to this file instead of standard output.") var out: String?
 
         func run() throws {
-            let records = filter.apply(try QuarantineStore(directory: data.directory.quarantine).records())
+            let records = try filter.records(in: data)
             var text = Data()
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -117,12 +116,9 @@ struct QuarantineCommand: ParsableCommand {
 
         func run() throws {
             let engine = try Projection.engine(data.directory)
-            let log = try Projection.reporting { try engine.openLog(purpose: "kith quarantine retry") }
-            let store = try QuarantineStore(directory: data.directory.quarantine)
-            var retry = QuarantineRetry(mappingOverride: mapping)
-            retry.declaredKinds = try Projection.rules(rules, data.directory).declaredKinds
-            let outcome = try retry.run(store: store, log: log)
-            try log.close()
+            let rulesInForce = try Projection.rules(rules, data.directory)
+            let result = try Projection.reporting { try engine.retryQuarantine(under: rulesInForce, mapping: mapping) }
+            let outcome = result.retried
             if format == .json {
                 try Out.json(outcome)
             } else {
@@ -134,6 +130,14 @@ struct QuarantineCommand: ParsableCommand {
                             : " ("
                                 + outcome.byKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
                                     separator: ", ") + ")"))
+            }
+            switch result.projection {
+            case .success(let summary): Out.note(Projection.render(summary))
+            case .failure(let error):
+                Out.note(Projection.message(for: error))
+                Out.flush()
+                throw ExitCode(2)
+            case nil: break
             }
             Out.flush()
         }

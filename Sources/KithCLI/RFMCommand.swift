@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithCore
+import KithEngine
 import KithLog
 import KithProjections
 
@@ -12,11 +13,10 @@ struct RFMCommand: ParsableCommand {
         subcommands: [Show.self, Refresh.self, Export.self], defaultSubcommand: Show.self)
 
     static func view(_ store: any ProfileQueries) throws -> RFMView {
-        guard let view = try store.rfmView() else {
+        do { return try Engine.rfmView(of: store) } catch let error as EngineError where error.code == .noRFMView {
             Out.note("error: there is no RFM view yet: ingest or project first, or run kith rfm refresh")
             throw ExitCode(1)
         }
-        return view
     }
 
     struct Show: ParsableCommand {
@@ -109,19 +109,15 @@ struct RFMCommand: ParsableCommand {
 
         func run() throws {
             let store = try Projection.openStore(data.directory)
-            let currency = try RFMCommand.view(store).model.currency
+            _ = try RFMCommand.view(store)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             if format != .ndjson { Out.print(RFMLine.csvHeader) }
-            try store.forEachRFM { entry in
-                guard entry.score != nil else { return true }
-                let line = RFMLine(entry, currency: currency)
-                if format == .ndjson {
-                    Out.print(String(decoding: try encoder.encode(line), as: UTF8.self))
-                } else {
-                    Out.print(line.csvRow)
+            try Projection.reporting {
+                try Engine.exportRFM(from: store) { line in
+                    Out.print(
+                        format == .ndjson ? String(decoding: try encoder.encode(line), as: UTF8.self) : line.csvRow)
                 }
-                return true
             }
             Out.flush()
         }

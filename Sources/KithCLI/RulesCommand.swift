@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithCore
+import KithEngine
 import KithProjections
 
 struct RulesCommand: ParsableCommand {
@@ -42,7 +43,7 @@ struct RulesCommand: ParsableCommand {
 
         func run() throws {
             let store = try Projection.openStore(data.directory)
-            let history = try store.rulesApplied().map {
+            let history = try Projection.reporting { try Engine.rulesApplied(in: store) }.map {
                 Entry(
                     hash: $0.hash, appliedAt: $0.appliedAt,
                     rules: try? JSONDecoder().decode(Rules.self, from: Data($0.rules.utf8)))

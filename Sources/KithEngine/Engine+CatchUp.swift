@@ -45,7 +45,7 @@ extension Engine {
         let projector: Projector
         do {
             store = try SQLiteProjectionStore(path: path)
-            projector = try Projector(store: store, rules: rules, profileIDs: profileIDs)
+            projector = try Projector(store: store, rules: rules, profileIDs: try profileIDs())
         } catch {
             throw EngineError(wrapping: error)
         }

@@ -11,18 +11,24 @@ import KithProjections
 public final class Engine: Sendable {
     /// The data directory this engine works in.
     public let directory: DataDirectory
-    /// Keys this installation's profile ids (and nothing the engine hands out is unkeyed).
-    public let secret: InstallationSecret
+    /// This directory's API keys and audit log.
+    public let access: Access
+    private let secretOnce: SecretOnce
 
-    /// An engine over `directory`. Creates the directory's installation secret if it has none
-    /// yet. Rules are not the engine's: each use case that needs them is handed the ones in
-    /// force for that command or server.
+    /// An engine over `directory`. Nothing is read or created until a use case needs it: a
+    /// command that only looks (at keys, at the log) leaves a mistyped directory as it was.
+    /// Rules are not the engine's: each use case that needs them is handed the ones in force
+    /// for that command or server.
     public init(directory: DataDirectory, secret: InstallationSecret? = nil) throws {
         self.directory = directory
-        do { self.secret = try secret ?? InstallationSecret.of(directory) } catch {
-            throw EngineError(wrapping: error)
-        }
+        let once = SecretOnce(directory, known: secret)
+        secretOnce = once
+        access = Access(directory, secret: once.get)
     }
+
+    /// The directory's installation secret, created on first need: it keys profile ids, the
+    /// hashes that stand in for event ids, and the audit chain.
+    public func installationSecret() throws -> InstallationSecret { try secretOnce.get() }
 
     /// The rules in force: `explicit` (a rules file), else `DIR/rules.yaml|yml|json`, else the
     /// standard rules.
@@ -33,14 +39,14 @@ public final class Engine: Sendable {
     }
 
     /// How this installation names profiles.
-    public var profileIDs: ProfileIDs { secret.profileIDs }
+    public func profileIDs() throws -> ProfileIDs { try installationSecret().profileIDs }
 
     /// The store in force, its profile ids made this installation's way (a store from before
     /// ids were keyed is renamed on first open; its old ids stay as aliases).
     public func openStore() throws -> any ProfileStore {
         do {
             let store = try SQLiteProjectionStore(path: directory.projections)
-            try store.adoptProfileIDs(profileIDs)
+            try store.adoptProfileIDs(try profileIDs())
             return store
         } catch {
             throw EngineError(wrapping: error)
@@ -94,6 +100,32 @@ extension Engine {
     public func logReader() throws -> any EventLogReading {
         do { return try EventLogReader(directory: directory.log) } catch {
             throw EngineError(wrapping: error)
+        }
+    }
+}
+
+/// The installation secret, read or made once, on first need, by whichever use case asks first.
+final class SecretOnce: @unchecked Sendable {
+    // @unchecked: `secret` is guarded by `lock`.
+    private let directory: DataDirectory
+    private let lock = NSLock()
+    private var secret: InstallationSecret?
+
+    init(_ directory: DataDirectory, known: InstallationSecret?) {
+        self.directory = directory
+        secret = known
+    }
+
+    @Sendable func get() throws -> InstallationSecret {
+        try lock.withLock {
+            if let secret { return secret }
+            do {
+                let made = try InstallationSecret.of(directory)
+                secret = made
+                return made
+            } catch {
+                throw EngineError(wrapping: error)
+            }
         }
     }
 }

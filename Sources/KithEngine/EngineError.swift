@@ -1,3 +1,5 @@
+import KithCore
+import KithDirectory
 import KithProjections
 
 /// What went wrong in a use case, described without the command that would fix it: each
@@ -6,7 +8,7 @@ public struct EngineError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         enum Value: String {
             case unavailable, busy, badRules, rulesChanged, noRFMView, noProfile, noCurrentProfile, badArgument
-            case quarantineFull, needsRebuild, needsMigration, logDamaged, noStore
+            case quarantineFull, needsRebuild, needsMigration, logDamaged, noStore, notAllowed
         }
         let value: Value
         /// A file or store could not be opened, read or written.
@@ -36,6 +38,8 @@ public struct EngineError: Error, CustomStringConvertible, Sendable {
         public static let logDamaged = Code(value: .logDamaged)
         /// There is no store yet: nothing has been ingested or projected.
         public static let noStore = Code(value: .noStore)
+        /// The caller's key does not allow what it asked for; the message says what it allows.
+        public static let notAllowed = Code(value: .notAllowed)
         public var description: String { value.rawValue }
     }
 
@@ -54,6 +58,10 @@ public struct EngineError: Error, CustomStringConvertible, Sendable {
     public init(wrapping error: any Error) {
         if let error = error as? EngineError {
             self = error
+            return
+        }
+        if let directory = error as? DirectoryError {
+            self.init(directory.code == .badArgument ? .badArgument : .unavailable, "\(directory)")
             return
         }
         guard let projection = error as? ProjectionError else {

@@ -139,6 +139,20 @@ public final class EventLogReader {
 }
 
 extension EventLogReader: EventLogReading {
+    /// The segments and batches as this reader found them; stored bytes are every file in the
+    /// log's directory (`.keys` indexes and the lock included).
+    public func footprint() throws -> LogFootprint {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let stored = names.reduce(0) { total, name in
+            var st = stat()
+            return total + (stat(directory + "/" + name, &st) == 0 ? Int(st.st_size) : 0)
+        }
+        return LogFootprint(
+            storedBytes: stored, recordBytes: batches.reduce(0) { $0 + $1.header.totalLength },
+            canonicalBytes: batches.reduce(0) { $0 + Int($1.header.uncompressedLength) }, segments: segments.count,
+            batches: batches.count)
+    }
+
     /// The newest modification time among the segments (an append writes the last one; sealing
     /// one writes the next), or nil before the first record.
     public var lastAppendedAt: Timestamp? {

@@ -43,6 +43,8 @@ public final class FileEventLog: EventLog, @unchecked Sendable {
         try currentReader().forEachLine(from: position, limit: limit, body)
     }
 
+    public func footprint() throws -> LogFootprint { try currentReader().footprint() }
+
     public func verify() throws -> [String] {
         try LogCheck(directory: directory).problems.map(\.description)
     }

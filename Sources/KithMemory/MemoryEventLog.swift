@@ -71,6 +71,12 @@ public final class MemoryEventLog: EventLog, @unchecked Sendable {
         }
     }
 
+    /// Kept as plain lines, so every count is the lines' bytes.
+    public func footprint() throws -> LogFootprint {
+        let bytes = storage.lock.withLock { storage.lines.reduce(0) { $0 + $1.count + 1 } }
+        return LogFootprint(storedBytes: bytes, recordBytes: bytes, canonicalBytes: bytes)
+    }
+
     public func verify() throws -> [String] { [] }
 
     public var recoveryNotes: [String] { [] }

@@ -41,19 +41,15 @@ struct EventIntake: Sendable {
 
     /// The sources the key may write (nil: any, for `admin`).
     private func sources(of key: APIKey, requested: String?) throws -> Set<String>? {
-        if key.scopeSet.contains(.admin) { return nil }
-        guard let bound = key.sources, !bound.isEmpty else {
-            throw Problem(
-                .forbidden, "key_unbound",
-                "The key \"\(key.name)\" is bound to no source; create write keys with kith keys create --sources pos,app."
-            )
+        do { return try state.engine.access.sources(writableBy: key, requested: requested) } catch {
+            guard let bound = key.sources, !bound.isEmpty else {
+                throw Problem(
+                    .forbidden, "key_unbound",
+                    "The key \"\(key.name)\" is bound to no source; create write keys with kith keys create --sources pos,app."
+                )
+            }
+            throw Problem(.forbidden, "source_not_allowed", "Refused: \(error).")
         }
-        if let requested, !bound.contains(requested) {
-            throw Problem(
-                .forbidden, "source_not_allowed",
-                "The key \"\(key.name)\" may write only \(bound.sorted().joined(separator: ", ")), not \(requested).")
-        }
-        return Set(bound)
     }
 
     private func ingestAlone(_ body: [UInt8], source: String?, allowed: Set<String>?) async throws -> Report {

@@ -26,14 +26,14 @@ struct OperationsRoutes {
         }
         router.get("/v1/status") { _, context in
             _ = try context.require(.profilesRead)
-            return try Reply.json(try ServiceStatus.read(state))
+            return try Reply.json(try state.status())
         }
         router.get("/healthz") { _, _ in
             let ready = (try? state.currentStore()) != nil
             return try Reply.json(["status": "ok", "store": ready ? "ready" : "missing"])
         }
         router.get("/metrics") { _, _ in
-            if let status = try? ServiceStatus.read(state) { state.metrics.setProgress(status) }
+            if let status = try? state.status() { state.metrics.setProgress(status) }
             return Reply.text(state.metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KithEngine
 import Prometheus
 
 /// Prometheus metrics: per-route request counts and latency histograms, plus gauges for how far
@@ -24,7 +25,7 @@ final class ServerMetrics: Sendable {
         ).record(duration)
     }
 
-    func setProgress(_ status: ServiceStatus) {
+    func setProgress(_ status: Engine.Status) {
         registry.makeGauge(descriptor: Self.name("kith_log_events", "Events in the log (its end position)."))
             .set(Double(status.logEndPosition))
         registry.makeGauge(

@@ -10,21 +10,15 @@ import KithProjections
 #endif
 
 /// What the server shares between requests: the store in force (reopened when a replay swaps
-/// generations), the keys (re-read when `keys.json` changes, so a revocation takes effect at
-/// once), the audit log and the metrics.
+/// generations), the engine with its keys and audit log, and the metrics.
 final class ServerState: @unchecked Sendable {
     let directory: DataDirectory
     let rules: Rules
-    let audit: AuditLog
-    /// The data directory's secret: keys profile ids and the audit chain.
-    let secret: InstallationSecret
     /// The use cases the routes call (the CLI calls the same).
     let engine: Engine
     /// The key of the hashes that stand in for event ids, derived once.
     private let eventIDKey: [UInt8]
     let metrics = ServerMetrics()
-    private let keyStore: KeyStore
-    let usage: KeyUsage
     private let lock = NSLock()
     private var store: (any ProfileQueries)?
     /// The file `store` was opened from.
@@ -32,8 +26,6 @@ final class ServerState: @unchecked Sendable {
     /// The `projections.current` pointer as it was when `store` was opened: a replay replaces it
     /// by rename, which changes the stamp, so the pointer is read again only then.
     private var pointerStamp: FileStamp?
-    private var keys: [APIKey] = []
-    private var keysStamp: FileStamp?
 
     let limiter: RateLimiter
     let lookups: LookupWatch
@@ -45,18 +37,14 @@ final class ServerState: @unchecked Sendable {
         self.limits = limits
         limiter = RateLimiter(limits)
         lookups = LookupWatch(limits)
-        secret = try InstallationSecret.of(directory)
-        engine = try Engine(directory: directory, secret: secret)
-        eventIDKey = secret.key(for: "event ids")
-        audit = AuditLog(directory, secret: secret)
-        keyStore = KeyStore(directory)
-        usage = KeyUsage(directory)
+        engine = try Engine(directory: directory)
+        eventIDKey = try engine.installationSecret().key(for: "event ids")
         // A store from before ids were keyed is renamed now, not at the first ingest (best
         // effort: a store that cannot be written yet is renamed when it is next projected).
         if FileManager.default.fileExists(atPath: directory.projections) { _ = try? engine.openStore() }
         // Seals an old log and starts the head early; a log found cut is refused per request
         // (personal data withheld) rather than keeping the server down.
-        try? audit.prepare()
+        engine.access.prepareAudit()
     }
 
     /// How this request's answers show personal data.
@@ -110,19 +98,23 @@ final class ServerState: @unchecked Sendable {
         try? record(key: key, route: "ALARM masked identifier lookups: \(count) in \(minutes) min", profile: nil)
     }
 
-    private func record(key: APIKey, route: String, profile: String?, status: Int = 200) throws {
-        do {
-            try audit.append(
-                AuditLog.Record(
-                    at: Timestamp(epochSeconds: Int64(Date().timeIntervalSince1970)).description, key: key.name,
-                    keyID: key.id,
-                    route: route, profile: profile, status: status))
-        } catch {
+    private func record(key: APIKey, route: String, profile: String?) throws {
+        do { try engine.access.recordDisclosure(by: key, route: route, profile: profile) } catch {
             // Nothing personal leaves without its record.
             throw Problem(
                 .serviceUnavailable, "audit_unavailable",
-                "Personal data is withheld: the audit log cannot record this read. An operator can run kith audit verify."
-            )
+                "Personal data is withheld: the audit log cannot record this read. An operator can run kith audit verify.",
+                operatorDetail: "\(error)")
+        }
+    }
+
+    /// How far ingest and projection have got (a store that cannot be opened counts as none).
+    func status() throws -> Engine.Status {
+        do { return try engine.status(of: try? currentStore()) } catch {
+            throw Problem(
+                .serviceUnavailable, "log_unreadable",
+                "The event log cannot be read; an operator can run kith log verify.",
+                operatorDetail: "\(error)")
         }
     }
 
@@ -138,37 +130,11 @@ final class ServerState: @unchecked Sendable {
 
     /// The active key whose digest matches `secret`.
     func key(for secret: String) throws -> APIKey? {
-        let stamp = FileStamp(keyStore.file)
-        lock.lock()
-        defer { lock.unlock() }
-        if stamp != keysStamp {
-            do { keys = try keyStore.list() } catch {
-                throw Problem(
-                    .serviceUnavailable, "keys_unreadable",
-                    "The server cannot read its API keys; the operator's log says why.",
-                    operatorDetail: "\(error)")
-            }
-            keysStamp = stamp
+        do { return try engine.access.key(presenting: secret) } catch {
+            throw Problem(
+                .serviceUnavailable, "keys_unreadable",
+                "The server cannot read its API keys; the operator's log says why.",
+                operatorDetail: "\(error)")
         }
-        let key = KeyStore.match(secret, in: keys)
-        if let key { usage.touch(key.id) }
-        return key
-    }
-}
-
-/// Enough of a file's `stat` to notice that it was replaced or changed.
-struct FileStamp: Equatable {
-    var inode: UInt64
-    var size: Int64
-    var modified: Int
-    var modifiedNanoseconds: Int
-
-    init?(_ path: String) {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        inode = UInt64(st.st_ino)
-        size = Int64(st.st_size)
-        modified = st.st_mtim.tv_sec
-        modifiedNanoseconds = st.st_mtim.tv_nsec
     }
 }

@@ -24,6 +24,30 @@ struct CLITests {
             } == true)
     }
 
+    @Test("quarantine retry lands what a fixed mapping reads, and profiles hold it without kith project")
+    func quarantineRetryCatchesUp() throws {
+        let scratch = Scratch()
+        let data = scratch.path + "/data"
+        let csv = scratch.write("shop.csv", "id,when,mobile\nA1,01.03.2026 10:15,13800138000\nA2,xx,13900139000\n")
+        let mapping =
+            "source: shop\ntype: behaviour\nname: store_visit\nevent_id: id\noccurred_at:\n  column: when\n"
+            + "  format: FORMAT\n  time_zone: Asia/Shanghai\nidentifiers:\n  phone: mobile\n"
+        _ = scratch.write("shop.mapping.yaml", mapping.replacingOccurrences(of: "FORMAT", with: "yyyy/MM/dd HH:mm"))
+        let ingest = try kith(["ingest", "--data", data, csv])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        #expect(try kith(["profile", "get", "--data", data, "phone:13800138000"]).status != 0, "landed before the fix")
+        _ = scratch.write("shop.mapping.yaml", mapping.replacingOccurrences(of: "FORMAT", with: "dd.MM.yyyy HH:mm"))
+        let retry = try kith(["quarantine", "retry", "--data", data, "--format", "json"])
+        #expect(retry.status == 0, "\(retry.stderr)")
+        let outcome = try #require(try JSONSerialization.jsonObject(with: Data(retry.stdout.utf8)) as? [String: Any])
+        #expect(outcome["landed"] as? Int == 1 && outcome["still_quarantined"] as? Int == 1, "\(outcome)")
+        #expect(retry.stderr.contains("projected 1 events"), "\(retry.stderr)")
+        let get = try kith(["profile", "get", "--data", data, "--format", "json", "phone:13800138000"])
+        #expect(get.status == 0, "the retried event is not in a profile: \(get.stderr)")
+        let again = try kith(["quarantine", "retry", "--data", data])
+        #expect(again.status == 0 && !again.stderr.contains("projected"), "nothing landed, yet it projected")
+    }
+
     @Test("ingest --format json, log stats, log read and quarantine list agree with each other")
     func endToEnd() throws {
         let scratch = Scratch()

@@ -40,6 +40,11 @@ import Testing
         try EventLogContract.appendsAreDated(adapter)
     }
 
+    @Test("the footprint counts the records' bytes, before and after reopening", arguments: adapters)
+    func footprintCountsTheRecords(_ adapter: EventLogAdapter) throws {
+        try EventLogContract.footprintCountsTheRecords(adapter)
+    }
+
     @Test("concurrent appends land once each, at distinct positions", arguments: adapters)
     func concurrentAppendsLandOnce(_ adapter: EventLogAdapter) throws {
         try EventLogContract.concurrentAppendsLandOnce(adapter)

@@ -169,6 +169,37 @@ public enum EventLogContract {
         try reopened.close()
     }
 
+    /// A log's footprint counts its records' canonical bytes exactly, keeps at least the bytes it
+    /// says the records take, grows with appends, not with duplicates, and reads the same after
+    /// reopening.
+    public static func footprintCountsTheRecords(_ adapter: EventLogAdapter) throws {
+        let place = try adapter.makePlace()
+        let empty: LogFootprint
+        let filled: LogFootprint
+        do {  // the writer goes away before the log is reopened
+            let log = try place.open()
+            empty = try log.footprint()
+            #expect(empty.recordBytes == 0 && empty.canonicalBytes == 0, "an empty log has record bytes: \(empty)")
+            _ = try log.append(lines(Array(0..<40)))
+            filled = try log.footprint()
+            let canonical = try read(log).reduce(0) { $0 + $1.1.utf8.count + 1 }
+            #expect(filled.canonicalBytes == canonical, "canonical bytes \(filled.canonicalBytes), lines \(canonical)")
+            #expect(filled.recordBytes > 0 && filled.storedBytes >= filled.recordBytes, "\(filled)")
+            _ = try log.append(lines(Array(0..<40)))
+            #expect(try log.footprint().canonicalBytes == canonical, "duplicates counted")
+            try log.close()
+        }
+        let reopened = try place.open()
+        let again = try reopened.footprint()
+        #expect(again.canonicalBytes == filled.canonicalBytes && again.recordBytes == filled.recordBytes)
+        _ = try reopened.append(lines([40]))
+        let grown = try reopened.footprint()
+        let added = try read(reopened, from: 40).reduce(0) { $0 + $1.1.utf8.count + 1 }
+        #expect(grown.canonicalBytes == filled.canonicalBytes + added)
+        #expect(grown.recordBytes > filled.recordBytes)
+        try reopened.close()
+    }
+
     /// A crash in the middle of an append leaves the acknowledged records and at most a prefix
     /// of the unacknowledged one (never a half-written or out-of-order record); the log opens by
     /// itself, knows the keys of exactly what it holds, and sending again lands the rest once.

@@ -82,6 +82,14 @@ public final class Scratch {
     public let path = NSTemporaryDirectory() + "kith-cli-" + UUID().uuidString
     public init() { try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
     deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Writes `text` to the file `name` here (replacing it) and returns its path.
+    @discardableResult
+    public func write(_ name: String, _ text: String) -> String {
+        let file = path + "/" + name
+        FileManager.default.createFile(atPath: file, contents: Data(text.utf8))
+        return file
+    }
 }
 
 /// Rounds for a fault loop: `normal` in every test run, `heavy` when `KITH_FAULTS=heavy` (the

@@ -6,6 +6,8 @@ public protocol EventLogReading {
     /// segment's modification time); nil for a log that holds none. What `/v1/status` reports as
     /// the last ingest.
     var lastAppendedAt: Timestamp? { get }
+    /// How much room the log takes as it is now.
+    func footprint() throws -> LogFootprint
     /// Calls `body` with each record's position and canonical line, from `position` on.
     func forEachLine(
         from position: UInt64, limit: Int?, _ body: (UInt64, UnsafeBufferPointer<UInt8>) throws -> Bool) throws

@@ -1,10 +1,9 @@
 import KithCore
-import KithProjections
 
 /// Every answer that carries personal data goes through one of these before it leaves: what a
 /// key may not see is masked by its class (`Disclosure`), whatever the route.
 extension ProfileView {
-    func disclosed(by disclosure: Disclosure) -> ProfileView {
+    public func disclosed(by disclosure: Disclosure) -> ProfileView {
         var view = self
         for (kind, values) in identifiers {
             view.identifiers[kind] = values.map { v in
@@ -27,7 +26,7 @@ extension ProfileView {
 }
 
 extension ProfileExplanation {
-    func disclosed(by disclosure: Disclosure) -> Self {
+    public func disclosed(by disclosure: Disclosure) -> Self {
         var e = self
         e.values = values.map(disclosure.reference)
         func mask(_ links: [Link]) -> [Link] {
@@ -47,7 +46,7 @@ extension ProfileExplanation {
 }
 
 extension TimelineEntry {
-    func disclosed(by disclosure: Disclosure) -> Self {
+    public func disclosed(by disclosure: Disclosure) -> Self {
         var entry = self
         entry.eventID = disclosure.eventID(eventID, source: source)
         return entry
