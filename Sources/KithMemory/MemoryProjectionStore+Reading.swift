@@ -25,7 +25,7 @@ extension MemoryProjectionStore: ProfileQueries {
         let statistics: [Node: NodeStats]
         let timelines: [Node: [UInt8]]
         let membership: [Node: String]
-        let excluded: [Node: String]
+        let excluded: [Node: IdentityResolver.Standing]
         let links: Set<UInt64>
         let refused: [UInt64: String]
         let profiles: [String: (anchor: Node, position: UInt64)]
@@ -52,7 +52,7 @@ extension MemoryProjectionStore: ProfileQueries {
 
         func profiles(of ids: [Node]) throws -> [Node: String] { pick(ids) { membership[$0] } }
 
-        func standings(of ids: [Node]) throws -> [Node: String] { pick(ids) { excluded[$0] } }
+        func standings(of ids: [Node]) throws -> [Node: IdentityResolver.Standing] { pick(ids) { excluded[$0] } }
 
         func anchor(ofProfileID id: String) throws -> Node? { profiles[id]?.anchor }
 
@@ -113,13 +113,8 @@ extension MemoryProjectionStore: ProfileQueries {
             }
         }
 
-        func forEachStanding(_ body: (Node, IdentityResolver.Standing.Kind, String) throws -> Void) throws {
-            for (node, standing) in excluded {
-                guard let kind = IdentityResolver.Standing.Kind(code: standing) else {
-                    throw Refusal(description: "value \(node) has a standing no version of Kith wrote (\(standing))")
-                }
-                try body(node, kind, standing)
-            }
+        func forEachStanding(_ body: (Node, IdentityResolver.Standing) throws -> Void) throws {
+            for (node, standing) in excluded { try body(node, standing) }
         }
 
         func forEachChange(_ body: (ProjectionBatch.Change) throws -> Void) throws {
@@ -163,7 +158,7 @@ extension MemoryProjectionStore {
     /// snapshot's).
     static func neighbourhood(
         of around: [Node], edgesAt: [Node: Set<UInt64>], edges: [UInt64: IdentityGraph.EdgeInfo], links: Set<UInt64>,
-        refused: [UInt64: String], membership: [Node: String], excluded: [Node: String]
+        refused: [UInt64: String], membership: [Node: String], excluded: [Node: IdentityResolver.Standing]
     ) -> Neighbourhood {
         var out = Neighbourhood()
         var keys = Set<UInt64>()

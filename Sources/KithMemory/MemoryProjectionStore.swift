@@ -18,7 +18,7 @@ public final class MemoryProjectionStore: ProjectionStore, @unchecked Sendable {
     private(set) var statistics: [Node: NodeStats] = [:]
     private(set) var timelines: [Node: [UInt8]] = [:]
     private(set) var membership: [Node: String] = [:]
-    private(set) var excluded: [Node: String] = [:]
+    private(set) var excluded: [Node: IdentityResolver.Standing] = [:]
     private(set) var links = Set<UInt64>()
     private(set) var refused: [UInt64: String] = [:]
     private(set) var profiles: [String: (anchor: Node, position: UInt64)] = [:]
@@ -30,11 +30,6 @@ public final class MemoryProjectionStore: ProjectionStore, @unchecked Sendable {
     private(set) var rulesHistory: [AppliedRules] = []
 
     public init() {}
-
-    /// Why the store refused a write.
-    public struct Refusal: Error, CustomStringConvertible {
-        public var description: String
-    }
 
     // MARK: What the projector reads
 
@@ -108,7 +103,9 @@ public final class MemoryProjectionStore: ProjectionStore, @unchecked Sendable {
 
     public func commitRebuild(rulesHash: String, _ produce: (any RebuildSink) throws -> ProjectionBatch) throws {
         try lock.withLock {
-            guard checkpoint == nil else { throw Refusal(description: "a rebuild needs an empty projection store") }
+            guard checkpoint == nil else {
+                throw ProjectionError(.refused, "a rebuild needs an empty projection store")
+            }
         }
         // The sink collects what `produce` streams, and lands with the batch, all at once.
         let sink = Sink()
@@ -220,13 +217,11 @@ public final class MemoryProjectionStore: ProjectionStore, @unchecked Sendable {
     /// Merges and splits recorded, in order.
     public var changes: [ProjectionBatch.Change] { lock.withLock { changeLog } }
 
-    /// How many values stand excluded, by the standing's kind (the text before any detail).
-    public var excludedByStanding: [String: Int] {
+    /// How many values stand excluded, by the standing's kind.
+    public var excludedByStanding: [IdentityResolver.Standing.Kind: Int] {
         lock.withLock {
-            var out: [String: Int] = [:]
-            for standing in excluded.values {
-                out[String(standing.prefix { $0 != "(" && $0 != ":" }), default: 0] += 1
-            }
+            var out: [IdentityResolver.Standing.Kind: Int] = [:]
+            for standing in excluded.values { out[standing.kind, default: 0] += 1 }
             return out
         }
     }

@@ -79,7 +79,7 @@ extension Projector {
         var refused: [UInt64: String] = [:]
         for r in resolution.refused { refused[IdentityGraph.key(r.link.a, r.link.b)] = r.rule }
         batch.refused = refused.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        batch.excluded = resolution.excluded.map { ($0.node, $0.standing.code) }.sorted { $0.0 < $1.0 }
+        batch.excluded = resolution.excluded.map { ($0.node, $0.standing) }.sorted { $0.0 < $1.0 }
         var nodeRFM = [RFMRaw?](repeating: nil, count: graph.nodeCount)
         for (n, raw) in batch.nodeRFM { nodeRFM[Int(n)] = raw }
         var ids = Set<String>()

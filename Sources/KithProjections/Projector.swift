@@ -318,8 +318,8 @@ public final class Projector {
         batch.refusedRemoved = oldRefused.keys.filter { newRefused[$0] == nil }.sorted()
         for k in batch.refusedRemoved { state.refused[k] = nil }
         for (k, rule) in batch.refused { state.refused[k] = rule }
-        var newExcluded: [Node: String] = [:]
-        for x in resolution.excluded { newExcluded[x.node] = x.standing.code }
+        var newExcluded: [Node: IdentityResolver.Standing] = [:]
+        for x in resolution.excluded { newExcluded[x.node] = x.standing }
         for n in closure.sorted() {
             if let standing = newExcluded[n] {
                 if state.excluded[n] != standing {
@@ -421,7 +421,7 @@ public final class Projector {
             let moved = closure.filter { n in
                 guard !seeds.contains(n) else { return false }
                 let now = resolver.standing(of: n, in: state.graph, marks: &marks)
-                return (now == .links ? nil : now.code) != state.excluded[n]
+                return (now == .links ? nil : now) != state.excluded[n]
             }
             if moved.isEmpty { return closure }
             seeds.formUnion(moved)

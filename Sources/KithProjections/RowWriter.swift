@@ -1,3 +1,4 @@
+import KithCore
 import GRDB
 import GRDBSQLite
 
@@ -38,7 +39,9 @@ final class RowWriter {
 
     deinit { sqlite3_finalize(handle) }
 
-    func run(_ values: Value...) throws {
+    func run(_ values: Value...) throws { try run(values) }
+
+    func run(_ values: [Value]) throws {
         defer {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)

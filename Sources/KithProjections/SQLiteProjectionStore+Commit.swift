@@ -27,13 +27,9 @@ extension SQLiteProjectionStore {
         for (n, p) in batch.membership { try member.run(.integer(Int64(n)), .text(p)) }
         let unmember = try RowWriter(db, "DELETE FROM membership WHERE node = ?")
         for n in batch.membershipRemoved { try unmember.run(.integer(Int64(n))) }
-        let excluded = try RowWriter(db, "INSERT OR REPLACE INTO excluded (node, standing, kind) VALUES (?, ?, ?)")
-        for (n, s) in batch.excluded {
-            guard let kind = IdentityResolver.Standing.Kind(code: s) else {
-                throw ProjectionError(.refused, "the projector produced a standing with no kind: \(s)")
-            }
-            try excluded.run(.integer(Int64(n)), .text(s), .integer(Int64(kind.rawValue)))
-        }
+        let excluded = try RowWriter(
+            db, "INSERT OR REPLACE INTO excluded (node, \(StoredStanding.selection)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        for (n, s) in batch.excluded { try excluded.run([.integer(Int64(n))] + StoredStanding(s).columns) }
         let unexclude = try RowWriter(db, "DELETE FROM excluded WHERE node = ?")
         for n in batch.excludedRemoved { try unexclude.run(.integer(Int64(n))) }
         let link = try RowWriter(db, "INSERT OR IGNORE INTO link (a, b) VALUES (?, ?)")
@@ -53,7 +49,7 @@ extension SQLiteProjectionStore {
             db, "INSERT INTO profile_change (position, kind, profile, others) VALUES (?, ?, ?, ?)")
         for c in batch.changes {
             try change.run(
-                .integer(Int64(c.position)), .text(c.kind.rawValue), .text(c.profile),
+                .integer(Int64(c.position)), .integer(Int64(c.kind.rawValue)), .text(c.profile),
                 .text(c.others.joined(separator: ",")))
         }
         let nodeRFM = try RowWriter(

@@ -49,11 +49,11 @@ extension SQLiteProjectionStore: ProfileQueries {
             return out
         }
 
-        func standings(of nodes: [Node]) throws -> [Node: String] {
-            var out: [Node: String] = [:]
+        func standings(of nodes: [Node]) throws -> [Node: IdentityResolver.Standing] {
+            var out: [Node: IdentityResolver.Standing] = [:]
             try SQLiteProjectionStore.forEachRow(
-                "SELECT node, standing FROM excluded", whereColumn: "node", in: nodes, db
-            ) { out[Node($0[0] as Int64)] = $0[1] }
+                "SELECT node, \(StoredStanding.selection) FROM excluded", whereColumn: "node", in: nodes, db
+            ) { out[Node($0[0] as Int64)] = try StoredStanding.standing(in: $0, of: $0[0]) }
             return out
         }
 
@@ -140,16 +140,10 @@ extension SQLiteProjectionStore: ProfileQueries {
             while let row = try rows.next() { try body(Node(row[0] as Int64), Node(row[1] as Int64), row[2]) }
         }
 
-        func forEachStanding(_ body: (Node, IdentityResolver.Standing.Kind, String) throws -> Void) throws {
-            let rows = try Row.fetchCursor(db, sql: "SELECT node, kind, standing FROM excluded")
+        func forEachStanding(_ body: (Node, IdentityResolver.Standing) throws -> Void) throws {
+            let rows = try Row.fetchCursor(db, sql: "SELECT node, \(StoredStanding.selection) FROM excluded")
             while let row = try rows.next() {
-                guard let kind = IdentityResolver.Standing.Kind(rawValue: row[1]) else {
-                    throw ProjectionError(
-                        .needsRebuild,
-                        "value \(row[0] as Int64) has a standing of kind \(row[1] as Int), which no version of Kith "
-                            + "wrote")
-                }
-                try body(Node(row[0] as Int64), kind, row[2])
+                try body(Node(row[0] as Int64), try StoredStanding.standing(in: row, of: row[0]))
             }
         }
 
@@ -205,11 +199,11 @@ extension SQLiteProjectionStore {
 
     /// A `profile_change` row (position, kind, profile, others).
     static func change(_ row: Row) throws -> ProjectionBatch.Change {
-        let kind: String = row[1]
+        let kind: Int = row[1]
         let profile: String = row[2]
         guard let known = ProjectionBatch.Change.Kind(rawValue: kind) else {
             throw ProjectionError(
-                .needsRebuild, "profile \(profile) has a change of kind \"\(kind)\", which no version of Kith wrote")
+                .needsRebuild, "profile \(profile) has a change of kind \(kind), which no version of Kith wrote")
         }
         let others: String = row[3]
         return ProjectionBatch.Change(

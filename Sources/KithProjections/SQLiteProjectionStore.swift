@@ -131,13 +131,60 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
             let update = try db.makeStatement(sql: "UPDATE excluded SET kind = ? WHERE node = ?")
             for row in try Row.fetchAll(db, sql: "SELECT node, standing FROM excluded") {
                 let text: String = row[1]
-                guard let kind = IdentityResolver.Standing.Kind(code: text) else {
+                guard let kind = IdentityResolver.Standing(code: text)?.kind else {
                     throw ProjectionError(
                         .needsRebuild, "value \(row[0] as Int64) has a standing no version of Kith wrote (\(text))")
                 }
                 try update.execute(arguments: [kind.rawValue, row[0] as Int64])
             }
             try db.execute(sql: "CREATE INDEX excluded_by_kind ON excluded (kind)")
+        }
+        m.registerMigration("v10: an excluded value's standing kept whole in typed columns, its text dropped") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE excluded ADD COLUMN partners INTEGER;
+                    ALTER TABLE excluded ADD COLUMN rule TEXT;
+                    ALTER TABLE excluded ADD COLUMN evidence INTEGER;
+                    ALTER TABLE excluded ADD COLUMN evidence_kind TEXT;
+                    ALTER TABLE excluded ADD COLUMN evidence_count INTEGER;
+                    ALTER TABLE excluded ADD COLUMN evidence_limit INTEGER;
+                    """)
+            let update = try RowWriter(
+                db,
+                """
+                UPDATE excluded SET kind = ?, partners = ?, rule = ?, evidence = ?, evidence_kind = ?,
+                  evidence_count = ?, evidence_limit = ? WHERE node = ?
+                """)
+            for row in try Row.fetchAll(db, sql: "SELECT node, standing FROM excluded") {
+                let text: String = row[1]
+                guard let standing = IdentityResolver.Standing(code: text) else {
+                    throw ProjectionError(
+                        .needsRebuild, "value \(row[0] as Int64) has a standing no version of Kith wrote (\(text))")
+                }
+                try update.run(StoredStanding(standing).columns + [.integer(row[0])])
+            }
+            try db.execute(sql: "ALTER TABLE excluded DROP COLUMN standing")
+        }
+        m.registerMigration("v11: a merge or split kept as a typed code (Change.Kind)") { db in
+            let unknown = try String.fetchOne(
+                db, sql: "SELECT kind FROM profile_change WHERE kind NOT IN ('merged', 'split') LIMIT 1")
+            if let unknown {
+                throw ProjectionError(
+                    .needsRebuild, "a profile change of kind \"\(unknown)\", which no version of Kith wrote")
+            }
+            try db.execute(
+                sql: """
+                    CREATE TABLE profile_change_typed (
+                        seq INTEGER PRIMARY KEY, position INTEGER NOT NULL, kind INTEGER NOT NULL, profile TEXT NOT NULL,
+                        others TEXT NOT NULL);
+                    INSERT INTO profile_change_typed (seq, position, kind, profile, others)
+                        SELECT seq, position, CASE kind WHEN 'merged' THEN \(ProjectionBatch.Change.Kind.merged.rawValue)
+                          ELSE \(ProjectionBatch.Change.Kind.split.rawValue) END, profile, others
+                        FROM profile_change;
+                    DROP TABLE profile_change;
+                    ALTER TABLE profile_change_typed RENAME TO profile_change;
+                    CREATE INDEX profile_change_profile ON profile_change(profile);
+                    """)
         }
         return m
     }
@@ -225,9 +272,9 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
             try Self.forEachRow("SELECT node, profile FROM membership", whereColumn: "node", in: nodes, db) {
                 out.membership.append((Node($0[0] as Int64), $0[1]))
             }
-            try Self.forEachRow("SELECT node, standing FROM excluded", whereColumn: "node", in: nodes, db) {
-                out.excluded.append((Node($0[0] as Int64), $0[1]))
-            }
+            try Self.forEachRow(
+                "SELECT node, \(StoredStanding.selection) FROM excluded", whereColumn: "node", in: nodes, db
+            ) { out.excluded.append((Node($0[0] as Int64), try StoredStanding.standing(in: $0, of: $0[0]))) }
             return out
         }
     }

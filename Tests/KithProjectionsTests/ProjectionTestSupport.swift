@@ -70,13 +70,20 @@ func identityTables(_ store: SQLiteProjectionStore) throws -> [String] {
     }
 }
 
-/// The store's merge and split records, in order.
+/// The store's merge and split records, in order, each kind by its name.
 func changeRecords(_ store: SQLiteProjectionStore) throws -> [String] {
     try store.pool.read { db in
         try Row.fetchAll(db, sql: "SELECT position, kind, profile, others FROM profile_change ORDER BY seq").map {
-            $0.databaseValues.map { "\($0)" }.joined(separator: "|")
+            let kind = ProjectionBatch.Change.Kind(rawValue: $0[1]).map { "\($0)" } ?? "unknown(\($0[1] as Int))"
+            return ["\($0[0] as Int64)", kind, $0[2] as String, $0[3] as String].joined(separator: "|")
         }
     }
+}
+
+/// Whether `row` (of `identityTables`) is an excluded value of standing `kind`.
+func isExcluded(_ row: String, as kind: IdentityResolver.Standing.Kind) -> Bool {
+    let columns = row.split(separator: "|", omittingEmptySubsequences: false)
+    return columns.first == "excluded" && columns.count > 2 && columns[2] == "\(kind.rawValue)"
 }
 
 /// Generates exports for `persons` people into `scratch/exports` and ingests every file into a

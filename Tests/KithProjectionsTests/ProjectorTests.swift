@@ -145,8 +145,8 @@ struct ProjectorTests {
         #expect(try exportLines(reopened) == expected)
         let graph = try identityTables(whole)
         #expect(graph.contains { $0.hasPrefix("excluded|") }, "the data should exercise shared values")
-        #expect(graph.contains { $0.hasPrefix("excluded|") && $0.contains("contested") }, "… and the evidence guard")
-        #expect(graph.contains { $0.hasPrefix("excluded|") && $0.contains("never_link") }, "… and never-link patterns")
+        #expect(graph.contains { isExcluded($0, as: .contested) }, "… and the evidence guard")
+        #expect(graph.contains { isExcluded($0, as: .neverLinks) }, "… and never-link patterns")
         #expect(try identityTables(reopened) == graph)
         #expect(try identityTables(resumed) == graph)
         // Merge and split records are stamped per batch, so only equal batches compare.

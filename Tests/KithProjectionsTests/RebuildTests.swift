@@ -103,8 +103,8 @@ struct RebuildTests {
                 }
             }
             sawRefusals = sawRefusals || expected.contains { $0.hasPrefix("refused_link|") }
-            sawExclusions = sawExclusions || expected.contains { $0.hasPrefix("excluded|") && $0.contains("shared") }
-            sawContested = sawContested || expected.contains { $0.hasPrefix("excluded|") && $0.contains("contested") }
+            sawExclusions = sawExclusions || expected.contains { isExcluded($0, as: .shared) }
+            sawContested = sawContested || expected.contains { isExcluded($0, as: .contested) }
         }
         #expect(sawMerges, "the logs should exercise merges")
         #expect(sawRefusals, "… limits")

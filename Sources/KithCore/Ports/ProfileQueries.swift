@@ -24,7 +24,7 @@ public protocol ProfileSnapshot {
     /// The current profile of each value that belongs to one.
     func profiles(of nodes: [Node]) throws -> [Node: String]
     /// The standing of each value that links nothing, as the projector recorded it.
-    func standings(of nodes: [Node]) throws -> [Node: String]
+    func standings(of nodes: [Node]) throws -> [Node: IdentityResolver.Standing]
     /// The value a profile id was made from, for every id the store ever gave out.
     func anchor(ofProfileID id: String) throws -> Node?
     /// The merges and splits recorded under a profile id, oldest first.
@@ -61,8 +61,8 @@ public protocol ProfileSnapshot {
     func forEachLink(_ body: (Node, Node) throws -> Void) throws
     /// Every refused link with the rule that refused it, smaller end first, in no particular order.
     func forEachRefusedLink(_ body: (Node, Node, String) throws -> Void) throws
-    /// Every value that links nothing, with its standing's kind and text, in no particular order.
-    func forEachStanding(_ body: (Node, IdentityResolver.Standing.Kind, String) throws -> Void) throws
+    /// Every value that links nothing, with its standing, in no particular order.
+    func forEachStanding(_ body: (Node, IdentityResolver.Standing) throws -> Void) throws
     /// Every merge and split, oldest first.
     func forEachChange(_ body: (ProjectionBatch.Change) throws -> Void) throws
     /// Every current profile with its values, in profile id order (byte order); each profile's

@@ -15,7 +15,11 @@ public struct ProjectionBatch: Sendable {
     }
 
     public struct Change: Sendable, Equatable {
-        public enum Kind: String, Sendable { case merged, split }
+        /// Stable stored codes (never renumbered: stores keep them).
+        public enum Kind: Int, Sendable {
+            case merged = 1
+            case split = 2
+        }
         public var position: UInt64
         public var kind: Kind
         public var profile: String
@@ -41,7 +45,7 @@ public struct ProjectionBatch: Sendable {
     /// Changes only: rows whose value differs from what the store holds.
     public var membership: [(Node, String)] = []
     public var membershipRemoved: [Node] = []
-    public var excluded: [(Node, String)] = []
+    public var excluded: [(Node, IdentityResolver.Standing)] = []
     public var excludedRemoved: [Node] = []
     public var linksAdded: [UInt64] = []
     public var linksRemoved: [UInt64] = []

@@ -47,7 +47,7 @@ public struct Neighbourhood: Sendable {
     public var links: [UInt64] = []
     public var refused: [(edge: UInt64, rule: String)] = []
     public var membership: [(node: Node, profile: String)] = []
-    public var excluded: [(node: Node, standing: String)] = []
+    public var excluded: [(node: Node, standing: IdentityResolver.Standing)] = []
 
     public init() {}
 }
@@ -71,7 +71,7 @@ public struct ProjectionState: Sendable {
     public var membership: [Node: String] = [:]
     /// Profile ids known to exist (a subset of the store's; see `storedProfileIDs(among:)`).
     public var profileIDs: Set<String> = []
-    public var excluded: [Node: String] = [:]
+    public var excluded: [Node: IdentityResolver.Standing] = [:]
     /// Accepted and refused links by edge key (see `IdentityGraph.key`).
     public var links: Set<UInt64> = []
     public var refused: [UInt64: String] = [:]

@@ -63,7 +63,7 @@ public struct IdentityBenchmark: Sendable {
             persons: workload.persons, events: events.count, identifierValues: store.valueCount,
             edges: store.edgeCount, links: store.acceptedLinks, merges: summary.merges, splits: summary.splits,
             profiles: Set(store.profileOfValue.values).count,
-            sharedValues: store.excludedByStanding["shared", default: 0], seconds: seconds,
+            sharedValues: store.excludedByStanding[.shared, default: 0], seconds: seconds,
             eventsPerSecond: Double(events.count) / seconds,
             linksPerSecond: Double(projector.linkDecisions) / seconds,
             mergesPerSecond: Double(summary.merges) / seconds,

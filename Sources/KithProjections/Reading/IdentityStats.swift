@@ -53,7 +53,7 @@ extension ProfileQueries {
             var refused: [String: Int] = [:]
             try snapshot.forEachRefusedLink { _, _, rule in refused[rule, default: 0] += 1 }
             var standings: [IdentityResolver.Standing.Kind: Int] = [:]
-            try snapshot.forEachStanding { _, kind, _ in standings[kind, default: 0] += 1 }
+            try snapshot.forEachStanding { _, standing in standings[standing.kind, default: 0] += 1 }
             // The largest profile; on a tie, the smallest id (byte order).
             let largest = sizes.min { a, b in
                 a.value != b.value ? a.value > b.value : a.key.utf8.lexicographicallyPrecedes(b.key.utf8)

@@ -101,7 +101,7 @@ extension ProfileSnapshot {
             refused: refusedRules.keys.sorted().map { link($0, rule: refusedRules[$0]) },
             cut: cut.map { key in
                 let (a, b) = IdentityGraph.ends(of: key)
-                return link(key, rule: standings[inProfile.contains(a) ? b : a])
+                return link(key, rule: standings[inProfile.contains(a) ? b : a]?.code)
             })
     }
 }

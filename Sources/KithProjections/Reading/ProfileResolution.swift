@@ -52,7 +52,7 @@ extension ProfileSnapshot {
         return ProfileResolution(
             requested: reference, current: nil, status: "unlinked",
             note:
-                "\(kind.rawValue) \(Masking.mask(value, kind: kind)) belongs to no profile (\(standing ?? "not linking"))"
+                "\(kind.rawValue) \(Masking.mask(value, kind: kind)) belongs to no profile (\(standing?.code ?? "not linking"))"
         )
     }
 

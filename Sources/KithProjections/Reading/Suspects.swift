@@ -152,8 +152,8 @@ private struct SuspectGraph {
         }
         links = Adjacency(pairs: a, b, count: count)
         var excluded: [Int32: String] = [:]
-        try snapshot.forEachStanding { node, kind, standing in
-            if kind != .kindDoesNotLink { excluded[node] = standing }
+        try snapshot.forEachStanding { node, standing in
+            if standing != .kindDoesNotLink { excluded[node] = standing.code }
         }
         self.excluded = excluded
     }

@@ -40,24 +40,10 @@ public struct IdentityResolver: Sendable {
             case shared = 3
             case neverLinks = 4
             case contested = 5
-
-            /// The kind of a standing's stored text (`code`), as every version has written it;
-            /// nil for text no version wrote.
-            public init?(code: String) {
-                switch code {
-                case "links": self = .links
-                case "kindDoesNotLink": self = .kindDoesNotLink
-                case "blocklisted": self = .blocklisted
-                case _ where code.hasPrefix("shared("): self = .shared
-                case _ where code.hasPrefix("never_link: "): self = .neverLinks
-                case _ where code.hasPrefix("contested: "): self = .contested
-                default: return nil
-                }
-            }
         }
 
-        /// The text stored with an excluded value and shown by `explain` (the first four read
-        /// as they always have, so stored standings keep their meaning).
+        /// The standing as `explain`, `suspects` and a resolution's note show it (stores before
+        /// typed columns kept this text; `init?(code:)` reads it back).
         public var code: String {
             switch self {
             case .links: "links"

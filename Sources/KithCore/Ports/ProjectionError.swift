@@ -1,5 +1,7 @@
 /// What went wrong in a projection or its store, described without the command that mends it:
 /// each surface maps the code to that (the CLI prints it, the server logs it for the operator).
+/// It belongs to the store ports, so every adapter (SQLite, the in-memory reference, a database
+/// server) says the same thing the same way.
 public struct ProjectionError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         enum Value: String { case needsRebuild, needsMigration, logDamaged, noStore, noRFMView, unavailable, refused }
@@ -36,7 +38,7 @@ public struct ProjectionError: Error, CustomStringConvertible, Sendable {
 
 extension ProjectionError {
     /// A log line the projection cannot read as an event.
-    static func notAnEvent(at position: UInt64) -> ProjectionError {
+    package static func notAnEvent(at position: UInt64) -> ProjectionError {
         ProjectionError(.logDamaged, "log position \(position) is not a canonical event; the log is damaged")
     }
 }
