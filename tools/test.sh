@@ -34,4 +34,10 @@ swift test "$@"
 if [ "$#" -eq 0 ]; then
     tools/schemathesis.sh "${KITH_SCHEMATHESIS_SECONDS:-150}"
     tools/bench-check.sh
+    # The nightly-batch script against its DuckDB peer still runs end to end (its figures are
+    # for a release build at scale: see the README; this only keeps the script from rotting).
+    smoke=$(mktemp -d)
+    KITH="$(swift build --show-bin-path)/kith" RUNS=1 WORK="$smoke" tools/nightly-batch.sh 300 3 2>/dev/null \
+        | tail -1 | python3 -c 'import json, sys; r = json.load(sys.stdin); assert r["ratio"] > 0 and r["peer_identity"]["precision"] > 0.5 and r["kith_identity"]["recall"] > 0.9, r'
+    rm -rf "$smoke"
 fi
