@@ -23,8 +23,14 @@ final class ServerFixture: Sendable {
     let admin: String
     let recorder = ExchangeRecorder()
 
+    /// The shared fixture's folder: one per test process, removed when the process exits (the
+    /// server serves until then, so nothing earlier may remove it).
+    static var rootOfThisProcess: String { NSTemporaryDirectory() + "kith-serve-\(getpid())" }
+
     init() async throws {
-        root = NSTemporaryDirectory() + "kith-serve-" + UUID().uuidString
+        root = ServerFixture.rootOfThisProcess
+        try? FileManager.default.removeItem(atPath: root)  // a reused pid's leftovers
+        atexit { try? FileManager.default.removeItem(atPath: ServerFixture.rootOfThisProcess) }
         let demo = try kith(["demo", "--persons", "400", "--seed", "11", "--dir", root])
         guard demo.status == 0 else { throw FixtureError("kith demo failed: \(demo.stderr)") }
         directory = DataDirectory(root + "/data")
