@@ -63,9 +63,12 @@ struct DemoCommand: AsyncParsableCommand {
         if let sample = clusters.first?.first {
             Out.print("   try: kith profile get --data \(dir)/data \(sample.kind.rawValue):\(sample.value)")
         }
-        if let view = try? Engine.rfmView(of: store) {
+        do {
+            let view = try Engine.rfmView(of: store)
             Out.print("\n6. kith rfm --data \(dir)/data --lang en\n")
             Out.print(RFMCommand.render(view, lang: .en))
+        } catch let error as EngineError where error.code == .noRFMView {
+            // Nothing scored yet: the demo has no RFM step to show.
         }
         Out.print(
             "\nNext: kith lifecycle --data \(dir)/data   ·   kith replay --data \(dir)/data --rules schemas/examples/rules-fixed-rfm.yaml --dry-run"
