@@ -150,18 +150,19 @@ public final class Projector {
     /// pattern (those are fixed by the rules, so an event's anchor never moves). `nodes` are the
     /// event's values as `observe` returned them.
     func anchor(of nodes: [Node]) -> Node? {
+        let kinds = marks.kinds(of: state.graph, by: resolver)
         var best: (node: Node, priority: Int)?
         for n in nodes {
-            let identifier = state.graph.nodes[Int(n)].identifier
-            let rule = rules.rule(for: identifier.kind)
-            guard rule.links, !marks.neverLinks(n, in: state.graph, by: resolver) else { continue }
+            let code = Int(state.graph.kindCode(of: n))
+            guard kinds.links[code], !marks.neverLinks(n, in: state.graph, by: resolver) else { continue }
+            let priority = kinds.priority[code]
             if let b = best,
-                b.priority < rule.priority
-                    || (b.priority == rule.priority && !(identifier < state.graph.nodes[Int(b.node)].identifier))
+                b.priority < priority
+                    || (b.priority == priority && !kinds.identifier(of: n, precedes: b.node, in: state.graph))
             {
                 continue
             }
-            best = (n, rule.priority)
+            best = (n, priority)
         }
         return best?.node
     }

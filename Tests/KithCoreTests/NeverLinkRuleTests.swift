@@ -117,6 +117,30 @@ struct NeverLinkRuleTests {
         #expect(matches > 300, "the property should see matches too (\(matches))")
     }
 
+    @Test("A glob list bucketed by length answers as asking each glob in turn (property)")
+    func globListsAgreeWithTheirGlobs() {
+        var rng = SplitMixForTests(seed: 41)
+        let alphabet: [Character] = ["a", "B", "b", "é", "李", ".", "@", "-"]
+        func word(_ maximum: UInt64, wild: Bool) -> String {
+            String(
+                (0..<Int(rng.next() % maximum)).map { _ in
+                    wild && rng.next() % 5 == 0 ? (rng.next() % 2 == 0 ? "*" : "?") : alphabet[Int(rng.next() % 8)]
+                })
+        }
+        var matches = 0
+        for _ in 0..<600 {
+            let globs = (0..<Int(rng.next() % 12)).map { _ in Glob(word(6, wild: rng.next() % 3 == 0)) }
+            let list = GlobList(globs)
+            for _ in 0..<10 {
+                let text = word(7, wild: false)
+                let want = globs.contains { $0.matches(text) }
+                if want { matches += 1 }
+                #expect(list.matchesAny(text.utf8) == want, "globs \(globs) text \(text)")
+            }
+        }
+        #expect(matches > 200, "the property should see matches too (\(matches))")
+    }
+
     @Test("A rules file's never_link and evidence parse; absent they are the standard ones")
     func decoding() throws {
         let yaml =

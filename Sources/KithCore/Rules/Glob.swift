@@ -10,7 +10,10 @@ public struct Glob: Sendable, Equatable, Codable, CustomStringConvertible {
     /// on these at once (a projection asks for every value it reads).
     private let prefix: [UInt8]
     private let suffix: [UInt8]
-    private let hasWildcard: Bool
+    /// Whether the pattern has `*` or `?` (without, it matches one text of its own length).
+    let hasWildcard: Bool
+    /// The pattern's length in bytes: the only length of text a pattern without wildcards matches.
+    var byteCount: Int { bytes.count }
     private let minimumLength: Int
 
     public init(_ pattern: String) {

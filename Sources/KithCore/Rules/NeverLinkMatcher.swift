@@ -4,8 +4,8 @@
 struct NeverLinkMatcher: Sendable {
     /// One rule, held by reference (a rule is six arrays: copying it costs six retains).
     private final class Entry: Sendable {
-        let rule: NeverLinkRule
-        init(_ rule: NeverLinkRule) { self.rule = rule }
+        let test: NeverLinkTest
+        init(_ rule: NeverLinkRule) { test = NeverLinkTest(rule) }
     }
 
     private let blocklist: Set<String>
@@ -27,7 +27,7 @@ struct NeverLinkMatcher: Sendable {
 
     /// The name of the first pattern the value matches.
     func firstPattern(matching identifier: Identifier) -> String? {
-        for entry in entries where entry.rule.matches(identifier) { return entry.rule.name }
+        for entry in entries where entry.test.matches(identifier) { return entry.test.rule.name }
         return nil
     }
 }

@@ -53,23 +53,5 @@ public struct NeverLinkRule: Codable, Sendable, Equatable {
     }
 
     /// Whether the rule stops this (normalised) value from linking.
-    public func matches(_ identifier: Identifier) -> Bool {
-        if let kinds, !kinds.contains(identifier.kind) { return false }
-        guard value != nil || local != nil || domain != nil || shape != nil else { return false }
-        let text = identifier.value.utf8
-        if let value, !value.contains(where: { $0.matches(text) }) { return false }
-        if local != nil || domain != nil || (shape != nil && identifier.kind == .email) {
-            guard let at = text.lastIndex(of: UInt8(ascii: "@")) else { return false }
-            let localPart = text[..<at]
-            let domainPart = text[text.index(after: at)...]
-            if let local, !local.contains(where: { $0.matches(localPart) }) { return false }
-            if let domain, !domain.contains(where: { $0.matches(domainPart) }) { return false }
-            if let shape, !ValueShape.email(localPart, domainPart, has: shape) { return false }
-            return true
-        }
-        if let shape {
-            return identifier.kind == .phone ? ValueShape.phone(text, has: shape) : ValueShape.text(text, has: shape)
-        }
-        return true
-    }
+    public func matches(_ identifier: Identifier) -> Bool { NeverLinkTest(self).matches(identifier) }
 }

@@ -9,6 +9,9 @@
 /// ```
 public struct IdentityGraph: Sendable {
     public typealias Node = Int32
+    /// A kind's index in `kinds`: what the resolver's per-value work reads instead of the
+    /// kind's name (see `KindRules`).
+    public typealias KindCode = UInt16
 
     public struct NodeInfo: Sendable, Equatable {
         public var identifier: Identifier
@@ -40,6 +43,11 @@ public struct IdentityGraph: Sendable {
 
     public private(set) var nodes: [NodeInfo] = []
     public private(set) var neighbours: [[Node]] = []
+    /// The kinds of the graph's values, in the order they first appeared (never reordered, so
+    /// a code stays valid as the graph grows).
+    public private(set) var kinds: [IdentifierKind] = []
+    /// Each node's kind, as a code into `kinds`.
+    public private(set) var kindCodes: [KindCode] = []
     private var index: [Identifier: Node] = [:]
     private var edges: [UInt64: EdgeInfo] = [:]
 
@@ -49,6 +57,18 @@ public struct IdentityGraph: Sendable {
     public var edgeCount: Int { edges.count }
 
     public func node(_ identifier: Identifier) -> Node? { index[identifier] }
+
+    /// The code of a node's kind (see `kinds`).
+    public func kindCode(of node: Node) -> KindCode { kindCodes[Int(node)] }
+
+    /// The code of `kind`, added to `kinds` when new. Kinds are few (the rules name them), so a
+    /// scan beats hashing the name.
+    private mutating func code(of kind: IdentifierKind) -> KindCode {
+        if let i = kinds.firstIndex(of: kind) { return KindCode(i) }
+        precondition(kinds.count < Int(KindCode.max), "more identifier kinds than a graph can code")
+        kinds.append(kind)
+        return KindCode(kinds.count - 1)
+    }
 
     public func edge(_ a: Node, _ b: Node) -> EdgeInfo? { edges[IdentityGraph.key(a, b)] }
 
@@ -78,6 +98,7 @@ public struct IdentityGraph: Sendable {
         let placeholder = NodeInfo(identifier: Identifier(IdentifierKind(rawValue: ""), ""), firstSeen: .max, events: 0)
         nodes = Array(repeating: placeholder, count: count)
         neighbours = Array(repeating: [], count: count)
+        kindCodes = Array(repeating: code(of: placeholder.identifier.kind), count: count)
     }
 
     /// Whether the node's identifier and counts are in memory (every stored value has at
@@ -89,6 +110,7 @@ public struct IdentityGraph: Sendable {
     public mutating func load(_ info: NodeInfo, as node: Node) {
         guard !isLoaded(node) else { return }
         nodes[Int(node)] = info
+        kindCodes[Int(node)] = code(of: info.identifier.kind)
         index[info.identifier] = node
     }
 
@@ -116,6 +138,7 @@ public struct IdentityGraph: Sendable {
                 let n = Node(nodes.count)
                 nodes.append(NodeInfo(identifier: identifier, firstSeen: position, events: 1))
                 neighbours.append([])
+                kindCodes.append(code(of: identifier.kind))
                 index[identifier] = n
                 touched.append(n)
             }

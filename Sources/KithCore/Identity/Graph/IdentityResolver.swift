@@ -116,21 +116,22 @@ public struct IdentityResolver: Sendable {
 
     /// `standing(of:in:)`, remembering in `marks` which values never link by what they are.
     public func standing(of node: Node, in graph: IdentityGraph, marks: inout NeverLinkMarks) -> Standing {
-        let info = graph.nodes[Int(node)]
-        let identifier = info.identifier
-        if !rules.rule(for: identifier.kind).links { return .kindDoesNotLink }
+        let kinds = marks.kinds(of: graph, by: self)
+        let code = graph.kindCode(of: node)
+        if !kinds.links[Int(code)] { return .kindDoesNotLink }
         if marks.neverLinks(node, in: graph, by: self) {
+            let identifier = graph.nodes[Int(node)].identifier
             if matcher.isBlocklisted(identifier) { return .blocklisted }
             if let rule = matcher.firstPattern(matching: identifier) { return .neverLinks(rule: rule) }
         }
+        let partnerList = graph.neighbours[Int(node)]
         var partners = 0
-        for m in graph.neighbours[Int(node)] {
-            let kind = graph.nodes[Int(m)].identifier.kind
-            if kind != identifier.kind && rules.rule(for: kind).links { partners += 1 }
+        for m in partnerList {
+            let c = graph.kindCode(of: m)
+            if c != code && kinds.links[Int(c)] { partners += 1 }
         }
         if partners > rules.sharedValueThreshold { return .shared(partners: partners) }
-        if let evidence = contestingEvidence(of: info, partners: graph.neighbours[Int(node)], in: graph, marks: &marks)
-        {
+        if let evidence = contestingEvidence(of: node, partners: partnerList, in: graph, kinds: kinds, marks: &marks) {
             return .contested(evidence)
         }
         return .links
@@ -139,39 +140,38 @@ public struct IdentityResolver: Sendable {
     /// Evidence that a value joins different people. Partners that never link (blocklisted or
     /// matching a pattern) are no evidence: a placeholder beside a real member id says nothing.
     private func contestingEvidence(
-        of info: IdentityGraph.NodeInfo, partners: [Node], in graph: IdentityGraph, marks: inout NeverLinkMarks
+        of node: Node, partners: [Node], in graph: IdentityGraph, kinds: KindRules, marks: inout NeverLinkMarks
     ) -> Evidence? {
         let evidence = rules.evidence
         guard evidence.names || evidence.limits else { return nil }
+        let info = graph.nodes[Int(node)]
         if evidence.names && info.names.isConflicted { return .differentNames }
         // Partners' evidence needs two of them (two of one kind, or more than a limit of at least one).
         guard partners.count >= 2 else { return nil }
+        let code = graph.kindCode(of: node)
         // Partners by kind, in a canonical order (the neighbour list's order is arrival order).
-        var byKind: [(kind: IdentifierKind, names: [NameEvidence], count: Int)] = []
+        var byKind: [(code: KindRules.KindCode, names: [NameEvidence], count: Int)] = []
         for m in partners {
-            let partner = graph.nodes[Int(m)]
-            let kind = partner.identifier.kind
-            guard kind != info.identifier.kind, rules.rule(for: kind).links, !marks.neverLinks(m, in: graph, by: self)
-            else {
-                continue
-            }
-            if let i = byKind.firstIndex(where: { $0.kind == kind }) {
+            let c = graph.kindCode(of: m)
+            guard c != code, kinds.links[Int(c)], !marks.neverLinks(m, in: graph, by: self) else { continue }
+            let names = graph.nodes[Int(m)].names
+            if let i = byKind.firstIndex(where: { $0.code == c }) {
                 byKind[i].count += 1
-                if !partner.names.isEmpty { byKind[i].names.append(partner.names) }
+                if !names.isEmpty { byKind[i].names.append(names) }
             } else {
-                byKind.append((kind, partner.names.isEmpty ? [] : [partner.names], 1))
+                byKind.append((c, names.isEmpty ? [] : [names], 1))
             }
         }
-        byKind.sort { $0.kind < $1.kind }
-        let priority = rules.rule(for: info.identifier.kind).priority
+        byKind.sort { kinds.nameRank[Int($0.code)] < kinds.nameRank[Int($1.code)] }
+        let priority = kinds.priority[Int(code)]
         if evidence.limits {
             // Only a stronger kind's values tell people apart: a member card seen with two phones
             // is one person who changed numbers (the limit settles which link stays); a phone
             // seen with two member cards is two people.
             for k in byKind {
-                let rule = rules.rule(for: k.kind)
-                if k.count > rule.limit && rule.priority < priority {
-                    return .overLimit(k.kind, count: k.count, limit: rule.limit)
+                let limit = kinds.limit[Int(k.code)]
+                if k.count > limit && kinds.priority[Int(k.code)] < priority {
+                    return .overLimit(kinds.kinds[Int(k.code)], count: k.count, limit: limit)
                 }
             }
         }
@@ -179,10 +179,10 @@ public struct IdentityResolver: Sendable {
             // Names weigh on a value through partners at least as strong as it: an address seen
             // with two phones of different names joins two people, but a member card is not
             // doubted because its own phones' channels spell the name differently.
-            for k in byKind where k.names.count > 1 && rules.rule(for: k.kind).priority <= priority {
+            for k in byKind where k.names.count > 1 && kinds.priority[Int(k.code)] <= priority {
                 for i in 0..<k.names.count {
                     for j in (i + 1)..<k.names.count where k.names[i].conflicts(with: k.names[j]) {
-                        return .partnersWithDifferentNames(k.kind)
+                        return .partnersWithDifferentNames(kinds.kinds[Int(k.code)])
                     }
                 }
             }
@@ -252,6 +252,7 @@ public struct IdentityResolver: Sendable {
     }
 
     /// `resolve(_:in:)`, remembering in `marks` which values never link by what they are.
+    /// `resolve(_:in:)`, remembering in `marks` which values never link by what they are.
     public func resolve(_ subset: [Node], in graph: IdentityGraph, marks: inout NeverLinkMarks) -> Resolution {
         var resolution = Resolution()
         var linking: [Node] = []
@@ -259,60 +260,82 @@ public struct IdentityResolver: Sendable {
             let s = standing(of: n, in: graph, marks: &marks)
             if s == .links { linking.append(n) } else { resolution.excluded.append((n, s)) }
         }
+        let kinds = marks.kinds(of: graph, by: self)
         // Linking values by their dense index 0..<linking.count.
         let index = LocalIndex(linking, nodeCount: graph.nodeCount)
-        // Sort keys computed once per value: priority and the rank of the identifier among the subset.
-        let priority = linking.map { rules.rule(for: graph.nodes[Int($0)].identifier.kind).priority }
-        var rank = [Int32](repeating: 0, count: linking.count)
+        let codes = linking.map { graph.kindCode(of: $0) }
+        // Each value's rank among the subset by identifier: the last tie-break of the link order.
+        var rank = [UInt32](repeating: 0, count: linking.count)
         let byIdentifier = (0..<Int32(linking.count)).sorted {
-            graph.nodes[Int(linking[Int($0)])].identifier < graph.nodes[Int(linking[Int($1)])].identifier
+            kinds.identifier(of: linking[Int($0)], precedes: linking[Int($1)], in: graph)
         }
-        for (r, i) in byIdentifier.enumerated() { rank[Int(i)] = Int32(r) }
-        struct Keyed {
-            var weak: Int, strong: Int, negativeCount: Int, low: Int32, high: Int32
-            var a: Int32, b: Int32
-            var link: Link
-            func precedes(_ y: Keyed) -> Bool {
-                (weak, strong, negativeCount, low, high) < (y.weak, y.strong, y.negativeCount, y.low, y.high)
-            }
-        }
-        var keyed: [Keyed] = []
+        for (r, i) in byIdentifier.enumerated() { rank[Int(i)] = UInt32(r) }
+        var order: [LinkKey] = []
+        var evidence: [IdentityGraph.EdgeInfo] = []
         for (ia, a) in linking.enumerated() {
             for b in graph.neighbours[Int(a)] where a < b {
                 guard let ib = index[b].map(Int.init), let e = graph.edge(a, b) else { continue }
-                let (pa, pb, ra, rb) = (priority[ia], priority[ib], rank[ia], rank[ib])
-                keyed.append(
-                    Keyed(
-                        weak: max(pa, pb), strong: min(pa, pb), negativeCount: -e.count, low: min(ra, rb),
-                        high: max(ra, rb), a: Int32(ia), b: Int32(ib), link: Link(a: a, b: b, evidence: e)))
+                let (pa, pb) = (kinds.priorityRank[Int(codes[ia])], kinds.priorityRank[Int(codes[ib])])
+                order.append(
+                    LinkKey(
+                        weak: max(pa, pb), strong: min(pa, pb), count: e.count, ranks: (rank[ia], rank[ib]),
+                        a: Int32(ia), b: Int32(ib), evidence: Int32(evidence.count)))
+                evidence.append(e)
             }
         }
-        keyed.sort { $0.precedes($1) }
-        var sets = DisjointSets(linking.map { graph.nodes[Int($0)].identifier.kind })
-        for k in keyed {
+        order.sort { ($0.major, $0.minor) < ($1.major, $1.minor) }
+        var sets = DisjointSets(codes, kinds: kinds)
+        for k in order {
             let ra = sets.find(k.a)
             let rb = sets.find(k.b)
             if ra == rb { continue }
-            if let broken = sets.limitBroken(joining: ra, rb, limit: { rules.rule(for: $0).limit }) {
+            let link = Link(a: linking[Int(k.a)], b: linking[Int(k.b)], evidence: evidence[Int(k.evidence)])
+            if let broken = sets.limitBroken(joining: ra, rb) {
+                let kind = kinds.kinds[Int(broken)]
                 resolution.refused.append(
-                    RefusedLink(link: k.link, rule: "limit \(broken.rawValue) ≤ \(rules.rule(for: broken).limit)"))
+                    RefusedLink(link: link, rule: "limit \(kind.rawValue) ≤ \(kinds.limit[Int(broken)])"))
                 continue
             }
             sets.union(ra, rb)
-            resolution.accepted.append(k.link)
+            resolution.accepted.append(link)
         }
         var groups = [[Node]](repeating: [], count: linking.count)
         for i in 0..<Int32(linking.count) { groups[Int(sets.find(i))].append(linking[Int(i)]) }
         func earlier(_ a: Node, _ b: Node) -> Bool {
-            let x = graph.nodes[Int(a)]
-            let y = graph.nodes[Int(b)]
-            if x.firstSeen != y.firstSeen { return x.firstSeen < y.firstSeen }
-            return x.identifier < y.identifier
+            let x = graph.nodes[Int(a)].firstSeen
+            let y = graph.nodes[Int(b)].firstSeen
+            if x != y { return x < y }
+            return kinds.identifier(of: a, precedes: b, in: graph)
         }
         resolution.components = groups.filter { !$0.isEmpty }.map { $0.sorted(by: earlier) }.sorted {
             earlier($0[0], $1[0])
         }
         return resolution
+    }
+}
+
+/// A candidate link's place in the resolver's canonical order, packed into two words: the
+/// weaker kind's priority, then the stronger's, then more supporting events first, then the
+/// two values' identifier ranks. Sorting these replaced sorting tuples of five fields that
+/// carried the whole link along.
+struct LinkKey {
+    let major: UInt64
+    let minor: UInt64
+    /// The two ends, as dense indices into the linking values.
+    let a: Int32
+    let b: Int32
+    /// The link's evidence, as an index into the resolver's list of it.
+    let evidence: Int32
+
+    init(weak: Int, strong: Int, count: Int, ranks: (UInt32, UInt32), a: Int32, b: Int32, evidence: Int32) {
+        // Priority ranks are below the number of kinds (a 16-bit code); a count past 32 bits is
+        // clamped, which only ties links that each have billions of events.
+        let fewer = UInt64(UInt32.max) - UInt64(min(max(count, 0), Int(UInt32.max)))
+        major = UInt64(weak) << 48 | UInt64(strong) << 32 | fewer
+        minor = UInt64(min(ranks.0, ranks.1)) << 32 | UInt64(max(ranks.0, ranks.1))
+        self.a = a
+        self.b = b
+        self.evidence = evidence
     }
 }
 
@@ -340,19 +363,27 @@ struct LocalIndex {
     }
 }
 
-/// Union–find over dense indices, tracking how many values of each kind every set holds.
+/// Union–find over dense indices, tracking how many values of each kind every set holds: a
+/// row of counts by kind code for each set that has absorbed another (a set of one value is
+/// its own kind once, and needs no row).
 struct DisjointSets {
+    typealias KindCode = IdentityGraph.KindCode
     private var parent: [Int32]
     private var size: [Int32]
-    private let kind: [IdentifierKind]
-    /// Per root that has absorbed another set: its kinds (sorted) with counts. A set of one
-    /// value is its own kind once, not stored.
-    private var counts: [Int32: [(kind: IdentifierKind, count: Int)]] = [:]
+    private let code: [KindCode]
+    private let kinds: KindRules
+    private let width: Int
+    /// Each root's row in `counts`, or -1 for a set of one value.
+    private var row: [Int32]
+    private var counts: [Int32] = []
 
-    init(_ kinds: [IdentifierKind]) {
-        kind = kinds
-        parent = Array(0..<Int32(kinds.count))
-        size = [Int32](repeating: 1, count: kinds.count)
+    init(_ codes: [KindCode], kinds: KindRules) {
+        code = codes
+        self.kinds = kinds
+        width = max(1, kinds.kinds.count)
+        parent = Array(0..<Int32(codes.count))
+        size = [Int32](repeating: 1, count: codes.count)
+        row = [Int32](repeating: -1, count: codes.count)
     }
 
     mutating func find(_ n: Int32) -> Int32 {
@@ -367,15 +398,24 @@ struct DisjointSets {
         return root
     }
 
-    private func kinds(of root: Int32) -> [(kind: IdentifierKind, count: Int)] {
-        counts[root] ?? [(kind[Int(root)], 1)]
+    private func count(of kind: KindCode, in root: Int32) -> Int {
+        let r = row[Int(root)]
+        if r < 0 { return code[Int(root)] == kind ? 1 : 0 }
+        return Int(counts[Int(r) * width + Int(kind)])
     }
 
-    /// The first kind (in kind order) whose count the union would take over its limit.
-    func limitBroken(joining a: Int32, _ b: Int32, limit: (IdentifierKind) -> Int) -> IdentifierKind? {
-        let cb = kinds(of: b)
-        for (k, count) in kinds(of: a) {
-            if let other = cb.first(where: { $0.kind == k }), count + other.count > limit(k) { return k }
+    /// The first kind (in name order) that both sets hold and whose count the union would take
+    /// over its limit.
+    func limitBroken(joining a: Int32, _ b: Int32) -> KindCode? {
+        if row[Int(a)] < 0 && row[Int(b)] < 0 {
+            let c = code[Int(a)]
+            return c == code[Int(b)] && 2 > kinds.limit[Int(c)] ? c : nil
+        }
+        for c in kinds.inNameOrder {
+            let x = count(of: c, in: a)
+            guard x > 0 else { continue }
+            let y = count(of: c, in: b)
+            if y > 0 && x + y > kinds.limit[Int(c)] { return c }
         }
         return nil
     }
@@ -384,16 +424,17 @@ struct DisjointSets {
         let (big, small) = size[Int(a)] >= size[Int(b)] ? (a, b) : (b, a)
         parent[Int(small)] = big
         size[Int(big)] += size[Int(small)]
-        var merged = kinds(of: big)
-        for (k, count) in kinds(of: small) {
-            if let i = merged.firstIndex(where: { $0.kind == k }) {
-                merged[i].count += count
-            } else {
-                merged.append((k, count))
-            }
+        if row[Int(big)] < 0 {
+            row[Int(big)] = Int32(counts.count / width)
+            counts.append(contentsOf: repeatElement(0, count: width))
+            counts[Int(row[Int(big)]) * width + Int(code[Int(big)])] = 1
         }
-        merged.sort { $0.kind < $1.kind }
-        counts[big] = merged
-        counts[small] = nil
+        let into = Int(row[Int(big)]) * width
+        if row[Int(small)] < 0 {
+            counts[into + Int(code[Int(small)])] += 1
+        } else {
+            let from = Int(row[Int(small)]) * width
+            for c in 0..<width { counts[into + c] += counts[from + c] }
+        }
     }
 }

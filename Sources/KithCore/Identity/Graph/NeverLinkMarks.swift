@@ -1,13 +1,16 @@
-/// Whether each value never links by what it is (blocklist, patterns), worked out once per
-/// value and kept: a projection asks it for every value of every event (anchors) and for every
-/// value and partner it resolves, and matching the patterns each time cost a rebuild a fifth of
-/// its time. Dense (a byte per node, grown on demand) for a projector or a whole-graph
-/// resolution, a dictionary for a few values. Only valid for one set of rules.
+/// What a projection remembers about values under one set of rules: whether each value never
+/// links by what it is (blocklist, patterns), worked out once per value and kept, and each kind's
+/// rule by code (see `KindRules`). A projection asks both for every value of every event
+/// (anchors) and for every value and partner it resolves; matching the patterns each time cost
+/// a rebuild a fifth of its time. Dense (a byte per node, grown on demand) for a projector or a
+/// whole-graph resolution, a dictionary for a few values. Only valid for one set of rules and
+/// one graph (as it grows).
 public struct NeverLinkMarks: Sendable {
     public typealias Node = IdentityGraph.Node
     private var dense: [Int8] = []
     private var sparse: [Node: Bool] = [:]
     private let isDense: Bool
+    private var kindRules: KindRules?
 
     public init(dense: Bool) { isDense = dense }
 
@@ -26,5 +29,14 @@ public struct NeverLinkMarks: Sendable {
         let answer = resolver.neverLinks(graph.nodes[i].identifier)
         sparse[node] = answer
         return answer
+    }
+
+    /// The rules of `graph`'s kinds by code, made again when the graph has coded a new kind (or is
+    /// another graph: a projector reopens its graph after a rebuild).
+    public mutating func kinds(of graph: IdentityGraph, by resolver: IdentityResolver) -> KindRules {
+        if let known = kindRules, known.covers(graph) { return known }
+        let made = KindRules(resolver.rules, kinds: graph.kinds)
+        kindRules = made
+        return made
     }
 }
