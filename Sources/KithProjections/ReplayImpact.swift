@@ -51,42 +51,63 @@ public struct ReplayImpact: Codable, Sendable {
 
     public static let examplesPerChange = 3
 
+    /// Reads both stores once and compares them on dense ids: values matched by identifier,
+    /// profiles by interned id. Only what the report shows is turned back into text.
     public init(live: some ProfileQueries, shadow: some ProfileQueries) throws {
         let old = try Side(live)
         let new = try Side(shadow)
         livePosition = old.position
         shadowPosition = new.position
-        liveProfiles = old.profiles.count
-        shadowProfiles = new.profiles.count
+        liveProfiles = old.entryCount
+        shadowProfiles = new.entryCount
+        let unlinked = "(unlinked)"
 
-        var sourcesOfNew: [String: Set<String>] = [:]
-        var targetsOfOld: [String: Set<String>] = [:]
-        for (value, oldProfile) in old.membership {
-            let newProfile = new.membership[value] ?? "(unlinked)"
-            targetsOfOld[oldProfile, default: []].insert(newProfile)
+        // Every live value with a profile, paired with its shadow profile (-1: none), and every
+        // value in both stores' profiles, paired the other way: sorted, the pairs give each
+        // profile's distinct counterparts, and (before dropping repeats) how many values each has.
+        let counterpart = new.counterparts(of: old)
+        var liveToShadow: [UInt64] = []
+        var shadowToLive: [UInt64] = []
+        liveToShadow.reserveCapacity(old.member.count)
+        for (o, p) in old.member.enumerated() where p >= 0 {
+            let n = counterpart[o]
+            let q = n >= 0 ? new.member[Int(n)] : -1
+            liveToShadow.append(Self.pair(p, q))
+            if q >= 0 { shadowToLive.append(Self.pair(q, p)) }
         }
-        for (value, newProfile) in new.membership {
-            if let oldProfile = old.membership[value] { sourcesOfNew[newProfile, default: []].insert(oldProfile) }
-        }
-        let mergedList = sourcesOfNew.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }
+        liveToShadow.sort()
+        shadowToLive.sort()
+
+        let sources = Self.distinctRuns(shadowToLive)
+        let mergedList = sources.filter { $0.others.count > 1 }.map { (new.names[Int($0.profile)], $0.others) }
+            .sorted { $0.0 < $1.0 }
         merged = mergedList.count
         mergedExamples = mergedList.prefix(Self.examplesPerChange).map {
-            Example(profile: $0.key, detail: "joins " + $0.value.sorted().joined(separator: ", "))
+            Example(profile: $0.0, detail: "joins " + $0.1.map { old.names[Int($0)] }.sorted().joined(separator: ", "))
         }
-        let splitList = targetsOfOld.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }
+        let targets = Self.distinctRuns(liveToShadow)
+        let splitList = targets.filter { $0.others.count > 1 }.map { (old.names[Int($0.profile)], $0.others) }
+            .sorted { $0.0 < $1.0 }
         split = splitList.count
         splitExamples = splitList.prefix(Self.examplesPerChange).map {
-            Example(profile: $0.key, detail: "now " + $0.value.sorted().joined(separator: ", "))
+            Example(
+                profile: $0.0,
+                detail: "now " + $0.1.map { $0 < 0 ? unlinked : new.names[Int($0)] }.sorted().joined(separator: ", "))
         }
 
         var refusedCounts: [String: Int] = [:]
         var refusedExamples: [Example] = []
-        for (pair, rule) in new.refused.sorted(by: { $0.key < $1.key }) where old.refused[pair] == nil {
-            refusedCounts[rule, default: 0] += 1
+        let oldRefused = Set(old.refused.map(\.pair))
+        for r in new.refused.sorted(by: { $0.pair < $1.pair }) where !oldRefused.contains(r.pair) {
+            refusedCounts[r.rule, default: 0] += 1
             if refusedExamples.count < Self.examplesPerChange {
-                let profile = new.membership[pair.a] ?? new.membership[pair.b] ?? "(unlinked)"
+                let profile = [r.first, r.second].lazy.map { new.member[Int($0)] }.first { $0 >= 0 }.map {
+                    new.names[Int($0)]
+                }
                 refusedExamples.append(
-                    Example(profile: profile, detail: "\(Self.masked(pair.a)) — \(Self.masked(pair.b)): \(rule)"))
+                    Example(
+                        profile: profile ?? unlinked,
+                        detail: "\(Self.masked(r.pair.a)) — \(Self.masked(r.pair.b)): \(r.rule)"))
             }
         }
         newlyRefused = refusedCounts
@@ -94,20 +115,32 @@ public struct ReplayImpact: Codable, Sendable {
 
         // Each current profile's successor: the profile of the same id, else the one that now
         // holds most of its values (ties to the smaller id).
-        var successor: [String: String] = [:]
-        var valuesOf: [String: [String: Int]] = [:]
-        for (value, oldProfile) in old.membership where new.profiles[oldProfile] == nil {
-            if let n = new.membership[value] { valuesOf[oldProfile, default: [:]][n, default: 0] += 1 }
+        var successor = [Int32](repeating: -1, count: old.names.count)
+        for p in 0..<old.names.count where old.entry[p] != nil {
+            if let same = new.index[old.names[p]], new.entry[Int(same)] != nil { successor[p] = same }
         }
-        for id in old.profiles.keys {
-            if new.profiles[id] != nil {
-                successor[id] = id
-            } else if let best = valuesOf[id]?.min(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key })
-            {
-                successor[id] = best.key
+        var best = [(profile: Int32, count: Int)?](repeating: nil, count: old.names.count)
+        var i = 0
+        while i < liveToShadow.count {
+            let word = liveToShadow[i]
+            var j = i
+            while j < liveToShadow.count && liveToShadow[j] == word { j += 1 }
+            let (p, q, count) = (Int(word >> 32), Self.second(of: word), j - i)
+            i = j
+            guard q >= 0 else { continue }
+            if let b = best[p], b.count > count || (b.count == count && new.names[Int(b.profile)] < new.names[Int(q)]) {
+                continue
             }
+            best[p] = (q, count)
         }
-        let succeeded = Set(successor.values)
+        for p in 0..<old.names.count where old.entry[p] != nil && successor[p] < 0 {
+            if let b = best[p] { successor[p] = b.profile }
+        }
+        var succeeded = [Bool](repeating: false, count: new.names.count)
+        for s in successor where s >= 0 { succeeded[Int(s)] = true }
+        let oldOrder = (0..<old.names.count).filter { old.entry[$0] != nil }.sorted { old.names[$0] < old.names[$1] }
+        let newOrder = (0..<new.names.count).filter { new.entry[$0] != nil && !succeeded[$0] }
+            .sorted { new.names[$0] < new.names[$1] }
         func moves(_ key: (Side.Entry?) -> String) -> [Move] {
             var counts: [String: [String: (Int, [String])]] = [:]
             func count(_ from: String, _ to: String, _ example: String) {
@@ -116,12 +149,11 @@ public struct ReplayImpact: Codable, Sendable {
                 if from != to && cell.1.count < Self.examplesPerChange { cell.1.append(example) }
                 counts[from, default: [:]][to] = cell
             }
-            for id in old.profiles.keys.sorted() {
-                count(key(old.profiles[id]), key(successor[id].flatMap { new.profiles[$0] }), id)
+            for p in oldOrder {
+                let s = successor[p]
+                count(key(old.entry[p]), key(s >= 0 ? new.entry[Int(s)] : nil), old.names[p])
             }
-            for id in new.profiles.keys.sorted() where !succeeded.contains(id) {
-                count("absent", key(new.profiles[id]), id)
-            }
+            for q in newOrder { count("absent", key(new.entry[q]), new.names[q]) }
             return counts.flatMap { from, row in
                 row.map { Move(from: from, to: $0.key, count: $0.value.0, examples: $0.value.1) }
             }.sorted { ($0.from, $0.to) < ($1.from, $1.to) }
@@ -130,51 +162,28 @@ public struct ReplayImpact: Codable, Sendable {
         stageChanges = moves { $0.map { $0.stage.key } ?? "absent" }
     }
 
-    static func masked(_ reference: String) -> String { Disclosure.masked(reference) }
-
-    /// One store, read once.
-    struct Side {
-        struct Entry {
-            var segment: Segment?
-            var stage: LifecycleStage
-        }
-        var position: UInt64 = 0
-        var membership: [String: String] = [:]
-        var refused: [Pair: String] = [:]
-        var profiles: [String: Entry] = [:]
-
-        struct Pair: Hashable, Comparable {
-            var a: String
-            var b: String
-            static func < (l: Pair, r: Pair) -> Bool { (l.a, l.b) < (r.a, r.b) }
-        }
-
-        init(_ store: some ProfileQueries) throws {
-            var side = Side()
-            try store.reading { snapshot in
-                let model = try snapshot.rfmModel()
-                side.position = try snapshot.checkpoint()
-                var label: [IdentityGraph.Node: String] = [:]
-                try snapshot.forEachNode { node, info in
-                    label[node] = "\(info.identifier.kind.rawValue):\(info.identifier.value)"
-                }
-                try snapshot.forEachMember { node, profile in
-                    if let value = label[node] { side.membership[value] = profile }
-                }
-                try snapshot.forEachRefusedLink { a, b, rule in
-                    guard let p = label[a], let q = label[b] else { return }
-                    side.refused[Pair(a: min(p, q), b: max(p, q))] = rule
-                }
-                try snapshot.forEachProfileRFM(after: nil) { profile, raw in
-                    side.profiles[profile] = Entry(
-                        segment: model?.score(raw)?.segment,
-                        stage: model?.stage(raw) ?? LifecycleStage(raw, asOf: 0, rules: .init()))
-                    return true
-                }
-            }
-            self = side
-        }
-
-        init() {}
+    /// A profile and a counterpart (-1 for none) as one sortable word.
+    private static func pair(_ profile: Int32, _ other: Int32) -> UInt64 {
+        UInt64(UInt32(bitPattern: profile)) << 32 | UInt64(UInt32(bitPattern: other + 1))
     }
+
+    private static func second(of pair: UInt64) -> Int32 { Int32(bitPattern: UInt32(truncatingIfNeeded: pair)) - 1 }
+
+    /// Each profile of sorted pairs with its distinct counterparts.
+    private static func distinctRuns(_ pairs: [UInt64]) -> [(profile: Int32, others: [Int32])] {
+        var out: [(profile: Int32, others: [Int32])] = []
+        var previous: UInt64?
+        for pair in pairs where pair != previous {
+            previous = pair
+            let profile = Int32(bitPattern: UInt32(pair >> 32))
+            if out.last?.profile == profile {
+                out[out.count - 1].others.append(second(of: pair))
+            } else {
+                out.append((profile, [second(of: pair)]))
+            }
+        }
+        return out
+    }
+
+    static func masked(_ reference: String) -> String { Disclosure.masked(reference) }
 }
