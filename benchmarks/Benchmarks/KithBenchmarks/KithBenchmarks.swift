@@ -157,6 +157,28 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // A replay's impact report over two stores of the same 20,000 events: the live one under the
+    // standard rules, the shadow with emails no longer linking (profiles split).
+    Benchmark("Replay impact: compare two stores of 20000 events", configuration: .init(maxIterations: 50)) {
+        benchmark in
+        let dir = NSTemporaryDirectory() + "kith-bench-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let reader = try identityLog(world.prefix(20_000), at: dir + "/log")
+        var unlinkedEmail = Rules.standard
+        unlinkedEmail.identifiers["email"]?.links = false
+        func store(_ name: String, _ rules: Rules) throws -> SQLiteProjectionStore {
+            let store = try SQLiteProjectionStore(path: dir + "/\(name).sqlite")
+            _ = try Projector(store: store, rules: rules).catchUp(with: reader)
+            try RFMRefresh.run(on: store, rules: rules, asOf: 1_790_000_000, pinned: true, now: Date())
+            return store
+        }
+        let live = try store("live", .standard)
+        let shadow = try store("shadow", unlinkedEmail)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try ReplayImpact(live: live, shadow: shadow).split) }
+        benchmark.stopMeasurement()
+    }
+
     let canonical = lines.map { line in
         var out: [UInt8] = []
         _ = line.withUnsafeBufferPointer { EventLineParser().parse($0, appendingTo: &out) }
