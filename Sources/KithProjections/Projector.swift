@@ -150,15 +150,19 @@ public final class Projector {
     /// pattern (those are fixed by the rules, so an event's anchor never moves). `nodes` are the
     /// event's values as `observe` returned them.
     func anchor(of nodes: [Node]) -> Node? {
-        let kinds = marks.kinds(of: state.graph, by: resolver)
+        // The graph and resolver are read once per event, not once per value and question: each
+        // read of a struct held by this class retains every array in it.
+        let graph = state.graph
+        let resolver = resolver
+        let kinds = marks.kinds(of: graph, by: resolver)
         var best: (node: Node, priority: Int)?
         for n in nodes {
-            let code = Int(state.graph.kindCode(of: n))
-            guard kinds.links[code], !marks.neverLinks(n, in: state.graph, by: resolver) else { continue }
+            let code = Int(graph.kindCode(of: n))
+            guard kinds.links[code], !marks.neverLinks(n, in: graph, by: resolver) else { continue }
             let priority = kinds.priority[code]
             if let b = best,
                 b.priority < priority
-                    || (b.priority == priority && !kinds.identifier(of: n, precedes: b.node, in: state.graph))
+                    || (b.priority == priority && !kinds.identifier(of: n, precedes: b.node, in: graph))
             {
                 continue
             }

@@ -2,18 +2,12 @@
 /// for every identifier of every event (is it an anchor?) and every value and partner it
 /// resolves, so the rules are held once by reference instead of copied per question.
 struct NeverLinkMatcher: Sendable {
-    /// One rule, held by reference (a rule is six arrays: copying it costs six retains).
-    private final class Entry: Sendable {
-        let test: NeverLinkTest
-        init(_ rule: NeverLinkRule) { test = NeverLinkTest(rule) }
-    }
-
     private let blocklist: Set<String>
-    private let entries: [Entry]
+    private let entries: [NeverLinkTest]
 
     init(_ rules: Rules) {
         blocklist = Set(rules.blocklist)
-        entries = rules.neverLink.map(Entry.init)
+        entries = rules.neverLink.map(NeverLinkTest.init)
     }
 
     /// Whether the value never links by what it is: on the blocklist, or matching a pattern.
@@ -27,7 +21,7 @@ struct NeverLinkMatcher: Sendable {
 
     /// The name of the first pattern the value matches.
     func firstPattern(matching identifier: Identifier) -> String? {
-        for entry in entries where entry.test.matches(identifier) { return entry.test.rule.name }
+        for test in entries where test.matches(identifier) { return test.rule.name }
         return nil
     }
 }
