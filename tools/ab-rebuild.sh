@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A/B of `kith project --rebuild`: two kith binaries alternate on copies of one log, ROUNDS times
 # each, in one invocation (this machine is noisy: compare medians, not single runs). Prints each
-# run's seconds and peak RSS (KiB), then the medians.
+# run's seconds and peak RSS (KiB), then the medians and the fastest runs: noise only ever adds
+# time, so when the medians of a few-percent change drown in it (runs here spread by ±15 %), the
+# fastest run of each side is the steadier figure.
 #   tools/ab-rebuild.sh BASE_KITH NEW_KITH LOG_DIR [ROUNDS]
 # e.g. a 200,000-person log: kith generate --persons 200000 --seed 1 --out x/exports &&
 #      kith ingest --data x/data --no-project x/exports/*
@@ -19,5 +21,6 @@ for _ in $(seq 1 "$rounds"); do
 done
 for side in base new; do
     echo "$side median: $(awk -v s=$side '$1==s {print $2}' "$work/runs" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') s," \
-        "peak RSS $(awk -v s=$side '$1==s {print $3}' "$work/runs" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') KiB"
+        "peak RSS $(awk -v s=$side '$1==s {print $3}' "$work/runs" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') KiB," \
+        "fastest $(awk -v s=$side '$1==s {print $2}' "$work/runs" | sort -n | head -1) s"
 done
