@@ -42,7 +42,6 @@ public final class MemoryProjectionStore: ProjectionStore, @unchecked Sendable {
                 state.lastLine = checkpoint.lastLine
             }
             let count = (nodes.keys.max().map { Int($0) + 1 }) ?? 0
-            state.graph.reserveStored(count)
             state.storedNodes = count
             state.storedAtOpening = count
             return state

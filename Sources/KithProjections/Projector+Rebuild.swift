@@ -65,7 +65,7 @@ extension Projector {
         summary.batches = 1
         summary.newProfiles = batch.newProfiles.count
         // Later batches load the stored graph on demand, as a projector opened on this store would.
-        state = try store.openingState()
+        state = try Projector.openState(of: store)
     }
 
     /// `settle` for a rebuild: neither the store nor the state holds anything yet, so every

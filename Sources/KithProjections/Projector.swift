@@ -57,7 +57,7 @@ public final class Projector {
         try store.adoptProfileIDs(profileIDs)
         rulesHash = Projector.hash(rules)
         resolver = IdentityResolver(rules: rules)
-        state = try store.openingState()
+        state = try Projector.openState(of: store)
         if state.checkpoint > 0, let stored = state.rulesHash, stored != rulesHash {
             throw ProjectionError(
                 .needsRebuild,
@@ -66,6 +66,14 @@ public final class Projector {
     }
 
     public var checkpoint: UInt64 { state.checkpoint }
+
+    /// The store's opening state, with room made in the graph for the stored values (loaded on
+    /// demand, see `IdentityGraph.reserveStored`).
+    static func openState(of store: any ProjectionStore) throws -> ProjectionState {
+        var state = try store.openingState()
+        state.graph.reserveStored(state.storedAtOpening)
+        return state
+    }
 
     /// Called after each batch (or rebuild) commits. `kith` points it at its deterministic
     /// kill points, so a crash test can stop a projection right after its Nth commit.

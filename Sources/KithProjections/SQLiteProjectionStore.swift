@@ -203,7 +203,6 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
             }
             // Node ids are dense: the next id is one past the largest.
             let count = (try Int.fetchOne(db, sql: "SELECT MAX(id) + 1 FROM node")) ?? 0
-            state.graph.reserveStored(count)
             state.storedNodes = count
             state.storedAtOpening = count
             return state

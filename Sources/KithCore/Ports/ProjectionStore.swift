@@ -4,7 +4,8 @@
 /// implements it; a PostgreSQL store can follow without touching projection logic.
 public protocol ProjectionStore: Sendable {
     /// The checkpoint, the rules it was built under and how many values are stored; nothing
-    /// of the graph itself.
+    /// of the graph itself (a projector makes room for the stored values; a caller that only
+    /// wants the checkpoint or the rules pays nothing for them).
     func openingState() throws -> ProjectionState
     /// Stored values by identifier; identifiers the store has never seen are left out.
     func nodes(identifiedBy identifiers: [Identifier]) throws -> [IdentityGraph.Node: IdentityGraph.NodeInfo]
