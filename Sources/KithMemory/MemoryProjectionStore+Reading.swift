@@ -80,6 +80,10 @@ extension MemoryProjectionStore: ProfileQueries {
             for entry in ordered where try !body(entry.profile, entry.raw) { return }
         }
 
+        func forEachRFMRaw(_ body: (RFMRaw) throws -> Void) throws {
+            for raw in profileRFM.values { try body(raw) }
+        }
+
         func rulesApplied() throws -> [AppliedRules] { rulesHistory.reversed() }
 
         func valueCount() throws -> Int { (nodes.keys.max().map { Int($0) + 1 }) ?? 0 }

@@ -106,6 +106,11 @@ extension SQLiteProjectionStore: ProfileQueries {
             try SQLiteProjectionStore.forEachProfileRFM(after: after, db, body)
         }
 
+        func forEachRFMRaw(_ body: (RFMRaw) throws -> Void) throws {
+            let rows = try Row.fetchCursor(db, sql: "SELECT orders, last_order, monetary FROM profile_rfm")
+            while let row = try rows.next() { try body(RFMRaw(orders: row[0], lastOrder: row[1], monetary: row[2])) }
+        }
+
         func rulesApplied() throws -> [AppliedRules] { try SQLiteProjectionStore.rulesApplied(db) }
 
         func valueCount() throws -> Int { (try Int.fetchOne(db, sql: "SELECT MAX(id) + 1 FROM node")) ?? 0 }

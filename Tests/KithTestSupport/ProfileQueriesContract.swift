@@ -107,6 +107,24 @@ public enum ProfileQueriesContract {
 
         #expect(try store.rfmView() == reference.rfmView())
         #expect(try store.rulesApplied() == reference.rulesApplied())
+        // Every profile's RFM inputs, without ids: the same values as the ordered read gives.
+        func raws(_ s: some ProfileQueries, withIDs: Bool) throws -> [String] {
+            try s.reading { snapshot in
+                var out: [String] = []
+                if withIDs {
+                    try snapshot.forEachProfileRFM(after: nil) { _, raw in
+                        out.append("\(raw)")
+                        return true
+                    }
+                } else {
+                    try snapshot.forEachRFMRaw { out.append("\($0)") }
+                }
+                return out.sorted()
+            }
+        }
+        let inputs = try raws(reference, withIDs: true)
+        #expect(try raws(store, withIDs: false) == inputs && inputs.count > 100)
+        #expect(try raws(reference, withIDs: false) == inputs)
         func entries(_ s: some ProfileQueries, after: String? = nil) throws -> [String] {
             var out: [String] = []
             try s.forEachRFM(after: after) { entry in

@@ -43,6 +43,10 @@ public protocol ProfileSnapshot {
     /// Hands each profile's RFM inputs to `body` in profile id order (byte order), from the
     /// first id after `after` on, until `body` returns false.
     func forEachProfileRFM(after: String?, _ body: (String, RFMRaw) throws -> Bool) throws
+    /// Hands every profile's RFM inputs to `body`, in no promised order and without ids: what a
+    /// refresh fits the model to. It runs after every ingest, so it skips reading and ordering
+    /// the ids (at 800,000 profiles that was most of the refresh).
+    func forEachRFMRaw(_ body: (RFMRaw) throws -> Void) throws
     /// The rules refreshes applied, newest first.
     func rulesApplied() throws -> [AppliedRules]
 

@@ -51,10 +51,7 @@ public enum RFMRefresh {
     ) throws -> RFMView {
         let (raws, position) = try store.reading { snapshot in
             var raws: [RFMRaw] = []
-            try snapshot.forEachProfileRFM(after: nil) { _, raw in
-                raws.append(raw)
-                return true
-            }
+            try snapshot.forEachRFMRaw { raws.append($0) }
             return (raws, try snapshot.checkpoint())
         }
         let model = RFMModel.fit(raws, rules: rules.rfm, lifecycle: rules.lifecycle, asOf: asOf)
