@@ -29,19 +29,8 @@ private struct ReplayImpactOracle: Encodable {
     var segmentTransitions: [Move]
     var stageChanges: [Move]
 
-    enum CodingKeys: String, CodingKey {
-        case merged, split
-        case livePosition = "live_position"
-        case shadowPosition = "shadow_position"
-        case liveProfiles = "live_profiles"
-        case shadowProfiles = "shadow_profiles"
-        case mergedExamples = "merged_examples"
-        case splitExamples = "split_examples"
-        case newlyRefused = "newly_refused"
-        case newlyRefusedExamples = "newly_refused_examples"
-        case segmentTransitions = "segment_transitions"
-        case stageChanges = "stage_changes"
-    }
+    /// The report's own keys: the oracle's JSON must be comparable byte for byte.
+    typealias CodingKeys = ReplayImpact.CodingKeys
 
     init(live: some ProfileQueries, shadow: some ProfileQueries) throws {
         let old = try Side(live)
