@@ -252,7 +252,6 @@ public struct IdentityResolver: Sendable {
     }
 
     /// `resolve(_:in:)`, remembering in `marks` which values never link by what they are.
-    /// `resolve(_:in:)`, remembering in `marks` which values never link by what they are.
     public func resolve(_ subset: [Node], in graph: IdentityGraph, marks: inout NeverLinkMarks) -> Resolution {
         var resolution = Resolution()
         var linking: [Node] = []
