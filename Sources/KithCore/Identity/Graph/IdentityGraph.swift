@@ -41,13 +41,13 @@ public struct IdentityGraph: Sendable {
         }
     }
 
-    public private(set) var nodes: [NodeInfo] = []
-    public private(set) var neighbours: [[Node]] = []
+    public private(set) var nodes = NodeColumn(placeholder: IdentityGraph.placeholder)
+    public private(set) var neighbours = NodeColumn<[Node]>(placeholder: [])
     /// The kinds of the graph's values, in the order they first appeared (never reordered, so
     /// a code stays valid as the graph grows).
     public private(set) var kinds: [IdentifierKind] = []
     /// Each node's kind, as a code into `kinds`.
-    public private(set) var kindCodes: [KindCode] = []
+    public private(set) var kindCodes = NodeColumn<KindCode>(placeholder: 0)
     private var index: [Identifier: Node] = [:]
     private var edges: [UInt64: EdgeInfo] = [:]
 
@@ -91,14 +91,18 @@ public struct IdentityGraph: Sendable {
         (Node(truncatingIfNeeded: key >> 32), Node(truncatingIfNeeded: key & 0xFFFF_FFFF))
     }
 
+    /// What a stored value not loaded yet reads as: no identifier, no events (see `isLoaded`).
+    static let placeholder = NodeInfo(
+        identifier: Identifier(IdentifierKind(rawValue: ""), ""), firstSeen: .max, events: 0)
+
     /// Makes room for `count` nodes kept in a store, ids `0..<count`, loaded on demand with
     /// `load(_:as:)`. Until then a node is a placeholder: no identifier, no events, no neighbours.
+    /// Nothing is filled in for them (see `NodeColumn`), so this costs the same for any `count`.
     public mutating func reserveStored(_ count: Int) {
         precondition(nodes.isEmpty, "stored nodes come before any new one")
-        let placeholder = NodeInfo(identifier: Identifier(IdentifierKind(rawValue: ""), ""), firstSeen: .max, events: 0)
-        nodes = Array(repeating: placeholder, count: count)
-        neighbours = Array(repeating: [], count: count)
-        kindCodes = Array(repeating: code(of: placeholder.identifier.kind), count: count)
+        nodes = NodeColumn(storedCount: count, placeholder: IdentityGraph.placeholder)
+        neighbours = NodeColumn(storedCount: count, placeholder: [])
+        kindCodes = NodeColumn(storedCount: count, placeholder: code(of: IdentityGraph.placeholder.identifier.kind))
     }
 
     /// Whether the node's identifier and counts are in memory (every stored value has at
