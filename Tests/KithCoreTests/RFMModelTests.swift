@@ -193,4 +193,37 @@ struct RFMModelTests {
             \.count)
         for row in summary.segments { #expect(row.count == counted[row.segment] ?? 0) }
     }
+
+    @Test("Selecting ranks gives what sorting gives, for any ranks, duplicates and orderings")
+    func selectionAgreesWithSorting() {
+        var rng = SplitMixForTests(seed: 0x5E1E)
+        for round in 0..<400 {
+            let n = rng.int(1..<300)
+            // Few distinct values (order counts, days) as well as many (monetary); some runs sorted.
+            let spread = [1, 3, 20, 1_000_000][rng.int(0..<4)]
+            var values = (0..<n).map { _ in Int64(rng.int(0..<spread)) - Int64(spread / 3) }
+            switch rng.int(0..<4) {
+            case 0: values.sort()
+            case 1: values.sort(by: >)
+            default: break
+            }
+            let ranks = (0..<rng.int(1..<6)).map { _ in rng.int(0..<n) }
+            let sorted = values.sorted()
+            var scratch = values
+            let selected = OrderStatistics.select(ranks, in: &scratch)
+            #expect(selected == ranks.map { sorted[$0] }, "round \(round): ranks \(ranks) of \(values)")
+            #expect(scratch.sorted() == sorted, "round \(round): selection lost or invented a value")
+            var middle = values
+            let median = RFMModel.median(&middle)
+            let expected =
+                n % 2 == 1 ? Threshold(sorted[n / 2]) : Threshold(sorted[n / 2 - 1] + sorted[n / 2], over: 2)
+            #expect(median == expected, "round \(round)")
+        }
+    }
+
+    @Test("A segment's and a stage's ordinal is its place in allCases (the summary's rows follow it)")
+    func ordinalsFollowAllCases() {
+        #expect(Segment.allCases.map(\.ordinal) == Array(0..<Segment.allCases.count))
+        #expect(LifecycleStage.allCases.map(\.ordinal) == Array(0..<LifecycleStage.allCases.count))
+    }
 }

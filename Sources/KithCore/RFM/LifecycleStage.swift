@@ -6,6 +6,19 @@ public enum LifecycleStage: String, CaseIterable, Codable, Sendable, Comparable 
 
     public var key: String { rawValue }
 
+    /// The stage's place in `allCases`, without hashing its raw text (a refresh asks once per
+    /// profile).
+    var ordinal: Int {
+        switch self {
+        case .prospect: 0
+        case .new: 1
+        case .repeat_: 2
+        case .loyal: 3
+        case .atRisk: 4
+        case .churned: 5
+        }
+    }
+
     public func label(_ language: Segment.Language) -> String {
         switch (self, language) {
         case (.prospect, .zh): "潜在客户"
@@ -24,7 +37,7 @@ public enum LifecycleStage: String, CaseIterable, Codable, Sendable, Comparable 
     }
 
     public static func < (a: LifecycleStage, b: LifecycleStage) -> Bool {
-        (allCases.firstIndex(of: a) ?? 0) < (allCases.firstIndex(of: b) ?? 0)
+        a.ordinal < b.ordinal
     }
 
     /// Churned, then at risk, then loyal, repeat and new: the first that applies.

@@ -39,22 +39,19 @@ public struct RFMModel: Codable, Sendable, Equatable {
             frequency.append(Int64(raw.orders))
             monetary.append(raw.monetary)
         }
-        days.sort()
-        frequency.sort()
-        monetary.sort()
         let edges: RFMRules.Edges
         switch rules.scores {
         case .quintiles:
             edges = RFMRules.Edges(
-                recencyDays: quintileEdges(days), frequency: quintileEdges(frequency), monetary: quintileEdges(monetary)
-            )
+                recencyDays: quintileEdges(&days), frequency: quintileEdges(&frequency),
+                monetary: quintileEdges(&monetary))
         case .fixed(let fixed):
             edges = fixed
         }
         let thresholds: (Threshold, Threshold, Threshold)
         switch rules.thresholds {
         case .mean: thresholds = (mean(days), mean(frequency), mean(monetary))
-        case .median: thresholds = (median(days), median(frequency), median(monetary))
+        case .median: thresholds = (median(&days), median(&frequency), median(&monetary))
         case .fixed(let r, let f, let m): thresholds = (Threshold(r), Threshold(f), Threshold(m))
         }
         return RFMModel(
@@ -85,10 +82,11 @@ public struct RFMModel: Codable, Sendable, Equatable {
         return n
     }
 
-    static func quintileEdges(_ sorted: [Int64]) -> [Int64] {
-        guard !sorted.isEmpty else { return [0, 0, 0, 0] }
-        let n = sorted.count
-        return (1...4).map { k in sorted[(k * n + 4) / 5 - 1] }
+    /// The values at ranks ⌈k·n/5⌉ (k = 1…4) of the values sorted; the values are reordered.
+    static func quintileEdges(_ values: inout [Int64]) -> [Int64] {
+        guard !values.isEmpty else { return [0, 0, 0, 0] }
+        let n = values.count
+        return OrderStatistics.select((1...4).map { k in (k * n + 4) / 5 - 1 }, in: &values)
     }
 
     static func mean(_ values: [Int64]) -> Threshold {
@@ -96,9 +94,12 @@ public struct RFMModel: Codable, Sendable, Equatable {
         return Threshold(values.reduce(0, +), over: Int64(values.count))
     }
 
-    static func median(_ sorted: [Int64]) -> Threshold {
-        guard !sorted.isEmpty else { return Threshold(0) }
-        let n = sorted.count
-        return n % 2 == 1 ? Threshold(sorted[n / 2]) : Threshold(sorted[n / 2 - 1] + sorted[n / 2], over: 2)
+    /// The middle value, or the mean of the two middle ones; the values are reordered.
+    static func median(_ values: inout [Int64]) -> Threshold {
+        guard !values.isEmpty else { return Threshold(0) }
+        let n = values.count
+        if n % 2 == 1 { return Threshold(OrderStatistics.select([n / 2], in: &values)[0]) }
+        let middle = OrderStatistics.select([n / 2 - 1, n / 2], in: &values)
+        return Threshold(middle[0] + middle[1], over: 2)
     }
 }

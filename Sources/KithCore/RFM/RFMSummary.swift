@@ -48,14 +48,12 @@ public struct RFMSummary: Codable, Sendable, Equatable {
         var stageCounts = [Int](repeating: 0, count: LifecycleStage.allCases.count)
         var cellCount = [Int](repeating: 0, count: 25)
         var cellMoney = [Int64](repeating: 0, count: 25)
-        let segmentIndex = Dictionary(uniqueKeysWithValues: Segment.allCases.enumerated().map { ($1, $0) })
-        let stageIndex = Dictionary(uniqueKeysWithValues: LifecycleStage.allCases.enumerated().map { ($1, $0) })
         for raw in raws {
             profiles += 1
-            stageCounts[stageIndex[model.stage(raw), default: 0]] += 1
+            stageCounts[model.stage(raw).ordinal] += 1
             guard let s = model.score(raw) else { continue }
             scored += 1
-            let i = segmentIndex[s.segment, default: 0]
+            let i = s.segment.ordinal
             count[i] += 1
             days[i] += Int64(s.recencyDays)
             freq[i] += Int64(s.frequency)

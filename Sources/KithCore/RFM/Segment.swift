@@ -24,6 +24,21 @@ public enum Segment: String, CaseIterable, Codable, Sendable, Comparable {
 
     public var key: String { rawValue }
 
+    /// The segment's place in `allCases`, without hashing its raw text (a refresh asks once per
+    /// profile).
+    var ordinal: Int {
+        switch self {
+        case .importantValue: 0
+        case .importantDevelopment: 1
+        case .importantRetention: 2
+        case .importantWinBack: 3
+        case .generalValue: 4
+        case .generalDevelopment: 5
+        case .generalRetention: 6
+        case .generalWinBack: 7
+        }
+    }
+
     public func label(_ language: Language) -> String {
         switch (self, language) {
         case (.importantValue, .zh): "重要价值客户"
@@ -46,7 +61,7 @@ public enum Segment: String, CaseIterable, Codable, Sendable, Comparable {
     }
 
     public static func < (a: Segment, b: Segment) -> Bool {
-        (allCases.firstIndex(of: a) ?? 0) < (allCases.firstIndex(of: b) ?? 0)
+        a.ordinal < b.ordinal
     }
 
     public enum Language: String, Sendable, CaseIterable { case zh, en }
