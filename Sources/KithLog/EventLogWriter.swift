@@ -105,10 +105,13 @@ public final class EventLogWriter: @unchecked Sendable {
         payload.removeAll(keepingCapacity: true)
         var failure: (any Error)?
         var lineStart = 0
+        // Every new key is taken up front; a failed write gives back those it did not write.
+        let fresh = keys.insert(contentsOf: lines.keys)
+        var unwritten = lines.count
         for i in 0..<lines.count {
             let end = lines.lineEnds[i]
             defer { lineStart = end }
-            if !keys.insert(lines.keys[i]) {
+            if !fresh[i] {
                 duplicates += 1
                 continue
             }
@@ -117,6 +120,7 @@ public final class EventLogWriter: @unchecked Sendable {
             if payload.count >= options.batchBytes {
                 do { try writeBatch(keys: batchKeys) } catch {
                     failure = error
+                    unwritten = i + 1
                     break
                 }
                 batchKeys.removeAll(keepingCapacity: true)
@@ -128,6 +132,7 @@ public final class EventLogWriter: @unchecked Sendable {
         }
         if let failure {
             for k in batchKeys { keys.remove(k) }
+            for j in unwritten..<lines.count where fresh[j] { keys.remove(lines.keys[j]) }
             state.unlock()
             throw failure
         }

@@ -255,7 +255,34 @@ struct EventLogTests {
         for k in oracle { #expect(table.contains(k)) }
     }
 
-    @Test("Idempotency keys (sorted sealed arrays, merged after many lookups, plus a table) behave like a Set")
+    @Test("Searching sorted keys finds exactly the keys present, for hashed keys and for clustered ones")
+    func keySearchOracle() {
+        var rng = SplitMix64.forTest("EventLogTests.keySearchOracle")
+        for round in 0..<40 {
+            let clustered = round % 2 == 1
+            func randomKey() -> EventKey {
+                clustered
+                    ? EventKey(
+                        high: UInt64.random(in: 0..<50, using: &rng) << 40, low: UInt64.random(in: 0..<9, using: &rng))
+                    : EventKey(
+                        high: UInt64.random(in: .min ... .max, using: &rng),
+                        low: UInt64.random(in: .min ... .max, using: &rng))
+            }
+            var present = Set<EventKey>()
+            let size = Int.random(in: 0..<3_000, using: &rng)
+            while present.count < min(size, clustered ? 400 : size) { present.insert(randomKey()) }
+            let sorted = present.sorted { $0.precedes($1) }
+            for k in sorted { #expect(IdempotencyKeys.search(sorted, k), "round \(round)") }
+            for _ in 0..<500 {
+                let k = randomKey()
+                #expect(IdempotencyKeys.search(sorted, k) == present.contains(k), "round \(round)")
+            }
+        }
+    }
+
+    @Test(
+        "Idempotency keys (sorted sealed arrays, merged after many lookups, plus a table) behave like a Set, key by key or in batches"
+    )
     func idempotencyKeysOracle() {
         var rng = SplitMix64.forTest("EventLogTests.idempotencyKeysOracle")
         func randomKey() -> EventKey {
@@ -275,11 +302,17 @@ struct EventLogTests {
         // Enough operations to cross the merge threshold, so both lookup paths are exercised.
         for _ in 0..<(IdempotencyKeys.mergeAfter + 10_000) {
             let key = randomKey()
-            switch Int.random(in: 0..<3, using: &rng) {
+            switch Int.random(in: 0..<4, using: &rng) {
             case 0:
                 let new = oracle.insert(key).inserted
                 #expect(keys.insert(key) == new)
                 if new { inserted.insert(key) }
+            case 3:
+                // A batch, repeats within it included, answers as one insert after another.
+                let batch = [key] + (0..<Int.random(in: 0..<40, using: &rng)).map { _ in randomKey() }
+                let expected = batch.map { k in oracle.insert(k).inserted }
+                #expect(keys.insert(contentsOf: batch) == expected)
+                for (k, new) in zip(batch, expected) where new { inserted.insert(k) }
             case 1:
                 // Only keys inserted since opening can be taken back (a failed append).
                 if let k = inserted.randomElement(using: &rng) {

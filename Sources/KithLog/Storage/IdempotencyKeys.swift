@@ -2,7 +2,7 @@ import KithCore
 
 /// The key of every record in the log, for idempotent appends.
 ///
-/// Sealed segments' keys stay in their sorted `.keys` arrays and are looked up by binary search,
+/// Sealed segments' keys stay in their sorted `.keys` arrays and are searched (`search`),
 /// so opening a log of millions of events costs a read of those files, not the building of a
 /// hash table over all of them (that was most of a small ingest's time). Once lookups are many
 /// (a bulk ingest), the sealed arrays are merged into one. Keys of the active segment and of
@@ -33,23 +33,87 @@ package struct IdempotencyKeys {
         return recent.insert(key)
     }
 
+    /// Inserts the keys in order; for each, false if it was already in the log (or earlier in
+    /// `keys`). What `insert` answers key by key, but the sealed segments are searched for all
+    /// the keys at once (`sealedHits`).
+    package mutating func insert(contentsOf keys: [EventKey]) -> [Bool] {
+        var fresh = sealedHits(keys).map { !$0 }
+        for i in keys.indices where fresh[i] { fresh[i] = recent.insert(keys[i]) }
+        return fresh
+    }
+
+    /// For each key, whether a sealed segment holds it.
+    ///
+    /// The keys are looked up in key order, so each segment's keys are swept once, forward,
+    /// galloping from one answer to the next. Searched one by one, each key cost a few cache
+    /// and TLB misses in every segment: a tenth of a 10,000-event ingest at 8.8M events.
+    package mutating func sealedHits(_ keys: [EventKey]) -> [Bool] {
+        var hits = [Bool](repeating: false, count: keys.count)
+        guard !sealed.isEmpty, !keys.isEmpty else { return hits }
+        lookups += keys.count
+        if lookups >= Self.mergeAfter, sealed.count > 1 { sealed = [Self.merged(sealed)] }
+        let order = keys.indices.sorted { keys[$0].precedes(keys[$1]) }
+        for segment in sealed {
+            segment.withUnsafeBufferPointer { k in
+                // Every entry before `start` precedes the keys still to come.
+                var start = 0
+                for i in order {
+                    let key = keys[i]
+                    var low = start
+                    var bound = low
+                    var step = 1
+                    while bound < k.count && k[bound].precedes(key) {
+                        low = bound + 1
+                        bound = low + step
+                        step <<= 1
+                    }
+                    var high = min(bound, k.count)
+                    while low < high {
+                        let mid = (low + high) >> 1
+                        if k[mid].precedes(key) { low = mid + 1 } else { high = mid }
+                    }
+                    if low < k.count && k[low] == key { hits[i] = true }
+                    start = low
+                }
+            }
+        }
+        return hits
+    }
+
     /// Forgets a key inserted since opening (its append failed).
     package mutating func remove(_ key: EventKey) { recent.remove(key) }
 
     private mutating func sealedContains(_ key: EventKey) -> Bool {
         lookups += 1
-        if lookups == Self.mergeAfter, sealed.count > 1 { sealed = [Self.merged(sealed)] }
-        for keys in sealed where Self.binarySearch(keys, key) { return true }
+        if lookups >= Self.mergeAfter, sealed.count > 1 { sealed = [Self.merged(sealed)] }
+        for keys in sealed where Self.search(keys, key) { return true }
         return false
     }
 
-    static func binarySearch(_ keys: [EventKey], _ key: EventKey) -> Bool {
+    /// Whether the sorted keys hold `key`. Keys are hashes, so their `high` halves are spread
+    /// evenly: a probe placed by interpolation lands within a few entries of the answer, and a
+    /// lookup touches three or four places of a segment's keys where bisection touched twenty.
+    /// Any probe that fails to halve the range is followed by a bisection, so keys that are not
+    /// spread evenly cost at most twice a binary search.
+    static func search(_ keys: [EventKey], _ key: EventKey) -> Bool {
         keys.withUnsafeBufferPointer { k in
+            // Every entry before `low` precedes the key; none from `high` on does.
             var low = 0
             var high = k.count
+            var bisect = false
             while low < high {
-                let mid = (low + high) >> 1
-                if k[mid].precedes(key) { low = mid + 1 } else { high = mid }
+                let width = high - low
+                var probe = low + width / 2
+                if !bisect, width > 2 {
+                    let first = k[low].high
+                    let last = k[high - 1].high
+                    if first < key.high && key.high < last {
+                        let fraction = Double(key.high - first) / Double(last - first)
+                        probe = low + min(width - 1, max(0, Int(fraction * Double(width - 1))))
+                    }
+                }
+                if k[probe].precedes(key) { low = probe + 1 } else { high = probe }
+                bisect = !bisect && (high - low) * 2 > width
             }
             return low < k.count && k[low] == key
         }
