@@ -107,8 +107,9 @@ extension SQLiteProjectionStore: ProfileQueries {
         }
 
         func forEachRFMRaw(_ body: (RFMRaw) throws -> Void) throws {
-            let rows = try Row.fetchCursor(db, sql: "SELECT orders, last_order, monetary FROM profile_rfm")
-            while let row = try rows.next() { try body(RFMRaw(orders: row[0], lastOrder: row[1], monetary: row[2])) }
+            try IntegerRows(db, "SELECT orders, last_order, monetary FROM profile_rfm").forEach { row in
+                try body(RFMRaw(orders: Int(row[0] ?? 0), lastOrder: row[1], monetary: row[2] ?? 0))
+            }
         }
 
         func rulesApplied() throws -> [AppliedRules] { try SQLiteProjectionStore.rulesApplied(db) }

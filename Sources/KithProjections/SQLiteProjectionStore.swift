@@ -341,9 +341,9 @@ public final class SQLiteProjectionStore: ProjectionStore, Sendable {
             let arguments = StatementArguments(bound)
             // Cached per distinct count of values: a profile's few values reuse a prepared statement.
             let statement = try db.cachedStatement(sql: "\(select)\(joiner) \(column) IN (\(marks))")
-            for row in try Row.fetchAll(statement, arguments: arguments) {
-                try body(row)
-            }
+            // A cursor hands over each row in place: fetching them all copied every value first.
+            let rows = try Row.fetchCursor(statement, arguments: arguments)
+            while let row = try rows.next() { try body(row) }
         }
     }
 }

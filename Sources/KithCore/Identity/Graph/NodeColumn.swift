@@ -15,8 +15,9 @@
 public struct NodeColumn<Element: Sendable>: RandomAccessCollection, Sendable {
     public typealias Index = Int
 
-    private var stored: [Int32: Element] = [:]
-    private var fresh: [Element] = []
+    // Inlinable, so that other modules (the projector) read a column without a generic call.
+    @usableFromInline var stored: [Int32: Element] = [:]
+    @usableFromInline var fresh: [Element] = []
     /// Values kept in a store: ids `0..<storedCount`.
     public let storedCount: Int
     /// What a stored value reads as until it is loaded.
@@ -27,10 +28,10 @@ public struct NodeColumn<Element: Sendable>: RandomAccessCollection, Sendable {
         self.placeholder = placeholder
     }
 
-    public var startIndex: Int { 0 }
-    public var endIndex: Int { storedCount + fresh.count }
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { storedCount + fresh.count }
 
-    public subscript(node: Int) -> Element {
+    @inlinable public subscript(node: Int) -> Element {
         get { node >= storedCount ? fresh[node &- storedCount] : stored[Int32(node)] ?? placeholder }
         _modify {
             if node >= storedCount {
@@ -44,7 +45,7 @@ public struct NodeColumn<Element: Sendable>: RandomAccessCollection, Sendable {
     }
 
     /// Adds a value new to the graph, as node `endIndex`.
-    public mutating func append(_ element: Element) { fresh.append(element) }
+    @inlinable public mutating func append(_ element: Element) { fresh.append(element) }
 
     /// Stored values loaded so far (the rest read as the placeholder).
     public var loadedStoredCount: Int { stored.count }
