@@ -122,8 +122,8 @@ public struct IdentityGraph: Sendable {
     public mutating func restoreEdge(_ a: Node, _ b: Node, _ info: EdgeInfo) {
         let k = IdentityGraph.key(a, b)
         guard edges[k] == nil else { return }
-        neighbours[Int(a)].append(b)
-        neighbours[Int(b)].append(a)
+        neighbours.modify(Int(a)) { $0.append(b) }
+        neighbours.modify(Int(b)) { $0.append(a) }
         edges[k] = info
     }
 
@@ -135,8 +135,10 @@ public struct IdentityGraph: Sendable {
         touched.reserveCapacity(identifiers.count)
         for identifier in identifiers {
             if let n = index[identifier] {
-                nodes[Int(n)].events += 1
-                if position < nodes[Int(n)].firstSeen { nodes[Int(n)].firstSeen = position }
+                nodes.modify(Int(n)) { info in
+                    info.events += 1
+                    if position < info.firstSeen { info.firstSeen = position }
+                }
                 if !touched.contains(n) { touched.append(n) }
             } else {
                 let n = Node(nodes.count)
@@ -148,7 +150,7 @@ public struct IdentityGraph: Sendable {
             }
         }
         if let name {
-            for n in touched { nodes[Int(n)].names.add(hash: name) }
+            for n in touched { nodes.modify(Int(n)) { $0.names.add(hash: name) } }
         }
         for i in 0..<touched.count {
             for j in (i + 1)..<max(i + 1, touched.count) {
@@ -161,8 +163,8 @@ public struct IdentityGraph: Sendable {
                     edges[k] = e
                 } else {
                     edges[k] = EdgeInfo(count: 1, firstEvidence: position)
-                    neighbours[Int(a)].append(b)
-                    neighbours[Int(b)].append(a)
+                    neighbours.modify(Int(a)) { $0.append(b) }
+                    neighbours.modify(Int(b)) { $0.append(a) }
                 }
             }
         }
