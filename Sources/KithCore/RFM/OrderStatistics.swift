@@ -2,7 +2,7 @@
 /// sorting it: a three-way quickselect per rank, each narrowing the range the next one searches.
 ///
 /// An RFM refresh needs five ranks of each dimension (four quintile edges and the median) over
-/// every profile after every ingest; sorting three arrays of 800,000 values was a fifth of it.
+/// every profile after every ingest; sorting three arrays of 800,000 values was an eighth of it.
 /// Three-way partitions keep the many equal values of order counts and recency days cheap.
 enum OrderStatistics {
     /// `values` sorted ascending would hold these at `ranks` (zero-based, each `< values.count`).
@@ -24,7 +24,7 @@ enum OrderStatistics {
         }
     }
 
-    /// The value at `rank` of `values[low...]` sorted, leaving the range partitioned around it.
+    /// The value at `rank` of `values[start...]` sorted, leaving that range partitioned around it.
     private static func select(_ rank: Int, in values: inout [Int64], from start: Int) -> Int64 {
         values.withUnsafeMutableBufferPointer { v in
             var low = start

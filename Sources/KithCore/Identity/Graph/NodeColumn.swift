@@ -55,7 +55,4 @@ public struct NodeColumn<Element: Sendable>: RandomAccessCollection, Sendable {
 
     /// Adds a value new to the graph, as node `endIndex`.
     @inlinable public mutating func append(_ element: Element) { fresh.append(element) }
-
-    /// Stored values loaded so far (the rest read as the placeholder).
-    public var loadedStoredCount: Int { stored.count }
 }
