@@ -305,7 +305,7 @@ struct EventLogTests {
             switch Int.random(in: 0..<4, using: &rng) {
             case 0:
                 let new = oracle.insert(key).inserted
-                #expect(keys.insert(key) == new)
+                #expect(keys.insert(contentsOf: [key]) == [new])
                 if new { inserted.insert(key) }
             case 3:
                 // A batch, repeats within it included, answers as one insert after another.
