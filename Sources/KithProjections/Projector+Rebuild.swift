@@ -95,6 +95,9 @@ extension Projector {
             }
             profiles[id] = raw
         }
+        // In key order, each table grows at its end instead of splitting pages all over.
+        batch.membership.sort { $0.0 < $1.0 }
+        batch.newProfiles.sort { $0.id < $1.id }
         batch.profileRFM = profiles.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 

@@ -8,59 +8,77 @@ extension SQLiteProjectionStore {
 
     /// Writes a batch's rows and its checkpoint (the caller holds the transaction).
     static func write(_ batch: ProjectionBatch, rulesHash: String, _ db: Database) throws {
-        let node = try nodeWriter(db)
+        let node = try nodeWriter(db, rowsPerStep: RowWriter.bulkRows)
         for n in batch.nodes { try insert(n, with: node) }
-        let edge = try RowWriter(
+        try node.flush()
+        try RowWriter.batching(
             db,
             """
             INSERT INTO edge (a, b, events, first_position) VALUES (?, ?, ?, ?)
             ON CONFLICT(a, b) DO UPDATE SET events = excluded.events, first_position = excluded.first_position
-            """)
-        for (a, b, info) in batch.edges {
-            try edge.run(
-                .integer(Int64(min(a, b))), .integer(Int64(max(a, b))), .integer(Int64(info.count)),
-                .integer(Int64(info.firstEvidence)))
+            """
+        ) { edge in
+            for (a, b, info) in batch.edges {
+                try edge.run(
+                    .integer(Int64(min(a, b))), .integer(Int64(max(a, b))), .integer(Int64(info.count)),
+                    .integer(Int64(info.firstEvidence)))
+            }
         }
-        let stats = try statsWriter(db)
+        let stats = try statsWriter(db, rowsPerStep: RowWriter.bulkRows)
         for (n, s) in batch.stats { try insert(s, timeline: batch.timeline[n] ?? [], of: n, with: stats) }
-        let member = try RowWriter(db, "INSERT OR REPLACE INTO membership (node, profile) VALUES (?, ?)")
-        for (n, p) in batch.membership { try member.run(.integer(Int64(n)), .text(p)) }
+        try stats.flush()
+        try RowWriter.batching(db, "INSERT OR REPLACE INTO membership (node, profile) VALUES (?, ?)") { member in
+            for (n, p) in batch.membership { try member.run(.integer(Int64(n)), .text(p)) }
+        }
         let unmember = try RowWriter(db, "DELETE FROM membership WHERE node = ?")
         for n in batch.membershipRemoved { try unmember.run(.integer(Int64(n))) }
-        let excluded = try RowWriter(
-            db, "INSERT OR REPLACE INTO excluded (node, \(StoredStanding.selection)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        for (n, s) in batch.excluded { try excluded.run([.integer(Int64(n))] + StoredStanding(s).columns) }
+        try RowWriter.batching(
+            db, "INSERT OR REPLACE INTO excluded (node, \(StoredStanding.selection)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        ) { excluded in
+            for (n, s) in batch.excluded { try excluded.run([.integer(Int64(n))] + StoredStanding(s).columns) }
+        }
         let unexclude = try RowWriter(db, "DELETE FROM excluded WHERE node = ?")
         for n in batch.excludedRemoved { try unexclude.run(.integer(Int64(n))) }
-        let link = try RowWriter(db, "INSERT OR IGNORE INTO link (a, b) VALUES (?, ?)")
-        for k in batch.linksAdded { try link.run(ends(k).a, ends(k).b) }
+        try RowWriter.batching(db, "INSERT OR IGNORE INTO link (a, b) VALUES (?, ?)") { link in
+            for k in batch.linksAdded { try link.run(ends(k).a, ends(k).b) }
+        }
         let unlink = try RowWriter(db, "DELETE FROM link WHERE a = ? AND b = ?")
         for k in batch.linksRemoved { try unlink.run(ends(k).a, ends(k).b) }
-        let refused = try RowWriter(db, "INSERT OR REPLACE INTO refused_link (a, b, rule) VALUES (?, ?, ?)")
-        for (k, rule) in batch.refused { try refused.run(ends(k).a, ends(k).b, .text(rule)) }
+        try RowWriter.batching(db, "INSERT OR REPLACE INTO refused_link (a, b, rule) VALUES (?, ?, ?)") { refused in
+            for (k, rule) in batch.refused { try refused.run(ends(k).a, ends(k).b, .text(rule)) }
+        }
         let unrefuse = try RowWriter(db, "DELETE FROM refused_link WHERE a = ? AND b = ?")
         for k in batch.refusedRemoved { try unrefuse.run(ends(k).a, ends(k).b) }
-        let profile = try RowWriter(
-            db, "INSERT OR IGNORE INTO profile_id (id, anchor, created_position) VALUES (?, ?, ?)")
-        for p in batch.newProfiles {
-            try profile.run(.text(p.id), .integer(Int64(p.anchor)), .integer(Int64(p.position)))
+        try RowWriter.batching(
+            db, "INSERT OR IGNORE INTO profile_id (id, anchor, created_position) VALUES (?, ?, ?)"
+        ) { profile in
+            for p in batch.newProfiles {
+                try profile.run(.text(p.id), .integer(Int64(p.anchor)), .integer(Int64(p.position)))
+            }
         }
-        let change = try RowWriter(
-            db, "INSERT INTO profile_change (position, kind, profile, others) VALUES (?, ?, ?, ?)")
-        for c in batch.changes {
-            try change.run(
-                .integer(Int64(c.position)), .integer(Int64(c.kind.rawValue)), .text(c.profile),
-                .text(c.others.joined(separator: ",")))
+        try RowWriter.batching(
+            db, "INSERT INTO profile_change (position, kind, profile, others) VALUES (?, ?, ?, ?)"
+        ) { change in
+            for c in batch.changes {
+                try change.run(
+                    .integer(Int64(c.position)), .integer(Int64(c.kind.rawValue)), .text(c.profile),
+                    .text(c.others.joined(separator: ",")))
+            }
         }
-        let nodeRFM = try RowWriter(
-            db, "INSERT OR REPLACE INTO node_rfm (node, orders, last_order, monetary) VALUES (?, ?, ?, ?)")
-        for (n, r) in batch.nodeRFM {
-            try nodeRFM.run(.integer(Int64(n)), .integer(Int64(r.orders)), integer(r.lastOrder), .integer(r.monetary))
+        try RowWriter.batching(
+            db, "INSERT OR REPLACE INTO node_rfm (node, orders, last_order, monetary) VALUES (?, ?, ?, ?)"
+        ) { nodeRFM in
+            for (n, r) in batch.nodeRFM {
+                try nodeRFM.run(
+                    .integer(Int64(n)), .integer(Int64(r.orders)), integer(r.lastOrder), .integer(r.monetary))
+            }
         }
-        let profileRFM = try RowWriter(
-            db, "INSERT OR REPLACE INTO profile_rfm (profile, orders, last_order, monetary) VALUES (?, ?, ?, ?)")
-        for (p, r) in batch.profileRFM {
-            try profileRFM.run(.text(p), .integer(Int64(r.orders)), integer(r.lastOrder), .integer(r.monetary))
+        try RowWriter.batching(
+            db, "INSERT OR REPLACE INTO profile_rfm (profile, orders, last_order, monetary) VALUES (?, ?, ?, ?)"
+        ) { profileRFM in
+            for (p, r) in batch.profileRFM {
+                try profileRFM.run(.text(p), .integer(Int64(r.orders)), integer(r.lastOrder), .integer(r.monetary))
+            }
         }
         let unprofileRFM = try RowWriter(db, "DELETE FROM profile_rfm WHERE profile = ?")
         for p in batch.profileRFMRemoved { try unprofileRFM.run(.text(p)) }
@@ -71,7 +89,8 @@ extension SQLiteProjectionStore {
             .integer(Int64(batch.endPosition)), .text(rulesHash), batch.lastLine.map { .blob($0.storedBytes) } ?? .null)
     }
 
-    static func nodeWriter(_ db: Database) throws -> RowWriter {
+    /// Writes value rows; a bulk writer (`rowsPerStep` above one) must be flushed.
+    static func nodeWriter(_ db: Database, rowsPerStep: Int) throws -> RowWriter {
         try RowWriter(
             db,
             """
@@ -80,19 +99,19 @@ extension SQLiteProjectionStore {
             ON CONFLICT(id) DO UPDATE SET first_position = excluded.first_position, events = excluded.events,
               first_seen = excluded.first_seen, last_seen = excluded.last_seen, sources = excluded.sources,
               names = excluded.names
-            """)
+            """, rowsPerStep: rowsPerStep)
     }
 
     /// Replaces a value's statistics and appends to its timeline (`||` joins the bytes as text;
-    /// the cast gives them back as a blob, unchanged).
-    static func statsWriter(_ db: Database) throws -> RowWriter {
+    /// the cast gives them back as a blob, unchanged). A bulk writer must be flushed.
+    static func statsWriter(_ db: Database, rowsPerStep: Int) throws -> RowWriter {
         try RowWriter(
             db,
             """
             INSERT INTO node_stats (node, stats, timeline) VALUES (?, ?, ?)
             ON CONFLICT(node) DO UPDATE SET
               stats = excluded.stats, timeline = CAST(node_stats.timeline || excluded.timeline AS BLOB)
-            """)
+            """, rowsPerStep: rowsPerStep)
     }
 
     static func insert(_ n: ProjectionBatch.NodeRow, with writer: RowWriter) throws {
@@ -116,7 +135,7 @@ extension SQLiteProjectionStore {
 
     private static func integer(_ value: Int64?) -> RowWriter.Value { value.map { .integer($0) } ?? .null }
 
-    private static func text(_ time: Timestamp?) -> RowWriter.Value { time.map { .text($0.description) } ?? .null }
+    private static func text(_ time: Timestamp?) -> RowWriter.Value { time.map { .time($0) } ?? .null }
 }
 
 extension EventKey {

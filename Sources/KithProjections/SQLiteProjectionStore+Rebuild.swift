@@ -18,20 +18,29 @@ extension SQLiteProjectionStore {
             let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
             try db.execute(sql: "PRAGMA cache_size = -65536")  // 64 MiB while the tables grow
             defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
-            let batch = try produce(try Sink(db))
+            let sink = try Sink(db)
+            let batch = try produce(sink)
+            try sink.flush()
             try Self.write(batch, rulesHash: rulesHash, db)
             for index in indexes { try db.execute(sql: index.sql) }
         }
     }
 
-    /// Writes straight into the rebuild's transaction, with the statements a batch uses.
+    /// Writes straight into the rebuild's transaction, with the statements a batch uses, many
+    /// rows a statement.
     private final class Sink: RebuildSink {
         let node: RowWriter
         let stats: RowWriter
 
         init(_ db: Database) throws {
-            node = try SQLiteProjectionStore.nodeWriter(db)
-            stats = try SQLiteProjectionStore.statsWriter(db)
+            node = try SQLiteProjectionStore.nodeWriter(db, rowsPerStep: RowWriter.bulkRows)
+            stats = try SQLiteProjectionStore.statsWriter(db, rowsPerStep: RowWriter.bulkRows)
+        }
+
+        /// Writes the rows still queued.
+        func flush() throws {
+            try node.flush()
+            try stats.flush()
         }
 
         func append(_ n: ProjectionBatch.NodeRow) throws { try SQLiteProjectionStore.insert(n, with: node) }
