@@ -82,23 +82,34 @@ extension Projector {
         batch.excluded = resolution.excluded.map { ($0.node, $0.standing) }.sorted { $0.0 < $1.0 }
         var nodeRFM = [RFMRaw?](repeating: nil, count: graph.nodeCount)
         for (n, raw) in batch.nodeRFM { nodeRFM[Int(n)] = raw }
-        var ids = Set<String>()
-        var profiles: [String: RFMRaw] = [:]
-        for component in resolution.components {
-            let anchor = graph.nodes[Int(component[0])]
-            let id = profileIDs.of(anchor.identifier)
-            if ids.insert(id).inserted { batch.newProfiles.append((id, component[0], anchor.firstSeen)) }
+        // Each component's profile id and summed RFM inputs, and each value's component.
+        let components = resolution.components
+        var ids: [String] = []
+        var raws: [RFMRaw] = []
+        ids.reserveCapacity(components.count)
+        raws.reserveCapacity(components.count)
+        var componentOf = [Int32](repeating: -1, count: graph.nodeCount)
+        for (c, component) in components.enumerated() {
+            ids.append(profileIDs.of(graph.nodes[Int(component[0])].identifier))
             var raw = RFMRaw()
             for n in component {
-                batch.membership.append((n, id))
+                componentOf[Int(n)] = Int32(c)
                 if let r = nodeRFM[Int(n)] { raw.add(r) }
             }
-            profiles[id] = raw
+            raws.append(raw)
         }
-        // In key order, each table grows at its end instead of splitting pages all over.
-        batch.membership.sort { $0.0 < $1.0 }
-        batch.newProfiles.sort { $0.id < $1.id }
-        batch.profileRFM = profiles.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        // Rows in key order, so each table grows at its end instead of splitting pages all over.
+        // Two components whose ids collide stay in order (the sort is stable): the first one's
+        // anchor names the profile and the last one's RFM inputs stand, as they always have.
+        let byID = components.indices.sorted { ids[$0] < ids[$1] }
+        for (k, c) in byID.enumerated() {
+            if k == 0 || ids[byID[k - 1]] != ids[c] {
+                let anchor = components[c][0]
+                batch.newProfiles.append((ids[c], anchor, graph.nodes[Int(anchor)].firstSeen))
+            }
+            if k == byID.count - 1 || ids[byID[k + 1]] != ids[c] { batch.profileRFM.append((ids[c], raws[c])) }
+        }
+        for (n, c) in componentOf.enumerated() where c >= 0 { batch.membership.append((Node(n), ids[Int(c)])) }
     }
 
     /// Reads the whole log into the graph, folding when and where values were seen, and the

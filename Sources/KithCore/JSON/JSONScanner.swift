@@ -55,6 +55,8 @@ package struct JSONScanner {
         var escapes = false
         let n = bytes.count
         while index < n {
+            skipPlainWords()
+            guard index < n else { break }
             let c = bytes[index]
             if c == UInt8(ascii: "\"") {
                 let token = StringToken(range: start..<index, hasEscapes: escapes)
@@ -99,6 +101,32 @@ package struct JSONScanner {
             }
         }
         throw SyntaxError(offset: index, message: "unterminated string (the line ended inside it)")
+    }
+
+    /// Skips plain bytes eight at a time, up to the first quote, backslash, control character
+    /// or byte above ASCII (or the last few bytes of the line): the loop in `scanString` then
+    /// looks at no plain byte one by one.
+    @inline(__always) private mutating func skipPlainWords() {
+        guard let base = bytes.baseAddress else { return }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        while index + 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self).littleEndian
+            // A byte's high bit ends up set where it is zero after the XOR (a quote or a
+            // backslash), below 0x20, or at or above 0x80. A borrow can only mark bytes above a
+            // byte that is marked already, so the word is plain exactly when nothing is marked.
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            let marked =
+                ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+                | word
+            guard marked & high == 0 else {
+                // The lowest marked byte is a real one: the first of them in the line.
+                index += (marked & high).trailingZeroBitCount / 8
+                return
+            }
+            index += 8
+        }
     }
 
     private func hex4(at i: Int) throws(SyntaxError) -> UInt32 {
