@@ -37,7 +37,7 @@ final class RowWriter {
     /// The statement for one row, and for `rowsPerStep` rows if that is more than one.
     private let one: OpaquePointer
     private let many: OpaquePointer?
-    /// Values per row: the `?` in the statement's `VALUES (…)` group, or in the whole statement.
+    /// Values per row: the statement's parameters.
     let columns: Int
     let rowsPerStep: Int
     /// Rows waiting for a statement of `rowsPerStep` rows, their values one after another.
@@ -58,11 +58,13 @@ final class RowWriter {
         self.sql = sql
         self.rowsPerStep = max(1, rowsPerStep)
         one = try Self.prepare(sql, on: connection)
-        let group = Self.valuesGroup(in: sql)
-        columns = sql[group ?? sql.startIndex..<sql.endIndex].filter { $0 == "?" }.count
+        columns = Int(sqlite3_bind_parameter_count(one))
         if self.rowsPerStep > 1 {
-            guard let group else {
-                throw ProjectionError(.unavailable, "`\(sql)` has no VALUES (…) group to repeat for several rows")
+            // Every value must be in the group, or the repeated statement would number them wrongly.
+            guard let group = Self.valuesGroup(in: sql), sql[group].filter({ $0 == "?" }).count == columns else {
+                throw ProjectionError(
+                    .unavailable,
+                    "`\(sql)` does not take all its values in one VALUES (…) group to repeat for several rows")
             }
             let repeated = Array(repeating: String(sql[group]), count: self.rowsPerStep).joined(separator: ", ")
             many = try Self.prepare(sql.replacingCharacters(in: group, with: repeated), on: connection)

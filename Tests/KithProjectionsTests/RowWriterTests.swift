@@ -93,11 +93,15 @@ struct RowWriterTests {
     func wrongArity() throws {
         let queue = try DatabaseQueue()
         try queue.write { db in
-            try db.execute(sql: "CREATE TABLE l (a INTEGER, b INTEGER)")
+            try db.execute(sql: "CREATE TABLE l (a INTEGER PRIMARY KEY, b INTEGER)")
             let w = try RowWriter(db, "INSERT INTO l (a, b) VALUES (?, ?)", rowsPerStep: 4)
             #expect(w.columns == 2)
             #expect(throws: ProjectionError.self) { try w.run(.integer(1)) }
             #expect(throws: ProjectionError.self) { try RowWriter(db, "DELETE FROM l WHERE a = ?", rowsPerStep: 4) }
+            // A value outside the group would be numbered wrongly once the group repeats.
+            let upsert = "INSERT INTO l (a, b) VALUES (?, 1) ON CONFLICT(a) DO UPDATE SET b = ?"
+            #expect(throws: ProjectionError.self) { try RowWriter(db, upsert, rowsPerStep: 4) }
+            #expect(try RowWriter(db, upsert).columns == 2)
         }
     }
 }

@@ -265,10 +265,7 @@ public struct IdentityResolver: Sendable {
         let codes = linking.map { graph.kindCode(of: $0) }
         // Each value's rank among the subset by identifier: the last tie-break of the link order.
         var rank = [UInt32](repeating: 0, count: linking.count)
-        let byIdentifier = (0..<Int32(linking.count)).sorted {
-            kinds.identifier(of: linking[Int($0)], precedes: linking[Int($1)], in: graph)
-        }
-        for (r, i) in byIdentifier.enumerated() { rank[Int(i)] = UInt32(r) }
+        for (r, i) in IdentifierOrder.sorted(linking, in: graph, kinds: kinds).enumerated() { rank[Int(i)] = UInt32(r) }
         var order: [LinkKey] = []
         var evidence: [IdentityGraph.EdgeInfo] = []
         for (ia, a) in linking.enumerated() {
@@ -298,17 +295,17 @@ public struct IdentityResolver: Sendable {
             sets.union(ra, rb)
             resolution.accepted.append(link)
         }
-        var groups = [[Node]](repeating: [], count: linking.count)
-        for i in 0..<Int32(linking.count) { groups[Int(sets.find(i))].append(linking[Int(i)]) }
-        func earlier(_ a: Node, _ b: Node) -> Bool {
-            let x = graph.nodes[Int(a)].firstSeen
-            let y = graph.nodes[Int(b)].firstSeen
-            if x != y { return x < y }
-            return kinds.identifier(of: a, precedes: b, in: graph)
+        // Components list their values first seen first, then by identifier (`rank`), and come
+        // in the order of their first values.
+        let firstSeen = linking.map { graph.nodes[Int($0)].firstSeen }
+        func earlier(_ a: Int32, _ b: Int32) -> Bool {
+            (firstSeen[Int(a)], rank[Int(a)]) < (firstSeen[Int(b)], rank[Int(b)])
         }
-        resolution.components = groups.filter { !$0.isEmpty }.map { $0.sorted(by: earlier) }.sorted {
-            earlier($0[0], $1[0])
-        }
+        var groups = [[Int32]](repeating: [], count: linking.count)
+        for i in 0..<Int32(linking.count) { groups[Int(sets.find(i))].append(i) }
+        resolution.components = groups.filter { !$0.isEmpty }.map { $0.sorted(by: earlier) }
+            .sorted { earlier($0[0], $1[0]) }
+            .map { $0.map { linking[Int($0)] } }
         return resolution
     }
 }
