@@ -303,9 +303,14 @@ public struct IdentityResolver: Sendable {
         }
         var groups = [[Int32]](repeating: [], count: linking.count)
         for i in 0..<Int32(linking.count) { groups[Int(sets.find(i))].append(i) }
-        resolution.components = groups.filter { !$0.isEmpty }.map { $0.sorted(by: earlier) }
-            .sorted { earlier($0[0], $1[0]) }
-            .map { $0.map { linking[Int($0)] } }
+        // Each group is sorted in place and mapped to nodes once: one array per component.
+        var components: [(first: Int32, nodes: [Node])] = []
+        for g in groups.indices where !groups[g].isEmpty {
+            groups[g].sort(by: earlier)
+            components.append((groups[g][0], groups[g].map { linking[Int($0)] }))
+        }
+        components.sort { earlier($0.first, $1.first) }
+        resolution.components = components.map(\.nodes)
         return resolution
     }
 }
