@@ -69,7 +69,8 @@ extension Engine {
         let projection = withExtendedLifetime(log) {
             Result { () throws(EngineError) in
                 do {
-                    return try catchUp(under: options.rules, CatchUp(progress: options.projectionProgress))
+                    return try catchUp(
+                        under: options.rules, CatchUp(progress: options.projectionProgress, writesColumns: false))
                 } catch let error as EngineError {
                     throw error
                 } catch {

@@ -97,8 +97,14 @@ extension Engine {
     }
 
     /// The log as it is now, for reading (no lock: readers never wait for the writer).
-    public func logReader() throws -> any EventLogReading {
-        do { return try EventLogReader(directory: directory.log) } catch {
+    /// `writingColumns` lets a projection that reads a segment whole leave its `.cols` file
+    /// behind; only a caller holding the log's writer lock may ask for it.
+    public func logReader(writingColumns: Bool = false) throws -> any EventLogReading {
+        do {
+            let reader = try EventLogReader(directory: directory.log)
+            reader.writesColumns = writingColumns
+            return reader
+        } catch {
             throw EngineError(wrapping: error)
         }
     }

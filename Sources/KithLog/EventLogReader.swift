@@ -22,6 +22,11 @@ public final class EventLogReader {
     public private(set) var segments: [Segment] = []
     /// The sparse position index: one entry per batch, in position order.
     public private(set) var batches: [BatchLocation] = []
+    /// Whether reading a segment whole for projection writes its `.cols` file (see
+    /// `forEachProjectedEvent`). Only a holder of the log's writer lock sets it: whatever
+    /// rewrites segments (repair today, erasure next) holds that lock, so no reader can write a
+    /// file from a segment's old bytes after they are gone.
+    public var writesColumns = false
     private var payload: [UInt8] = []
     private var plain: [UInt8] = []
 
@@ -72,25 +77,7 @@ public final class EventLogReader {
             let batch = batches[index]
             let header = batch.header
             let segment = segments[batch.segment]
-            let total = header.totalLength
-            if payload.count < total { payload = [UInt8](repeating: 0, count: total) }
-            let n = try payload.withUnsafeMutableBytes {
-                try segment.file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<total]), at: batch.offset)
-            }
-            guard n == total else {
-                throw LogError(.corrupt, "batch is cut short", path: segment.path, offset: batch.offset)
-            }
-            let crc = payload.withUnsafeBytes { p in
-                CRC32C.checksum(
-                    UnsafeRawBufferPointer(rebasing: p[BatchHeader.size..<total]),
-                    continuing: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: p[0..<28])))
-            }
-            guard crc == header.crc else {
-                throw LogError(
-                    .corrupt,
-                    "CRC mismatch in the batch at positions \(batch.positions) (expected \(hex(header.crc)), found \(hex(crc)))",
-                    path: segment.path, offset: batch.offset)
-            }
+            let total = try readAndCheck(batch: index)
             let length = Int(header.uncompressedLength)
             if plain.count < length { plain = [UInt8](repeating: 0, count: length) }
             let ok = payload.withUnsafeBytes { p in
@@ -107,6 +94,34 @@ public final class EventLogReader {
             if !more { return }
             index += 1
         }
+    }
+
+    /// Reads the batch at `index` into `payload` and checks its CRC; returns its length.
+    @discardableResult
+    func readAndCheck(batch index: Int) throws -> Int {
+        let batch = batches[index]
+        let header = batch.header
+        let segment = segments[batch.segment]
+        let total = header.totalLength
+        if payload.count < total { payload = [UInt8](repeating: 0, count: total) }
+        let n = try payload.withUnsafeMutableBytes {
+            try segment.file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<total]), at: batch.offset)
+        }
+        guard n == total else {
+            throw LogError(.corrupt, "batch is cut short", path: segment.path, offset: batch.offset)
+        }
+        let crc = payload.withUnsafeBytes { p in
+            CRC32C.checksum(
+                UnsafeRawBufferPointer(rebasing: p[BatchHeader.size..<total]),
+                continuing: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: p[0..<28])))
+        }
+        guard crc == header.crc else {
+            throw LogError(
+                .corrupt,
+                "CRC mismatch in the batch at positions \(batch.positions) (expected \(hex(header.crc)), found \(hex(crc)))",
+                path: segment.path, offset: batch.offset)
+        }
+        return total
     }
 
     /// Calls `body` with each record's position and canonical line (without the newline).

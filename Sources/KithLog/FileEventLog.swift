@@ -43,6 +43,15 @@ public final class FileEventLog: EventLog, @unchecked Sendable {
         try currentReader().forEachLine(from: position, limit: limit, body)
     }
 
+    /// Answers from the segments' `.cols` files, writing them for segments read whole.
+    public func forEachProjectedEvent(
+        from start: UInt64, upTo end: UInt64, declaredKinds: [String: IdentifierNormalizer.Method],
+        _ body: (UInt64, ProjectedEvent?) throws -> Bool
+    ) throws {
+        try currentReader().forEachProjectedEvent(
+            from: start, upTo: end, declaredKinds: declaredKinds, writingColumns: true, body)
+    }
+
     public func footprint() throws -> LogFootprint { try currentReader().footprint() }
 
     public func verify() throws -> [String] {

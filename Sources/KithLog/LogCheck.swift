@@ -23,6 +23,9 @@ public struct LogCheck: Codable, Sendable {
             case damaged
             /// A derived `.keys` file is missing or disagrees with its segment. Repair rebuilds it.
             case keysFile = "keys_file"
+            /// A derived `.cols` file is damaged, stale or disagrees with its segment's lines.
+            /// Repair removes it; the next projection that reads the segment whole makes it again.
+            case columnsFile = "columns_file"
             /// A record whose bytes are whole but is not a canonical event, or repeats one.
             case badRecord = "bad_record"
         }
@@ -58,10 +61,12 @@ public struct LogCheck: Codable, Sendable {
     /// The keys of each sealed segment whose keys file is bad, by keys file name, so repair
     /// writes them without reading the segment again.
     var keysToWrite: [String: [EventKey]] = [:]
+    /// The `.cols` files repair removes, by name.
+    var columnsToRemove: [String] = []
 
     public var isClean: Bool { problems.isEmpty }
     /// Problems repair fixes without losing anything acknowledged.
-    public var onlySafeRepairs: Bool { problems.allSatisfy { $0.kind == .tornTail || $0.kind == .keysFile } }
+    public var onlySafeRepairs: Bool { problems.allSatisfy { [.tornTail, .keysFile, .columnsFile].contains($0.kind) } }
 
     enum CodingKeys: String, CodingKey {
         case segments, problems
@@ -109,6 +114,11 @@ public struct LogCheck: Codable, Sendable {
             }
             var keys: [EventKey] = []
             var keysComplete = true
+            // A `.cols` file is checked by making it again from the lines of the batches it covers.
+            let columnsPath = ColumnsFile.path(of: entry.path)
+            let columnsCover = ColumnsFile.coveredBatches(at: columnsPath)
+            var columns = columnsCover.map { _ in ProjectionColumns(firstPosition: first) }
+            var wholeBatches: [BatchLocation] = []
             var walker = BatchWalker(file: file)
             var offset = SegmentName.headerSize
             while offset < walker.size {
@@ -116,7 +126,10 @@ public struct LogCheck: Codable, Sendable {
                 case .whole(let header, let payload):
                     var position = header.firstPosition
                     var failure: (any Error)?
+                    let feedsColumns = wholeBatches.count < (columnsCover ?? 0)
+                    wholeBatches.append(BatchLocation(segment: index, offset: offset, header: header))
                     SegmentScan.forEachLine(payload) { line in
+                        if feedsColumns { columns?.append(line) }
                         if let key = CanonicalLine.key(of: line) {
                             keys.append(key)
                             if !seen.insert(key).inserted {
@@ -187,7 +200,33 @@ public struct LogCheck: Codable, Sendable {
                         kind: .keysFile, file: (keysPath as NSString).lastPathComponent, offset: 0, positions: nil,
                         events: 0, detail: "the idempotency keys file is missing or disagrees with its segment"))
             }
+            if let columns {
+                checkColumns(at: columnsPath, against: columns, firstPosition: first, batches: wholeBatches[...])
+            }
             segments.append(segment)
         }
+    }
+
+    /// Compares a segment's `.cols` file with the columns made again from its lines.
+    private mutating func checkColumns(
+        at path: String, against made: ProjectionColumns, firstPosition: UInt64, batches: ArraySlice<BatchLocation>
+    ) {
+        let problem: String?
+        switch ColumnsFile.read(from: path, firstPosition: firstPosition, batches: batches) {
+        case .missing: problem = nil
+        case .unusable(let why): problem = why
+        case .columns(let stored, _):
+            problem =
+                stored.count != made.count
+                ? "covers \(stored.count) positions, its batches hold \(made.count)"
+                : stored.encoded() != made.encoded() ? "disagrees with its segment's lines" : nil
+        }
+        guard let problem else { return }
+        let name = (path as NSString).lastPathComponent
+        columnsToRemove.append(name)
+        problems.append(
+            Problem(
+                kind: .columnsFile, file: name, offset: 0, positions: nil, events: 0,
+                detail: "the projection columns file \(problem); it is made again when the segment is next projected"))
     }
 }

@@ -54,6 +54,7 @@ public struct LogRepair: Codable, Sendable {
         } else {
             try cutTornTail(directory, check)
             try rebuildKeys(directory, check)
+            try removeColumns(directory, check)
         }
         remaining = try LogCheck(directory: directory).problems
     }
@@ -84,6 +85,13 @@ public struct LogRepair: Codable, Sendable {
         for (file, keys) in check.keysToWrite.sorted(by: { $0.key < $1.key }) {
             try KeysFile.write(keys, to: directory + "/" + file)
             actions.append("\(file): rebuilt from its segment (\(keys.count) keys)")
+        }
+    }
+
+    private mutating func removeColumns(_ directory: String, _ check: LogCheck) throws {
+        for file in check.columnsToRemove.sorted() {
+            try Disk.real.removeFile(directory + "/" + file)
+            actions.append("\(file): removed; the next projection that reads its segment whole makes it again")
         }
     }
 

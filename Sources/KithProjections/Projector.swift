@@ -101,33 +101,30 @@ public final class Projector {
     /// The most values whose statistics one read of the log folds in a rebuild (see `rebuild`).
     public var valuesPerPass = 1_000_000
 
-    /// Decodes the log's events in `start..<end`, a chunk of up to 100,000 lines at a time,
-    /// reporting progress after each chunk; a line that is not a canonical event is an error.
+    /// The log's events in `start..<end` as the log answers them (from its projection-ready
+    /// form where it has one), reporting progress every 100,000 positions; a line that is not a
+    /// canonical event is an error.
     func forEachEvent(
         in log: some EventLogReading, from start: UInt64 = 0, upTo end: UInt64, stage: ProjectionProgress.Stage? = nil,
         progress: ((ProjectionProgress) -> Void)? = nil, _ body: (ProjectedEvent) -> Void
     ) throws {
-        let declaredKinds = rules.declaredKinds
-        var scratch = EventLineParser.Scratch()
-        var position = start
+        guard start < end else { return }
+        // A first read counts towards the whole log; a read again, towards what the rebuild covers.
+        let reportedEnd = stage == nil ? log.endPosition : end
         var failure: (any Error)?
-        while position < end {
-            let before = position
-            try log.forEachLine(from: position, limit: Int(min(100_000, end - position))) { at, line in
-                guard let e = ProjectedEvent.decode(line, position: at, scratch: &scratch, declaredKinds: declaredKinds)
-                else {
-                    failure = ProjectionError.notAnEvent(at: at)
-                    return false
-                }
-                body(e)
-                position = at + 1
-                return true
+        var next = start
+        try log.forEachProjectedEvent(from: start, upTo: end, declaredKinds: rules.declaredKinds) { at, event in
+            guard let event else {
+                failure = ProjectionError.notAnEvent(at: at)
+                return false
             }
-            if let failure { throw failure }
-            if position == before { break }  // the log ended sooner than it said
-            // A first read counts towards the whole log; a read again, towards what the rebuild covers.
-            progress?(ProjectionProgress(position: position, end: stage == nil ? log.endPosition : end, stage: stage))
+            body(event)
+            next = at + 1
+            if next % 100_000 == 0 { progress?(ProjectionProgress(position: next, end: reportedEnd, stage: stage)) }
+            return true
         }
+        if let failure { throw failure }
+        if next > start { progress?(ProjectionProgress(position: next, end: reportedEnd, stage: stage)) }
     }
 
     /// The hash of the log's line at `position` (nil past the end).

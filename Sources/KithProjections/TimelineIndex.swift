@@ -19,7 +19,7 @@ public enum TimelineIndex {
     }
 
     static func append(_ entry: Entry, to bytes: inout [UInt8]) {
-        let head = entry.position | UInt64(code(of: entry.type)) << 56
+        let head = entry.position | UInt64(entry.type.storedCode) << 56
         let tail = UInt64(bitPattern: entry.epochSeconds)
         withUnsafeBytes(of: (head.littleEndian, tail.littleEndian)) { bytes.append(contentsOf: $0) }
     }
@@ -37,30 +37,10 @@ public enum TimelineIndex {
                 head |= UInt64(bytes[i + k]) << UInt64(8 * k)
                 tail |= UInt64(bytes[i + 8 + k]) << UInt64(8 * k)
             }
-            guard let type = type(of: UInt8(head >> 56)) else { return nil }
+            guard let type = EventType(storedCode: UInt8(head >> 56)) else { return nil }
             out.append(Entry(position: head & 0x00FF_FFFF_FFFF_FFFF, epochSeconds: Int64(bitPattern: tail), type: type))
             i += entrySize
         }
         return out
-    }
-
-    /// Stable codes: stored entries outlive any reordering of `EventType`'s cases.
-    static func code(of type: EventType) -> UInt8 {
-        switch type {
-        case .transaction: 1
-        case .behaviour: 2
-        case .interaction: 3
-        case .feedback: 4
-        }
-    }
-
-    static func type(of code: UInt8) -> EventType? {
-        switch code {
-        case 1: .transaction
-        case 2: .behaviour
-        case 3: .interaction
-        case 4: .feedback
-        default: nil
-        }
     }
 }

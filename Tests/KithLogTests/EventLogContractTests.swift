@@ -45,6 +45,13 @@ import Testing
         try EventLogContract.footprintCountsTheRecords(adapter)
     }
 
+    @Test(
+        "projection reads what decoding the lines gives: any window, any replay's rules, again, reopened",
+        arguments: adapters)
+    func projectedEventsAreTheDecodedLines(_ adapter: EventLogAdapter) throws {
+        try EventLogContract.projectedEventsAreTheDecodedLines(adapter)
+    }
+
     @Test("concurrent appends land once each, at distinct positions", arguments: adapters)
     func concurrentAppendsLandOnce(_ adapter: EventLogAdapter) throws {
         try EventLogContract.concurrentAppendsLandOnce(adapter)

@@ -45,7 +45,7 @@ public struct EventLineParser: Sendable {
 
     /// Buffers reused from line to line, so a steady stream of lines allocates nothing for
     /// its identifiers. One per parsing task.
-    public struct Scratch {
+    public struct Scratch: Sendable {
         var identifiers: [(kind: IdentifierKind, value: JSONScanner.StringToken)] = []
         var values: [UInt8] = []
         var entries: [(kind: IdentifierKind, range: Range<Int>)] = []

@@ -19,3 +19,27 @@ extension EventType {
         }
     }
 }
+
+extension EventType {
+    /// The type's code where files and tables store it (timeline entries, projection columns):
+    /// stable, so what is stored outlives any reordering of the cases; 0 is never a type.
+    public var storedCode: UInt8 {
+        switch self {
+        case .transaction: 1
+        case .behaviour: 2
+        case .interaction: 3
+        case .feedback: 4
+        }
+    }
+
+    /// The type a stored code stands for; nil for a code no type has.
+    public init?(storedCode: UInt8) {
+        switch storedCode {
+        case 1: self = .transaction
+        case 2: self = .behaviour
+        case 3: self = .interaction
+        case 4: self = .feedback
+        default: return nil
+        }
+    }
+}

@@ -11,6 +11,36 @@ public protocol EventLogReading {
     /// Calls `body` with each record's position and canonical line, from `position` on.
     func forEachLine(
         from position: UInt64, limit: Int?, _ body: (UInt64, UnsafeBufferPointer<UInt8>) throws -> Bool) throws
+    /// Calls `body` with each position from `start` up to `end` and its event as projection
+    /// reads it: what `ProjectedEvent.decode` gives under `declaredKinds`, nil where it gives
+    /// none. Stops when `body` returns false. A log may answer from a projection-ready form of
+    /// its records (the file log's `.cols` files) instead of decoding every line.
+    func forEachProjectedEvent(
+        from start: UInt64, upTo end: UInt64, declaredKinds: [String: IdentifierNormalizer.Method],
+        _ body: (UInt64, ProjectedEvent?) throws -> Bool) throws
+}
+
+extension EventLogReading {
+    /// Decodes every line: what a log without a projection-ready form answers with.
+    public func forEachProjectedEvent(
+        from start: UInt64, upTo end: UInt64, declaredKinds: [String: IdentifierNormalizer.Method],
+        _ body: (UInt64, ProjectedEvent?) throws -> Bool
+    ) throws {
+        try decodingEachLine(from: start, upTo: end, declaredKinds: declaredKinds, body)
+    }
+
+    /// `forEachProjectedEvent` by decoding each line (the oracle a projection-ready form is
+    /// held to).
+    public func decodingEachLine(
+        from start: UInt64, upTo end: UInt64, declaredKinds: [String: IdentifierNormalizer.Method],
+        _ body: (UInt64, ProjectedEvent?) throws -> Bool
+    ) throws {
+        guard start < end else { return }
+        var scratch = EventLineParser.Scratch()
+        try forEachLine(from: start, limit: Int(end - start)) { at, line in
+            try body(at, ProjectedEvent.decode(line, position: at, scratch: &scratch, declaredKinds: declaredKinds))
+        }
+    }
 }
 
 extension EventLogReading {

@@ -31,6 +31,20 @@ public struct ProjectedEvent: Sendable, Equatable {
         declaredKinds: [String: IdentifierNormalizer.Method] = [:]
     ) -> ProjectedEvent? {
         let s = JSONScanner(line)
+        guard let fields = fields(of: line, position: position),
+            normalizeIdentifiers(fields.identifiers, in: s, scratch: &scratch, declaredKinds: declaredKinds)
+        else { return nil }
+        var event = fields.event
+        event.identifiers = scratch.normalizedIdentifiers
+        return event
+    }
+
+    /// Everything `decode` reads but the identifiers, and where their object is in the line;
+    /// nil if the line is not canonical or has no time or no identifiers object.
+    package static func fields(of line: UnsafeBufferPointer<UInt8>, position: UInt64) -> (
+        event: ProjectedEvent, identifiers: Range<Int>
+    )? {
+        let s = JSONScanner(line)
         guard let head = CanonicalLine.header(of: line), let type = EventType(token: head.type, in: s) else {
             return nil
         }
@@ -69,13 +83,10 @@ public struct ProjectedEvent: Sendable, Equatable {
                 break
             }
         }
-        guard let occurredAt, let identifiers,
-            normalizeIdentifiers(identifiers, in: s, scratch: &scratch, declaredKinds: declaredKinds)
-        else { return nil }
+        guard let occurredAt, let identifiers else { return nil }
         event.occurredAt = occurredAt
-        event.identifiers = scratch.normalizedIdentifiers
         event.amount = amountText.flatMap { try? Money.parse($0, currency: currency).get() }
-        return event
+        return (event, identifiers)
     }
 
     /// Normalises the values of a canonical `identifiers` object (kind → value or array of
@@ -85,29 +96,46 @@ public struct ProjectedEvent: Sendable, Equatable {
         declaredKinds: [String: IdentifierNormalizer.Method]
     ) -> Bool {
         scratch.reset()
+        var kind = IdentifierKind.phone
+        let whole = forEachIdentifierToken(
+            in: range, of: s,
+            kind: {
+                kind =
+                    IdentifierKind(token: $0, in: s, declared: declaredKinds) ?? IdentifierKind(rawValue: s.string($0))
+            },
+            value: { _ = scratch.appendNormalized(kind, $0, in: s, declaredKinds: declaredKinds) })
+        guard whole else { return false }
+        scratch.sortEntries()
+        return !scratch.entries.isEmpty
+    }
+
+    /// Walks a canonical `identifiers` object (kind → value or array of values): `kind` gets
+    /// each kind's token, then `value` each of its non-empty values' tokens. False if the object
+    /// is malformed (what `decode` then reads as no event at all).
+    package static func forEachIdentifierToken(
+        in range: Range<Int>, of s: JSONScanner, kind: (JSONScanner.StringToken) -> Void,
+        value: (JSONScanner.StringToken) -> Void
+    ) -> Bool {
         var m = JSONScanner(s.bytes, at: range.lowerBound + 1)
-        func value(_ kind: IdentifierKind, _ m: inout JSONScanner) throws(JSONScanner.SyntaxError) {
+        func next(_ m: inout JSONScanner) throws(JSONScanner.SyntaxError) {
             let token = try m.scanString()
-            if token.range.count > 0 { _ = scratch.appendNormalized(kind, token, in: s, declaredKinds: declaredKinds) }
+            if token.range.count > 0 { value(token) }
         }
         do {
             m.skipWhitespace()
             while m.peek == UInt8(ascii: "\"") {
-                let kindToken = try m.scanString()
-                let kind =
-                    IdentifierKind(token: kindToken, in: s, declared: declaredKinds)
-                    ?? IdentifierKind(rawValue: s.string(kindToken))
+                kind(try m.scanString())
                 m.skipWhitespace()
                 try m.expect(UInt8(ascii: ":"), "':'")
                 m.skipWhitespace()
                 switch m.peek {
                 case UInt8(ascii: "\""):
-                    try value(kind, &m)
+                    try next(&m)
                 case UInt8(ascii: "["):
                     m.index += 1
                     m.skipWhitespace()
                     while m.peek == UInt8(ascii: "\"") {
-                        try value(kind, &m)
+                        try next(&m)
                         m.skipWhitespace()
                         if m.peek == UInt8(ascii: ",") { m.index += 1 }
                         m.skipWhitespace()
@@ -123,8 +151,7 @@ public struct ProjectedEvent: Sendable, Equatable {
         } catch {
             return false
         }
-        scratch.sortEntries()
-        return !scratch.entries.isEmpty
+        return true
     }
 
     /// A string's content, or any other value's JSON text.
