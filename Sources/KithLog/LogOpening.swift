@@ -41,7 +41,7 @@ enum LogOpening {
         let files = try segmentFiles(in: directory)
         var recovery = RecoveryReport()
         var nextPosition: UInt64 = 0
-        var sealedKeys: [[EventKey]] = []
+        var sealedKeys: [SealedKeys] = []
         for (index, segment) in files.dropLast().enumerated() {
             let file = try FileDescriptor(path: segment.path, flags: O_RDONLY)
             let first = try SegmentScan.readSegmentHeader(file)
@@ -59,13 +59,15 @@ enum LogOpening {
             }
             let count = scan.batches.reduce(0) { $0 + Int($1.header.count) }
             let keysPath = SegmentName.keysPath(of: segment.path)
-            if var keys = KeysFile.read(from: keysPath, expectedCount: count) {
+            if let mapped = SealedKeys.mapping(keysPath, expectedCount: count) {
+                sealedKeys.append(mapped)
+            } else if var keys = KeysFile.read(from: keysPath, expectedCount: count) {
                 if !KeysFile.isSorted(keys) {
                     // Written in log order by an earlier version: sorted once, for binary search.
                     keys.sort { $0.precedes($1) }
                     try KeysFile.write(keys, to: keysPath, disk: disk)
                 }
-                sealedKeys.append(keys)
+                sealedKeys.append(SealedKeys(owning: keys))
             } else {
                 var keys: [EventKey] = []
                 let verified = try SegmentScan.scan(file, segment: index, firstPosition: first, verify: true) {
@@ -79,7 +81,7 @@ enum LogOpening {
                 keys.sort { $0.precedes($1) }
                 try KeysFile.write(keys, to: keysPath, disk: disk)
                 recovery.rebuiltKeyFiles.append(keysPath)
-                sealedKeys.append(keys)
+                sealedKeys.append(SealedKeys(owning: keys))
             }
             nextPosition = first + UInt64(count)
         }

@@ -9,16 +9,21 @@ import KithCore
 /// everything appended since opening live in a hash table.
 package struct IdempotencyKeys {
     private var recent: KeyTable
-    private var sealed: [[EventKey]]
+    private var sealed: [SealedKeys]
     private var lookups = 0
     /// Lookups after which the sealed arrays are merged into one (a bulk ingest).
     static let mergeAfter = 20_000
 
     /// `sealed`: each segment's keys, sorted (`EventKey.precedes`).
-    package init(sealed: [[EventKey]], active: [EventKey]) {
-        self.sealed = sealed.filter { !$0.isEmpty }
+    package init(sealed: [SealedKeys], active: [EventKey]) {
+        self.sealed = sealed.filter { $0.count > 0 }
         recent = KeyTable(capacity: max(1 << 16, active.count * 2))
         for k in active { recent.insert(k) }
+    }
+
+    /// `sealed`: each segment's keys, sorted, as arrays.
+    package init(sealed: [[EventKey]], active: [EventKey]) {
+        self.init(sealed: sealed.map(SealedKeys.init(owning:)), active: active)
     }
 
     package var count: Int { recent.count + sealed.reduce(0) { $0 + $1.count } }
@@ -44,10 +49,10 @@ package struct IdempotencyKeys {
         var hits = [Bool](repeating: false, count: keys.count)
         guard !sealed.isEmpty, !keys.isEmpty else { return hits }
         lookups += keys.count
-        if lookups >= Self.mergeAfter, sealed.count > 1 { sealed = [Self.merged(sealed)] }
+        if lookups >= Self.mergeAfter, sealed.count > 1 { sealed = [SealedKeys(owning: Self.merged(sealed))] }
         let order = keys.indices.sorted { keys[$0].precedes(keys[$1]) }
         for segment in sealed {
-            segment.withUnsafeBufferPointer { k in
+            segment.withKeys { k in
                 // Every entry before `start` precedes the keys still to come.
                 var start = 0
                 for i in order {
@@ -78,8 +83,8 @@ package struct IdempotencyKeys {
 
     private mutating func sealedContains(_ key: EventKey) -> Bool {
         lookups += 1
-        if lookups >= Self.mergeAfter, sealed.count > 1 { sealed = [Self.merged(sealed)] }
-        for keys in sealed where Self.search(keys, key) { return true }
+        if lookups >= Self.mergeAfter, sealed.count > 1 { sealed = [SealedKeys(owning: Self.merged(sealed))] }
+        for keys in sealed where keys.withKeys({ Self.search($0, key) }) { return true }
         return false
     }
 
@@ -89,27 +94,34 @@ package struct IdempotencyKeys {
     /// Any probe that fails to halve the range is followed by a bisection, so keys that are not
     /// spread evenly cost at most twice a binary search.
     static func search(_ keys: [EventKey], _ key: EventKey) -> Bool {
-        keys.withUnsafeBufferPointer { k in
-            // Every entry before `low` precedes the key; none from `high` on does.
-            var low = 0
-            var high = k.count
-            var bisect = false
-            while low < high {
-                let width = high - low
-                var probe = low + width / 2
-                if !bisect, width > 2 {
-                    let first = k[low].high
-                    let last = k[high - 1].high
-                    if first < key.high && key.high < last {
-                        let fraction = Double(key.high - first) / Double(last - first)
-                        probe = low + min(width - 1, max(0, Int(fraction * Double(width - 1))))
-                    }
+        keys.withUnsafeBufferPointer { search($0, key) }
+    }
+
+    static func search(_ k: UnsafeBufferPointer<EventKey>, _ key: EventKey) -> Bool {
+        // Every entry before `low` precedes the key; none from `high` on does.
+        var low = 0
+        var high = k.count
+        var bisect = false
+        while low < high {
+            let width = high - low
+            var probe = low + width / 2
+            if !bisect, width > 2 {
+                let first = k[low].high
+                let last = k[high - 1].high
+                if first < key.high && key.high < last {
+                    let fraction = Double(key.high - first) / Double(last - first)
+                    probe = low + min(width - 1, max(0, Int(fraction * Double(width - 1))))
                 }
-                if k[probe].precedes(key) { low = probe + 1 } else { high = probe }
-                bisect = !bisect && (high - low) * 2 > width
             }
-            return low < k.count && k[low] == key
+            if k[probe].precedes(key) { low = probe + 1 } else { high = probe }
+            bisect = !bisect && (high - low) * 2 > width
         }
+        return low < k.count && k[low] == key
+    }
+
+    /// One sorted array from each segment's sorted keys.
+    static func merged(_ sealed: [SealedKeys]) -> [EventKey] {
+        merged(sealed.map { $0.withKeys(Array.init) })
     }
 
     /// One sorted array from sorted arrays, merged pairwise.

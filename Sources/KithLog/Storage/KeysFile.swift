@@ -34,6 +34,10 @@ package enum KeysFile {
     }
 
     package static func isSorted(_ keys: [EventKey]) -> Bool {
+        keys.withUnsafeBufferPointer(isSorted)
+    }
+
+    package static func isSorted(_ keys: UnsafeBufferPointer<EventKey>) -> Bool {
         var i = 1
         while i < keys.count {
             if keys[i].precedes(keys[i - 1]) { return false }
