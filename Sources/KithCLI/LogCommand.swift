@@ -134,8 +134,14 @@ extension LogCommand {
             String(
                 format: "compression   %@ → %@ bytes (%.2f×)", s.uncompressedBytes.grouped, s.compressedBytes.grouped,
                 s.compressionRatio),
-            "",
         ]
+        if let ready = s.projectionReadyEvents {
+            out.append(
+                "columns       \(ready.grouped) of \(Int(s.events).grouped) events ready for a rebuild"
+                    + " (\((s.columnsBytes ?? 0).grouped) bytes)"
+                    + (UInt64(ready) < s.events ? "; `kith project --rebuild` makes the rest" : ""))
+        }
+        out.append("")
         var bySourceTable = TextTable(header: ["source", "events"], rightAligned: [1])
         bySourceTable.rows = s.bySource.sorted { $0.key < $1.key }.map { [$0.key, $0.value.grouped] }
         var byTypeTable = TextTable(header: ["type", "events"], rightAligned: [1])

@@ -13,6 +13,10 @@ extension Engine {
         public var compressedBytes = 0
         public var uncompressedBytes = 0
         public var compressionRatio = 0.0
+        /// Events the next rebuild or replay reads from the `.cols` files instead of decoding.
+        public var projectionReadyEvents: Int?
+        /// Bytes those files take (part of `bytesOnDisk`).
+        public var columnsBytes: Int?
         public var bySource: [String: Int] = [:]
         public var byType: [String: Int] = [:]
 
@@ -22,6 +26,8 @@ extension Engine {
             case compressedBytes = "compressed_bytes"
             case uncompressedBytes = "uncompressed_bytes"
             case compressionRatio = "compression_ratio"
+            case projectionReadyEvents = "projection_ready_events"
+            case columnsBytes = "columns_bytes"
             case bySource = "by_source"
             case byType = "by_type"
         }
@@ -35,7 +41,8 @@ extension Engine {
             var s = LogStatistics(
                 events: log.endPosition, segments: footprint.segments, batches: footprint.batches,
                 bytesOnDisk: footprint.storedBytes, compressedBytes: footprint.recordBytes,
-                uncompressedBytes: footprint.canonicalBytes, compressionRatio: footprint.compressionRatio)
+                uncompressedBytes: footprint.canonicalBytes, compressionRatio: footprint.compressionRatio,
+                projectionReadyEvents: footprint.projectionReadyRecords, columnsBytes: footprint.projectionReadyBytes)
             try log.forEachLine(from: 0, limit: nil) { _, line in
                 if let (source, type) = CanonicalLine.sourceAndType(of: line) {
                     s.bySource[source, default: 0] += 1

@@ -24,13 +24,9 @@ extension EventLogReader {
     ) throws {
         let end = min(end, endPosition)
         var position = start
-        var batchStart = 0
-        for (s, segment) in segments.enumerated() {
+        for (segment, range) in zip(segments, batchRanges()) {
             guard position < end else { return }
-            var batchEnd = batchStart
-            while batchEnd < batches.count && batches[batchEnd].segment == s { batchEnd += 1 }
-            let mine = batches[batchStart..<batchEnd]
-            batchStart = batchEnd
+            let mine = batches[range]
             guard let segmentEnd = mine.last?.positions.upperBound, position < segmentEnd else { continue }
             let path = ColumnsFile.path(of: segment.path)
             let whole = start <= segment.firstPosition && end >= segmentEnd

@@ -96,6 +96,19 @@ public final class EventLogReader {
         }
     }
 
+    /// Each segment's batches, as a range of `batches` (in segment order).
+    func batchRanges() -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var start = 0
+        for s in segments.indices {
+            var end = start
+            while end < batches.count && batches[end].segment == s { end += 1 }
+            out.append(start..<end)
+            start = end
+        }
+        return out
+    }
+
     /// Reads the batch at `index` into `payload` and checks its CRC; returns its length.
     @discardableResult
     func readAndCheck(batch index: Int) throws -> Int {
@@ -162,10 +175,20 @@ extension EventLogReader: EventLogReading {
             var st = stat()
             return total + (stat(directory + "/" + name, &st) == 0 ? Int(st.st_size) : 0)
         }
+        var ready = 0
+        var readyBytes = 0
+        for (segment, range) in zip(segments, batchRanges()) {
+            if let covered = ColumnsFile.coverage(
+                at: ColumnsFile.path(of: segment.path), firstPosition: segment.firstPosition, batches: batches[range])
+            {
+                ready += covered.positions
+                readyBytes += covered.bytes
+            }
+        }
         return LogFootprint(
             storedBytes: stored, recordBytes: batches.reduce(0) { $0 + $1.header.totalLength },
             canonicalBytes: batches.reduce(0) { $0 + Int($1.header.uncompressedLength) }, segments: segments.count,
-            batches: batches.count)
+            batches: batches.count, projectionReadyRecords: ready, projectionReadyBytes: readyBytes)
     }
 
     /// The newest modification time among the segments (an append writes the last one; sealing

@@ -68,6 +68,18 @@ struct CLITests {
         #expect(statsJSON["events"] as? Int == generated.accepted)
         let bySource = try #require(statsJSON["by_source"] as? [String: Int])
         #expect(bySource.values.reduce(0, +) == generated.accepted)
+        // An ingest's own projection leaves the projection columns to a rebuild, which makes them.
+        #expect(statsJSON["projection_ready_events"] as? Int == 0)
+        let rebuild = try kith(["project", "--rebuild", "--data", data])
+        #expect(rebuild.status == 0, "\(rebuild.stderr)")
+        let after = try kith(["log", "stats", "--format", "json"], environment: ["KITH_DATA": data])
+        let afterJSON = try #require(try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any])
+        #expect(afterJSON["projection_ready_events"] as? Int == generated.accepted)
+        #expect((afterJSON["columns_bytes"] as? Int ?? 0) > 0)
+        let text = try kith(["log", "stats"], environment: ["KITH_DATA": data])
+        #expect(
+            text.stdout.contains("events ready for a rebuild") && !text.stdout.contains("makes the rest"),
+            "\(text.stdout)")
 
         let read = try kith(["log", "read", "--data", data, "--from", "10", "--limit", "5"])
         let lines = read.stdout.split(separator: "\n")

@@ -11,13 +11,23 @@ public struct LogFootprint: Sendable, Equatable, Codable {
     public var segments: Int?
     /// Units the records were written in (the file log's batches; nil where an adapter has none).
     public var batches: Int?
+    /// Records a rebuild would read from a projection-ready form instead of decoding them (the
+    /// file log's `.cols` files, as their headers say); nil where an adapter keeps no such form.
+    public var projectionReadyRecords: Int?
+    /// Bytes that form takes (included in `storedBytes`).
+    public var projectionReadyBytes: Int?
 
-    public init(storedBytes: Int, recordBytes: Int, canonicalBytes: Int, segments: Int? = nil, batches: Int? = nil) {
+    public init(
+        storedBytes: Int, recordBytes: Int, canonicalBytes: Int, segments: Int? = nil, batches: Int? = nil,
+        projectionReadyRecords: Int? = nil, projectionReadyBytes: Int? = nil
+    ) {
         self.storedBytes = storedBytes
         self.recordBytes = recordBytes
         self.canonicalBytes = canonicalBytes
         self.segments = segments
         self.batches = batches
+        self.projectionReadyRecords = projectionReadyRecords
+        self.projectionReadyBytes = projectionReadyBytes
     }
 
     /// Canonical bytes per byte kept for the records (1 where nothing is compressed).

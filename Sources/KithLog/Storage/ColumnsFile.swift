@@ -80,6 +80,24 @@ package enum ColumnsFile {
         return load(header, 8, UInt64.self) &+ load(header, 16, UInt64.self)
     }
 
+    /// The positions the file at `path` covers and its size, if its header matches the segment's
+    /// batches (the header only: `read` and `kith log verify` check the rest); nil otherwise.
+    package static func coverage(
+        at path: String, firstPosition: UInt64, batches: ArraySlice<BatchLocation>
+    ) -> (positions: Int, bytes: Int)? {
+        guard let file = try? FileDescriptor(path: path, flags: O_RDONLY), file.size >= headerSize else { return nil }
+        var header = [UInt8](repeating: 0, count: headerSize)
+        guard (try? header.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }) == headerSize,
+            Array(header[0..<8]) == magic, load(header, 8, UInt64.self) == firstPosition
+        else { return nil }
+        let covered = Int(load(header, 24, UInt32.self))
+        let count = load(header, 16, UInt64.self)
+        guard covered <= batches.count, digest(batches.prefix(covered)) == load(header, 28, UInt32.self),
+            count == batches.prefix(covered).reduce(0, { $0 + UInt64($1.header.count) })
+        else { return nil }
+        return (Int(count), file.size)
+    }
+
     /// The header's bytes; empty when the file is shorter, nil when there is no file.
     private static func header(at path: String) -> [UInt8]? {
         guard let file = try? FileDescriptor(path: path, flags: O_RDONLY) else { return nil }
