@@ -66,18 +66,67 @@ package enum ColumnsFile {
         }
     }
 
+    /// A file's header, as read from its first `headerSize` bytes.
+    struct Header {
+        var firstPosition: UInt64
+        var count: UInt64
+        var coveredBatches: Int
+        var digest: UInt32
+        var length: UInt64
+        var blockLength: UInt64
+        var crc: UInt32
+
+        init?(_ raw: UnsafeRawBufferPointer) {
+            guard raw.count >= ColumnsFile.headerSize, raw.prefix(8).elementsEqual(ColumnsFile.magic) else {
+                return nil
+            }
+            func load<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> T {
+                T(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: T.self))
+            }
+            firstPosition = load(8, UInt64.self)
+            count = load(16, UInt64.self)
+            coveredBatches = Int(load(24, UInt32.self))
+            digest = load(28, UInt32.self)
+            length = load(32, UInt64.self)
+            blockLength = load(40, UInt64.self)
+            crc = load(48, UInt32.self)
+        }
+
+        /// One past the last position covered.
+        var endPosition: UInt64 { firstPosition &+ count }
+
+        /// Why the file cannot stand for the first batches of the segment whose batches are
+        /// `batches` and which starts at `first`; nil when it can.
+        func mismatch(firstPosition first: UInt64, batches: ArraySlice<BatchLocation>) -> String? {
+            guard firstPosition == first else { return "starts at position \(firstPosition), its segment at \(first)" }
+            guard coveredBatches <= batches.count, ColumnsFile.digest(batches.prefix(coveredBatches)) == digest,
+                count == batches.prefix(coveredBatches).reduce(0, { $0 + UInt64($1.header.count) })
+            else { return "stale: made from other batches than its segment holds" }
+            return nil
+        }
+    }
+
+    /// The header of the file at `path`: nil when there is no such file, `.none` inside when it
+    /// is too short or not a columns file (`read` then says why).
+    private static func header(at path: String) -> Header?? {
+        guard let file = try? FileDescriptor(path: path, flags: O_RDONLY) else { return nil }
+        var bytes = [UInt8](repeating: 0, count: headerSize)
+        guard (try? bytes.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }) == headerSize else {
+            return .some(nil)
+        }
+        return .some(bytes.withUnsafeBytes { Header($0) })
+    }
+
     /// How many batches the file at `path` says it covers; nil when there is no such file, 0
     /// when it has no header to say (`read` then reports why).
     package static func coveredBatches(at path: String) -> Int? {
-        guard let header = header(at: path) else { return nil }
-        return header.isEmpty ? 0 : Int(load(header, 24, UInt32.self))
+        header(at: path).map { $0?.coveredBatches ?? 0 }
     }
 
     /// One past the last position the file at `path` says it covers, read from its header alone
     /// (so a read that starts past it need not open the columns); nil without a whole header.
     package static func coveredEnd(at path: String) -> UInt64? {
-        guard let header = header(at: path), !header.isEmpty else { return nil }
-        return load(header, 8, UInt64.self) &+ load(header, 16, UInt64.self)
+        header(at: path)??.endPosition
     }
 
     /// The positions the file at `path` covers and its size, if its header matches the segment's
@@ -85,29 +134,11 @@ package enum ColumnsFile {
     package static func coverage(
         at path: String, firstPosition: UInt64, batches: ArraySlice<BatchLocation>
     ) -> (positions: Int, bytes: Int)? {
-        guard let file = try? FileDescriptor(path: path, flags: O_RDONLY), file.size >= headerSize else { return nil }
-        var header = [UInt8](repeating: 0, count: headerSize)
-        guard (try? header.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }) == headerSize,
-            Array(header[0..<8]) == magic, load(header, 8, UInt64.self) == firstPosition
+        guard let header = header(at: path) ?? nil,
+            header.mismatch(firstPosition: firstPosition, batches: batches) == nil,
+            let size = try? FileDescriptor(path: path, flags: O_RDONLY).size
         else { return nil }
-        let covered = Int(load(header, 24, UInt32.self))
-        let count = load(header, 16, UInt64.self)
-        guard covered <= batches.count, digest(batches.prefix(covered)) == load(header, 28, UInt32.self),
-            count == batches.prefix(covered).reduce(0, { $0 + UInt64($1.header.count) })
-        else { return nil }
-        return (Int(count), file.size)
-    }
-
-    /// The header's bytes; empty when the file is shorter, nil when there is no file.
-    private static func header(at path: String) -> [UInt8]? {
-        guard let file = try? FileDescriptor(path: path, flags: O_RDONLY) else { return nil }
-        var header = [UInt8](repeating: 0, count: headerSize)
-        guard (try? header.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }) == headerSize else { return [] }
-        return header
-    }
-
-    private static func load<T: FixedWidthInteger>(_ bytes: [UInt8], _ offset: Int, _: T.Type) -> T {
-        bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+        return (Int(header.count), size)
     }
 
     /// A file's columns and the number of batches they cover, or why it cannot be used.
@@ -130,38 +161,26 @@ package enum ColumnsFile {
             return .unusable("cannot be read")
         }
         return bytes.withUnsafeBytes { raw -> Reading in
-            guard Array(raw[0..<8]) == magic else { return .unusable("not a columns file") }
-            func load<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> T {
-                T(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: T.self))
+            guard let header = Header(raw) else { return .unusable("not a columns file") }
+            if let mismatch = header.mismatch(firstPosition: firstPosition, batches: batches) {
+                return .unusable(mismatch)
             }
-            let first = load(8, UInt64.self)
-            let count = load(16, UInt64.self)
-            let covered = Int(load(24, UInt32.self))
-            let storedDigest = load(28, UInt32.self)
-            let length = load(32, UInt64.self)
-            let blockLength = load(40, UInt64.self)
-            let crc = load(48, UInt32.self)
-            guard first == firstPosition else {
-                return .unusable("starts at position \(first), its segment at \(firstPosition)")
-            }
-            guard covered <= batches.count,
-                digest(batches.prefix(covered)) == storedDigest,
-                count == batches.prefix(covered).reduce(0, { $0 + UInt64($1.header.count) })
-            else { return .unusable("stale: made from other batches than its segment holds") }
-            guard blockLength == UInt64(size - headerSize), length <= UInt64(Int32.max) else {
+            guard header.blockLength == UInt64(size - headerSize), header.length <= UInt64(Int32.max) else {
                 return .unusable("lengths disagree with the file's size")
             }
             let block = UnsafeRawBufferPointer(rebasing: raw[headerSize...])
-            guard CRC32C.checksum(block) == crc else { return .unusable("CRC mismatch") }
-            var body = [UInt8](repeating: 0, count: Int(length))
+            guard CRC32C.checksum(block) == header.crc else { return .unusable("CRC mismatch") }
+            var body = [UInt8](repeating: 0, count: Int(header.length))
             let inflated = body.withUnsafeMutableBytes { LZ4Codec.decompress(block, into: $0) }
             guard inflated else { return .unusable("its LZ4 block does not decompress") }
             do {
-                let columns = try body.withUnsafeBytes { try ProjectionColumns(decoding: $0, firstPosition: first) }
-                guard columns.count == Int(count) else {
-                    return .unusable("holds \(columns.count) positions, its header says \(count)")
+                let columns = try body.withUnsafeBytes {
+                    try ProjectionColumns(decoding: $0, firstPosition: header.firstPosition)
                 }
-                return .columns(columns, batches: covered)
+                guard columns.count == Int(header.count) else {
+                    return .unusable("holds \(columns.count) positions, its header says \(header.count)")
+                }
+                return .columns(columns, batches: header.coveredBatches)
             } catch {
                 return .unusable("\(error)")
             }
