@@ -161,7 +161,7 @@ public struct ProjectionColumns: Sendable {
                 continue
             }
             sorted.removeAll(keepingCapacity: true)
-            for r in identifierRefs[(i == 0 ? 0 : Int(identifierEnds[i - 1]))..<Int(identifierEnds[i])] {
+            for r in identifierRefs[identifierEnds.entry(i)] {
                 if let identifier = identifiers[Int(r)] { sorted.append(identifier) }
             }
             guard !sorted.isEmpty else {
@@ -170,14 +170,14 @@ public struct ProjectionColumns: Sendable {
             }
             if !sorted.isCanonicallyOrdered { sorted.sort(by: Identifier.canonicallyPrecedes) }
             var traits: [(key: String, value: String)] = []
-            let traitRange = (i == 0 ? 0 : Int(traitEnds[i - 1]))..<Int(traitEnds[i])
+            let traitRange = traitEnds.entry(i)
             if !traitRange.isEmpty {
                 traits.reserveCapacity(traitRange.count)
                 for t in traitRange {
                     traits.append((strings[Int(traitRefs[2 * t])], strings[Int(traitRefs[2 * t + 1])]))
                 }
             }
-            let idRange = (i == 0 ? 0 : Int(eventIDEnds[i - 1]))..<Int(eventIDEnds[i])
+            let idRange = eventIDEnds.entry(i)
             let event = ProjectedEvent(
                 position: position, eventID: String(decoding: eventIDBytes[idRange], as: UTF8.self),
                 source: strings[Int(sources[i])], type: type, name: strings[Int(names[i])],
@@ -200,6 +200,12 @@ extension Identifier {
         if a.kind != b.kind { return a.kind.rawValue < b.kind.rawValue }
         return a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
     }
+}
+
+extension [UInt32] {
+    /// Where entry `i` lies, when these are the entries' end offsets (the columns' layout for
+    /// everything of variable length).
+    @inline(__always) func entry(_ i: Int) -> Range<Int> { (i == 0 ? 0 : Int(self[i - 1]))..<Int(self[i]) }
 }
 
 extension [Identifier] {

@@ -11,7 +11,7 @@ struct RawIdentifierTable: Sendable {
 
     var count: Int { kinds.count }
 
-    func valueRange(_ i: Int) -> Range<Int> { (i == 0 ? 0 : Int(valueEnds[i - 1]))..<Int(valueEnds[i]) }
+    func valueRange(_ i: Int) -> Range<Int> { valueEnds.entry(i) }
 
     /// The index of (kind, value), added when new.
     mutating func intern(kind: UInt32, value: [UInt8]) -> UInt32 {

@@ -129,16 +129,16 @@ package enum ColumnsFile {
         header(at: path)??.endPosition
     }
 
-    /// The positions the file at `path` covers and its size, if its header matches the segment's
-    /// batches (the header only: `read` and `kith log verify` check the rest); nil otherwise.
+    /// The positions the file at `path` covers and its size (as its header gives it), if its
+    /// header matches the segment's batches (the header only: `read` and `kith log verify`
+    /// check the rest); nil otherwise.
     package static func coverage(
         at path: String, firstPosition: UInt64, batches: ArraySlice<BatchLocation>
     ) -> (positions: Int, bytes: Int)? {
         guard let header = header(at: path) ?? nil,
-            header.mismatch(firstPosition: firstPosition, batches: batches) == nil,
-            let size = try? FileDescriptor(path: path, flags: O_RDONLY).size
+            header.mismatch(firstPosition: firstPosition, batches: batches) == nil
         else { return nil }
-        return (Int(header.count), size)
+        return (Int(header.count), headerSize + Int(clamping: header.blockLength))
     }
 
     /// A file's columns and the number of batches they cover, or why it cannot be used.
