@@ -49,6 +49,8 @@ struct ReplayCommand: ParsableCommand {
             try Out.json(report)
         } else {
             Out.print(Projection.render(report.projection))
+            Out.print(
+                String(format: "compared the current store with the replayed one in %.2f s", report.impactSeconds))
             Out.print(ReplayCommand.render(report.impact))
             Out.print(
                 dryRun

@@ -37,12 +37,16 @@ extension Engine {
         public var shadow: String
         public var projection: Projector.Summary
         public var impact: ReplayImpact
+        /// How long reading both stores and comparing them took (the report's own cost, on top
+        /// of the projection's `seconds`).
+        public var impactSeconds: Double
         public var rulesHash: String
         /// Where the adopted rules file now lies (`DIR/rules.EXT`), when one was adopted.
         public var adoptedRules: String?
 
         enum CodingKeys: String, CodingKey {
             case applied, shadow, projection, impact
+            case impactSeconds = "impact_seconds"
             case rulesHash = "rules_hash"
         }
     }
@@ -65,12 +69,13 @@ extension Engine {
                 asOf: options.asOf ?? liveView.map { .carried($0.asOf, pinned: $0.pinned) } ?? .now,
                 progress: options.progress))
         let impact: ReplayImpact
+        let comparing = ContinuousClock.now
         do { impact = try ReplayImpact(live: live, shadow: try SQLiteProjectionStore(path: shadowPath)) } catch {
             throw EngineError(wrapping: error)
         }
         var report = ReplayReport(
             applied: !options.dryRun, shadow: shadowPath, projection: summary, impact: impact,
-            rulesHash: Projector.hash(fullRules: rules))
+            impactSeconds: Self.seconds(since: comparing), rulesHash: Projector.hash(fullRules: rules))
         guard !options.dryRun else { return report }
         do {
             try directory.swapProjections(to: generation)
@@ -83,6 +88,11 @@ extension Engine {
         let kept = [generation, directory.generation(of: livePath)]
         for g in directory.projectionGenerations where !kept.contains(g) { directory.removeProjections(generation: g) }
         return report
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     /// An unfinished replay's shadow (`DIR/replay.json`), so a killed replay can resume.

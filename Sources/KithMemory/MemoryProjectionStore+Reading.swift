@@ -93,7 +93,10 @@ extension MemoryProjectionStore: ProfileQueries {
         }
 
         func forEachMember(_ body: (Node, String) throws -> Void) throws {
-            for (node, profile) in membership { try body(node, profile) }
+            let ordered = membership.sorted {
+                $0.value == $1.value ? $0.key < $1.key : $0.value.utf8.lexicographicallyPrecedes($1.value.utf8)
+            }
+            for (node, profile) in ordered { try body(node, profile) }
         }
 
         func forEachEdge(_ body: (Node, Node, IdentityGraph.EdgeInfo) throws -> Void) throws {

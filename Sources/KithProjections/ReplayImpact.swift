@@ -115,9 +115,9 @@ public struct ReplayImpact: Codable, Sendable {
 
         // Each current profile's successor: the profile of the same id, else the one that now
         // holds most of its values (ties to the smaller id).
-        var successor = [Int32](repeating: -1, count: old.names.count)
-        for p in 0..<old.names.count where old.entry[p] != nil {
-            if let same = new.index[old.names[p]], new.entry[Int(same)] != nil { successor[p] = same }
+        var successor = new.profiles(namedAs: old)
+        for (p, s) in successor.enumerated() where s >= 0 && (old.entry[p] == nil || new.entry[Int(s)] == nil) {
+            successor[p] = -1
         }
         var best = [(profile: Int32, count: Int)?](repeating: nil, count: old.names.count)
         var i = 0
@@ -138,28 +138,38 @@ public struct ReplayImpact: Codable, Sendable {
         }
         var succeeded = [Bool](repeating: false, count: new.names.count)
         for s in successor where s >= 0 { succeeded[Int(s)] = true }
-        let oldOrder = (0..<old.names.count).filter { old.entry[$0] != nil }.sorted { old.names[$0] < old.names[$1] }
-        let newOrder = (0..<new.names.count).filter { new.entry[$0] != nil && !succeeded[$0] }
-            .sorted { new.names[$0] < new.names[$1] }
-        func moves(_ key: (Side.Entry?) -> String) -> [Move] {
-            var counts: [String: [String: (Int, [String])]] = [:]
-            func count(_ from: String, _ to: String, _ example: String) {
-                var cell = counts[from, default: [:]][to] ?? (0, [])
-                cell.0 += 1
-                if from != to && cell.1.count < Self.examplesPerChange { cell.1.append(example) }
-                counts[from, default: [:]][to] = cell
+        let oldOrder = old.inNameOrder((0..<old.names.count).filter { old.entry[$0] != nil })
+        let newOrder = new.inNameOrder((0..<new.names.count).filter { new.entry[$0] != nil && !succeeded[$0] })
+        // Each profile is counted once per move kind, on small integer codes (a profile's
+        // segment or stage, `prospect`, `absent`); only the cells are turned into text.
+        func moves(_ labels: [String], _ code: (Side.Entry?) -> Int) -> [Move] {
+            let width = labels.count
+            var counts = [Int](repeating: 0, count: width * width)
+            var examples = [[String]](repeating: [], count: width * width)
+            func count(_ from: Int, _ to: Int, _ example: String) {
+                let cell = from * width + to
+                counts[cell] += 1
+                if from != to && examples[cell].count < Self.examplesPerChange { examples[cell].append(example) }
             }
+            let absent = code(nil)
             for p in oldOrder {
                 let s = successor[p]
-                count(key(old.entry[p]), key(s >= 0 ? new.entry[Int(s)] : nil), old.names[p])
+                count(code(old.entry[p]), code(s >= 0 ? new.entry[Int(s)] : nil), old.names[p])
             }
-            for q in newOrder { count("absent", key(new.entry[q]), new.names[q]) }
-            return counts.flatMap { from, row in
-                row.map { Move(from: from, to: $0.key, count: $0.value.0, examples: $0.value.1) }
+            for q in newOrder { count(absent, code(new.entry[q]), new.names[q]) }
+            return counts.indices.filter { counts[$0] > 0 }.map {
+                Move(from: labels[$0 / width], to: labels[$0 % width], count: counts[$0], examples: examples[$0])
             }.sorted { ($0.from, $0.to) < ($1.from, $1.to) }
         }
-        segmentTransitions = moves { $0.map { $0.segment?.key ?? "prospect" } ?? "absent" }
-        stageChanges = moves { $0.map { $0.stage.key } ?? "absent" }
+        let segments = Segment.allCases
+        segmentTransitions = moves(segments.map(\.key) + ["prospect", "absent"]) { entry in
+            guard let entry else { return segments.count + 1 }
+            return entry.segment.flatMap { segments.firstIndex(of: $0) } ?? segments.count
+        }
+        let stages = LifecycleStage.allCases
+        stageChanges = moves(stages.map(\.key) + ["absent"]) { entry in
+            entry.flatMap { stages.firstIndex(of: $0.stage) } ?? stages.count
+        }
     }
 
     /// A profile and a counterpart (-1 for none) as one sortable word.

@@ -107,7 +107,7 @@ extension SQLiteProjectionStore: ProfileQueries {
         }
 
         func forEachRFMRaw(_ body: (RFMRaw) throws -> Void) throws {
-            try IntegerRows(db, "SELECT orders, last_order, monetary FROM profile_rfm").forEach { row in
+            try RawRows(db, "SELECT orders, last_order, monetary FROM profile_rfm").forEach { row in
                 try body(RFMRaw(orders: Int(row[0] ?? 0), lastOrder: row[1], monetary: row[2] ?? 0))
             }
         }
@@ -116,15 +116,41 @@ extension SQLiteProjectionStore: ProfileQueries {
 
         func valueCount() throws -> Int { (try Int.fetchOne(db, sql: "SELECT MAX(id) + 1 FROM node")) ?? 0 }
 
+        /// Through SQLite's C API, each kind's text made a `String` once: a replay's report
+        /// reads every value of two stores.
         func forEachNode(_ body: (Node, IdentityGraph.NodeInfo) throws -> Void) throws {
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT id, kind, value, first_position, events, names FROM node ORDER BY id")
-            while let row = try rows.next() { try body(Node(row[0] as Int64), SQLiteProjectionStore.nodeInfo(row)) }
+            var kinds: [(bytes: [UInt8], kind: IdentifierKind)] = []
+            try RawRows(db, "SELECT id, kind, value, first_position, events, names FROM node ORDER BY id").forEach {
+                row in
+                let text = row.bytes(1)
+                let kind: IdentifierKind
+                if let known = kinds.first(where: { $0.bytes.elementsEqual(text) }) {
+                    kind = known.kind
+                } else {
+                    kind = IdentifierKind(rawValue: String(decoding: text, as: UTF8.self))
+                    kinds.append((Array(text), kind))
+                }
+                let info = IdentityGraph.NodeInfo(
+                    identifier: Identifier(kind, String(decoding: row.bytes(2), as: UTF8.self)),
+                    firstSeen: UInt64(row.integer(3)), events: Int(row.integer(4)),
+                    names: NameEvidence(packed: row.integer(5)))
+                try body(Node(row.integer(0)), info)
+            }
         }
 
+        /// Through SQLite's C API along the `membership_profile` index, so each profile's
+        /// text becomes a `String` once, not once per value (a replay's report read 2.4 million).
         func forEachMember(_ body: (Node, String) throws -> Void) throws {
-            let rows = try Row.fetchCursor(db, sql: "SELECT node, profile FROM membership")
-            while let row = try rows.next() { try body(Node(row[0] as Int64), row[1]) }
+            var previous: [UInt8] = []
+            var profile = ""
+            try RawRows(db, "SELECT node, profile FROM membership ORDER BY profile, node").forEach { row in
+                let text = row.bytes(1)
+                if !text.elementsEqual(previous) {
+                    previous = Array(text)
+                    profile = String(decoding: text, as: UTF8.self)
+                }
+                try body(Node(row.integer(0)), profile)
+            }
         }
 
         func forEachEdge(_ body: (Node, Node, IdentityGraph.EdgeInfo) throws -> Void) throws {

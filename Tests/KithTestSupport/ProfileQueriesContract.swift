@@ -122,6 +122,23 @@ public enum ProfileQueriesContract {
                 return out.sorted()
             }
         }
+        // Every value's profile, grouped by profile in id order (byte order), values ascending:
+        // what the replay report joins in step with the RFM rows.
+        func members(_ s: some ProfileQueries) throws -> [(node: IdentityGraph.Node, profile: String)] {
+            try s.reading { snapshot in
+                var out: [(node: IdentityGraph.Node, profile: String)] = []
+                try snapshot.forEachMember { out.append(($0, $1)) }
+                return out
+            }
+        }
+        let listed = try members(store)
+        let ordered = listed.sorted {
+            $0.profile == $1.profile ? $0.node < $1.node : $0.profile.utf8.lexicographicallyPrecedes($1.profile.utf8)
+        }
+        #expect(listed.map(\.node) == ordered.map(\.node) && listed.count > 100, "members out of profile id order")
+        #expect(
+            Set(listed.map { "\($0.node) \($0.profile)" })
+                == Set(try members(reference).map { "\($0.node) \($0.profile)" }))
         let inputs = try raws(reference, withIDs: true)
         #expect(try raws(store, withIDs: false) == inputs && inputs.count > 100)
         #expect(try raws(reference, withIDs: false) == inputs)

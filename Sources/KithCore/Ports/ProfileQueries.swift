@@ -57,7 +57,9 @@ public protocol ProfileSnapshot {
     func valueCount() throws -> Int
     /// Every stored value, in ascending order.
     func forEachNode(_ body: (Node, IdentityGraph.NodeInfo) throws -> Void) throws
-    /// Every value that belongs to a profile, with its profile, in no particular order.
+    /// Every value that belongs to a profile, with its profile: grouped by profile, in profile
+    /// id order (byte order), each profile's values ascending. So a caller that interns the
+    /// profiles meets each once in a row, and can join them with `forEachProfileRFM` in step.
     func forEachMember(_ body: (Node, String) throws -> Void) throws
     /// Every edge (two values seen together), smaller end first, in no particular order.
     func forEachEdge(_ body: (Node, Node, IdentityGraph.EdgeInfo) throws -> Void) throws
