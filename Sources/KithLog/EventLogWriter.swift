@@ -90,7 +90,7 @@ public final class EventLogWriter: @unchecked Sendable {
     public var syncCount: Int { syncCondition.withLock { syncs } }
 
     /// True if a record with this key is in the log.
-    public func contains(_ key: EventKey) -> Bool { state.withLock { keys.contains(key) } }
+    public func contains(_ key: EventKey) throws -> Bool { try state.withLock { try keys.contains(key) } }
 
     /// Appends the lines whose keys are new, in order, and returns once they are durable.
     public func append(_ lines: EncodedLines) throws -> AppendOutcome {
@@ -106,7 +106,11 @@ public final class EventLogWriter: @unchecked Sendable {
         var failure: (any Error)?
         var lineStart = 0
         // Every new key is taken up front; a failed write gives back those it did not write.
-        let fresh = keys.insert(contentsOf: lines.keys)
+        let fresh: [Bool]
+        do { fresh = try keys.insert(contentsOf: lines.keys) } catch {
+            state.unlock()
+            throw error
+        }
         var unwritten = lines.count
         for i in 0..<lines.count {
             let end = lines.lineEnds[i]

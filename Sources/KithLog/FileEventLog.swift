@@ -35,7 +35,7 @@ public final class FileEventLog: EventLog, @unchecked Sendable {
 
     public func append(_ lines: EncodedLines) throws -> AppendOutcome { try writer.append(lines) }
 
-    public func contains(_ key: EventKey) -> Bool { writer.contains(key) }
+    public func contains(_ key: EventKey) throws -> Bool { try writer.contains(key) }
 
     public func forEachLine(
         from position: UInt64, limit: Int?, _ body: (UInt64, UnsafeBufferPointer<UInt8>) throws -> Bool

@@ -26,6 +26,9 @@ public struct LogCheck: Codable, Sendable {
             /// A derived `.cols` file is damaged, stale or disagrees with its segment's lines.
             /// Repair removes it; the next projection that reads the segment whole makes it again.
             case columnsFile = "columns_file"
+            /// The derived `keys.index` is damaged or holds other keys than the segments it says
+            /// it covers. Repair removes it; the next writer to open the log makes it again.
+            case keyIndex = "key_index"
             /// A record whose bytes are whole but is not a canonical event, or repeats one.
             case badRecord = "bad_record"
         }
@@ -63,10 +66,14 @@ public struct LogCheck: Codable, Sendable {
     var keysToWrite: [String: [EventKey]] = [:]
     /// The `.cols` files repair removes, by name.
     var columnsToRemove: [String] = []
+    /// Whether repair removes `keys.index`.
+    var removeKeyIndex = false
 
     public var isClean: Bool { problems.isEmpty }
     /// Problems repair fixes without losing anything acknowledged.
-    public var onlySafeRepairs: Bool { problems.allSatisfy { [.tornTail, .keysFile, .columnsFile].contains($0.kind) } }
+    public var onlySafeRepairs: Bool {
+        problems.allSatisfy { [.tornTail, .keysFile, .columnsFile, .keyIndex].contains($0.kind) }
+    }
 
     enum CodingKeys: String, CodingKey {
         case segments, problems
@@ -79,6 +86,9 @@ public struct LogCheck: Codable, Sendable {
         let files = try LogOpening.segmentFiles(in: directory)
         var expected: UInt64 = 0
         var seen = Set<EventKey>()
+        // Each sealed segment's keys as its lines give them (nil: the segment is damaged).
+        var sealedKeys: [(covered: KeyIndex.Covered?, keys: [EventKey]?)] = []
+        defer { checkKeyIndex(in: directory, against: sealedKeys) }
         for (index, entry) in files.enumerated() {
             let sealed = index < files.count - 1
             let name = (entry.path as NSString).lastPathComponent
@@ -203,8 +213,51 @@ public struct LogCheck: Codable, Sendable {
             if let columns {
                 checkColumns(at: columnsPath, against: columns, firstPosition: first, batches: wholeBatches[...])
             }
+            if sealed {
+                let covered = KeysFile.storedCRC(at: keysPath).map {
+                    KeyIndex.Covered(firstPosition: first, count: keys.count, keysCRC: $0)
+                }
+                sealedKeys.append((covered, keysComplete ? keys : nil))
+            }
             segments.append(segment)
         }
+    }
+
+    /// Checks `keys.index`, if there is one and it still covers the segments it names (a writer
+    /// ignores one that does not, and makes it again): every block's CRC, and its keys against
+    /// those segments' lines.
+    private mutating func checkKeyIndex(
+        in directory: String, against sealed: [(covered: KeyIndex.Covered?, keys: [EventKey]?)]
+    ) {
+        let path = directory + "/" + KeyIndex.fileName
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let problem: String?
+        if let index = KeyIndex.open(path) {
+            let covered = sealed.prefix(index.segments)
+            let coverage = covered.compactMap(\.covered)
+            guard index.segments <= sealed.count, coverage.count == index.segments,
+                KeyIndex.coverage(of: coverage) == index.coverage
+            else { return }
+            do {
+                let stored = try index.allKeys()
+                if covered.allSatisfy({ $0.keys != nil }) {
+                    let made = IdempotencyKeys.merged(covered.map { ($0.keys ?? []).sorted { $0.precedes($1) } })
+                    problem = stored == made ? nil : "holds other keys than the \(index.segments) segments it covers"
+                } else {
+                    problem = nil
+                }
+            } catch {
+                problem = "\(error)"
+            }
+        } else {
+            problem = "its header or block table is damaged"
+        }
+        guard let problem else { return }
+        removeKeyIndex = true
+        problems.append(
+            Problem(
+                kind: .keyIndex, file: KeyIndex.fileName, offset: 0, positions: nil, events: 0,
+                detail: "the idempotency key index: \(problem); the next writer makes it again"))
     }
 
     /// Compares a segment's `.cols` file with the columns made again from its lines.

@@ -41,7 +41,7 @@ enum LogOpening {
         let files = try segmentFiles(in: directory)
         var recovery = RecoveryReport()
         var nextPosition: UInt64 = 0
-        var sealedKeys: [SealedKeys] = []
+        var sealed: [SealedSegment] = []
         for (index, segment) in files.dropLast().enumerated() {
             let file = try FileDescriptor(path: segment.path, flags: O_RDONLY)
             let first = try SegmentScan.readSegmentHeader(file)
@@ -58,33 +58,10 @@ enum LogOpening {
                     offset: scan.validEnd)
             }
             let count = scan.batches.reduce(0) { $0 + Int($1.header.count) }
-            let keysPath = SegmentName.keysPath(of: segment.path)
-            if let mapped = SealedKeys.mapping(keysPath, expectedCount: count) {
-                sealedKeys.append(mapped)
-            } else if var keys = KeysFile.read(from: keysPath, expectedCount: count) {
-                if !KeysFile.isSorted(keys) {
-                    // Written in log order by an earlier version: sorted once, for binary search.
-                    keys.sort { $0.precedes($1) }
-                    try KeysFile.write(keys, to: keysPath, disk: disk)
-                }
-                sealedKeys.append(SealedKeys(owning: keys))
-            } else {
-                var keys: [EventKey] = []
-                let verified = try SegmentScan.scan(file, segment: index, firstPosition: first, verify: true) {
-                    _, payload in collectKeys(payload, into: &keys)
-                }
-                if let problem = verified.problem {
-                    throw LogError(
-                        .corrupt, "sealed segment is damaged: \(problem)", path: segment.path, offset: verified.validEnd
-                    )
-                }
-                keys.sort { $0.precedes($1) }
-                try KeysFile.write(keys, to: keysPath, disk: disk)
-                recovery.rebuiltKeyFiles.append(keysPath)
-                sealedKeys.append(SealedKeys(owning: keys))
-            }
+            sealed.append(SealedSegment(path: segment.path, ordinal: index, firstPosition: first, count: count))
             nextPosition = first + UInt64(count)
         }
+        let sealedKeys = try SealedSegment.keys(of: sealed, in: directory, disk: disk, recovery: &recovery)
 
         let active: FileDescriptor
         var activeKeys: [EventKey] = []
@@ -147,7 +124,11 @@ enum LogOpening {
             activeFirst = 0
         }
         return Opened(
-            recovery: recovery, keys: IdempotencyKeys(sealed: sealedKeys, active: activeKeys), active: active,
+            recovery: recovery,
+            keys: IdempotencyKeys(
+                index: sealedKeys.index, withoutIndex: sealedKeys.withoutIndex, sealed: sealedKeys.rest,
+                active: activeKeys),
+            active: active,
             activeFirstPosition: activeFirst, activeKeys: activeKeys, activeEnd: activeEnd,
             segmentCount: max(1, files.count), nextPosition: nextPosition)
     }

@@ -55,6 +55,7 @@ public struct LogRepair: Codable, Sendable {
             try cutTornTail(directory, check)
             try rebuildKeys(directory, check)
             try removeColumns(directory, check)
+            try removeKeyIndex(directory, check)
         }
         remaining = try LogCheck(directory: directory).problems
     }
@@ -86,6 +87,12 @@ public struct LogRepair: Codable, Sendable {
             try KeysFile.write(keys, to: directory + "/" + file)
             actions.append("\(file): rebuilt from its segment (\(keys.count) keys)")
         }
+    }
+
+    private mutating func removeKeyIndex(_ directory: String, _ check: LogCheck) throws {
+        guard check.removeKeyIndex else { return }
+        try Disk.real.removeFile(directory + "/" + KeyIndex.fileName)
+        actions.append("\(KeyIndex.fileName): removed; the next writer to open the log makes it again")
     }
 
     private mutating func removeColumns(_ directory: String, _ check: LogCheck) throws {

@@ -54,7 +54,7 @@ public final class MemoryEventLog: EventLog, @unchecked Sendable {
         }
     }
 
-    public func contains(_ key: EventKey) -> Bool { storage.lock.withLock { storage.keys.contains(key) } }
+    public func contains(_ key: EventKey) throws -> Bool { storage.lock.withLock { storage.keys.contains(key) } }
 
     public func forEachLine(
         from position: UInt64, limit: Int?, _ body: (UInt64, UnsafeBufferPointer<UInt8>) throws -> Bool

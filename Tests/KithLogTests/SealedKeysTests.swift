@@ -23,9 +23,9 @@ struct SealedKeysTests {
             let others = (0..<500).map { EventKey(source: Array("pos".utf8), eventID: Array("x\($0)".utf8)) }
             let probe = Array(keys.prefix(300)) + others
             #expect(
-                index.insert(contentsOf: probe) == Array(repeating: false, count: 300)
+                try index.insert(contentsOf: probe) == Array(repeating: false, count: 300)
                     + Array(repeating: true, count: 500))
-            #expect(keys.suffix(200).allSatisfy { index.contains($0) })
+            #expect(try keys.suffix(200).allSatisfy { try index.contains($0) })
         }
     }
 

@@ -13,8 +13,9 @@
 public protocol EventLog: EventLogReading, AnyObject, Sendable {
     /// Appends the lines whose keys are new, in order, and returns once they are durable.
     func append(_ lines: EncodedLines) throws -> AppendOutcome
-    /// Whether the log holds a record with this key.
-    func contains(_ key: EventKey) -> Bool
+    /// Whether the log holds a record with this key. Throws when the log cannot tell (its
+    /// keys unreadable, a database unreachable).
+    func contains(_ key: EventKey) throws -> Bool
     /// Checks every stored record against what was written; each problem says what is wrong and
     /// where. Empty when the log is whole.
     func verify() throws -> [String]

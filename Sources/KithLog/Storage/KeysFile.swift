@@ -84,6 +84,18 @@ package enum KeysFile {
         return intact ? keys : nil
     }
 
+    /// The CRC-32C the header of the `.keys` file at `path` records for its entries (nil: no
+    /// such file, or not a keys file). Only the header is read: what the key index compares
+    /// to tell whether it still covers a segment's keys.
+    package static func storedCRC(at path: String) -> UInt32? {
+        guard let file = try? FileDescriptor(path: path, flags: O_RDONLY) else { return nil }
+        var header = [UInt8](repeating: 0, count: headerSize)
+        guard (try? header.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }) == headerSize,
+            Array(header[0..<8]) == magic
+        else { return nil }
+        return header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 16, as: UInt32.self).littleEndian }
+    }
+
     /// Whether an `EventKey` in memory is its 16 file bytes (high, then low, little-endian).
     static let entriesAreInMemoryLayout: Bool = {
         #if _endian(little)
