@@ -91,7 +91,7 @@ package struct IdempotencyKeys {
     /// 10,000-event ingest at 8.8M events.
     private mutating func sealedHits(_ keys: [EventKey]) throws -> [Bool] {
         var hits = [Bool](repeating: false, count: keys.count)
-        guard !keys.isEmpty else { return hits }
+        guard !keys.isEmpty, index != nil || !sealed.isEmpty else { return hits }
         lookups += keys.count
         try mergeIfMany()
         let order = keys.indices.sorted { keys[$0].precedes(keys[$1]) }
