@@ -1,4 +1,5 @@
 import Foundation
+import KithCore
 import KithLog
 
 /// `DIR/quarantine/quarantine.ndjson`: one typed record per line that could not land.
@@ -10,8 +11,9 @@ import KithLog
 public final class QuarantineStore {
     public let directory: String
     public var path: String { directory + "/quarantine.ndjson" }
-    /// Ids already quarantined, read on the first append (most ingests quarantine nothing).
-    private var knownIDs: Set<String>?
+    /// Ids already quarantined, read on the first append (most ingests quarantine nothing), as
+    /// hashes of their bytes (`idKey`).
+    private var knownIDs: Set<EventKey>?
     private var handle: FileDescriptor?
     private let disk: Disk
     private let encoder: JSONEncoder = {
@@ -62,30 +64,67 @@ public final class QuarantineStore {
     /// The ids of the stored records. Records are written with sorted keys and every string
     /// escaped, so the first `"id":"` of a line is the record's id; a line where it is not found
     /// is decoded in full.
-    private func storedIDs() -> Set<String> {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+    ///
+    /// Every ingest that quarantines a line reads them all, so the file is read in 1 MiB chunks
+    /// into one buffer and each id hashed where it lies: read whole into fresh memory, with a
+    /// `String` and a set entry of strings per record, 11.8 MB took 20 ms of a 10,000-event
+    /// increment.
+    private func storedIDs() -> Set<EventKey> {
+        guard let file = try? FileDescriptor(path: path, flags: O_RDONLY) else { return [] }
         let marker = Array(#""id":""#.utf8)
-        var ids = Set<String>()
+        var ids = Set<EventKey>()
         let decoder = JSONDecoder()
-        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            guard let base = bytes.baseAddress else { return }
-            var start = 0
-            while start < bytes.count {
-                let end =
-                    memchr(base + start, 0x0A, bytes.count - start).map { base.distance(to: UnsafeRawPointer($0)) }
-                    ?? bytes.count
-                let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-                if let from = Self.end(of: marker, in: line),
-                    let close = line[from...].firstIndex(of: UInt8(ascii: "\""))
-                {
-                    ids.insert(String(decoding: line[from..<close], as: UTF8.self))
-                } else if !line.isEmpty, let record = try? decoder.decode(QuarantineRecord.self, from: Data(line)) {
-                    ids.insert(record.id)
-                }
-                start = end + 1
+        func take(_ line: UnsafeRawBufferPointer) {
+            if let from = Self.end(of: marker, in: line),
+                let close = line[from...].firstIndex(of: UInt8(ascii: "\""))
+            {
+                ids.insert(Self.idKey(UnsafeRawBufferPointer(rebasing: line[from..<close])))
+            } else if !line.isEmpty, let record = try? decoder.decode(QuarantineRecord.self, from: Data(line)) {
+                ids.insert(Self.idKey(record.id))
             }
         }
+        let size = file.size
+        let capacity = min(size, 1 << 20)
+        var buffer = [UInt8](unsafeUninitializedCapacity: capacity) { $1 = capacity }  // read into, never zeroed
+        ids.reserveCapacity(size / 400)
+        var partial: [UInt8] = []  // a line the last chunk ended inside
+        var offset = 0
+        while offset < size {
+            guard let read = try? buffer.withUnsafeMutableBytes({ try file.read(into: $0, at: offset) }), read > 0
+            else { break }
+            offset += read
+            buffer.withUnsafeBytes { whole in
+                let bytes = UnsafeRawBufferPointer(rebasing: whole[0..<read])
+                guard let base = bytes.baseAddress else { return }
+                var start = 0
+                while start < bytes.count,
+                    let hit = memchr(base + start, 0x0A, bytes.count - start)
+                {
+                    let end = base.distance(to: UnsafeRawPointer(hit))
+                    if partial.isEmpty {
+                        take(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+                    } else {
+                        partial.append(contentsOf: bytes[start..<end])
+                        partial.withUnsafeBytes { take($0) }
+                        partial.removeAll(keepingCapacity: true)
+                    }
+                    start = end + 1
+                }
+                partial.append(contentsOf: bytes[start...])
+            }
+        }
+        partial.withUnsafeBytes { take($0) }
         return ids
+    }
+
+    /// An id as the set of known ids holds it.
+    static func idKey(_ id: String) -> EventKey {
+        var id = id
+        return id.withUTF8 { EventKey(hashing: $0) }
+    }
+
+    static func idKey(_ bytes: UnsafeRawBufferPointer) -> EventKey {
+        EventKey(hashing: bytes.assumingMemoryBound(to: UInt8.self))
     }
 
     /// The offset just past the first occurrence of `marker` (which starts with a quote).
@@ -116,7 +155,7 @@ public final class QuarantineStore {
         defer { knownIDs = known }
         var out = Data()
         var added = 0
-        for r in records where known.insert(r.id).inserted {
+        for r in records where known.insert(Self.idKey(r.id)).inserted {
             out.append(try encoder.encode(r))
             out.append(0x0A)
             added += 1
@@ -190,6 +229,6 @@ public final class QuarantineStore {
         } catch {
             throw IngestError(.io, "cannot replace the quarantine file: \(error)", file: path)
         }
-        knownIDs = Set(records.map(\.id))
+        knownIDs = Set(records.map { Self.idKey($0.id) })
     }
 }
