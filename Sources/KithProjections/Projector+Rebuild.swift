@@ -122,7 +122,9 @@ extension Projector {
         try forEachEvent(in: log, upTo: end, progress: progress) { e in
             let nodes = state.graph.observe(e.identifiers, at: e.position, name: e.nameHash)
             seen.add(e.occurredAt, source: e.source, to: nodes)
-            if let anchor = anchor(of: nodes) { stats.add(e, anchoredAt: anchor) }
+            if let anchor = state.graph.anchor(of: nodes, marks: &marks, resolver: resolver) {
+                stats.add(e, anchoredAt: anchor)
+            }
         }
         return (seen, stats.stats, stats.timelines)
     }
@@ -135,7 +137,9 @@ extension Projector {
         var stats = FoldedStatistics(values: values)
         let graph = state.graph
         try forEachEvent(in: log, upTo: end, stage: .foldingMoreValues, progress: progress) { e in
-            if let anchor = anchor(of: e.identifiers.compactMap(graph.node)) { stats.add(e, anchoredAt: anchor) }
+            if let anchor = anchor(of: e.identifiers.compactMap(graph.node), in: graph) {
+                stats.add(e, anchoredAt: anchor)
+            }
         }
         return (stats.stats, stats.timelines)
     }
