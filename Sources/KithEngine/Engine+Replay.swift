@@ -75,7 +75,7 @@ extension Engine {
         }
         var report = ReplayReport(
             applied: !options.dryRun, shadow: shadowPath, projection: summary, impact: impact,
-            impactSeconds: Self.seconds(since: comparing), rulesHash: Projector.hash(fullRules: rules))
+            impactSeconds: (ContinuousClock.now - comparing).inSeconds, rulesHash: Projector.hash(fullRules: rules))
         guard !options.dryRun else { return report }
         do {
             try directory.swapProjections(to: generation)
@@ -88,11 +88,6 @@ extension Engine {
         let kept = [generation, directory.generation(of: livePath)]
         for g in directory.projectionGenerations where !kept.contains(g) { directory.removeProjections(generation: g) }
         return report
-    }
-
-    static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     /// An unfinished replay's shadow (`DIR/replay.json`), so a killed replay can resume.

@@ -233,11 +233,8 @@ public struct LogCheck: Codable, Sendable {
         guard FileManager.default.fileExists(atPath: path) else { return }
         let problem: String?
         if let index = KeyIndex.open(path) {
+            guard index.covers(sealed.map(\.covered)) else { return }
             let covered = sealed.prefix(index.segments)
-            let coverage = covered.compactMap(\.covered)
-            guard index.segments <= sealed.count, coverage.count == index.segments,
-                KeyIndex.coverage(of: coverage) == index.coverage
-            else { return }
             do {
                 let stored = try index.allKeys()
                 if covered.allSatisfy({ $0.keys != nil }) {

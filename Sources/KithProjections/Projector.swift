@@ -240,8 +240,7 @@ public final class Projector {
             progress?(ProjectionProgress(position: state.checkpoint, end: end))
         }
         summary.toPosition = state.checkpoint
-        let d = clock.now - start
-        summary.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        summary.seconds = (clock.now - start).inSeconds
         summary.eventsPerSecond = summary.seconds > 0 ? Double(summary.events) / summary.seconds : 0
         return summary
     }

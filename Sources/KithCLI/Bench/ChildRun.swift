@@ -1,4 +1,5 @@
 import Foundation
+import KithCore
 
 #if canImport(Glibc)
     import Glibc
@@ -42,7 +43,7 @@ struct ChildRun {
         let elapsed = ContinuousClock.now - start
         let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         return ChildRun(
-            status: exit, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            status: exit, seconds: elapsed.inSeconds,
             peakRSSBytes: Int(usage.ru_maxrss) * 1_024,
             stdout: FileManager.default.contents(atPath: outPath) ?? Data())
     }

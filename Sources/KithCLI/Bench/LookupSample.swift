@@ -34,8 +34,7 @@ enum LookupSample {
             {
                 // A value no profile holds (a junk value the guards stopped) is a lookup too.
             }
-            let d = clock.now - start
-            seconds.append(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+            seconds.append((clock.now - start).inSeconds)
         }
         return seconds.sorted()
     }

@@ -66,7 +66,7 @@ public final class Ingestor {
                     IngestProgress(
                         file: input.name, fileIndex: index, fileCount: inputs.count,
                         bytesDone: bytesBefore + consumed, bytesTotal: totalBytes, events: events,
-                        seconds: Ingestor.seconds(clock.now - start)))
+                        seconds: (clock.now - start).inSeconds))
             }
             do {
                 let consumed: Int
@@ -84,7 +84,7 @@ public final class Ingestor {
             bytesBefore += input.size
         }
         summary.bytesRead = max(totalBytes, bytesRead)
-        summary.seconds = Ingestor.seconds(clock.now - start)
+        summary.seconds = (clock.now - start).inSeconds
         summary.eventsPerSecond = summary.seconds > 0 ? Double(summary.accepted) / summary.seconds : 0
         summary.endPosition = log.endPosition
         return summary
@@ -104,10 +104,6 @@ public final class Ingestor {
         }
         return ["yaml", "yml", "json"].map { base + ".mapping." + $0 }
             .first { FileManager.default.fileExists(atPath: $0) }
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     var parser: EventLineParser {

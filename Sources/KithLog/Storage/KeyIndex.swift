@@ -85,6 +85,16 @@ package final class KeyIndex: @unchecked Sendable {
         return CRC32C.checksum(bytes)
     }
 
+    /// Whether it was made from these segments' `.keys` files as they are now: the log's sealed
+    /// segments from the first, each by its part in the coverage (nil where its `.keys` header
+    /// could not be read). A writer uses only an index that covers them, and verify checks only
+    /// such an index (another is made again by the next writer).
+    package func covers(_ sealed: some Collection<Covered?>) -> Bool {
+        let covered = sealed.prefix(segments)
+        return covered.count == segments && covered.allSatisfy { $0 != nil }
+            && Self.coverage(of: covered.compactMap { $0 }) == coverage
+    }
+
     static func blocks(_ count: Int) -> Int { (count + keysPerBlock - 1) / keysPerBlock }
 
     static func entriesOffset(_ count: Int) -> Int {

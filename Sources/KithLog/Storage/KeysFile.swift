@@ -55,15 +55,7 @@ package enum KeysFile {
         guard let file = try? FileDescriptor(path: path, flags: O_RDONLY),
             file.size == headerSize + expectedCount * 16
         else { return nil }
-        var header = [UInt8](repeating: 0, count: headerSize)
-        guard (try? header.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }) == headerSize else { return nil }
-        let (count, storedCRC) = header.withUnsafeBytes {
-            (
-                $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian,
-                $0.loadUnaligned(fromByteOffset: 16, as: UInt32.self).littleEndian
-            )
-        }
-        guard Array(header[0..<8]) == magic, count == UInt64(expectedCount) else { return nil }
+        guard let (count, storedCRC) = header(of: file), count == UInt64(expectedCount) else { return nil }
         var intact = false
         let keys = [EventKey](unsafeUninitializedCapacity: expectedCount) { buffer, initialized in
             let raw = UnsafeMutableRawBufferPointer(buffer)
@@ -88,12 +80,21 @@ package enum KeysFile {
     /// such file, or not a keys file). Only the header is read: what the key index compares
     /// to tell whether it still covers a segment's keys.
     package static func storedCRC(at path: String) -> UInt32? {
-        guard let file = try? FileDescriptor(path: path, flags: O_RDONLY) else { return nil }
+        (try? FileDescriptor(path: path, flags: O_RDONLY)).flatMap(header(of:))?.crc
+    }
+
+    /// The count and entries' CRC-32C a keys file's header records (nil: not a keys file).
+    private static func header(of file: FileDescriptor) -> (count: UInt64, crc: UInt32)? {
         var header = [UInt8](repeating: 0, count: headerSize)
         guard (try? header.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }) == headerSize,
-            Array(header[0..<8]) == magic
+            header.prefix(8).elementsEqual(magic)
         else { return nil }
-        return header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 16, as: UInt32.self).littleEndian }
+        return header.withUnsafeBytes {
+            (
+                $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian,
+                $0.loadUnaligned(fromByteOffset: 16, as: UInt32.self).littleEndian
+            )
+        }
     }
 
     /// Whether an `EventKey` in memory is its 16 file bytes (high, then low, little-endian).

@@ -39,7 +39,7 @@ struct SealedSegment {
     {
         let indexPath = directory + "/" + KeyIndex.fileName
         var index = KeyIndex.open(indexPath)
-        if let found = index, !(found.segments <= sealed.count && covers(found, sealed)) { index = nil }
+        if let found = index, !found.covers(sealed.prefix(found.segments).map { $0.covered() }) { index = nil }
         var covered = index?.segments ?? 0
         if sealed.count - covered >= indexAfter {
             var arrays: [[EventKey]] = []
@@ -75,12 +75,6 @@ struct SealedSegment {
                 var ignored = RecoveryReport()
                 return try coveredSegments.map { try $0.keys(disk: disk, recovery: &ignored) }
             })
-    }
-
-    /// Whether `index` was made from the `.keys` files of `sealed`'s first segments as they are.
-    private static func covers(_ index: KeyIndex, _ sealed: [SealedSegment]) -> Bool {
-        let coverage = sealed.prefix(index.segments).map { $0.covered() }
-        return coverage.allSatisfy { $0 != nil } && KeyIndex.coverage(of: coverage.compactMap { $0 }) == index.coverage
     }
 
     /// The segment's part in the key index's coverage, from its `.keys` file's header.
