@@ -36,6 +36,11 @@ extension Engine {
 
     /// Brings the projections up to the end of the log, then refreshes the RFM view. The
     /// caller holds the log's writer lock, so no one else projects meanwhile.
+    ///
+    /// A store that does not exist yet (a first ingest, `--rebuild`, a replay's new shadow) and
+    /// a log that fits one pass are loaded in bulk beside it and renamed into place whole (see
+    /// `SQLiteProjectionStore.init(bulkLoadingAt:)`): a kill leaves no store, and the next run
+    /// starts over, as a killed one-pass rebuild always has.
     public func catchUp(under rules: Rules, _ options: CatchUp = CatchUp()) throws -> Projector.Summary {
         let path = options.storePath ?? directory.projections
         var asOf = options.asOf
@@ -46,29 +51,36 @@ extension Engine {
             }
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
+        SQLiteProjectionStore.removeUnfinishedBulkLoad(beside: path)
+        let log = try logReader(writingColumns: options.writesColumns)
+        let onePassLimit = MemoryBudget.available().map(Projector.onePassLimit(availableMemory:))
+        let fitsOnePass = log.endPosition > 0 && log.endPosition <= UInt64(onePassLimit ?? Projector.largestOnePass)
+        let loadsInBulk = options.batchSize == nil && fitsOnePass && !FileManager.default.fileExists(atPath: path)
         let store: SQLiteProjectionStore
         let projector: Projector
         do {
-            store = try SQLiteProjectionStore(path: path)
+            store =
+                loadsInBulk
+                ? try SQLiteProjectionStore(bulkLoadingAt: SQLiteProjectionStore.bulkLoadPath(for: path))
+                : try SQLiteProjectionStore(path: path)
             projector = try Projector(store: store, rules: rules, profileIDs: try profileIDs())
         } catch {
             throw EngineError(wrapping: error)
         }
-        if let available = MemoryBudget.available() {
-            projector.onePassLimit = Projector.onePassLimit(availableMemory: available)
-        }
-        projector.afterCommit = { KillPoint.commit.reached() }
+        if let onePassLimit { projector.onePassLimit = onePassLimit }
+        // A bulk load is committed when it is in force, after its RFM refresh.
+        if !loadsInBulk { projector.afterCommit = { KillPoint.commit.reached() } }
         let summary: Projector.Summary
         do {
-            summary = try projector.catchUp(
-                with: try logReader(writingColumns: options.writesColumns), batchSize: options.batchSize
-            ) {
-                options.progress?($0)
-            }
+            summary = try projector.catchUp(with: log, batchSize: options.batchSize) { options.progress?($0) }
         } catch {
             throw EngineError(wrapping: error)
         }
         try refreshRFM(store, under: rules, asOf: asOf)
+        if loadsInBulk {
+            do { try store.finishBulkLoad(movingTo: path) } catch { throw EngineError(wrapping: error) }
+            KillPoint.commit.reached()
+        }
         return summary
     }
 

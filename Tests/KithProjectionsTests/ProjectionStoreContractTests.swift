@@ -7,10 +7,12 @@ import Testing
 @testable import KithProjections
 
 /// Every `ProjectionStore` adapter against the one contract (`ProjectionStoreContract`): the
-/// SQLite store of the embedded default and the in-memory reference.
+/// SQLite store of the embedded default (also as a rebuild opens it, loaded in bulk) and the
+/// in-memory reference.
 @Suite struct ProjectionStoreContractTests {
     static let adapters: [ProjectionStoreAdapter] = [
         ProjectionStoreAdapter(name: "SQLite") { SQLitePlace() },
+        ProjectionStoreAdapter(name: "SQLite, loaded in bulk") { BulkLoadedSQLitePlace() },
         ProjectionStoreAdapter(name: "in-memory reference") { MemoryPlace() },
     ]
 
@@ -58,6 +60,26 @@ import Testing
 final class SQLitePlace: ProjectionStorePlace {
     let scratch = Scratch()
     func open() throws -> any ProfileStore { try SQLiteProjectionStore(path: scratch.path + "/projections.sqlite") }
+}
+
+/// A SQLite store whose first opening is a bulk load, as the engine opens a store that does not
+/// exist yet; reopening puts that load in force first (`finishBulkLoad(movingTo:)`), as the
+/// engine does once the load is done, then opens the file as any later run does.
+final class BulkLoadedSQLitePlace: ProjectionStorePlace {
+    let scratch = Scratch()
+    private var loading: SQLiteProjectionStore?
+    private var path: String { scratch.path + "/projections.sqlite" }
+
+    func open() throws -> any ProfileStore {
+        if let loading {
+            try loading.finishBulkLoad(movingTo: path)
+            self.loading = nil
+        }
+        if FileManager.default.fileExists(atPath: path) { return try SQLiteProjectionStore(path: path) }
+        let store = try SQLiteProjectionStore(bulkLoadingAt: SQLiteProjectionStore.bulkLoadPath(for: path))
+        loading = store
+        return store
+    }
 }
 
 /// The in-memory reference: "reopening" hands back the same store.
