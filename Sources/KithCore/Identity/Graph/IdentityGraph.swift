@@ -48,8 +48,8 @@ public struct IdentityGraph: Sendable {
     public private(set) var kinds: [IdentifierKind] = []
     /// Each node's kind, as a code into `kinds`.
     public private(set) var kindCodes = NodeColumn<KindCode>(placeholder: 0)
-    private var index: [Identifier: Node] = [:]
-    private var edges: [UInt64: EdgeInfo] = [:]
+    private var index = IdentifierTable()
+    private var edges = EdgeTable()
 
     public init() {}
 
@@ -74,7 +74,7 @@ public struct IdentityGraph: Sendable {
 
     /// Every edge, in key order (smaller end, then larger).
     public func sortedEdges() -> [(Node, Node, EdgeInfo)] {
-        edges.sorted { $0.key < $1.key }.map { k, info in
+        edges.sorted().map { k, info in
             let (a, b) = IdentityGraph.ends(of: k)
             return (a, b, info)
         }
@@ -115,16 +115,14 @@ public struct IdentityGraph: Sendable {
         guard !isLoaded(node) else { return }
         nodes[Int(node)] = info
         kindCodes[Int(node)] = code(of: info.identifier.kind)
-        index[info.identifier] = node
+        index.insert(info.identifier, as: node)
     }
 
     /// Restores a stored edge between two loaded nodes; an edge already in memory is kept.
     public mutating func restoreEdge(_ a: Node, _ b: Node, _ info: EdgeInfo) {
-        let k = IdentityGraph.key(a, b)
-        guard edges[k] == nil else { return }
+        guard edges.insertIfAbsent(IdentityGraph.key(a, b), info) else { return }
         neighbours.modify(Int(a)) { $0.append(b) }
         neighbours.modify(Int(b)) { $0.append(a) }
-        edges[k] = info
     }
 
     /// Records one event's identifiers, and the name it carried if any (a hash, see
@@ -145,7 +143,7 @@ public struct IdentityGraph: Sendable {
                 nodes.append(NodeInfo(identifier: identifier, firstSeen: position, events: 1))
                 neighbours.append([])
                 kindCodes.append(code(of: identifier.kind))
-                index[identifier] = n
+                index.insert(identifier, as: n)
                 touched.append(n)
             }
         }
@@ -156,13 +154,7 @@ public struct IdentityGraph: Sendable {
             for j in (i + 1)..<max(i + 1, touched.count) {
                 let a = touched[i]
                 let b = touched[j]
-                let k = IdentityGraph.key(a, b)
-                if var e = edges[k] {
-                    e.count += 1
-                    if position < e.firstEvidence { e.firstEvidence = position }
-                    edges[k] = e
-                } else {
-                    edges[k] = EdgeInfo(count: 1, firstEvidence: position)
+                if edges.observe(IdentityGraph.key(a, b), at: position) {
                     neighbours.modify(Int(a)) { $0.append(b) }
                     neighbours.modify(Int(b)) { $0.append(a) }
                 }
