@@ -176,18 +176,27 @@ struct SeenFolding {
     private var sourceBits: [UInt64] = []
     private var sourceNames: [String] = []
     private var sourceIndex: [String: Int] = [:]
+    /// The last event's source and its bit: a log's events come in runs from one channel (one
+    /// export at a time), and comparing a string with itself costs less than hashing it.
+    private var lastSource: (name: String, bit: Int)?
     /// Values seen from more sources than the table has bits (rare: channels are few).
     private var overflow: [Node: Set<String>] = [:]
+    /// Each combination of sources seen, as the set a value's row is written from: combinations
+    /// are few, values many, so each set is made once and shared.
+    private var sourceSets: [UInt64: Set<String>] = [:]
 
     mutating func add(_ at: Timestamp, source: String, to nodes: [Node]) {
         let bit: Int
-        if let known = sourceIndex[source] {
+        if let last = lastSource, last.name == source {
+            bit = last.bit
+        } else if let known = sourceIndex[source] {
             bit = known
         } else {
             bit = sourceNames.count
             sourceIndex[source] = bit
             sourceNames.append(source)
         }
+        lastSource = (source, bit)
         for n in nodes {
             let i = Int(n)
             while first.count <= i {
@@ -201,16 +210,23 @@ struct SeenFolding {
         }
     }
 
-    func seen(of node: Node) -> NodeSeen {
+    mutating func seen(of node: Node) -> NodeSeen {
         let i = Int(node)
         guard i < first.count else { return NodeSeen() }
-        var sources = overflow[node] ?? []
-        var bits = sourceBits[i]
-        while bits != 0 {
-            let b = bits.trailingZeroBitCount
-            sources.insert(sourceNames[b])
-            bits &= bits - 1
+        let bits = sourceBits[i]
+        var sources: Set<String>
+        if let shared = sourceSets[bits] {
+            sources = shared
+        } else {
+            sources = []
+            var rest = bits
+            while rest != 0 {
+                sources.insert(sourceNames[rest.trailingZeroBitCount])
+                rest &= rest - 1
+            }
+            sourceSets[bits] = sources
         }
+        if let more = overflow[node] { sources.formUnion(more) }
         return NodeSeen(firstSeen: first[i], lastSeen: last[i], sources: sources)
     }
 }

@@ -70,6 +70,23 @@ struct EvidenceGuardTests {
         #expect(profiles(g) == [[a], [b]])
     }
 
+    @Test(
+        "Names are compared between partners of one kind: an address seen with a phone and a card whose channels spell the name differently is not contested"
+    )
+    func namesAreComparedWithinAKind() {
+        let address = email("li.family@163.com")
+        let a = phone("13700000001")
+        let card = member("M9")
+        let events: [(ids: [Identifier], name: String?)] = [
+            ([address, a], nil), ([address, card], nil), ([a], "李伟"), ([card], "Li Wei"),
+        ]
+        for order in [events, events.reversed()] {
+            let g = namedGraph(order)
+            #expect(profiles(g) == [[address, a, card]])
+            #expect(IdentityResolver(rules: .standard).resolveAll(g).excluded.isEmpty)
+        }
+    }
+
     @Test("Contested values, limits and the shared guard give the same profiles in any arrival order (property)")
     func orderIndependence() {
         var rng = SplitMixForTests(seed: 0xE1_D3)

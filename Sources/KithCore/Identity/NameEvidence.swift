@@ -47,10 +47,9 @@ public struct NameEvidence: Sendable, Hashable {
     /// than it keeps: such a value is contested by its own events already.
     public func conflicts(with other: NameEvidence) -> Bool {
         guard !isEmpty, !other.isEmpty, !more, !other.more else { return false }
-        for h in [first, second] where h != 0 {
-            if h == other.first || h == other.second { return false }
-        }
-        return true
+        // `first` is set (not empty); `second` may be 0, which matches nothing stored.
+        if first == other.first || first == other.second { return false }
+        return second == 0 || (second != other.first && second != other.second)
     }
 
     /// The stored form: first in the high 32 bits, second shifted left by one, `more` in bit 0.

@@ -10,6 +10,18 @@ struct NeverLinkMatcher: Sendable {
         entries = rules.neverLink.map(NeverLinkTest.init)
     }
 
+    private init(blocklist: Set<String>, entries: [NeverLinkTest]) {
+        self.blocklist = blocklist
+        self.entries = entries
+    }
+
+    /// This matcher with only the patterns that can match values of `kind`: what a projection
+    /// asks of each value, by its kind's code (see `KindRules.neverLink`), so that a value is not
+    /// asked against every other kind's patterns.
+    func restricted(to kind: IdentifierKind) -> NeverLinkMatcher {
+        NeverLinkMatcher(blocklist: blocklist, entries: entries.filter { $0.mayMatch(kind) })
+    }
+
     /// Whether the value never links by what it is: on the blocklist, or matching a pattern.
     func neverLinks(_ identifier: Identifier) -> Bool {
         isBlocklisted(identifier) || firstPattern(matching: identifier) != nil

@@ -17,6 +17,11 @@ final class NeverLinkTest: Sendable {
         domain = rule.domain.map(GlobList.init)
     }
 
+    /// Whether the rule can stop any value of `kind` from linking.
+    func mayMatch(_ kind: IdentifierKind) -> Bool {
+        (kinds?.contains(kind) ?? true) && (value != nil || local != nil || domain != nil || rule.shape != nil)
+    }
+
     /// Whether the rule stops this (normalised) value from linking (see `NeverLinkRule`).
     func matches(_ identifier: Identifier) -> Bool {
         if let kinds, !kinds.contains(identifier.kind) { return false }

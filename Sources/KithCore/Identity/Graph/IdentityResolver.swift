@@ -144,50 +144,48 @@ public struct IdentityResolver: Sendable {
     ) -> Evidence? {
         let evidence = rules.evidence
         guard evidence.names || evidence.limits else { return nil }
-        let info = graph.nodes[Int(node)]
-        if evidence.names && info.names.isConflicted { return .differentNames }
+        if evidence.names && graph.nodes[Int(node)].names.isConflicted { return .differentNames }
         // Partners' evidence needs two of them (two of one kind, or more than a limit of at least one).
         guard partners.count >= 2 else { return nil }
         let code = graph.kindCode(of: node)
-        // Partners by kind, in a canonical order (the neighbour list's order is arrival order).
-        var byKind: [(code: KindRules.KindCode, names: [NameEvidence], count: Int)] = []
-        for m in partners {
-            let c = graph.kindCode(of: m)
-            guard c != code, kinds.links[Int(c)], !marks.neverLinks(m, in: graph, by: self) else { continue }
-            let names = graph.nodes[Int(m)].names
-            if let i = byKind.firstIndex(where: { $0.code == c }) {
-                byKind[i].count += 1
-                if !names.isEmpty { byKind[i].names.append(names) }
-            } else {
-                byKind.append((c, names.isEmpty ? [] : [names], 1))
-            }
-        }
-        byKind.sort { kinds.nameRank[Int($0.code)] < kinds.nameRank[Int($1.code)] }
         let priority = kinds.priority[Int(code)]
-        if evidence.limits {
-            // Only a stronger kind's values tell people apart: a member card seen with two phones
-            // is one person who changed numbers (the limit settles which link stays); a phone
-            // seen with two member cards is two people.
-            for k in byKind {
-                let limit = kinds.limit[Int(k.code)]
-                if k.count > limit && kinds.priority[Int(k.code)] < priority {
-                    return .overLimit(kinds.kinds[Int(k.code)], count: k.count, limit: limit)
+        // Each partner's kind code, or -1 for one that is no evidence. Partners are few (a value
+        // with more is shared), and every value asks: no array is allocated for them.
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: partners.count) { codes in
+            for (i, m) in partners.enumerated() {
+                let c = graph.kindCode(of: m)
+                let counts = c != code && kinds.links[Int(c)] && !marks.neverLinks(m, in: graph, by: self)
+                codes[i] = counts ? Int32(c) : -1
+            }
+            // Kinds in name order, so the evidence named does not depend on arrival order.
+            if evidence.limits {
+                // Only a stronger kind's values tell people apart: a member card seen with two phones
+                // is one person who changed numbers (the limit settles which link stays); a phone
+                // seen with two member cards is two people.
+                for c in kinds.inNameOrder where kinds.priority[Int(c)] < priority {
+                    let count = codes.reduce(0) { $0 + ($1 == Int32(c) ? 1 : 0) }
+                    let limit = kinds.limit[Int(c)]
+                    if count > limit { return .overLimit(kinds.kinds[Int(c)], count: count, limit: limit) }
                 }
             }
-        }
-        if evidence.names {
-            // Names weigh on a value through partners at least as strong as it: an address seen
-            // with two phones of different names joins two people, but a member card is not
-            // doubted because its own phones' channels spell the name differently.
-            for k in byKind where k.names.count > 1 && kinds.priority[Int(k.code)] <= priority {
-                for i in 0..<k.names.count {
-                    for j in (i + 1)..<k.names.count where k.names[i].conflicts(with: k.names[j]) {
-                        return .partnersWithDifferentNames(kinds.kinds[Int(k.code)])
+            if evidence.names {
+                // Names weigh on a value through partners at least as strong as it: an address seen
+                // with two phones of different names joins two people, but a member card is not
+                // doubted because its own phones' channels spell the name differently.
+                for c in kinds.inNameOrder where kinds.priority[Int(c)] <= priority {
+                    for i in codes.indices where codes[i] == Int32(c) {
+                        let a = graph.nodes[Int(partners[i])].names
+                        guard !a.isEmpty else { continue }
+                        for j in (i + 1)..<codes.count where codes[j] == Int32(c) {
+                            if a.conflicts(with: graph.nodes[Int(partners[j])].names) {
+                                return .partnersWithDifferentNames(kinds.kinds[Int(c)])
+                            }
+                        }
                     }
                 }
             }
+            return nil
         }
-        return nil
     }
 
     /// Whether a value never links by what it is (blocklist, patterns), whatever it is seen with.

@@ -27,6 +27,8 @@ public final class KindRules: Sendable {
     public let nameRank: [Int]
     /// The codes in name order.
     public let inNameOrder: [KindCode]
+    /// The blocklist and the never-link patterns that can match each kind's values.
+    let neverLink: [NeverLinkMatcher]
 
     public init(_ rules: Rules, kinds: [IdentifierKind]) {
         self.kinds = kinds
@@ -40,6 +42,8 @@ public final class KindRules: Sendable {
         var rank = [Int](repeating: 0, count: kinds.count)
         for (r, code) in inNameOrder.enumerated() { rank[Int(code)] = r }
         nameRank = rank
+        let matcher = NeverLinkMatcher(rules)
+        neverLink = kinds.map(matcher.restricted(to:))
     }
 
     /// Whether the table was made from this very list of kinds (the same storage, not just the

@@ -22,13 +22,19 @@ public struct NeverLinkMarks: Sendable {
             if i >= dense.count {
                 dense.append(contentsOf: repeatElement(-1, count: max(i + 1, graph.nodeCount) - dense.count))
             }
-            if dense[i] < 0 { dense[i] = resolver.neverLinks(graph.nodes[i].identifier) ? 1 : 0 }
+            if dense[i] < 0 { dense[i] = judge(node, in: graph, by: resolver) ? 1 : 0 }
             return dense[i] == 1
         }
         if let known = sparse[node] { return known }
-        let answer = resolver.neverLinks(graph.nodes[i].identifier)
+        let answer = judge(node, in: graph, by: resolver)
         sparse[node] = answer
         return answer
+    }
+
+    /// The blocklist and only the patterns of the value's own kind (most kinds have none).
+    private mutating func judge(_ node: Node, in graph: IdentityGraph, by resolver: IdentityResolver) -> Bool {
+        kinds(of: graph, by: resolver).neverLink[Int(graph.kindCode(of: node))].neverLinks(
+            graph.nodes[Int(node)].identifier)
     }
 
     /// The rules of `graph`'s kinds by code, made again when the graph has coded a new kind (or is
