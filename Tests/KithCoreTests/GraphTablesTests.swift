@@ -72,6 +72,35 @@ struct GraphTablesTests {
         }
     }
 
+    @Test(
+        "Under random loads, changes and reads the stored values of a node column equal a Dictionary, across growths, with the placeholder for what was never loaded"
+    )
+    func storedValuesBehaveLikeADictionary() {
+        var rng = SplitMix64(seed: 29)
+        for round in 0..<30 {
+            let storedCount = rng.int(1..<(round.isMultiple(of: 3) ? 40 : 20_000))
+            var column = NodeColumn(storedCount: storedCount, placeholder: -1)
+            var oracle: [Int: Int] = [:]
+            for step in 0..<rng.int(0..<5_000) {
+                let node = rng.int(0..<storedCount)
+                switch rng.int(0..<3) {
+                case 0:
+                    column[node] = step
+                    oracle[node] = step
+                case 1:
+                    column.modify(node) { $0 += 2 }
+                    oracle[node] = (oracle[node] ?? -1) + 2
+                default:
+                    #expect(column[node] == oracle[node] ?? -1)
+                }
+            }
+            #expect((0..<storedCount).allSatisfy { column[$0] == oracle[$0] ?? -1 })
+            // New values after the stored ones still go to the dense part.
+            column.append(7)
+            #expect(column[storedCount] == 7 && column.count == storedCount + 1)
+        }
+    }
+
     @Test("Two spellings of one letter are two values in a graph, as they are two rows in the store")
     func canonicallyEquivalentSpellingsAreDistinctValues() {
         var graph = IdentityGraph()

@@ -16,7 +16,7 @@ public struct NodeColumn<Element: Sendable>: RandomAccessCollection, Sendable {
     public typealias Index = Int
 
     // Inlinable, so that other modules (the projector) read a column without a generic call.
-    @usableFromInline var stored: [Int32: Element] = [:]
+    @usableFromInline var stored: StoredNodeMap<Element>
     @usableFromInline var fresh: [Element] = []
     /// Values kept in a store: ids `0..<storedCount`.
     public let storedCount: Int
@@ -26,6 +26,7 @@ public struct NodeColumn<Element: Sendable>: RandomAccessCollection, Sendable {
     public init(storedCount: Int = 0, placeholder: Element) {
         self.storedCount = storedCount
         self.placeholder = placeholder
+        stored = StoredNodeMap(filler: placeholder)
     }
 
     @inlinable public var startIndex: Int { 0 }
@@ -38,7 +39,7 @@ public struct NodeColumn<Element: Sendable>: RandomAccessCollection, Sendable {
                 fresh[node &- storedCount] = newValue
             } else {
                 precondition(node >= 0, "node \(node) is not a value of this graph")
-                stored[Int32(node)] = newValue
+                stored.set(Int32(node), to: newValue)
             }
         }
     }
@@ -49,8 +50,7 @@ public struct NodeColumn<Element: Sendable>: RandomAccessCollection, Sendable {
     public mutating func modify<Result>(_ node: Int, _ body: (inout Element) -> Result) -> Result {
         if node >= storedCount { return body(&fresh[node &- storedCount]) }
         precondition(node >= 0, "node \(node) is not a value of this graph")
-        let unloaded = placeholder
-        return body(&stored[Int32(node), default: unloaded])
+        return stored.modify(Int32(node), from: placeholder, body)
     }
 
     /// Adds a value new to the graph, as node `endIndex`.
