@@ -65,8 +65,12 @@ extension Engine {
                 : try SQLiteProjectionStore(path: path)
             projector = try Projector(store: store, rules: rules, profileIDs: try profileIDs())
         } catch {
+            if loadsInBulk { SQLiteProjectionStore.removeUnfinishedBulkLoad(beside: path) }
             throw EngineError(wrapping: error)
         }
+        // A load that fails is deleted at once: it holds personal data and will never be used.
+        var putInForce = false
+        defer { if loadsInBulk && !putInForce { SQLiteProjectionStore.removeUnfinishedBulkLoad(beside: path) } }
         if let onePassLimit { projector.onePassLimit = onePassLimit }
         // A bulk load is committed when it is in force, after its RFM refresh.
         if !loadsInBulk { projector.afterCommit = { KillPoint.commit.reached() } }
@@ -79,6 +83,7 @@ extension Engine {
         try refreshRFM(store, under: rules, asOf: asOf)
         if loadsInBulk {
             do { try store.finishBulkLoad(movingTo: path) } catch { throw EngineError(wrapping: error) }
+            putInForce = true
             KillPoint.commit.reached()
         }
         return summary

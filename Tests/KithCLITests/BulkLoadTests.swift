@@ -63,4 +63,21 @@ struct BulkLoadTests {
         #expect(try FileManager.default.attributesOfItem(atPath: store)[.systemFileNumber] as? UInt64 == inode)
         #expect(!FileManager.default.fileExists(atPath: leftover))
     }
+
+    @Test("A bulk load that fails (a damaged segment) says where, exits 2 and leaves no file of personal data behind")
+    func aFailedLoadLeavesNothing() throws {
+        let scratch = Scratch()
+        let (data, _, _) = try ProjectionCrashTests.unprojectedLog(persons: 200, seed: 43, in: scratch)
+        let segment = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: data + "/log").sorted().first { $0.hasSuffix(".seg") })
+        var bytes = try #require(FileManager.default.contents(atPath: data + "/log/" + segment))
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: data + "/log/" + segment))
+
+        let run = try kith(["project", "--data", data])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains(segment) && run.stderr.contains("CRC mismatch"), "\(run.stderr)")
+        #expect(try Self.leftovers(in: data) == [])
+        #expect(!FileManager.default.fileExists(atPath: data + "/projections.sqlite"))
+    }
 }
