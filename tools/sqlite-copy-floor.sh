@@ -4,6 +4,7 @@
 # 64 MiB cache, one transaction, the secondary indexes built at the end), each step timed by the
 # `sqlite3` shell. Compare its inserts with the row-writing share of a profiled `kith project
 # --rebuild`: the difference is what writing row by row from Swift costs.
+# JOURNAL=OFF copies as a bulk load does (no journal, synchronous OFF; see "Rebuilds in one pass").
 #   tools/sqlite-copy-floor.sh STORE      # e.g. DATA/projections.sqlite after kith project --rebuild
 set -euo pipefail
 store="$1"
@@ -14,7 +15,11 @@ sqlite3 "$store" .schema | grep -v '^CREATE INDEX\|^CREATE UNIQUE INDEX\|sqlite_
 sqlite3 "$store" "SELECT sql || ';' FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL" >"$work/indexes.sql"
 {
     echo ".output /dev/null"
-    echo "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;"
+    if [ "${JOURNAL:-WAL}" = OFF ]; then
+        echo "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;"
+    else
+        echo "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;"
+    fi
     echo ".output"
     echo ".read $work/tables.sql"
     echo "ATTACH '$store' AS old;"
