@@ -16,7 +16,9 @@ public struct NodeColumn<Element: Sendable>: RandomAccessCollection, Sendable {
     public typealias Index = Int
 
     // Inlinable, so that other modules (the projector) read a column without a generic call.
-    @usableFromInline var stored: StoredNodeMap<Element>
+    /// Loaded stored values by node: at 5,000,000 people, a `Dictionary` here was 14 % of a
+    /// batched catch-up's samples.
+    @usableFromInline var stored: IntegerKeyTable<Int32, Element>
     @usableFromInline var fresh: [Element] = []
     /// Values kept in a store: ids `0..<storedCount`.
     public let storedCount: Int
@@ -26,7 +28,7 @@ public struct NodeColumn<Element: Sendable>: RandomAccessCollection, Sendable {
     public init(storedCount: Int = 0, placeholder: Element) {
         self.storedCount = storedCount
         self.placeholder = placeholder
-        stored = StoredNodeMap(filler: placeholder)
+        stored = IntegerKeyTable(free: -1, filler: placeholder)
     }
 
     @inlinable public var startIndex: Int { 0 }
