@@ -36,7 +36,5 @@ struct EdgeTable: Sendable {
     mutating func insertIfAbsent(_ key: UInt64, _ info: EdgeInfo) -> Bool { table.insertIfAbsent(key, info) }
 
     /// Every edge, in key order.
-    func sorted() -> [(key: UInt64, info: EdgeInfo)] {
-        table.entries().map { (key: $0.key, info: $0.value) }.sorted { $0.key < $1.key }
-    }
+    func sorted() -> [(key: UInt64, value: EdgeInfo)] { table.entries().sorted { $0.key < $1.key } }
 }

@@ -49,12 +49,29 @@ struct IdentifierTable: Sendable {
 
     /// Records `identifier` as `node`, replacing the node it had.
     mutating func insert(_ identifier: Identifier, as node: Node) {
-        precondition(node >= 0 && node < Node.max, "node \(node) is not a value of a graph")
         let h = hash(identifier)
         let i = slot(of: identifier, hash: h)
-        let isNew = slots[i] == 0
+        if slots[i] == 0 {
+            place(identifier, as: node, hash: h, at: i)
+        } else {
+            slots[i] = (h >> 32) << 32 | UInt64(UInt32(node) + 1)
+        }
+    }
+
+    /// The node `identifier` has; or, when it has none, records it as `node` and returns nil.
+    /// A graph observing an event's values asks this once per value, known or new.
+    mutating func insertIfAbsent(_ identifier: Identifier, as node: Node) -> Node? {
+        let h = hash(identifier)
+        let i = slot(of: identifier, hash: h)
+        let s = slots[i]
+        if s != 0 { return Node(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1 }
+        place(identifier, as: node, hash: h, at: i)
+        return nil
+    }
+
+    private mutating func place(_ identifier: Identifier, as node: Node, hash h: UInt64, at i: Int) {
+        precondition(node >= 0 && node < Node.max, "node \(node) is not a value of a graph")
         slots[i] = (h >> 32) << 32 | UInt64(UInt32(node) + 1)
-        guard isNew else { return }
         identifiers[i] = identifier
         count += 1
         // At most 70 % full: linear probes stay short.

@@ -132,7 +132,8 @@ public struct IdentityGraph: Sendable {
         var touched: [Node] = []
         touched.reserveCapacity(identifiers.count)
         for identifier in identifiers {
-            if let n = index[identifier] {
+            // One hash and one probe whether the value is known or new.
+            if let n = index.insertIfAbsent(identifier, as: Node(nodes.count)) {
                 nodes.modify(Int(n)) { info in
                     info.events += 1
                     if position < info.firstSeen { info.firstSeen = position }
@@ -143,7 +144,6 @@ public struct IdentityGraph: Sendable {
                 nodes.append(NodeInfo(identifier: identifier, firstSeen: position, events: 1))
                 neighbours.append([])
                 kindCodes.append(code(of: identifier.kind))
-                index.insert(identifier, as: n)
                 touched.append(n)
             }
         }
