@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "KithProjections",
             dependencies: [
-                "KithCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "KithCore", "CMalloc", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict),

@@ -16,12 +16,8 @@ final class ProgressLine {
         self.first = first
         let elapsed = Date().timeIntervalSince(start)
         if let stage = p.stage {
-            // A rebuild has read the log; what is left has no event count to show, except
-            // another read of the log for more values' statistics.
-            let text =
-                stage == .foldingMoreValues
-                ? "\(stage.rawValue)… \(Int(Double(p.position) / Double(p.end) * 100))%"
-                : "read \(Int(p.position).grouped) events; \(stage.rawValue)…"
+            // A rebuild has read the log; what is left has no event count to show.
+            let text = "read \(Int(p.position).grouped) events; \(stage.rawValue)…"
             FileHandle.standardError.write(
                 Data("\r\(label): \(text)  \(Projection.duration(elapsed))\u{1B}[K".utf8))
             return

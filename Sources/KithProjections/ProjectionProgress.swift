@@ -4,8 +4,6 @@
 public struct ProjectionProgress: Sendable, Equatable {
     public enum Stage: String, Sendable {
         case writingValues = "writing identifier values and statistics"
-        /// Reading the log again for the statistics of values beyond the first pass's share.
-        case foldingMoreValues = "reading the log again for more values' statistics"
         case resolvingIdentity = "resolving identity"
         case committing = "writing links and profiles, building indexes, committing"
     }

@@ -1,5 +1,9 @@
 import KithCore
 
+#if canImport(Glibc)
+    import CMalloc
+#endif
+
 extension Projector {
     /// Whether `catchUp` rebuilds in one pass: an empty store, the whole log to project.
     var canRebuildInOnePass: Bool { state.checkpoint == 0 && state.storedAtOpening == 0 }
@@ -13,20 +17,17 @@ extension Projector {
     /// create: profiles that existed between two batches and merged later, and merge and split
     /// records (a rebuild sees the whole log at once, so nothing merges or splits).
     ///
-    /// Memory: the graph and when each value was seen grow with the log (about 150 bytes an
-    /// event), statistics and timelines with the values folded (about 700 bytes a value). So the
-    /// first read of the log folds the statistics of the first `valuesPerPass` values only, and
-    /// each further `valuesPerPass` values cost one more read of the log (decoding only: the
-    /// graph is built by then). Past `onePassLimit` events the rest is caught up in batches.
+    /// Memory: the graph and when each value was seen grow with the values, what the statistics
+    /// need of each event (see `AnchoredEvents`) with the events. Past `onePassLimit` events the
+    /// rest is caught up in batches.
     func rebuild(
         with log: some EventLogReading, summary: inout Summary, progress: ((ProjectionProgress) -> Void)?
     ) throws {
         var batch = ProjectionBatch()
         batch.endPosition = min(log.endPosition, UInt64(max(0, onePassLimit)))
         if batch.endPosition > 0 { batch.lastLine = try Projector.lineHash(in: log, at: batch.endPosition - 1) }
-        let perPass = max(1, valuesPerPass)
         try store.commitRebuild(rulesHash: rulesHash) { sink in
-            var folded = try fold(log, upTo: batch.endPosition, values: 0..<perPass, progress: progress)
+            var (seen, anchored) = try fold(log, upTo: batch.endPosition, progress: progress)
             func reach(_ stage: ProjectionProgress.Stage) {
                 progress?(ProjectionProgress(position: batch.endPosition, end: log.endPosition, stage: stage))
             }
@@ -34,27 +35,18 @@ extension Projector {
             let graph = state.graph
             for n in 0..<graph.nodeCount {
                 try sink.append(
-                    ProjectionBatch.NodeRow(node: Node(n), info: graph.nodes[n], seen: folded.seen.seen(of: Node(n))))
+                    ProjectionBatch.NodeRow(node: Node(n), info: graph.nodes[n], seen: seen.seen(of: Node(n))))
             }
-            batch.edges = graph.sortedEdges()
-            // Each value's statistics are written and dropped in turn, so memory shrinks as the rows go out.
+            seen = SeenFolding()
             let currency = rules.rfm.currency
-            var values = 0..<min(perPass, graph.nodeCount)
-            while true {
-                for i in folded.stats.indices {
-                    guard let s = folded.stats[i] else { continue }
-                    folded.stats[i] = nil
-                    let n = Node(values.lowerBound + i)
-                    try sink.append(s, timeline: folded.timelines[i], of: n)
-                    folded.timelines[i] = []
-                    let raw = RFMRaw(s, currency: currency)
-                    if !raw.isEmpty { batch.nodeRFM.append((n, raw)) }
-                }
-                guard values.upperBound < graph.nodeCount else { break }
-                values = values.upperBound..<min(values.upperBound + perPass, graph.nodeCount)
-                (folded.stats, folded.timelines) = try foldStatistics(
-                    log, upTo: batch.endPosition, values: values, progress: progress)
+            try anchored.forEachValue { n, stats, timeline in
+                try sink.append(stats, timeline: timeline, of: n)
+                let raw = RFMRaw(stats, currency: currency)
+                if !raw.isEmpty { batch.nodeRFM.append((n, raw)) }
             }
+            // Listed only now that the folded events are gone: memory peaks in what follows.
+            Projector.returnFreedMemory()
+            batch.edges = graph.sortedEdges()
             reach(.resolvingIdentity)
             settleWholeGraph(into: &batch)
             reach(.committing)
@@ -66,6 +58,15 @@ extension Projector {
         summary.newProfiles = batch.newProfiles.count
         // Later batches load the stored graph on demand, as a projector opened on this store would.
         state = try Projector.openState(of: store)
+    }
+
+    /// Gives the memory freed so far back to the system. `kith` keeps large blocks in the heap
+    /// for ingest's reuse (see its `mallopt` settings), so a rebuild's folded events, once
+    /// freed, still counted in its resident memory while resolution allocated more beside them.
+    static func returnFreedMemory() {
+        #if canImport(Glibc)
+            _ = malloc_trim(0)
+        #endif
     }
 
     /// `settle` for a rebuild: neither the store nor the state holds anything yet, so every
@@ -80,24 +81,19 @@ extension Projector {
         for r in resolution.refused { refused[IdentityGraph.key(r.link.a, r.link.b)] = r.rule }
         batch.refused = refused.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         batch.excluded = resolution.excluded.map { ($0.node, $0.standing) }.sorted { $0.0 < $1.0 }
-        var nodeRFM = [RFMRaw?](repeating: nil, count: graph.nodeCount)
-        for (n, raw) in batch.nodeRFM { nodeRFM[Int(n)] = raw }
         // Each component's profile id and summed RFM inputs, and each value's component.
         let components = resolution.components
         var ids: [String] = []
-        var raws: [RFMRaw] = []
         ids.reserveCapacity(components.count)
-        raws.reserveCapacity(components.count)
         var componentOf = [Int32](repeating: -1, count: graph.nodeCount)
         for (c, component) in components.enumerated() {
             ids.append(profileIDs.of(graph.nodes[Int(component[0])].identifier))
-            var raw = RFMRaw()
-            for n in component {
-                componentOf[Int(n)] = Int32(c)
-                if let r = nodeRFM[Int(n)] { raw.add(r) }
-            }
-            raws.append(raw)
+            for n in component { componentOf[Int(n)] = Int32(c) }
         }
+        // Summed in node order, as the values' inputs are listed: RFM inputs add up the same in
+        // any order (see `RFMRaw.add`).
+        var raws = [RFMRaw](repeating: RFMRaw(), count: components.count)
+        for (n, raw) in batch.nodeRFM where componentOf[Int(n)] >= 0 { raws[Int(componentOf[Int(n)])].add(raw) }
         // Rows in key order, so each table grows at its end instead of splitting pages all over.
         // Two components whose ids collide stay in order (the sort is stable): the first one's
         // anchor names the profile and the last one's RFM inputs stand, as they always have.
@@ -109,61 +105,30 @@ extension Projector {
             }
             if k == byID.count - 1 || ids[byID[k + 1]] != ids[c] { batch.profileRFM.append((ids[c], raws[c])) }
         }
+        batch.membership.reserveCapacity(graph.nodeCount)
         for (n, c) in componentOf.enumerated() where c >= 0 { batch.membership.append((Node(n), ids[Int(c)])) }
     }
 
-    /// Reads the whole log into the graph, folding when and where values were seen, and the
-    /// statistics and timeline entries of the events anchored at a value in `values`.
+    /// Reads the whole log into the graph, folding when and where values were seen, and keeping
+    /// what the statistics and timelines need of each event anchored at a value.
     private func fold(
-        _ log: some EventLogReading, upTo end: UInt64, values: Range<Int>, progress: ((ProjectionProgress) -> Void)?
-    ) throws -> (seen: SeenFolding, stats: [NodeStats?], timelines: [[UInt8]]) {
+        _ log: some EventLogReading, upTo end: UInt64, progress: ((ProjectionProgress) -> Void)?
+    ) throws -> (seen: SeenFolding, anchored: AnchoredEvents) {
         var seen = SeenFolding()
-        var stats = FoldedStatistics(values: values)
+        var anchored = AnchoredEvents()
+        anchored.reserveCapacity(Int(end))
+        // A guess, not a bound: most events carry values seen before (4.4M values in 10.7M events
+        // at 1,000,000 people). Past it the columns grow by doubling, as without it.
+        state.graph.reserveCapacity(values: Int(end))
+        seen.reserveCapacity(values: Int(end))
         try forEachEvent(in: log, upTo: end, progress: progress) { e in
             let nodes = state.graph.observe(e.identifiers, at: e.position, name: e.nameHash)
             seen.add(e.occurredAt, source: e.source, to: nodes)
             if let anchor = state.graph.anchor(of: nodes, marks: &marks, resolver: resolver) {
-                stats.add(e, anchoredAt: anchor)
+                anchored.add(e, anchoredAt: anchor)
             }
         }
-        return (seen, stats.stats, stats.timelines)
-    }
-
-    /// Reads the log again once the graph is built, folding only the statistics and timeline
-    /// entries of the events anchored at a value in `values`.
-    private func foldStatistics(
-        _ log: some EventLogReading, upTo end: UInt64, values: Range<Int>, progress: ((ProjectionProgress) -> Void)?
-    ) throws -> (stats: [NodeStats?], timelines: [[UInt8]]) {
-        var stats = FoldedStatistics(values: values)
-        let graph = state.graph
-        try forEachEvent(in: log, upTo: end, stage: .foldingMoreValues, progress: progress) { e in
-            if let anchor = anchor(of: e.identifiers.compactMap(graph.node), in: graph) {
-                stats.add(e, anchoredAt: anchor)
-            }
-        }
-        return (stats.stats, stats.timelines)
-    }
-}
-
-/// The statistics and timeline entries of the events anchored at a range of values, in arrays
-/// indexed by node from the range's start, grown as the values appear.
-struct FoldedStatistics {
-    typealias Node = IdentityGraph.Node
-    let values: Range<Int>
-    // A dictionary of these large values would copy each on every change.
-    var stats: [NodeStats?] = []
-    var timelines: [[UInt8]] = []
-
-    mutating func add(_ e: ProjectedEvent, anchoredAt anchor: Node) {
-        guard values.contains(Int(anchor)) else { return }
-        let i = Int(anchor) - values.lowerBound
-        if stats.count <= i {
-            stats.append(contentsOf: repeatElement(nil, count: i + 1 - stats.count))
-            timelines.append(contentsOf: repeatElement([], count: i + 1 - timelines.count))
-        }
-        if stats[i] == nil { stats[i] = NodeStats() }
-        stats[i]?.add(e)
-        TimelineIndex.append(e, to: &timelines[i])
+        return (seen, anchored)
     }
 }
 
@@ -184,6 +149,12 @@ struct SeenFolding {
     /// Each combination of sources seen, as the set a value's row is written from: combinations
     /// are few, values many, so each set is made once and shared.
     private var sourceSets: [UInt64: Set<String>] = [:]
+
+    mutating func reserveCapacity(values count: Int) {
+        first.reserveCapacity(count)
+        last.reserveCapacity(count)
+        sourceBits.reserveCapacity(count)
+    }
 
     mutating func add(_ at: Timestamp, source: String, to nodes: [Node]) {
         let bit: Int

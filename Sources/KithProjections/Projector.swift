@@ -98,19 +98,14 @@ public final class Projector {
         return fits < 500_000 ? 0 : min(largestOnePass, fits)
     }
 
-    /// The most values whose statistics one read of the log folds in a rebuild (see `rebuild`).
-    public var valuesPerPass = 1_000_000
-
     /// The log's events in `start..<end` as the log answers them (from its projection-ready
     /// form where it has one), reporting progress every 100,000 positions; a line that is not a
     /// canonical event is an error.
     func forEachEvent(
-        in log: some EventLogReading, from start: UInt64 = 0, upTo end: UInt64, stage: ProjectionProgress.Stage? = nil,
+        in log: some EventLogReading, from start: UInt64 = 0, upTo end: UInt64,
         progress: ((ProjectionProgress) -> Void)? = nil, _ body: (ProjectedEvent) -> Void
     ) throws {
         guard start < end else { return }
-        // A first read counts towards the whole log; a read again, towards what the rebuild covers.
-        let reportedEnd = stage == nil ? log.endPosition : end
         var failure: (any Error)?
         var next = start
         try log.forEachProjectedEvent(from: start, upTo: end, declaredKinds: rules.declaredKinds) { at, event in
@@ -120,11 +115,11 @@ public final class Projector {
             }
             body(event)
             next = at + 1
-            if next % 100_000 == 0 { progress?(ProjectionProgress(position: next, end: reportedEnd, stage: stage)) }
+            if next % 100_000 == 0 { progress?(ProjectionProgress(position: next, end: log.endPosition)) }
             return true
         }
         if let failure { throw failure }
-        if next > start { progress?(ProjectionProgress(position: next, end: reportedEnd, stage: stage)) }
+        if next > start { progress?(ProjectionProgress(position: next, end: log.endPosition)) }
     }
 
     /// The hash of the log's line at `position` (nil past the end).

@@ -136,11 +136,10 @@ struct RebuildTests {
     }
 
     /// Projects a tangled log into an empty store with a projector `configure` sets up, checks
-    /// the store equals a default projector's, and returns what the configured one reported and
-    /// how many values the log has.
+    /// the store equals a default projector's, and returns what the configured one reported.
     static func projectAgainstDefault(
         seed: UInt64, events: Int, sourceLocation: SourceLocation = #_sourceLocation, configure: (Projector) -> Void
-    ) throws -> (summary: Projector.Summary, reports: [ProjectionProgress], values: Int) {
+    ) throws -> (summary: Projector.Summary, reports: [ProjectionProgress]) {
         let scratch = Scratch()
         try tangledLog(at: scratch.path + "/log", seed: seed, events: events)
         let reader = try EventLogReader(directory: scratch.path + "/log")
@@ -152,13 +151,12 @@ struct RebuildTests {
         let standard = try SQLiteProjectionStore(path: scratch.path + "/default.sqlite")
         _ = try Projector(store: standard, rules: .standard).catchUp(with: reader)
         try expectSameProjection(configured, standard, sourceLocation: sourceLocation)
-        let values = try standard.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM node") ?? 0 }
-        return (summary, reports, values)
+        return (summary, reports)
     }
 
     @Test("A log longer than the one-pass limit is rebuilt in one pass up to it, then in batches")
     func longerThanOnePass() throws {
-        let (summary, reports, _) = try Self.projectAgainstDefault(seed: 4, events: 600) { $0.onePassLimit = 250 }
+        let (summary, reports) = try Self.projectAgainstDefault(seed: 4, events: 600) { $0.onePassLimit = 250 }
         #expect(summary.events == 600 && summary.batches == 2, "one pass of 250, then one batch of 350")
         // Once the one pass has read its events, it names what it is doing instead of sitting at the end.
         #expect(
@@ -187,22 +185,8 @@ struct RebuildTests {
             previous = (bytes, limit)
         }
         // With no room for a one-pass rebuild, an empty store is projected in batches from the start.
-        let (summary, reports, _) = try Self.projectAgainstDefault(seed: 5, events: 300) { $0.onePassLimit = 0 }
+        let (summary, reports) = try Self.projectAgainstDefault(seed: 5, events: 300) { $0.onePassLimit = 0 }
         #expect(summary.events == 300 && reports.allSatisfy { $0.stage == nil })
-    }
-
-    @Test(
-        "Folding a few values' statistics per read of the log gives the store one read gives, whatever the share",
-        arguments: [1, 7, 40])
-    func severalReadsOfTheLog(valuesPerPass: Int) throws {
-        let (summary, reports, values) = try Self.projectAgainstDefault(seed: 6, events: 400) {
-            $0.valuesPerPass = valuesPerPass
-        }
-        #expect(summary.events == 400 && summary.batches == 1)
-        #expect(values > 40, "the log has more values than the largest share")
-        // One more read of the log for each further share of the values, each named as such.
-        let rereads = reports.filter { $0.stage == .foldingMoreValues && $0.position == 400 }.count
-        #expect(rereads == (values + valuesPerPass - 1) / valuesPerPass - 1)
     }
 
     @Test("A rebuilt store has the indexes the migrations create, and refuses a second rebuild")

@@ -39,42 +39,53 @@ public struct NodeStats: Codable, Sendable, Equatable {
     public init() {}
 
     public mutating func add(_ e: ProjectedEvent) {
+        add(e.type, name: e.name, source: e.source, at: e.occurredAt, amount: e.amount, score: e.score)
+        for (key, value) in e.traits { observeTrait(key, value, source: e.source, at: e.occurredAt) }
+    }
+
+    /// `add(_:)` without the event's traits, which follow with `observeTrait` (a rebuild keeps
+    /// an event's fields in columns, not as a `ProjectedEvent`; see `AnchoredEvents`).
+    mutating func add(
+        _ type: EventType, name: String, source: String, at occurredAt: Timestamp, amount: Money?, score: Int?
+    ) {
         events += 1
-        if firstSeen.map({ e.occurredAt < $0 }) ?? true { firstSeen = e.occurredAt }
-        if lastSeen.map({ $0 < e.occurredAt }) ?? true { lastSeen = e.occurredAt }
-        byType[e.type.rawValue, default: 0] += 1
-        byName[e.name, default: 0] += 1
-        bySource[e.source, default: 0] += 1
-        switch (e.type, e.name) {
+        if firstSeen.map({ occurredAt < $0 }) ?? true { firstSeen = occurredAt }
+        if lastSeen.map({ $0 < occurredAt }) ?? true { lastSeen = occurredAt }
+        byType[type.rawValue, default: 0] += 1
+        byName[name, default: 0] += 1
+        bySource[source, default: 0] += 1
+        switch (type, name) {
         case (.transaction, "order_completed"):
             orders += 1
-            if let m = e.amount {
+            if let m = amount {
                 spend[m.currency, default: 0] += m.minorUnits
                 gross[m.currency, default: 0] += m.minorUnits
             }
-            if lastOrder.map({ $0 < e.occurredAt }) ?? true { lastOrder = e.occurredAt }
+            if lastOrder.map({ $0 < occurredAt }) ?? true { lastOrder = occurredAt }
         case (.transaction, "refund"):
             refunds += 1
-            if let m = e.amount { spend[m.currency, default: 0] -= m.minorUnits }
+            if let m = amount { spend[m.currency, default: 0] -= m.minorUnits }
         case (.feedback, "nps"):
-            if let s = e.score {
-                NodeStats.record(s, at: e.occurredAt, sum: &npsSum, count: &npsCount, latest: &latestNPS)
+            if let s = score {
+                NodeStats.record(s, at: occurredAt, sum: &npsSum, count: &npsCount, latest: &latestNPS)
             }
         case (.feedback, "rating"), (.feedback, "review"):
-            if let s = e.score {
-                NodeStats.record(s, at: e.occurredAt, sum: &ratingSum, count: &ratingCount, latest: &latestRating)
+            if let s = score {
+                NodeStats.record(s, at: occurredAt, sum: &ratingSum, count: &ratingCount, latest: &latestRating)
             }
         case (.feedback, "complaint"):
             complaints += 1
         default:
             break
         }
-        for (key, value) in e.traits where !value.isEmpty && value != "null" {
-            // Mutated in place: a copy taken out of the map would be copied again on write.
-            NodeStats.observe(
-                TraitObservation(value: value, source: e.source, at: e.occurredAt, count: 1),
-                in: &traits[key, default: []])
-        }
+    }
+
+    /// Counts one trait of an event: empty and `null` values say nothing about the person.
+    mutating func observeTrait(_ key: String, _ value: String, source: String, at occurredAt: Timestamp) {
+        guard !value.isEmpty, value != "null" else { return }
+        // Mutated in place: a copy taken out of the map would be copied again on write.
+        NodeStats.observe(
+            TraitObservation(value: value, source: source, at: occurredAt, count: 1), in: &traits[key, default: []])
     }
 
     private static func record(_ score: Int, at: Timestamp, sum: inout Int, count: inout Int, latest: inout ScoredAt?) {

@@ -13,7 +13,7 @@ extension ProjectionColumns {
         var w = ColumnWriter()
         var stringEnds: [UInt32] = []
         var stringBytes: [UInt8] = []
-        for s in strings {
+        for s in strings.strings {
             stringBytes.append(contentsOf: s.utf8)
             stringEnds.append(UInt32(stringBytes.count))
         }
@@ -47,12 +47,14 @@ extension ProjectionColumns {
         let stringEnds: [UInt32] = try r.take("string ends")
         let stringBytes: [UInt8] = try r.take("string bytes")
         try ProjectionColumns.check(ends: stringEnds, within: stringBytes.count, "strings")
-        strings.reserveCapacity(stringEnds.count)
+        var decoded: [String] = []
+        decoded.reserveCapacity(stringEnds.count)
         var start = 0
         for end in stringEnds {
-            strings.append(String(decoding: stringBytes[start..<Int(end)], as: UTF8.self))
+            decoded.append(String(decoding: stringBytes[start..<Int(end)], as: UTF8.self))
             start = Int(end)
         }
+        strings = InternedStrings(decoded)
         identifiers.kinds = try r.take("identifier kinds")
         identifiers.valueEnds = try r.take("identifier value ends")
         identifiers.valueBytes = try r.take("identifier values")

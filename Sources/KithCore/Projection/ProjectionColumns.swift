@@ -23,7 +23,7 @@ public struct ProjectionColumns: Sendable {
     public var endPosition: UInt64 { firstPosition + UInt64(count) }
 
     // Tables.
-    var strings: [String] = []
+    var strings = InternedStrings()
     var identifiers = RawIdentifierTable()
     // Columns, one entry per position. `status` is 0 for a line that reads as no event under
     // any rules, else the type's code, plus `scoreBit` when the event has a score.
@@ -46,7 +46,6 @@ public struct ProjectionColumns: Sendable {
     var scores: [Int64] = []
 
     // What `append` works in; not encoded.
-    private var stringIndex: [String: UInt32] = [:]
     private var scratch = EventLineParser.Scratch()
     private var raw: [UInt8] = []
 
@@ -132,13 +131,7 @@ public struct ProjectionColumns: Sendable {
         scores.append(0)
     }
 
-    private mutating func intern(_ text: String) -> UInt32 {
-        if let i = stringIndex[text] { return i }
-        let i = UInt32(strings.count)
-        strings.append(text)
-        stringIndex[text] = i
-        return i
-    }
+    private mutating func intern(_ text: String) -> UInt32 { strings.intern(text) }
 
     /// Calls `body` with each position from `start` up to `end` (clamped to what these columns
     /// hold) and its event, nil where `ProjectedEvent.decode` gives none under these declared
@@ -151,7 +144,7 @@ public struct ProjectionColumns: Sendable {
         let lower = Int(min(max(start ?? firstPosition, firstPosition), endPosition) - firstPosition)
         let upper = Int(max(min(end ?? endPosition, endPosition), firstPosition) - firstPosition)
         guard lower < upper else { return true }
-        let identifiers = self.identifiers.normalized(kindNames: strings, declaredKinds: declaredKinds)
+        let identifiers = self.identifiers.normalized(kindNames: strings.strings, declaredKinds: declaredKinds)
         var sorted: [Identifier] = []
         for i in lower..<upper {
             let position = firstPosition + UInt64(i)
@@ -174,18 +167,18 @@ public struct ProjectionColumns: Sendable {
             if !traitRange.isEmpty {
                 traits.reserveCapacity(traitRange.count)
                 for t in traitRange {
-                    traits.append((strings[Int(traitRefs[2 * t])], strings[Int(traitRefs[2 * t + 1])]))
+                    traits.append((strings[traitRefs[2 * t]], strings[traitRefs[2 * t + 1]]))
                 }
             }
             let idRange = eventIDEnds.entry(i)
             let event = ProjectedEvent(
                 position: position, eventID: String(decoding: eventIDBytes[idRange], as: UTF8.self),
-                source: strings[Int(sources[i])], type: type, name: strings[Int(names[i])],
+                source: strings[sources[i]], type: type, name: strings[names[i]],
                 occurredAt: Timestamp(
                     epochSeconds: seconds[i], nanoseconds: nanoseconds[i], offsetMinutes: offsetMinutes[i]),
                 identifiers: sorted, traits: traits,
                 amount: currencies[i] == ProjectionColumns.noAmount
-                    ? nil : Money(minorUnits: minorUnits[i], currency: strings[Int(currencies[i])]),
+                    ? nil : Money(minorUnits: minorUnits[i], currency: strings[currencies[i]]),
                 score: code & ProjectionColumns.scoreBit == 0 ? nil : Int(scores[i]))
             if try !body(position, event) { return false }
         }

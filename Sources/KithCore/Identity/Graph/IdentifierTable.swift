@@ -21,30 +21,34 @@
 struct IdentifierTable: Sendable {
     typealias Node = IdentityGraph.Node
 
-    /// Per slot: 0 when free, else the hash's tag in the high half and the node plus one in
-    /// the low half.
+    /// Per slot: 0 when free, else the hash's tag in the high half and the entry's index plus
+    /// one in the low half.
     private var slots: [UInt64]
-    private var identifiers: [Identifier]
+    /// The entries, in the order they were added: held once each, not once per slot (a slot
+    /// array is half empty, and growing it copied every identifier beside its old copy).
+    private var identifiers: [Identifier] = []
+    private var nodes: [Node] = []
     /// 64 minus the base-2 logarithm of the capacity: a hash's top bits pick the slot.
     private var shift: UInt64
     private let seed: UInt64
     /// Identifiers held.
-    private(set) var count = 0
-
-    private static let vacant = Identifier(IdentifierKind(rawValue: ""), "")
+    var count: Int { identifiers.count }
 
     init() {
         slots = [UInt64](repeating: 0, count: 16)
-        identifiers = [Identifier](repeating: IdentifierTable.vacant, count: 16)
         shift = 60
         seed = UInt64.random(in: .min ... .max)
     }
 
+    /// Makes room for `count` entries (not slots: those are spread over the whole array).
+    mutating func reserveCapacity(_ count: Int) {
+        identifiers.reserveCapacity(count)
+        nodes.reserveCapacity(count)
+    }
+
     subscript(identifier: Identifier) -> Node? {
-        let h = hash(identifier)
-        let i = slot(of: identifier, hash: h)
-        let s = slots[i]
-        return s == 0 ? nil : Node(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1
+        let s = slots[slot(of: identifier, hash: hash(identifier))]
+        return s == 0 ? nil : nodes[Int(truncatingIfNeeded: s & 0xFFFF_FFFF) &- 1]
     }
 
     /// Records `identifier` as `node`, replacing the node it had.
@@ -54,7 +58,7 @@ struct IdentifierTable: Sendable {
         if slots[i] == 0 {
             place(identifier, as: node, hash: h, at: i)
         } else {
-            slots[i] = (h >> 32) << 32 | UInt64(UInt32(node) + 1)
+            nodes[Int(truncatingIfNeeded: slots[i] & 0xFFFF_FFFF) &- 1] = node
         }
     }
 
@@ -64,18 +68,19 @@ struct IdentifierTable: Sendable {
         let h = hash(identifier)
         let i = slot(of: identifier, hash: h)
         let s = slots[i]
-        if s != 0 { return Node(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1 }
+        if s != 0 { return nodes[Int(truncatingIfNeeded: s & 0xFFFF_FFFF) &- 1] }
         place(identifier, as: node, hash: h, at: i)
         return nil
     }
 
     private mutating func place(_ identifier: Identifier, as node: Node, hash h: UInt64, at i: Int) {
         precondition(node >= 0 && node < Node.max, "node \(node) is not a value of a graph")
-        slots[i] = (h >> 32) << 32 | UInt64(UInt32(node) + 1)
-        identifiers[i] = identifier
-        count += 1
+        precondition(identifiers.count < Int(UInt32.max) - 1, "more identifiers than a table can hold")
+        identifiers.append(identifier)
+        nodes.append(node)
+        slots[i] = (h >> 32) << 32 | UInt64(identifiers.count)
         // At most 70 % full: linear probes stay short.
-        if count * 10 > slots.count * 7 { grow() }
+        if identifiers.count * 10 > slots.count * 7 { grow() }
     }
 
     /// The slot holding `identifier`, or the free slot where it belongs.
@@ -86,25 +91,26 @@ struct IdentifierTable: Sendable {
         var i = Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> shift)
         while true {
             let s = slots[i]
-            if s == 0 || (s >> 32 == tag && IdentifierTable.sameBytes(identifiers[i], identifier)) { return i }
+            if s == 0 { return i }
+            if s >> 32 == tag,
+                IdentifierTable.sameBytes(identifiers[Int(truncatingIfNeeded: s & 0xFFFF_FFFF) &- 1], identifier)
+            {
+                return i
+            }
             i = (i &+ 1) & mask
         }
     }
 
     private mutating func grow() {
-        let oldSlots = slots
-        let oldIdentifiers = identifiers
-        slots = [UInt64](repeating: 0, count: oldSlots.count * 2)
-        identifiers = [Identifier](repeating: IdentifierTable.vacant, count: oldSlots.count * 2)
+        slots = [UInt64](repeating: 0, count: slots.count * 2)
         shift -= 1
         let mask = slots.count &- 1
-        for j in oldSlots.indices where oldSlots[j] != 0 {
+        for (e, identifier) in identifiers.enumerated() {
             // Keys are distinct, so the first free slot is theirs; the tag is half the hash.
-            let h = hash(oldIdentifiers[j])
+            let h = hash(identifier)
             var i = Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> shift)
             while slots[i] != 0 { i = (i &+ 1) & mask }
-            slots[i] = oldSlots[j]
-            identifiers[i] = oldIdentifiers[j]
+            slots[i] = (h >> 32) << 32 | UInt64(e + 1)
         }
     }
 

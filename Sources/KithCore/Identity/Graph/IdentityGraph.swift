@@ -105,6 +105,17 @@ public struct IdentityGraph: Sendable {
         kindCodes = NodeColumn(storedCount: count, placeholder: code(of: IdentityGraph.placeholder.identifier.kind))
     }
 
+    /// Makes room for `count` new values in the columns indexed by node and the identifier
+    /// table's entries (not in its slots, which are spread over the whole array): a rebuild
+    /// reserves a generous guess, so the columns never hold an old copy beside a new one, and
+    /// an unused tail costs no memory.
+    public mutating func reserveCapacity(values count: Int) {
+        index.reserveCapacity(count)
+        nodes.reserveCapacity(count)
+        neighbours.reserveCapacity(count)
+        kindCodes.reserveCapacity(count)
+    }
+
     /// Whether the node's identifier and counts are in memory (every stored value has at
     /// least one event, placeholders none).
     public func isLoaded(_ node: Node) -> Bool { nodes[Int(node)].events > 0 }

@@ -264,8 +264,15 @@ public struct IdentityResolver: Sendable {
         // Each value's rank among the subset by identifier: the last tie-break of the link order.
         var rank = [UInt32](repeating: 0, count: linking.count)
         for (r, i) in IdentifierOrder.sorted(linking, in: graph, kinds: kinds).enumerated() { rank[Int(i)] = UInt32(r) }
+        // Room for every candidate at once: a rebuild has millions, and growing the lists by
+        // doubling held each beside its copy when resolution's memory peaks.
+        var candidates = 0
+        for a in linking { for b in graph.neighbours[Int(a)] where a < b { candidates += 1 } }
         var order: [LinkKey] = []
         var evidence: [IdentityGraph.EdgeInfo] = []
+        order.reserveCapacity(candidates)
+        evidence.reserveCapacity(candidates)
+        resolution.accepted.reserveCapacity(min(candidates, linking.count))
         for (ia, a) in linking.enumerated() {
             for b in graph.neighbours[Int(a)] where a < b {
                 guard let ib = index[b].map(Int.init), let e = graph.edge(a, b) else { continue }
@@ -299,13 +306,26 @@ public struct IdentityResolver: Sendable {
         func earlier(_ a: Int32, _ b: Int32) -> Bool {
             (firstSeen[Int(a)], rank[Int(a)]) < (firstSeen[Int(b)], rank[Int(b)])
         }
-        var groups = [[Int32]](repeating: [], count: linking.count)
-        for i in 0..<Int32(linking.count) { groups[Int(sets.find(i))].append(i) }
+        // The values grouped by set in one flat array (a counting sort by root), not an array
+        // per set. `offset[r]` starts as set `r`'s start and steps past each value placed, so
+        // once filled it is where set `r` ends and set `r + 1` starts.
+        let n = linking.count
+        var offset = [Int32](repeating: 0, count: n + 1)
+        for i in 0..<Int32(n) { offset[Int(sets.find(i)) + 1] += 1 }
+        for r in 0..<n { offset[r + 1] += offset[r] }
+        var members = [Int32](repeating: 0, count: n)
+        for i in 0..<Int32(n) {
+            let r = Int(sets.find(i))
+            members[Int(offset[r])] = i
+            offset[r] += 1
+        }
         // Each group is sorted in place and mapped to nodes once: one array per component.
         var components: [(first: Int32, nodes: [Node])] = []
-        for g in groups.indices where !groups[g].isEmpty {
-            groups[g].sort(by: earlier)
-            components.append((groups[g][0], groups[g].map { linking[Int($0)] }))
+        for r in 0..<n {
+            let group = (r == 0 ? 0 : Int(offset[r - 1]))..<Int(offset[r])
+            guard !group.isEmpty else { continue }
+            members[group].sort(by: earlier)
+            components.append((members[group.lowerBound], members[group].map { linking[Int($0)] }))
         }
         components.sort { earlier($0.first, $1.first) }
         resolution.components = components.map(\.nodes)

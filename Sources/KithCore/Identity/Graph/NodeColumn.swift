@@ -55,6 +55,9 @@ public struct NodeColumn<Element: Sendable>: RandomAccessCollection, Sendable {
         return stored.modify(Int32(node), from: placeholder, body)
     }
 
+    /// Makes room for `count` values new to the graph.
+    public mutating func reserveCapacity(_ count: Int) { fresh.reserveCapacity(count) }
+
     /// Adds a value new to the graph, as node `endIndex`.
     @inlinable public mutating func append(_ element: Element) { fresh.append(element) }
 }

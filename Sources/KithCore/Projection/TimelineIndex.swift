@@ -1,5 +1,3 @@
-import KithCore
-
 /// Where a value's events sit in the log, kept with the value's statistics instead of a row
 /// per event: the timeline reads the events themselves from the log. Each entry is 16 bytes
 /// (position with the type in its top byte, then the epoch second, little-endian), so a
@@ -9,16 +7,22 @@ public enum TimelineIndex {
         public var position: UInt64
         public var epochSeconds: Int64
         public var type: EventType
+
+        public init(position: UInt64, epochSeconds: Int64, type: EventType) {
+            self.position = position
+            self.epochSeconds = epochSeconds
+            self.type = type
+        }
     }
 
-    static let entrySize = 16
+    public static let entrySize = 16
 
     public static func append(_ event: ProjectedEvent, to bytes: inout [UInt8]) {
         append(
             Entry(position: event.position, epochSeconds: event.occurredAt.epochSeconds, type: event.type), to: &bytes)
     }
 
-    static func append(_ entry: Entry, to bytes: inout [UInt8]) {
+    public static func append(_ entry: Entry, to bytes: inout [UInt8]) {
         let head = entry.position | UInt64(entry.type.storedCode) << 56
         let tail = UInt64(bitPattern: entry.epochSeconds)
         withUnsafeBytes(of: (head.littleEndian, tail.littleEndian)) { bytes.append(contentsOf: $0) }
