@@ -83,19 +83,23 @@ public final class Projector {
     /// projected in batches. `onePassLimit(availableMemory:)` fits it to a machine.
     public var onePassLimit = Projector.largestOnePass
 
-    /// Beyond this a rebuild's graph alone outgrows what a CDP host should give it (~1.7 GB at
-    /// 10.7M events), whatever the machine has.
+    /// The one-pass limit where the memory available cannot be read (not Linux): about 2.6 GB
+    /// of rebuild (see `rebuildBytesPerEvent`).
     public static let largestOnePass = 12_000_000
 
-    /// What a rebuild holds an event, planned high: 475 bytes measured at 2.27M events (200,000
-    /// persons), 306 at 10.7M (1,000,000 persons).
-    static let rebuildBytesPerEvent = 500
+    /// What a rebuild holds at its peak, per event and in all: 1,876 MiB measured at 10.7M events
+    /// (1,000,000 persons), 530 MiB at 2.27M (200,000 persons), planned a little high. Memory
+    /// peaks twice, about equally: when the log is read (the graph and the anchored events) and
+    /// when identity is resolved (the graph and the resolution).
+    static let rebuildBytesPerEvent = 210
+    static let rebuildFixedBytes = 128 << 20
 
     /// The one-pass limit for a machine with `bytes` of memory available: a rebuild may take half
-    /// of it, and below 500,000 events the batched path is used from the start.
+    /// of it, and below 500,000 events the batched path is used from the start. There is no
+    /// other cap: past the limit the rest of the log is caught up in batches, far slower.
     public static func onePassLimit(availableMemory bytes: Int) -> Int {
-        let fits = max(0, bytes) / 2 / rebuildBytesPerEvent
-        return fits < 500_000 ? 0 : min(largestOnePass, fits)
+        let fits = max(0, max(0, bytes) / 2 - rebuildFixedBytes) / rebuildBytesPerEvent
+        return fits < 500_000 ? 0 : fits
     }
 
     /// The log's events in `start..<end` as the log answers them (from its projection-ready

@@ -169,19 +169,24 @@ struct RebuildTests {
     }
 
     @Test(
-        "The one-pass limit fits the memory a machine has: half of it at 500 bytes an event, capped; batches when too little"
+        "The one-pass limit fits the memory a machine has: half of it, at what a rebuild was measured to take; batches when too little"
     )
     func limitFitsTheMachine() throws {
-        #expect(Projector.onePassLimit(availableMemory: 24 << 30) == Projector.largestOnePass)
-        #expect(Projector.onePassLimit(availableMemory: 4_000_000_000) == 4_000_000)
-        #expect(Projector.onePassLimit(availableMemory: 400_000_000) == 0)
+        let perEvent = Projector.rebuildBytesPerEvent
+        let fixed = Projector.rebuildFixedBytes
+        // 24 GiB, this machine's size, holds 5,000,000 people's 53.6M events in one pass.
+        #expect(Projector.onePassLimit(availableMemory: 24 << 30) == ((12 << 30) - fixed) / perEvent)
+        #expect(Projector.onePassLimit(availableMemory: 24 << 30) > 53_610_496)
+        #expect(Projector.onePassLimit(availableMemory: 4_000_000_000) == (2_000_000_000 - fixed) / perEvent)
+        #expect(Projector.onePassLimit(availableMemory: 300_000_000) == 0)
         #expect(Projector.onePassLimit(availableMemory: 0) == 0 && Projector.onePassLimit(availableMemory: -1) == 0)
         var rng = SplitMix64(seed: 9)
         var previous = (bytes: 0, limit: 0)
-        for bytes in (0..<200).map({ _ in rng.int(0..<(32 << 30)) }).sorted() {
+        for bytes in (0..<200).map({ _ in rng.int(0..<(64 << 30)) }).sorted() {
             let limit = Projector.onePassLimit(availableMemory: bytes)
             #expect(limit >= previous.limit, "more memory never lowers the limit (\(previous.bytes) → \(bytes))")
-            #expect(limit == 0 || Int64(limit) * 500 * 2 <= Int64(bytes))
+            #expect(limit == 0 || (Int64(limit) * Int64(perEvent) + Int64(fixed)) * 2 <= Int64(bytes))
+            #expect(limit == 0 || limit >= 500_000)
             previous = (bytes, limit)
         }
         // With no room for a one-pass rebuild, an empty store is projected in batches from the start.

@@ -262,35 +262,38 @@ public struct IdentityResolver: Sendable {
         let index = LocalIndex(linking, nodeCount: graph.nodeCount)
         let codes = linking.map { graph.kindCode(of: $0) }
         // Each value's rank among the subset by identifier: the last tie-break of the link order.
+        let byRank = IdentifierOrder.sorted(linking, in: graph, kinds: kinds)
         var rank = [UInt32](repeating: 0, count: linking.count)
-        for (r, i) in IdentifierOrder.sorted(linking, in: graph, kinds: kinds).enumerated() { rank[Int(i)] = UInt32(r) }
+        for (r, i) in byRank.enumerated() { rank[Int(i)] = UInt32(r) }
         // Room for every candidate at once: a rebuild has millions, and growing the lists by
         // doubling held each beside its copy when resolution's memory peaks.
         var candidates = 0
         for a in linking { for b in graph.neighbours[Int(a)] where a < b { candidates += 1 } }
         var order: [LinkKey] = []
-        var evidence: [IdentityGraph.EdgeInfo] = []
         order.reserveCapacity(candidates)
-        evidence.reserveCapacity(candidates)
         resolution.accepted.reserveCapacity(min(candidates, linking.count))
         for (ia, a) in linking.enumerated() {
             for b in graph.neighbours[Int(a)] where a < b {
                 guard let ib = index[b].map(Int.init), let e = graph.edge(a, b) else { continue }
                 let (pa, pb) = (kinds.priorityRank[Int(codes[ia])], kinds.priorityRank[Int(codes[ib])])
                 order.append(
-                    LinkKey(
-                        weak: max(pa, pb), strong: min(pa, pb), count: e.count, ranks: (rank[ia], rank[ib]),
-                        a: Int32(ia), b: Int32(ib), evidence: Int32(evidence.count)))
-                evidence.append(e)
+                    LinkKey(weak: max(pa, pb), strong: min(pa, pb), count: e.count, ranks: (rank[ia], rank[ib])))
             }
         }
         order.sort { ($0.major, $0.minor) < ($1.major, $1.minor) }
         var sets = DisjointSets(codes, kinds: kinds)
         for k in order {
-            let ra = sets.find(k.a)
-            let rb = sets.find(k.b)
+            // The two ends from their ranks, the smaller node first (as the candidates were listed).
+            var (ia, ib) = (byRank[Int(k.ranks.low)], byRank[Int(k.ranks.high)])
+            if linking[Int(ib)] < linking[Int(ia)] { swap(&ia, &ib) }
+            let ra = sets.find(ia)
+            let rb = sets.find(ib)
             if ra == rb { continue }
-            let link = Link(a: linking[Int(k.a)], b: linking[Int(k.b)], evidence: evidence[Int(k.evidence)])
+            let (a, b) = (linking[Int(ia)], linking[Int(ib)])
+            // Looked up again for the links decided only: a list of every candidate's evidence
+            // beside the candidates was 16 bytes an edge at resolution's memory peak.
+            guard let evidence = graph.edge(a, b) else { continue }
+            let link = Link(a: a, b: b, evidence: evidence)
             if let broken = sets.limitBroken(joining: ra, rb) {
                 let kind = kinds.kinds[Int(broken)]
                 resolution.refused.append(
@@ -336,25 +339,22 @@ public struct IdentityResolver: Sendable {
 /// A candidate link's place in the resolver's canonical order, packed into two words: the
 /// weaker kind's priority, then the stronger's, then more supporting events first, then the
 /// two values' identifier ranks. Sorting these replaced sorting tuples of five fields that
-/// carried the whole link along.
+/// carried the whole link along; the ranks also name the two values (see `resolve`).
 struct LinkKey {
     let major: UInt64
     let minor: UInt64
-    /// The two ends, as dense indices into the linking values.
-    let a: Int32
-    let b: Int32
-    /// The link's evidence, as an index into the resolver's list of it.
-    let evidence: Int32
 
-    init(weak: Int, strong: Int, count: Int, ranks: (UInt32, UInt32), a: Int32, b: Int32, evidence: Int32) {
+    init(weak: Int, strong: Int, count: Int, ranks: (UInt32, UInt32)) {
         // Priority ranks are below the number of kinds (a 16-bit code); a count past 32 bits is
         // clamped, which only ties links that each have billions of events.
         let fewer = UInt64(UInt32.max) - UInt64(min(max(count, 0), Int(UInt32.max)))
         major = UInt64(weak) << 48 | UInt64(strong) << 32 | fewer
         minor = UInt64(min(ranks.0, ranks.1)) << 32 | UInt64(max(ranks.0, ranks.1))
-        self.a = a
-        self.b = b
-        self.evidence = evidence
+    }
+
+    /// The two values' identifier ranks, the smaller first.
+    var ranks: (low: UInt32, high: UInt32) {
+        (UInt32(truncatingIfNeeded: minor >> 32), UInt32(truncatingIfNeeded: minor))
     }
 }
 
