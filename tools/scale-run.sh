@@ -4,8 +4,9 @@
 #
 #   KITH=path/to/kith tools/scale-run.sh PERSONS [SEED] [DIR]      (defaults: seed 7, a temp dir)
 #
-# Generates PERSONS people's exports, ingests them without projecting (the exports are deleted
-# then, to spare the disk), and runs `kith project` into an empty store, timed by /usr/bin/time.
+# Generates PERSONS people's exports (or takes DIR/exports as they are, when a run was stopped
+# after generating them), ingests them without projecting (the exports are deleted then, to
+# spare the disk), and runs `kith project` into an empty store, timed by /usr/bin/time.
 # The projection's progress line is read through a pseudo-terminal and printed with the wall time
 # every 30 s, with the rate of the last interval, so a slowdown shows where it starts. At the end:
 # events, seconds, events/s and peak RSS of each step, and the sizes on disk. Needs about 5 GB of
@@ -18,9 +19,13 @@ kith=${KITH:?set KITH to a release build of kith}
 mkdir -p "$dir"
 echo "scale run: $persons people, seed $seed, in $dir, with $kith"
 
-start=$(date +%s)
-"$kith" generate --persons "$persons" --seed "$seed" --out "$dir/exports" >/dev/null
-echo "generated in $(($(date +%s) - start)) s: $(du -sh "$dir/exports" | cut -f1)"
+if [ -d "$dir/exports" ]; then
+    echo "using the exports already in $dir/exports: $(du -sh "$dir/exports" | cut -f1)"
+else
+    start=$(date +%s)
+    "$kith" generate --persons "$persons" --seed "$seed" --out "$dir/exports" >/dev/null
+    echo "generated in $(($(date +%s) - start)) s: $(du -sh "$dir/exports" | cut -f1)"
+fi
 inputs=()
 for f in "$dir"/exports/*; do
     case "$f" in *.mapping.yaml | */truth) ;; *) inputs+=("$f") ;; esac
