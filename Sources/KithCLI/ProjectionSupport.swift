@@ -60,6 +60,7 @@ enum Projection {
 
     /// Runs `body`; an engine or store error is printed with the command that mends it, and
     /// exits 2.
+    @discardableResult
     static func reporting<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let exit as ExitCode {
             throw exit

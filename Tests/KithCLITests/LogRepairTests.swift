@@ -170,7 +170,9 @@ struct LogRepairTests {
         #expect(!export.isEmpty)
         // A half-written write-ahead frame: garbage after the last committed frame.
         let wal = f.data + "/projections.sqlite-wal"
-        if !FileManager.default.fileExists(atPath: wal) { FileManager.default.createFile(atPath: wal, contents: nil) }
+        if !FileManager.default.fileExists(atPath: wal) {
+            #expect(FileManager.default.createFile(atPath: wal, contents: nil), "cannot create \(wal)")
+        }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: wal))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data((0..<3_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))

@@ -31,7 +31,7 @@ struct AnchoredEventsTests {
     }
 
     @Test("Each value's statistics and timeline equal folding its events one by one, in log order (property)")
-    func foldsAsEventsWould() throws {
+    func foldsAsEventsWould() {
         var rng = SplitMixForTests(seed: 11)
         for round in 0..<40 {
             var anchored = AnchoredEvents()
@@ -45,7 +45,7 @@ struct AnchoredEventsTests {
                 TimelineIndex.append(e, to: &expected[anchor, default: (NodeStats(), [])].timeline)
             }
             var seen: [IdentityGraph.Node] = []
-            try anchored.forEachValue { node, stats, timeline in
+            anchored.forEachValue { node, stats, timeline in
                 seen.append(node)
                 #expect(stats == expected[node]?.stats, "round \(round), value \(node)")
                 #expect(timeline == expected[node]?.timeline, "round \(round), value \(node)")
@@ -58,10 +58,10 @@ struct AnchoredEventsTests {
     }
 
     @Test("No events, no values")
-    func empty() throws {
+    func empty() {
         var anchored = AnchoredEvents()
         var calls = 0
-        try anchored.forEachValue { _, _, _ in calls += 1 }
+        anchored.forEachValue { _, _, _ in calls += 1 }
         #expect(calls == 0 && anchored.count == 0)
     }
 }

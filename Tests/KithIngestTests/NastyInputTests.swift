@@ -126,7 +126,7 @@ struct NastyInputTests {
             if let kind = c.expected { expectedQuarantine[lineNumber] = kind } else { expectedLanded.append(c.label) }
         }
         let path = scratch.path + "/nasty.ndjson"
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "cannot write \(path)")
         let options = Ingestor.Options()
         let summary = try await ingest([path], into: scratch.data, options: options)
         #expect(summary.files[0].error == nil)

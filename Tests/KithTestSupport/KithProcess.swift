@@ -87,7 +87,8 @@ public final class Scratch {
     @discardableResult
     public func write(_ name: String, _ text: String) -> String {
         let file = path + "/" + name
-        FileManager.default.createFile(atPath: file, contents: Data(text.utf8))
+        // A test whose input was never written would fail far from the cause.
+        precondition(FileManager.default.createFile(atPath: file, contents: Data(text.utf8)), "cannot write \(file)")
         return file
     }
 }

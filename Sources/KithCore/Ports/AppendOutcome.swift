@@ -42,5 +42,3 @@ public struct EncodedLines: Sendable {
         bytes.removeSubrange((lineEnds.last ?? 0)...)
     }
 }
-
-import KithCore
