@@ -38,39 +38,27 @@ read -r seconds rss <"$dir/ingest.time"
 echo "ingest: $events events in $seconds s, peak RSS $((rss / 1024)) MiB; log $(du -sh "$dir/data/log" | cut -f1)"
 
 # The progress line only shows on a terminal: give `kith project` one and keep its last state.
-python3 - "$kith" "$dir" <<'PY'
-import os, pty, re, sys, time
-kith, work = sys.argv[1], sys.argv[2]
-t0 = time.time()
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp("/usr/bin/time", ["/usr/bin/time", "-f", "%e %M", "-o", work + "/project.time",
-                                kith, "project", "--data", work + "/data", "--priority", "normal"])
-last_print, last_pos, last_t, stage, tail = t0, 0, t0, "", ""
-while True:
-    try:
-        chunk = os.read(fd, 65536)
-    except OSError:
-        break
-    if not chunk:
-        break
-    for part in re.split(rb"[\r\n]", chunk):
-        text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", part.decode(errors="replace")).strip()
-        if not text:
-            continue
-        tail = text
-        m = re.search(r"([\d,]+)/([\d,]+) events", text)
-        now = time.time()
-        if m and now - last_print >= 30:
-            pos = int(m.group(1).replace(",", ""))
-            rate = (pos - last_pos) / (now - last_t) if now > last_t else 0
-            print(f"  {now - t0:7.0f} s  position {pos:>12,}  last {now - last_t:4.0f} s: {rate:>9,.0f} events/s", flush=True)
-            last_print, last_pos, last_t = now, pos, now
-        elif not m and text[:40] != stage[:40]:
-            stage = text
-            print(f"  {now - t0:7.0f} s  {text[:110]}", flush=True)
+python3 - "$kith" "$dir" "$(dirname "$0")" <<'PY'
+import re, sys
+kith, work, tools = sys.argv[1], sys.argv[2], sys.argv[3]
+sys.path.insert(0, tools)
+from pty_lines import PtyLines
+run = PtyLines(["/usr/bin/time", "-f", "%e %M", "-o", work + "/project.time",
+                kith, "project", "--data", work + "/data", "--priority", "normal"])
+last_print, last_pos, stage, tail, now = 0.0, 0, "", "", 0.0
+for now, text in run:
+    tail = text
+    m = re.search(r"([\d,]+)/([\d,]+) events", text)
+    if m and now - last_print >= 30:
+        pos = int(m.group(1).replace(",", ""))
+        rate = (pos - last_pos) / (now - last_print) if now > last_print else 0
+        print(f"  {now:7.0f} s  position {pos:>12,}  last {now - last_print:4.0f} s: {rate:>9,.0f} events/s", flush=True)
+        last_print, last_pos = now, pos
+    elif not m and text[:40] != stage[:40]:
+        stage = text
+        print(f"  {now:7.0f} s  {text[:110]}", flush=True)
 if tail != stage:
-    print(f"  {time.time() - t0:7.0f} s  {tail[:160]}")
+    print(f"  {now:7.0f} s  {tail[:160]}")
 PY
 read -r seconds rss <"$dir/project.time"
 python3 -c "print(f'project: {int(\"$events\"):,} events in $seconds s = {int(\"$events\") / float(\"$seconds\"):,.0f} events/s, peak RSS {int(\"$rss\") / 1048576:.2f} GiB')"

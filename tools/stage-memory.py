@@ -11,11 +11,11 @@ the part of it that is file pages (mapped segments), sampled from /proc/PID/stat
 The last line gives the peak of the whole run.
 """
 import os
-import pty
 import re
-import select
 import sys
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pty_lines import PtyLines  # noqa: E402
 
 
 def memory(pid):
@@ -36,35 +36,22 @@ def memory(pid):
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
-    start = time.time()
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(sys.argv[1], sys.argv[1:])
-    last_stage, peak = None, 0
-    while True:
-        ready, _, _ = select.select([fd], [], [], 0.25)
-        rss, files = memory(pid)
-        peak = max(peak, rss)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        for part in re.split(rb"[\r\n]", chunk):
-            text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", part.decode(errors="replace")).strip()
-            if not text:
-                continue
-            # A stage is the line with its numbers taken out: a new count is not a new stage.
-            stage = re.sub(r"[0-9.,%]+", "#", text)[:40]
-            if stage != last_stage:
-                print(f"{time.time() - start:8.2f} s  peak {peak:6d} MiB  now {rss:6d} MiB (files {files:5d})  {text[:120]}",
-                      flush=True)
-                last_stage = stage
-    _, status = os.waitpid(pid, 0)
-    print(f"{time.time() - start:8.2f} s  end; peak {peak} MiB; exit status {os.waitstatus_to_exitcode(status)}")
+    sampled = {"rss": 0, "files": 0, "peak": 0}
+
+    def sample(pid):
+        sampled["rss"], sampled["files"] = memory(pid)
+        sampled["peak"] = max(sampled["peak"], sampled["rss"])
+
+    run = PtyLines(sys.argv[1:], tick=sample)
+    last_stage, seconds = None, 0.0
+    for seconds, text in run:
+        # A stage is the line with its numbers taken out: a new count is not a new stage.
+        stage = re.sub(r"[0-9.,%]+", "#", text)[:40]
+        if stage != last_stage:
+            print(f"{seconds:8.2f} s  peak {sampled['peak']:6d} MiB  now {sampled['rss']:6d} MiB "
+                  f"(files {sampled['files']:5d})  {text[:120]}", flush=True)
+            last_stage = stage
+    print(f"{seconds:8.2f} s  end; peak {sampled['peak']} MiB; exit status {run.exit_code}")
 
 
 if __name__ == "__main__":

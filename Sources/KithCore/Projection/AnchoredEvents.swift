@@ -117,6 +117,8 @@ public struct AnchoredEvents: Sendable {
         }
         next = []
         anchors = []
+        // Dropped however the folding ends: a body that throws ends the rebuild too.
+        defer { self = AnchoredEvents() }
         for node in 0...Int(highest) {
             let run = Int(starts[node])..<Int(starts[node + 1])
             guard !run.isEmpty else { continue }
@@ -147,7 +149,6 @@ public struct AnchoredEvents: Sendable {
             }
             try body(Node(node), stats, timeline)
         }
-        self = AnchoredEvents()
     }
 
     private mutating func intern(_ text: String) -> UInt32 { strings.intern(text) }
