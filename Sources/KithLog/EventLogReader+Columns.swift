@@ -12,15 +12,79 @@ extension EventLogReader {
     }
 
     /// `forEachProjectedEvent`, answering from each segment's `.cols` file where it is good and
-    /// decoding lines elsewhere. Damage to a segment fails the read either way: the batches the
-    /// columns stand for are read and their CRCs checked (without decompressing them).
-    ///
-    /// With `writingColumns`, a segment read whole from its first position, and not yet covered
-    /// whole by its file, gets the file written as a by-product of the same pass (best effort: a
-    /// log directory that cannot take it is read as before).
+    /// decoding lines elsewhere (see `forEachSegmentPart`).
     public func forEachProjectedEvent(
         from start: UInt64, upTo end: UInt64, declaredKinds: [String: IdentifierNormalizer.Method],
         writingColumns: Bool, _ body: (UInt64, ProjectedEvent?) throws -> Bool
+    ) throws {
+        try forEachSegmentPart(
+            from: start, upTo: end, writingColumns: writingColumns,
+            columns: { columns, run in
+                try columns.forEachEvent(
+                    from: run.lowerBound, upTo: run.upperBound, declaredKinds: declaredKinds, body)
+            },
+            lines: { run, building in
+                var builder = building ? ProjectionColumns(firstPosition: run.lowerBound) : nil
+                var scratch = EventLineParser.Scratch()
+                var stopped = false
+                try forEachLine(from: run.lowerBound, limit: run.count) { at, line in
+                    let event: ProjectedEvent?
+                    if builder != nil {
+                        event = builder?.append(line, declaredKinds: declaredKinds) ?? nil
+                    } else {
+                        event = ProjectedEvent.decode(
+                            line, position: at, scratch: &scratch, declaredKinds: declaredKinds)
+                    }
+                    stopped = try !body(at, event)
+                    return !stopped
+                }
+                return (stopped, builder)
+            })
+    }
+
+    /// Answers from the `.cols` files where they are good, and writes them when `writesColumns`
+    /// is set.
+    public func forEachColumns(
+        from start: UInt64, upTo end: UInt64, declaredKinds: [String: IdentifierNormalizer.Method],
+        _ body: (ProjectionColumns, Range<UInt64>) throws -> Bool
+    ) throws {
+        try forEachColumns(from: start, upTo: end, declaredKinds: declaredKinds, writingColumns: writesColumns, body)
+    }
+
+    /// `EventLogReading.forEachColumns`, answering from each segment's `.cols` file where it is
+    /// good, and elsewhere with columns made from the lines, a segment's part at a time (see
+    /// `forEachSegmentPart`).
+    public func forEachColumns(
+        from start: UInt64, upTo end: UInt64, declaredKinds: [String: IdentifierNormalizer.Method],
+        writingColumns: Bool, _ body: (ProjectionColumns, Range<UInt64>) throws -> Bool
+    ) throws {
+        try forEachSegmentPart(
+            from: start, upTo: end, writingColumns: writingColumns, columns: body,
+            lines: { run, building in
+                var columns = ProjectionColumns(firstPosition: run.lowerBound)
+                try forEachLine(from: run.lowerBound, limit: run.count) { _, line in
+                    columns.add(line, declaredKinds: declaredKinds)
+                    return true
+                }
+                let stopped = try !body(columns, run.lowerBound..<columns.endPosition)
+                return (stopped, building ? columns : nil)
+            })
+    }
+
+    /// Walks the segments over `start..<end` for a projection read: `columns` gets the part a
+    /// segment's `.cols` file covers where the file is good, `lines` the rest, a segment at a
+    /// time; each returns whether it was told to stop. Damage to a segment fails the read either
+    /// way: the batches the columns stand for are read and their CRCs checked (without
+    /// decompressing them).
+    ///
+    /// With `writingColumns`, a segment read whole from its first position, and not yet covered
+    /// whole by its file, is read from its lines with `building` set, and the columns `lines`
+    /// returns are written as its file (best effort: a log directory that cannot take it is
+    /// read as before).
+    private func forEachSegmentPart(
+        from start: UInt64, upTo end: UInt64, writingColumns: Bool,
+        columns read: (ProjectionColumns, Range<UInt64>) throws -> Bool,
+        lines: (_ run: Range<UInt64>, _ building: Bool) throws -> (stopped: Bool, built: ProjectionColumns?)
     ) throws {
         let end = min(end, endPosition)
         var position = start
@@ -43,34 +107,18 @@ extension EventLogReader {
             if let columns {
                 // The segment's bytes still answer for what the columns say: every batch read
                 // through them is read and its CRC checked, as a read of its lines would.
-                for b in mine.indices where mine[b].positions.overlaps(position..<min(end, columns.endPosition)) {
-                    try readAndCheck(batch: b)
-                }
-                guard try columns.forEachEvent(from: position, upTo: end, declaredKinds: declaredKinds, body) else {
-                    return
-                }
+                let run = position..<min(end, columns.endPosition)
+                for b in mine.indices where mine[b].positions.overlaps(run) { try readAndCheck(batch: b) }
+                if !run.isEmpty, try !read(columns, run) { return }
                 position = max(position, columns.endPosition)
             }
             let upper = min(end, segmentEnd)
             guard position < upper else { continue }
-            var builder =
-                writingColumns && whole && columns == nil && position == segment.firstPosition
-                ? ProjectionColumns(firstPosition: position) : nil
-            var scratch = EventLineParser.Scratch()
-            var stopped = false
-            try forEachLine(from: position, limit: Int(upper - position)) { at, line in
-                let event: ProjectedEvent?
-                if builder != nil {
-                    event = builder?.append(line, declaredKinds: declaredKinds) ?? nil
-                } else {
-                    event = ProjectedEvent.decode(line, position: at, scratch: &scratch, declaredKinds: declaredKinds)
-                }
-                stopped = try !body(at, event)
-                return !stopped
-            }
+            let building = writingColumns && whole && columns == nil && position == segment.firstPosition
+            let (stopped, built) = try lines(position..<upper, building)
             if stopped { return }
             position = upper
-            if let builder { try? ColumnsFile.write(builder, batches: mine, to: path) }
+            if building, let built { try? ColumnsFile.write(built, batches: mine, to: path) }
         }
     }
 }

@@ -52,6 +52,15 @@ public final class FileEventLog: EventLog, @unchecked Sendable {
             from: start, upTo: end, declaredKinds: declaredKinds, writingColumns: true, body)
     }
 
+    /// Answers from the segments' `.cols` files, writing them for segments read whole.
+    public func forEachColumns(
+        from start: UInt64, upTo end: UInt64, declaredKinds: [String: IdentifierNormalizer.Method],
+        _ body: (ProjectionColumns, Range<UInt64>) throws -> Bool
+    ) throws {
+        try currentReader().forEachColumns(
+            from: start, upTo: end, declaredKinds: declaredKinds, writingColumns: true, body)
+    }
+
     public func footprint() throws -> LogFootprint { try currentReader().footprint() }
 
     public func verify() throws -> [String] {

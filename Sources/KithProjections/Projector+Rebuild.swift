@@ -111,6 +111,11 @@ extension Projector {
 
     /// Reads the whole log into the graph, folding when and where values were seen, and keeping
     /// what the statistics and timelines need of each event anchored at a value.
+    ///
+    /// The log is read as columns (see `EventLogReading.forEachColumns`), row by row: each run's
+    /// distinct identifiers are looked up in the graph once, when first met, and its text is
+    /// carried into the anchored events by reference. Reading a `ProjectedEvent` at a time hashed
+    /// every identifier and interned every name and trait of every event, and made their strings.
     private func fold(
         _ log: some EventLogReading, upTo end: UInt64, progress: ((ProjectionProgress) -> Void)?
     ) throws -> (seen: SeenFolding, anchored: AnchoredEvents) {
@@ -121,13 +126,34 @@ extension Projector {
         // at 1,000,000 people). Past it the columns grow by doubling, as without it.
         state.graph.reserveCapacity(values: Int(end))
         seen.reserveCapacity(values: Int(end))
-        try forEachEvent(in: log, upTo: end, progress: progress) { e in
-            let nodes = state.graph.observe(e.identifiers, at: e.position, name: e.nameHash)
-            seen.add(e.occurredAt, source: e.source, to: nodes)
-            if let anchor = state.graph.anchor(of: nodes, marks: &marks, resolver: resolver) {
-                anchored.add(e, anchoredAt: anchor)
+        var refs: [UInt32] = []
+        var occurrences: [Node] = []
+        var next: UInt64 = 0
+        try log.forEachColumns(from: 0, upTo: end, declaredKinds: rules.declaredKinds) { columns, run in
+            var reading = ProjectionColumns.Reading(columns, declaredKinds: rules.declaredKinds)
+            // Each of the run's identifiers' node, once met (-1 before).
+            var nodeOf = [Node](repeating: -1, count: reading.identifierCount)
+            for position in run {
+                let row = reading.row(of: position)
+                guard reading.identifiers(at: row, into: &refs) else { throw ProjectionError.notAnEvent(at: position) }
+                occurrences.removeAll(keepingCapacity: true)
+                for r in refs {
+                    if nodeOf[Int(r)] < 0 {
+                        nodeOf[Int(r)] = state.graph.node(adding: reading.identifier(r), at: position)
+                    }
+                    occurrences.append(nodeOf[Int(r)])
+                }
+                let nodes = state.graph.observe(nodes: occurrences, at: position, name: reading.nameHash(row))
+                seen.add(reading.occurredAt(row), source: reading.source(row), to: nodes)
+                if let anchor = state.graph.anchor(of: nodes, marks: &marks, resolver: resolver) {
+                    anchored.add(row: row, of: &reading, anchoredAt: anchor)
+                }
+                next = position + 1
+                if next % 100_000 == 0 { progress?(ProjectionProgress(position: next, end: log.endPosition)) }
             }
+            return true
         }
+        if next > 0 { progress?(ProjectionProgress(position: next, end: log.endPosition)) }
         return (seen, anchored)
     }
 }

@@ -78,6 +78,81 @@ struct ProjectionColumnsTests {
         #expect(Set(lines.map { String(decoding: $0, as: UTF8.self) }).count > 1_000, "the lines are varied")
     }
 
+    @Test(
+        "Read row by row, columns give each event's identifiers, time, source and name hash; a graph and anchored events fed rows equal ones fed events (property)"
+    )
+    func rowsAgreeWithEvents() throws {
+        let lines = Self.lines("ProjectionColumnsTests.rowsAgreeWithEvents", count: 6_000)
+        let first: UInt64 = 700
+        var made = ProjectionColumns(firstPosition: first)
+        for line in lines {
+            line.withUnsafeBufferPointer { _ = made.append($0, declaredKinds: ProjectedEventOracleTests.atIngest) }
+        }
+        let bytes = made.encoded()
+        let columns = try bytes.withUnsafeBytes { try ProjectionColumns(decoding: $0, firstPosition: first) }
+        for declared in ProjectedEventOracleTests.atReplay {
+            var events: [ProjectedEvent?] = []
+            columns.forEachEvent(declaredKinds: declared) { _, e in
+                events.append(e)
+                return true
+            }
+            var reading = ProjectionColumns.Reading(columns, declaredKinds: declared)
+            #expect(reading.rows == 0..<lines.count)
+            // A graph fed events' identifiers, and one fed the rows' numbers as a rebuild feeds it
+            // (each number looked up once); anchored events fed each way, at the same anchors.
+            var byEvents = IdentityGraph()
+            var byRows = IdentityGraph()
+            var anchoredByEvents = AnchoredEvents()
+            var anchoredByRows = AnchoredEvents()
+            var nodeOf = [IdentityGraph.Node](repeating: -1, count: reading.identifierCount)
+            var refs: [UInt32] = []
+            var repeated = 0
+            for (row, event) in events.enumerated() {
+                let position = first + UInt64(row)
+                #expect(reading.row(of: position) == row)
+                let has = reading.identifiers(at: row, into: &refs)
+                guard let event else {
+                    #expect(!has && refs.isEmpty, "position \(position) holds no event under \(declared)")
+                    continue
+                }
+                #expect(has)
+                #expect(
+                    refs.map { reading.identifier($0) } == event.identifiers, "position \(position) under \(declared)")
+                #expect(reading.occurredAt(row) == event.occurredAt)
+                #expect(reading.source(row) == event.source)
+                #expect(reading.nameHash(row) == event.nameHash, "position \(position)")
+                let expected = byEvents.observe(event.identifiers, at: position, name: event.nameHash)
+                var occurrences: [IdentityGraph.Node] = []
+                for r in refs {
+                    if nodeOf[Int(r)] < 0 {
+                        nodeOf[Int(r)] = byRows.node(adding: reading.identifier(r), at: position)
+                    } else {
+                        repeated += 1
+                    }
+                    occurrences.append(nodeOf[Int(r)])
+                }
+                let touched = byRows.observe(nodes: occurrences, at: position, name: reading.nameHash(row))
+                #expect(touched == expected, "position \(position): the same nodes, in the same order")
+                let anchor = expected[Int(position % UInt64(expected.count))]
+                anchoredByEvents.add(event, anchoredAt: anchor)
+                anchoredByRows.add(row: row, of: &reading, anchoredAt: anchor)
+            }
+            #expect(repeated > 100, "values recur, so the rows' numbers are reused")
+            #expect(byRows.nodeCount == byEvents.nodeCount && byRows.edgeCount == byEvents.edgeCount)
+            #expect((0..<byRows.nodeCount).allSatisfy { byRows.nodes[$0] == byEvents.nodes[$0] })
+            #expect(byRows.sortedEdges().map { "\($0)" } == byEvents.sortedEdges().map { "\($0)" })
+            var folded: [IdentityGraph.Node: (NodeStats, [UInt8])] = [:]
+            anchoredByEvents.forEachValue { node, stats, timeline in folded[node] = (stats, timeline) }
+            var values = 0
+            anchoredByRows.forEachValue { node, stats, timeline in
+                values += 1
+                #expect(stats.binaryEncoded() == folded[node]?.0.binaryEncoded(), "value \(node) under \(declared)")
+                #expect(timeline == folded[node]?.1, "value \(node) under \(declared)")
+            }
+            #expect(values == folded.count && values > 50)
+        }
+    }
+
     @Test("A window of positions and an early stop read exactly what was asked")
     func windows() throws {
         let lines = Self.lines("ProjectionColumnsTests.windows", count: 400)
@@ -126,6 +201,16 @@ struct ProjectionColumnsTests {
             do {
                 let read = try damaged.withUnsafeBytes { try ProjectionColumns(decoding: $0, firstPosition: 0) }
                 read.forEachEvent(declaredKinds: ProjectedEventOracleTests.atIngest) { _, _ in true }
+                // Row by row too, as a rebuild reads them.
+                var reading = ProjectionColumns.Reading(read, declaredKinds: ProjectedEventOracleTests.atIngest)
+                var anchored = AnchoredEvents()
+                var refs: [UInt32] = []
+                for row in reading.rows where reading.identifiers(at: row, into: &refs) {
+                    _ = refs.map { reading.identifier($0) }
+                    _ = (reading.nameHash(row), reading.source(row), reading.occurredAt(row))
+                    anchored.add(row: row, of: &reading, anchoredAt: 0)
+                }
+                anchored.forEachValue { _, _, _ in }
             } catch {
                 refused += 1
             }

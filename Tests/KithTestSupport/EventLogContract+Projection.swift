@@ -89,6 +89,20 @@ extension EventLogContract {
                 }
                 #expect(got == expected, "\(what): \(start)..<\(upper) under \(declared)")
                 #expect(expected.count == Int(min(upper, end) - min(start, end)))
+                // The same window as columns, in runs that follow one another (a rebuild's read).
+                var fromColumns: [String] = []
+                var next = min(start, end)
+                try log.forEachColumns(from: start, upTo: upper, declaredKinds: declared) { columns, run in
+                    #expect(run.lowerBound == next, "\(what): runs follow one another")
+                    #expect(columns.firstPosition <= run.lowerBound && run.upperBound <= columns.endPosition)
+                    next = run.upperBound
+                    columns.forEachEvent(from: run.lowerBound, upTo: run.upperBound, declaredKinds: declared) { p, e in
+                        fromColumns.append("\(p) \(e.map { "\($0)" } ?? "nil")")
+                        return true
+                    }
+                    return true
+                }
+                #expect(fromColumns == expected, "\(what), as columns: \(start)..<\(upper) under \(declared)")
             }
         }
         var seen = 0
@@ -97,5 +111,11 @@ extension EventLogContract {
             return seen < 9
         }
         #expect(seen == 9, "\(what): a reader that returns false is not called again")
+        var runs = 0
+        try log.forEachColumns(from: 0, upTo: end, declaredKinds: [:]) { _, _ in
+            runs += 1
+            return false
+        }
+        #expect(runs == (end > 0 ? 1 : 0), "\(what): a reader of columns that returns false is not called again")
     }
 }

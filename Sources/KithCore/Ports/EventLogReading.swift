@@ -18,6 +18,14 @@ public protocol EventLogReading {
     func forEachProjectedEvent(
         from start: UInt64, upTo end: UInt64, declaredKinds: [String: IdentifierNormalizer.Method],
         _ body: (UInt64, ProjectedEvent?) throws -> Bool) throws
+    /// Calls `body` with the log's positions from `start` up to `end` in runs, each as columns
+    /// that hold it and the run's positions (within the columns'): what a rebuild reads, row by
+    /// row through `ProjectionColumns.Reading`, instead of an event at a time. Stops when `body`
+    /// returns false. A log may answer from a projection-ready form it keeps (the file log's
+    /// `.cols` files); otherwise the columns are made from the lines as they are read.
+    func forEachColumns(
+        from start: UInt64, upTo end: UInt64, declaredKinds: [String: IdentifierNormalizer.Method],
+        _ body: (ProjectionColumns, Range<UInt64>) throws -> Bool) throws
 }
 
 extension EventLogReading {
@@ -39,6 +47,27 @@ extension EventLogReading {
         var scratch = EventLineParser.Scratch()
         try forEachLine(from: start, limit: Int(end - start)) { at, line in
             try body(at, ProjectedEvent.decode(line, position: at, scratch: &scratch, declaredKinds: declaredKinds))
+        }
+    }
+}
+
+extension EventLogReading {
+    /// Makes columns of the lines, `columnsRun` positions at a time: what a log without a
+    /// projection-ready form answers with.
+    public func forEachColumns(
+        from start: UInt64, upTo end: UInt64, declaredKinds: [String: IdentifierNormalizer.Method],
+        _ body: (ProjectionColumns, Range<UInt64>) throws -> Bool
+    ) throws {
+        var position = start
+        while position < min(end, endPosition) {
+            let upper = min(end, endPosition, position + ProjectionColumns.runLength)
+            var columns = ProjectionColumns(firstPosition: position)
+            try forEachLine(from: position, limit: Int(upper - position)) { _, line in
+                columns.add(line, declaredKinds: declaredKinds)
+                return true
+            }
+            guard columns.endPosition > position, try body(columns, position..<columns.endPosition) else { return }
+            position = columns.endPosition
         }
     }
 }

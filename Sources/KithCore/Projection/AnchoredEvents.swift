@@ -98,6 +98,49 @@ public struct AnchoredEvents: Sendable {
                 score: e.score, traits: traitsStart..<traitRefs.count))
     }
 
+    /// `add(_:anchoredAt:)` for the event at `row` of `reading`, its text carried over by
+    /// reference: each of the columns' strings is interned here once, not once an event.
+    public mutating func add(row: Int, of reading: inout ProjectionColumns.Reading, anchoredAt anchor: Node) {
+        let c = reading.columns
+        func carry(_ ref: UInt32) -> UInt32 {
+            let known = reading.carried[Int(ref)]
+            if known != .max { return known }
+            let mine = intern(c.strings[ref])
+            reading.carried[Int(ref)] = mine
+            return mine
+        }
+        let code = c.status[row]
+        guard let type = EventType(storedCode: code & ~ProjectionColumns.scoreBit) else {
+            preconditionFailure("row \(row) holds no event: only rows `identifiers(at:into:)` reads are anchored")
+        }
+        anchors.append(anchor)
+        positions.append(c.firstPosition + UInt64(row))
+        seconds.append(c.seconds[row])
+        nanoseconds.append(c.nanoseconds[row])
+        offsetMinutes.append(c.offsetMinutes[row])
+        types.append(type)
+        names.append(carry(c.names[row]))
+        sources.append(carry(c.sources[row]))
+        let hasScore = code & ProjectionColumns.scoreBit != 0
+        let traits = c.traitEnds.entry(row)
+        let currency = c.currencies[row]
+        guard currency != ProjectionColumns.noAmount || hasScore || !traits.isEmpty else {
+            detailIndex.append(Self.noDetails)
+            return
+        }
+        let traitsStart = traitRefs.count
+        for t in traits {
+            traitRefs.append(carry(c.traitRefs[2 * t]))
+            traitRefs.append(carry(c.traitRefs[2 * t + 1]))
+        }
+        detailIndex.append(UInt32(details.count))
+        details.append(
+            Details(
+                currency: currency == ProjectionColumns.noAmount ? Self.noAmount : carry(currency),
+                minorUnits: currency == ProjectionColumns.noAmount ? 0 : c.minorUnits[row],
+                score: hasScore ? Int(c.scores[row]) : nil, traits: traitsStart..<traitRefs.count))
+    }
+
     /// Calls `body` with each value that has events, in node order: its statistics and its
     /// timeline (see `TimelineIndex`), each folded from its events in the order they were added,
     /// as `NodeStats.add` and `TimelineIndex.append` would have folded them one event at a time.

@@ -50,6 +50,9 @@ public struct ProjectionColumns: Sendable {
     private var raw: [UInt8] = []
 
     static let noAmount = UInt32.max
+    /// How many positions a log without a projection-ready form puts in one run of columns it
+    /// makes while reading (see `EventLogReading.forEachColumns`): a few megabytes.
+    public static let runLength: UInt64 = 65_536
     static let scoreBit: UInt8 = 0x80
 
     public init(firstPosition: UInt64) {
@@ -62,6 +65,20 @@ public struct ProjectionColumns: Sendable {
     @discardableResult
     public mutating func append(
         _ line: UnsafeBufferPointer<UInt8>, declaredKinds: [String: IdentifierNormalizer.Method] = [:]
+    ) -> ProjectedEvent? {
+        append(line, declaredKinds: declaredKinds, readingBack: true)
+    }
+
+    /// Adds the line at the next position without reading its event back: what a reader of the
+    /// columns made (see `Reading`) calls, sparing the identifiers' normalisation per line (the
+    /// columns normalise each distinct value once when read) and the event's strings.
+    public mutating func add(_ line: UnsafeBufferPointer<UInt8>, declaredKinds: [String: IdentifierNormalizer.Method]) {
+        append(line, declaredKinds: declaredKinds, readingBack: false)
+    }
+
+    @discardableResult
+    private mutating func append(
+        _ line: UnsafeBufferPointer<UInt8>, declaredKinds: [String: IdentifierNormalizer.Method], readingBack: Bool
     ) -> ProjectedEvent? {
         let position = endPosition
         let fields = ProjectedEvent.fields(of: line, position: position)
@@ -84,7 +101,7 @@ public struct ProjectionColumns: Sendable {
                     raw.removeAll(keepingCapacity: true)
                     s.decode(token, into: &raw)
                     identifierRefs.append(identifiers.intern(kind: kindCode, value: raw))
-                    _ = scratch.appendNormalized(kind, token, in: s, declaredKinds: declaredKinds)
+                    if readingBack { _ = scratch.appendNormalized(kind, token, in: s, declaredKinds: declaredKinds) }
                 })
         }
         guard var event = fields?.event, whole else {
@@ -109,6 +126,7 @@ public struct ProjectionColumns: Sendable {
         currencies.append(event.amount.map { intern($0.currency) } ?? ProjectionColumns.noAmount)
         minorUnits.append(event.amount?.minorUnits ?? 0)
         scores.append(Int64(event.score ?? 0))
+        guard readingBack else { return nil }
         scratch.sortEntries()
         guard !scratch.entries.isEmpty else { return nil }
         event.identifiers = scratch.normalizedIdentifiers

@@ -140,23 +140,35 @@ public struct IdentityGraph: Sendable {
     /// `NameEvidence.hash(of:)`); returns the nodes it touched.
     @discardableResult
     public mutating func observe(_ identifiers: [Identifier], at position: UInt64, name: UInt32? = nil) -> [Node] {
+        observe(nodes: identifiers.map { node(adding: $0, at: position) }, at: position, name: name)
+    }
+
+    /// The node of `identifier`, added with no events yet when new: one hash and one probe
+    /// whether the value is known or not. `observe(nodes:at:name:)` then counts the event, so a
+    /// reader that meets a value many times (a rebuild numbers each segment's values once, see
+    /// `ProjectionColumns.Reading`) hashes it once, not once an event.
+    public mutating func node(adding identifier: Identifier, at position: UInt64) -> Node {
+        if let n = index.insertIfAbsent(identifier, as: Node(nodes.count)) { return n }
+        let n = Node(nodes.count)
+        nodes.append(NodeInfo(identifier: identifier, firstSeen: position, events: 0))
+        neighbours.append([])
+        kindCodes.append(code(of: identifier.kind))
+        return n
+    }
+
+    /// Records one event whose values' nodes are `occurrences` (from `node(adding:at:)`, one
+    /// per identifier the event carried, a value carried twice counted twice), and the name it
+    /// carried if any; returns the nodes it touched, each once, in the order first met.
+    @discardableResult
+    public mutating func observe(nodes occurrences: [Node], at position: UInt64, name: UInt32? = nil) -> [Node] {
         var touched: [Node] = []
-        touched.reserveCapacity(identifiers.count)
-        for identifier in identifiers {
-            // One hash and one probe whether the value is known or new.
-            if let n = index.insertIfAbsent(identifier, as: Node(nodes.count)) {
-                nodes.modify(Int(n)) { info in
-                    info.events += 1
-                    if position < info.firstSeen { info.firstSeen = position }
-                }
-                if !touched.contains(n) { touched.append(n) }
-            } else {
-                let n = Node(nodes.count)
-                nodes.append(NodeInfo(identifier: identifier, firstSeen: position, events: 1))
-                neighbours.append([])
-                kindCodes.append(code(of: identifier.kind))
-                touched.append(n)
+        touched.reserveCapacity(occurrences.count)
+        for n in occurrences {
+            nodes.modify(Int(n)) { info in
+                info.events += 1
+                if position < info.firstSeen { info.firstSeen = position }
             }
+            if !touched.contains(n) { touched.append(n) }
         }
         if let name {
             for n in touched { nodes.modify(Int(n)) { $0.names.add(hash: name) } }
