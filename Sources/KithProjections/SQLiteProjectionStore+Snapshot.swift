@@ -163,7 +163,7 @@ extension SQLiteProjectionStore: ProfileQueries {
         }
 
         func forEachLink(_ body: (Node, Node) throws -> Void) throws {
-            let rows = try Row.fetchCursor(db, sql: "SELECT a, b FROM link")
+            let rows = try Row.fetchCursor(db, sql: "SELECT a, b FROM edge WHERE linked = 1")
             while let row = try rows.next() { try body(Node(row[0] as Int64), Node(row[1] as Int64)) }
         }
 

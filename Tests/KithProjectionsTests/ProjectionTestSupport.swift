@@ -52,11 +52,11 @@ func exportLines(_ store: SQLiteProjectionStore, rules: Rules = .standard) throw
     return out
 }
 
-/// Every row of the identity tables (graph, links, standings, profiles, per-value
+/// Every row of the identity tables (graph and links, standings, profiles, per-value
 /// statistics), as text, for comparing how two stores were built.
 func identityTables(_ store: SQLiteProjectionStore) throws -> [String] {
     let tables = [
-        "node", "edge", "link", "refused_link", "excluded", "membership", "profile_id", "node_stats", "node_rfm",
+        "node", "edge", "refused_link", "excluded", "membership", "profile_id", "node_stats", "node_rfm",
         "profile_rfm",
     ]
     return try store.pool.read { db in
