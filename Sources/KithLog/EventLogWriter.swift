@@ -40,6 +40,8 @@ public final class EventLogWriter: @unchecked Sendable {
     private var active: FileDescriptor
     private var activeFirstPosition: UInt64
     private var activeKeys: [EventKey] = []
+    /// The active segment's batches, which `activeKeys` are the keys of (see `ActiveKeysFile`).
+    private var activeBatches: [BatchLocation] = []
     private var segmentCount: Int
     private var writeOffset: Int
     private var nextPositionValue: UInt64
@@ -75,6 +77,7 @@ public final class EventLogWriter: @unchecked Sendable {
         active = opened.active
         activeFirstPosition = opened.activeFirstPosition
         activeKeys = opened.activeKeys
+        activeBatches = opened.activeBatches
         segmentCount = opened.segmentCount
         writeOffset = opened.activeEnd
         durableOffset = opened.activeEnd
@@ -168,6 +171,7 @@ public final class EventLogWriter: @unchecked Sendable {
         if writeOffset > SegmentName.headerSize && writeOffset + frame.count > options.segmentBytes {
             try roll()
         }
+        let location = BatchLocation(segment: segmentCount - 1, offset: writeOffset, header: header)
         do {
             try active.write(frame, at: writeOffset)
         } catch {
@@ -181,6 +185,7 @@ public final class EventLogWriter: @unchecked Sendable {
         KillPoint.batch.reached()
         nextPositionValue += UInt64(header.count)
         activeKeys.append(contentsOf: batchKeys)
+        activeBatches.append(location)
     }
 
     /// Seals the active segment (synced, keys file written) and starts the next one.
@@ -203,8 +208,11 @@ public final class EventLogWriter: @unchecked Sendable {
         // Sealed segments are immutable (later rewrites, for erasure or compaction, copy them).
         // Only now, so a crash before the next segment exists leaves the last one writable.
         _ = fchmod(sealed.fd, 0o444)
+        // Its `.keys` file says it all now.
+        try? disk.removeFile(ActiveKeysFile.path(of: sealed.path))
         activeFirstPosition = nextPositionValue
         activeKeys.removeAll(keepingCapacity: true)
+        activeBatches.removeAll(keepingCapacity: true)
         segmentCount += 1
         writeOffset = SegmentName.headerSize
         durableOffset = SegmentName.headerSize
@@ -242,9 +250,16 @@ public final class EventLogWriter: @unchecked Sendable {
         }
     }
 
-    /// Syncs what is written. The lock is released when the writer is deallocated.
+    /// Syncs what is written, and saves the active segment's keys for the next writer (see
+    /// `ActiveKeysFile`; best effort: without them it reads the segment). The lock is released
+    /// when the writer is deallocated.
     public func close() throws {
         let target = state.withLock { written }
         try waitUntilDurable(target)
+        state.withLock {
+            guard !activeBatches.isEmpty, poisoned == nil else { return }
+            try? ActiveKeysFile.write(
+                activeKeys, of: activeBatches[...], to: ActiveKeysFile.path(of: active.path), disk: disk)
+        }
     }
 }

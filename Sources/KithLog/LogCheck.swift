@@ -68,6 +68,8 @@ public struct LogCheck: Codable, Sendable {
     var columnsToRemove: [String] = []
     /// Whether repair removes `keys.index`.
     var removeKeyIndex = false
+    /// The active segment's saved keys repair removes, by name (see `ActiveKeysFile`).
+    var activeKeysToRemove: [String] = []
 
     public var isClean: Bool { problems.isEmpty }
     /// Problems repair fixes without losing anything acknowledged.
@@ -213,6 +215,9 @@ public struct LogCheck: Codable, Sendable {
             if let columns {
                 checkColumns(at: columnsPath, against: columns, firstPosition: first, batches: wholeBatches[...])
             }
+            if !sealed, keysComplete {
+                checkActiveKeys(at: ActiveKeysFile.path(of: entry.path), against: keys, batches: wholeBatches)
+            }
             if sealed {
                 let covered = KeysFile.storedCRC(at: keysPath).map {
                     KeyIndex.Covered(firstPosition: first, count: keys.count, keysCRC: $0)
@@ -221,6 +226,24 @@ public struct LogCheck: Codable, Sendable {
             }
             segments.append(segment)
         }
+    }
+
+    /// Checks the active segment's saved keys where a writer would take them (intact, and made
+    /// from the segment's first batches): they must be those batches' keys. Keys a writer would
+    /// not take are no problem: damaged ones (they are not synced, so a power loss may tear
+    /// them) and ones made from other batches are ignored, and the segment read instead.
+    private mutating func checkActiveKeys(at path: String, against keys: [EventKey], batches: [BatchLocation]) {
+        guard let saved = ActiveKeysFile.read(from: path), ActiveKeysFile.matches(saved, batches),
+            !keys.starts(with: saved.keys)
+        else { return }
+        let name = (path as NSString).lastPathComponent
+        activeKeysToRemove.append(name)
+        problems.append(
+            Problem(
+                kind: .keysFile, file: name, offset: 0, positions: nil, events: 0,
+                detail:
+                    "the active segment's saved idempotency keys disagree with the lines of the \(saved.batches) batches they were made from; a writer would take them"
+            ))
     }
 
     /// Checks `keys.index`, if there is one and it still covers the segments it names (a writer

@@ -10,6 +10,8 @@ enum LogOpening {
         var active: FileDescriptor
         var activeFirstPosition: UInt64
         var activeKeys: [EventKey]
+        /// The active segment's whole batches, as the scan found them.
+        var activeBatches: [BatchLocation]
         var activeEnd: Int
         var segmentCount: Int
         var nextPosition: UInt64
@@ -65,6 +67,7 @@ enum LogOpening {
 
         let active: FileDescriptor
         var activeKeys: [EventKey] = []
+        var activeBatches: [BatchLocation] = []
         var activeEnd = SegmentName.headerSize
         let activeFirst: UInt64
         if let last = files.last {
@@ -83,9 +86,24 @@ enum LogOpening {
                     .corrupt, "active segment starts at position \(activeFirst), expected \(nextPosition)",
                     path: last.path)
             }
-            let scan = try SegmentScan.scan(
-                active, segment: files.count - 1, firstPosition: activeFirst, verify: true
+            // The keys a writer saved when it closed (see `ActiveKeysFile`) stand for the batches
+            // they were made from: those are only checked (CRC), the rest decompressed and keyed.
+            let saved = ActiveKeysFile.read(from: ActiveKeysFile.path(of: last.path))
+            var scan = try SegmentScan.scan(
+                active, segment: files.count - 1, firstPosition: activeFirst, verify: true,
+                visitingFrom: saved?.batches ?? 0
             ) { _, payload in collectKeys(payload, into: &activeKeys) }
+            if let saved {
+                if ActiveKeysFile.matches(saved, scan.batches) {
+                    activeKeys = saved.keys + activeKeys
+                } else {
+                    activeKeys.removeAll()
+                    scan = try SegmentScan.scan(
+                        active, segment: files.count - 1, firstPosition: activeFirst, verify: true
+                    ) { _, payload in collectKeys(payload, into: &activeKeys) }
+                }
+            }
+            activeBatches = scan.batches
             activeEnd = scan.validEnd
             if scan.validEnd < scan.fileSize {
                 // Only a tail that was never synced is torn. A power loss can leave any pages past
@@ -129,7 +147,8 @@ enum LogOpening {
                 index: sealedKeys.index, withoutIndex: sealedKeys.withoutIndex, sealed: sealedKeys.rest,
                 active: activeKeys),
             active: active,
-            activeFirstPosition: activeFirst, activeKeys: activeKeys, activeEnd: activeEnd,
+            activeFirstPosition: activeFirst, activeKeys: activeKeys, activeBatches: activeBatches,
+            activeEnd: activeEnd,
             segmentCount: max(1, files.count), nextPosition: nextPosition)
     }
 

@@ -56,6 +56,7 @@ public struct LogRepair: Codable, Sendable {
             try rebuildKeys(directory, check)
             try removeColumns(directory, check)
             try removeKeyIndex(directory, check)
+            try removeActiveKeys(directory, check)
         }
         remaining = try LogCheck(directory: directory).problems
     }
@@ -93,6 +94,13 @@ public struct LogRepair: Codable, Sendable {
         guard check.removeKeyIndex else { return }
         try Disk.real.removeFile(directory + "/" + KeyIndex.fileName)
         actions.append("\(KeyIndex.fileName): removed; the next writer to open the log makes it again")
+    }
+
+    private mutating func removeActiveKeys(_ directory: String, _ check: LogCheck) throws {
+        for file in check.activeKeysToRemove.sorted() {
+            try Disk.real.removeFile(directory + "/" + file)
+            actions.append("\(file): removed; the next writer reads the active segment's keys from its lines")
+        }
     }
 
     private mutating func removeColumns(_ directory: String, _ check: LogCheck) throws {

@@ -30,7 +30,9 @@ struct BatchWalker {
 
     /// Judges the batch at `offset`. Without `verify` only the header and lengths are checked
     /// and the payload is empty. I/O errors are thrown, never mistaken for damage.
-    mutating func read(at offset: Int, expecting position: UInt64?, verify: Bool = true) throws -> Outcome {
+    mutating func read(at offset: Int, expecting position: UInt64?, verify: Bool = true, decompress: Bool = true) throws
+        -> Outcome
+    {
         guard offset + BatchHeader.size <= size else {
             return .bad("a batch header is cut short (\(size - offset) of \(BatchHeader.size) bytes)", nil)
         }
@@ -62,6 +64,7 @@ struct BatchWalker {
         guard crc == decoded.crc else {
             return .bad("CRC mismatch (expected \(hex(decoded.crc)), found \(hex(crc)))", decoded)
         }
+        guard decompress else { return .whole(decoded, UnsafeRawBufferPointer(start: nil, count: 0)) }
         let length = Int(decoded.uncompressedLength)
         if plain.count < length { plain = [UInt8](repeating: 0, count: length) }
         let ok = payload.withUnsafeBytes { p in

@@ -15,12 +15,7 @@ package enum KeysFile {
     /// directory is not synced: a keys file lost in a power loss is rebuilt from its segment.
     package static func write(_ keys: [EventKey], to path: String, disk: Disk = .real) throws {
         let keys = isSorted(keys) ? keys : keys.sorted { $0.precedes($1) }
-        var body: [UInt8] = []
-        body.reserveCapacity(keys.count * 16)
-        for k in keys {
-            body.appendLittleEndian(k.high)
-            body.appendLittleEndian(k.low)
-        }
+        let body = entries(of: keys)
         var out = magic
         out.appendLittleEndian(UInt64(keys.count))
         out.appendLittleEndian(CRC32C.checksum(body))
@@ -31,6 +26,17 @@ package enum KeysFile {
         try file.write(out, at: 0)
         try file.sync()
         try disk.rename(temp, to: path)
+    }
+
+    /// Keys as a keys file lays them out: 16 bytes each (high, low; little-endian), in order.
+    static func entries(of keys: [EventKey]) -> [UInt8] {
+        var body: [UInt8] = []
+        body.reserveCapacity(keys.count * 16)
+        for k in keys {
+            body.appendLittleEndian(k.high)
+            body.appendLittleEndian(k.low)
+        }
+        return body
     }
 
     package static func isSorted(_ keys: [EventKey]) -> Bool {

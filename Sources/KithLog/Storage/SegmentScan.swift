@@ -30,9 +30,11 @@ package struct SegmentScan {
     }
 
     /// Scans batch headers. With `verify`, every payload's CRC is checked and `visit` receives
-    /// each decompressed payload; a bad batch ends the scan with `problem` set.
+    /// each decompressed payload from batch `firstVisited` on (the ones before are not
+    /// decompressed: a caller that already holds what it needs of them); a bad batch ends the
+    /// scan with `problem` set.
     package static func scan(
-        _ file: FileDescriptor, segment: Int, firstPosition: UInt64, verify: Bool,
+        _ file: FileDescriptor, segment: Int, firstPosition: UInt64, verify: Bool, visitingFrom firstVisited: Int = 0,
         visit: ((BatchLocation, UnsafeRawBufferPointer) -> Void)? = nil
     ) throws -> Result {
         var result = Result()
@@ -41,13 +43,14 @@ package struct SegmentScan {
         var offset = SegmentName.headerSize
         var expected = firstPosition
         while offset < walker.size {
-            switch try walker.read(at: offset, expecting: expected, verify: verify) {
+            let visiting = verify && result.batches.count >= firstVisited
+            switch try walker.read(at: offset, expecting: expected, verify: verify, decompress: visiting) {
             case .bad(let problem, _):
                 result.problem = problem
                 return result
             case .whole(let header, let payload):
                 let location = BatchLocation(segment: segment, offset: offset, header: header)
-                if verify { visit?(location, payload) }
+                if visiting { visit?(location, payload) }
                 result.batches.append(location)
                 offset += header.totalLength
                 expected += UInt64(header.count)
