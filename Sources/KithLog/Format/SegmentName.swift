@@ -15,7 +15,13 @@ public enum SegmentName {
 
     /// The `.keys` file beside a segment file.
     public static func keysPath(of segmentPath: String) -> String {
-        String(segmentPath.dropLast(segmentExtension.count)) + keysExtension
+        sidecarPath(of: segmentPath, extension: keysExtension)
+    }
+
+    /// The file with extension `ext` beside a segment file (its derived files: `.keys`, `.cols`,
+    /// `.activekeys`).
+    public static func sidecarPath(of segmentPath: String, extension ext: String) -> String {
+        String(segmentPath.dropLast(segmentExtension.count)) + ext
     }
 
     /// The segment file starts with this 16-byte header: magic, format version, first position.

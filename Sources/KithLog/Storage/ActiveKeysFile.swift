@@ -22,7 +22,7 @@ package enum ActiveKeysFile {
 
     /// The file beside a segment file.
     package static func path(of segmentPath: String) -> String {
-        String(segmentPath.dropLast(SegmentName.segmentExtension.count)) + fileExtension
+        SegmentName.sidecarPath(of: segmentPath, extension: fileExtension)
     }
 
     /// What a file holds, once checked against the batches it claims.

@@ -21,7 +21,7 @@ package enum ColumnsFile {
 
     /// The `.cols` file beside a segment file.
     package static func path(of segmentPath: String) -> String {
-        String(segmentPath.dropLast(SegmentName.segmentExtension.count)) + fileExtension
+        SegmentName.sidecarPath(of: segmentPath, extension: fileExtension)
     }
 
     /// What ties a file to the batches it was made from.
