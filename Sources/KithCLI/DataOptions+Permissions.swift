@@ -7,6 +7,11 @@ extension DataOptions {
     /// command that takes `--data`, after parsing and before running.
     mutating func validate() throws {
         let root = directory.path
+        // SQLite's temporary files (an index build's sort spilled to disk: 3 files in one
+        // 1,000,000-person rebuild, identifier values in them) go in the data directory, not
+        // /var/tmp: no byte of a person's outside it. Read by SQLite when it first makes one,
+        // so it is set before any store opens.
+        setenv("SQLITE_TMPDIR", root, 1)
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isFolder), isFolder.boolValue else { return }
         var tightened = 0
