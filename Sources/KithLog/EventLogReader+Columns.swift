@@ -55,11 +55,13 @@ extension EventLogReader {
     /// good, and elsewhere with columns made from the lines, a segment's part at a time (see
     /// `forEachSegmentPart`).
     ///
-    /// Where lines are to be read, the runs are made on a second thread, one ahead of `body`
-    /// (see `ColumnsAhead`; this reader is that thread's until the call returns): at 200,000
-    /// people without `.cols`, the nightly batch's ingest went 12.2 → 11.0 s. Where every segment
-    /// has its file, reading them costs little and a run held ahead costs a segment's columns
-    /// of memory (~90 MB), so they are read on this thread.
+    /// Where lines are to be read and no `.cols` written (the catch-up after an ingest), the runs
+    /// are made on a second thread, one ahead of `body` (see `ColumnsAhead`; this reader is that
+    /// thread's until the call returns): at 200,000 people the nightly batch's ingest went
+    /// 12.2 → 11.0 s. Otherwise they are made on this thread: a run made ahead holds another
+    /// segment's columns (~90 MB), and writing a `.cols` file beside it more, which took a first
+    /// rebuild at 1,000,000 people from a 1,993 to a 2,049 MiB peak (42.8 s instead of 54.1 s);
+    /// where every segment has its file, reading them costs little.
     public func forEachColumns(
         from start: UInt64, upTo end: UInt64, declaredKinds: [String: IdentifierNormalizer.Method],
         writingColumns: Bool, _ body: (ProjectionColumns, Range<UInt64>) throws -> Bool
@@ -77,7 +79,7 @@ extension EventLogReader {
                     return (stopped, building ? columns : nil)
                 })
         }
-        guard readsLines(from: start, upTo: end) else { return try make(self, body) }
+        guard !writingColumns, readsLines(from: start, upTo: end) else { return try make(self, body) }
         let reader = Lent(self)
         try ColumnsAhead.run(make: { hand in try make(reader.value, hand) }, body)
     }

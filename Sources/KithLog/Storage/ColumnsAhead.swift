@@ -37,16 +37,17 @@ final class ColumnsAhead: @unchecked Sendable {
         }
     }
 
-    /// Hands a run over, waiting while the previous one is still unread; false once the reader
-    /// has stopped.
+    /// Hands a run over and waits until the reader takes it, so the maker starts the next run
+    /// only as the reader starts this one: one run read, one made, never a third held (a
+    /// segment's columns are ~90 MB). False once the reader has stopped.
     private func put(_ columns: ProjectionColumns, _ run: Range<UInt64>) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while ready != nil && !stopped { condition.wait() }
         guard !stopped else { return false }
         ready = (columns, run)
         condition.broadcast()
-        return true
+        while ready != nil && !stopped { condition.wait() }
+        return !stopped
     }
 
     /// The next run, or nil when the maker is done; the maker's error if it failed.
