@@ -10,7 +10,7 @@
 /// For example:
 /// ```swift
 /// var anchored = AnchoredEvents()
-/// anchored.add(event, anchoredAt: node)                  // in log order
+/// anchored.add(row: row, of: &reading, anchoredAt: node)  // in log order
 /// try anchored.forEachValue { node, stats, timeline in … } // in node order
 /// ```
 public struct AnchoredEvents: Sendable {
@@ -66,8 +66,10 @@ public struct AnchoredEvents: Sendable {
         detailIndex.reserveCapacity(events)
     }
 
-    /// Keeps what `NodeStats.add` and the timeline read of `e`, for the value `anchor`.
-    public mutating func add(_ e: ProjectedEvent, anchoredAt anchor: Node) {
+    /// Keeps what `NodeStats.add` and the timeline read of `e`, for the value `anchor`: the
+    /// event-at-a-time form, which a rebuild no longer uses (it reads rows, `add(row:of:
+    /// anchoredAt:)`); kept as the oracle the tests hold the row form and the fold to.
+    mutating func add(_ e: ProjectedEvent, anchoredAt anchor: Node) {
         anchors.append(anchor)
         positions.append(e.position)
         seconds.append(e.occurredAt.epochSeconds)

@@ -264,20 +264,17 @@ let benchmarks: @Sendable () -> Void = {
     // each value's statistics and timeline as it writes them (`AnchoredEvents`): both halves,
     // for 10,000 events anchored at 2,000 values.
     Benchmark("Keep and fold the statistics of 10000 anchored events") { benchmark in
-        var made = ProjectionColumns(firstPosition: 0)
-        for _ in 0..<10 {
-            for line in canonical { line.withUnsafeBufferPointer { _ = made.append($0) } }
-        }
-        var events: [ProjectedEvent] = []
-        made.forEachEvent(declaredKinds: [:]) { _, event in
-            if let event { events.append(event) }
-            return true
-        }
+        let columns = tenfoldColumns()
+        var reading = ProjectionColumns.Reading(columns, declaredKinds: [:])
+        var refs: [UInt32] = []
+        let rows = reading.rows.filter { reading.identifiers(at: $0, into: &refs) }
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             var anchored = AnchoredEvents()
-            anchored.reserveCapacity(events.count)
-            for (i, e) in events.enumerated() { anchored.add(e, anchoredAt: IdentityGraph.Node(i % 2_000)) }
+            anchored.reserveCapacity(rows.count)
+            for (i, row) in rows.enumerated() {
+                anchored.add(row: row, of: &reading, anchoredAt: IdentityGraph.Node(i % 2_000))
+            }
             anchored.forEachValue { node, stats, timeline in blackHole((node, stats, timeline)) }
         }
     }
