@@ -72,6 +72,10 @@ extension Engine {
         var putInForce = false
         defer { if loadsInBulk && !putInForce { SQLiteProjectionStore.removeUnfinishedBulkLoad(beside: path) } }
         if let onePassLimit { projector.onePassLimit = onePassLimit }
+        if let available = MemoryBudget.available() {
+            // As for the one-pass limit, half of what the machine has left.
+            projector.overlapCeiling = min(projector.overlapCeiling, ResidentMemory.current() + available / 2)
+        }
         // A bulk load is committed when it is in force, after its RFM refresh.
         if !loadsInBulk { projector.afterCommit = { KillPoint.commit.reached() } }
         let summary: Projector.Summary

@@ -67,21 +67,25 @@ struct RebuildTests {
         try store.pool.read { db in Set(try String.fetchAll(db, sql: "SELECT id || '@' || anchor FROM profile_id")) }
     }
 
+    /// A tangled log in `scratch`, and the rules to project it under: odd seeds with the evidence
+    /// guard off (then a phone seen with two member cards is left to the limit, and the logs
+    /// exercise refusals), even seeds with the standard rules.
+    static func tangledLog(seed: UInt64, events: Int, in scratch: Scratch) throws -> (Rules, EventLogReader) {
+        var volumeOnly = Rules.standard
+        volumeOnly.evidence = EvidenceRules(names: false, limits: false)
+        try tangledLog(at: scratch.path + "/log", seed: seed, events: events)
+        return (seed % 2 == 0 ? .standard : volumeOnly, try EventLogReader(directory: scratch.path + "/log"))
+    }
+
     @Test("One pass gives the store that batches give, whatever the batch size (property)")
     func equalsBatches() throws {
         var sawMerges = false
         var sawRefusals = false
         var sawExclusions = false
         var sawContested = false
-        // Odd seeds with the evidence guard off: then a phone seen with two member cards is left
-        // to the limit, and the logs exercise refusals; even seeds with the standard rules.
-        var volumeOnly = Rules.standard
-        volumeOnly.evidence = EvidenceRules(names: false, limits: false)
         for seed in 1...4 as ClosedRange<UInt64> {
-            let rules = seed % 2 == 0 ? Rules.standard : volumeOnly
             let scratch = Scratch()
-            try Self.tangledLog(at: scratch.path + "/log", seed: seed, events: 700)
-            let reader = try EventLogReader(directory: scratch.path + "/log")
+            let (rules, reader) = try Self.tangledLog(seed: seed, events: 700, in: scratch)
             let onePass = try SQLiteProjectionStore(path: scratch.path + "/one.sqlite")
             let summary = try Projector(store: onePass, rules: rules).catchUp(with: reader)
             #expect(summary.batches == 1 && summary.events == 700)
@@ -110,6 +114,29 @@ struct RebuildTests {
         #expect(sawRefusals, "… limits")
         #expect(sawExclusions, "… and shared values")
         #expect(sawContested, "… and the evidence guard")
+    }
+
+    @Test("Identity resolved on a second thread while values are written gives the store resolved in turn (property)")
+    func overlapChangesNothing() throws {
+        for seed in 11...14 as ClosedRange<UInt64> {
+            let scratch = Scratch()
+            let (rules, reader) = try Self.tangledLog(seed: seed, events: 900, in: scratch)
+            var stores: [SQLiteProjectionStore] = []
+            var decisions: [Int] = []
+            for ceiling in [0, Int.max] {
+                let store = try SQLiteProjectionStore(path: scratch.path + "/\(ceiling).sqlite")
+                let projector = try Projector(store: store, rules: rules)
+                projector.overlapCeiling = ceiling
+                let summary = try projector.catchUp(with: reader)
+                #expect(summary.batches == 1, "seed \(seed): one pass")
+                stores.append(store)
+                decisions.append(projector.linkDecisions)
+            }
+            try Self.expectSameProjection(stores[0], stores[1])
+            #expect(try Self.profileIDs(stores[0]) == Self.profileIDs(stores[1]), "seed \(seed)")
+            #expect(try exportLines(stores[0], rules: rules) == exportLines(stores[1], rules: rules), "seed \(seed)")
+            #expect(decisions[0] == decisions[1] && decisions[0] > 0, "seed \(seed): the same links decided")
+        }
     }
 
     @Test("After a one-pass rebuild, increments go on from the store as after any batch")

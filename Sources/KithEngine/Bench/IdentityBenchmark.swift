@@ -52,13 +52,13 @@ public struct IdentityBenchmark: Sendable {
         let events = workload.events()
         let log = MemoryEventLog()
         _ = try log.append(try SyntheticIdentities.lines(events))
-        let residentBefore = Self.residentBytes()
+        let residentBefore = ResidentMemory.current()
         let store = MemoryProjectionStore()
         let projector = try Projector(store: store, rules: .standard)
         if batchSize != nil { projector.onePassLimit = 0 }
         let summary = try projector.catchUp(with: log, batchSize: batchSize.map { max(1, $0) })
         let seconds = summary.seconds
-        let resident = max(0, Self.residentBytes() - residentBefore)
+        let resident = max(0, ResidentMemory.current() - residentBefore)
         return Result(
             persons: workload.persons, events: events.count, identifierValues: store.valueCount,
             edges: store.edgeCount, links: store.acceptedLinks, merges: summary.merges, splits: summary.splits,
@@ -69,11 +69,5 @@ public struct IdentityBenchmark: Sendable {
             mergesPerSecond: Double(summary.merges) / seconds,
             splitsPerSecond: Double(summary.splits) / seconds,
             bytesPerIdentifier: Double(resident) / Double(max(1, store.valueCount)))
-    }
-
-    static func residentBytes() -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = text.split(separator: " ")
-        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
     }
 }
