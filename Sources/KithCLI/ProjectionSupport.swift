@@ -91,11 +91,20 @@ enum Projection {
     }
 
     static func render(_ s: Projector.Summary) -> String {
-        String(
+        let line = String(
             format:
                 "projected %@ events (positions %llu..<%llu) in %.2f s, %@ events/s; %@ new profiles, %@ merges, %@ splits",
             s.events.grouped, s.fromPosition, s.toPosition, s.seconds, Int(s.eventsPerSecond).grouped,
             s.newProfiles.grouped, s.merges.grouped, s.splits.grouped)
+        guard let t = s.stages else { return line }
+        let identity =
+            t.identityAlongside
+            ? String(format: "identity %.2f s alongside the values (%.2f s waited)", t.identity, t.waitedForIdentity)
+            : String(format: "identity %.2f s", t.identity)
+        return line
+            + String(
+                format: "\n  stages: read %.2f s, values %.2f s, %@, commit %.2f s", t.read, t.values, identity,
+                t.commit)
     }
 }
 

@@ -26,8 +26,17 @@ extension Projector {
         var batch = ProjectionBatch()
         batch.endPosition = min(log.endPosition, UInt64(max(0, onePassLimit)))
         if batch.endPosition > 0 { batch.lastLine = try Projector.lineHash(in: log, at: batch.endPosition - 1) }
+        let clock = ContinuousClock()
+        var stages = RebuildStages()
+        var lap = clock.now
+        /// The seconds since the last lap, and a new lap.
+        func lapped() -> Double {
+            defer { lap = clock.now }
+            return (clock.now - lap).inSeconds
+        }
         try store.commitRebuild(rulesHash: rulesHash) { sink in
             var (seen, anchored) = try fold(log, upTo: batch.endPosition, progress: progress)
+            stages.read = lapped()
             func reach(_ stage: ProjectionProgress.Stage) {
                 progress?(ProjectionProgress(position: batch.endPosition, end: log.endPosition, stage: stage))
             }
@@ -35,14 +44,19 @@ extension Projector {
             let graph = state.graph
             let (resolver, startMarks, profileIDs) = (resolver, marks, profileIDs)
             let resolve = { @Sendable in
+                let clock = ContinuousClock()
+                let started = clock.now
                 var marks = startMarks
                 let resolution = resolver.resolveAll(graph, marks: &marks)
-                return (WholeGraphSettlement(resolution, of: graph, profileIDs: profileIDs), marks)
+                let resolved = clock.now
+                let settlement = WholeGraphSettlement(resolution, of: graph, profileIDs: profileIDs)
+                return (settlement, marks, (resolved - started).inSeconds, (clock.now - started).inSeconds)
             }
             // Resolved on a second thread while the rows are written, if the memory that takes
             // beside the folded events fits under the ceiling.
             let fits = ResidentMemory.current() + Projector.resolutionBytes(of: graph) <= overlapCeiling
-            let resolving = fits ? OnSecondThread(resolve) : nil
+            let resolvingAlongside = fits ? OnSecondThread(resolve) : nil
+            stages.identityAlongside = fits
             let currency = rules.rfm.currency
             try anchored.forEachValue { n, stats, timeline in
                 try sink.append(stats, timeline: timeline, of: n)
@@ -57,14 +71,20 @@ extension Projector {
             }
             seen = SeenFolding()
             Projector.returnFreedMemory()
+            stages.values = lapped()
             reach(.resolvingIdentity)
             let settlement: WholeGraphSettlement
-            (settlement, marks) = resolving?.value() ?? resolve()
+            let resolving: Double
+            (settlement, marks, resolving, stages.identity) = resolvingAlongside?.value() ?? resolve()
+            stages.waitedForIdentity = lapped()
             linkDecisions += settlement.linkDecisions
+            resolvingSeconds += resolving
             settlement.write(into: &batch)
             reach(.committing)
             return batch
         }
+        stages.commit = lapped()
+        summary.stages = stages
         afterCommit?()
         summary.events = Int(batch.endPosition)
         summary.batches = 1

@@ -23,9 +23,11 @@ public final class Projector {
         public var newProfiles = 0
         public var seconds = 0.0
         public var eventsPerSecond = 0.0
+        /// Where a one-pass rebuild's time went; nil for batches.
+        public var stages: RebuildStages?
 
         enum CodingKeys: String, CodingKey {
-            case events, batches, merges, splits, seconds
+            case events, batches, merges, splits, seconds, stages
             case fromPosition = "from_position"
             case toPosition = "to_position"
             case newProfiles = "new_profiles"
@@ -44,6 +46,9 @@ public final class Projector {
     /// Links the resolver has decided (accepted or refused) since this projector started: the
     /// unit `kith bench identity` reports its speed in.
     public internal(set) var linkDecisions = 0
+    /// Seconds the resolver has taken to decide them (on a second thread during a rebuild that
+    /// overlaps, see `overlapCeiling`): identity's own time, without reading or writing.
+    public internal(set) var resolvingSeconds = 0.0
 
     /// How profile ids are derived (keyed with the installation secret; see `ProfileIDs`).
     public let profileIDs: ProfileIDs
@@ -315,7 +320,10 @@ public final class Projector {
     /// statistics (other values' RFM inputs come from the store).
     func settle(_ closure: [Node], stats: [Node: NodeStats], into batch: inout ProjectionBatch) throws {
         let endPosition = batch.endPosition
+        let clock = ContinuousClock()
+        let started = clock.now
         let resolution = resolver.resolve(closure, in: state.graph, marks: &marks)
+        resolvingSeconds += (clock.now - started).inSeconds
         linkDecisions += resolution.accepted.count + resolution.refused.count
         // Links and standings: write only what differs from the store.
         var oldLinks = Set<UInt64>()

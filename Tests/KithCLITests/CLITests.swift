@@ -70,8 +70,17 @@ struct CLITests {
         #expect(bySource.values.reduce(0, +) == generated.accepted)
         // An ingest's own projection leaves the projection columns to a rebuild, which makes them.
         #expect(statsJSON["projection_ready_events"] as? Int == 0)
-        let rebuild = try kith(["project", "--rebuild", "--data", data])
+        let rebuild = try kith(["project", "--rebuild", "--data", data, "--format", "json"])
         #expect(rebuild.status == 0, "\(rebuild.stderr)")
+        // A rebuild says where its time went, stage by stage.
+        let rebuilt = try #require(try JSONSerialization.jsonObject(with: Data(rebuild.stdout.utf8)) as? [String: Any])
+        let stages = try #require(rebuilt["stages"] as? [String: Any], "\(rebuild.stdout)")
+        let stageSeconds = ["read", "values", "identity", "waited_for_identity", "commit"].compactMap {
+            stages[$0] as? Double
+        }
+        #expect(stageSeconds.count == 5 && stageSeconds.allSatisfy { $0 >= 0 }, "\(stages)")
+        #expect(stages["identity_alongside"] as? Bool != nil)
+        #expect(stageSeconds.reduce(0, +) - stageSeconds[2] <= (rebuilt["seconds"] as? Double ?? 0))
         let after = try kith(["log", "stats", "--format", "json"], environment: ["KITH_DATA": data])
         let afterJSON = try #require(try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any])
         #expect(afterJSON["projection_ready_events"] as? Int == generated.accepted)

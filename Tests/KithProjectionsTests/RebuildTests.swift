@@ -129,6 +129,13 @@ struct RebuildTests {
                 projector.overlapCeiling = ceiling
                 let summary = try projector.catchUp(with: reader)
                 #expect(summary.batches == 1, "seed \(seed): one pass")
+                // The stages say which way identity ran, and add up to no more than the rebuild.
+                let stages = try #require(summary.stages)
+                #expect(stages.identityAlongside == (ceiling > 0), "seed \(seed)")
+                let counted = [stages.read, stages.values, stages.waitedForIdentity, stages.commit]
+                #expect(counted.allSatisfy { $0 >= 0 } && counted.reduce(0, +) <= summary.seconds)
+                #expect(stages.identity > 0 && projector.resolvingSeconds > 0)
+                #expect(stages.identityAlongside || stages.waitedForIdentity >= stages.identity)
                 stores.append(store)
                 decisions.append(projector.linkDecisions)
             }

@@ -51,6 +51,7 @@ struct IdentityBench: ParsableCommand {
                 \(r.profiles.grouped) profiles, \(r.links.grouped) accepted links, \(r.merges.grouped) merges, \(r.splits.grouped) splits, \(r.sharedValues) shared values
                 \(String(format: "%.2f", r.seconds)) s (\(onePass ? "one pass" : "batches of \(batchSize.grouped)")): \(Int(r.eventsPerSecond).grouped) events/s, \(Int(r.linksPerSecond).grouped) link decisions/s, \
                 \(Int(r.mergesPerSecond).grouped) merges/s, \(Int(r.splitsPerSecond).grouped) splits/s
+                resolver alone: \(String(format: "%.2f", r.resolvingSeconds)) s, \(Int(r.resolvingLinksPerSecond).grouped) link decisions/s (the rest reads events, folds statistics and writes rows)
                 memory: \(Int(r.bytesPerIdentifier).grouped) bytes per identifier value (resident growth, the store's included)
                 """)
         }

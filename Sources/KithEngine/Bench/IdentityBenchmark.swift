@@ -34,6 +34,10 @@ public struct IdentityBenchmark: Sendable {
         public var mergesPerSecond: Double
         public var splitsPerSecond: Double
         public var bytesPerIdentifier: Double
+        /// The resolver's own time (`Projector.resolvingSeconds`): deciding links, without
+        /// reading events, folding statistics or writing rows.
+        public var resolvingSeconds: Double
+        public var resolvingLinksPerSecond: Double
 
         enum CodingKeys: String, CodingKey {
             case persons, events, edges, links, merges, splits, profiles, seconds
@@ -44,6 +48,8 @@ public struct IdentityBenchmark: Sendable {
             case mergesPerSecond = "merges_per_second"
             case splitsPerSecond = "splits_per_second"
             case bytesPerIdentifier = "bytes_per_identifier"
+            case resolvingSeconds = "resolving_seconds"
+            case resolvingLinksPerSecond = "resolving_links_per_second"
         }
     }
 
@@ -68,6 +74,8 @@ public struct IdentityBenchmark: Sendable {
             linksPerSecond: Double(projector.linkDecisions) / seconds,
             mergesPerSecond: Double(summary.merges) / seconds,
             splitsPerSecond: Double(summary.splits) / seconds,
-            bytesPerIdentifier: Double(resident) / Double(max(1, store.valueCount)))
+            bytesPerIdentifier: Double(resident) / Double(max(1, store.valueCount)),
+            resolvingSeconds: projector.resolvingSeconds,
+            resolvingLinksPerSecond: Double(projector.linkDecisions) / max(projector.resolvingSeconds, 1e-9))
     }
 }
