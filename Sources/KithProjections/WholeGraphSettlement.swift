@@ -39,7 +39,7 @@ struct WholeGraphSettlement: Sendable {
             for n in component { componentOf[Int(n)] = Int32(c) }
         }
         byID = components.indices.sorted { ids[$0] < ids[$1] }
-        anchors = components.map { ($0[0], graph.nodes[Int($0[0])].firstSeen) }
+        anchors = components.map { ($0[0], graph.firstSeen(of: $0[0])) }
         var membership: [(Node, String)] = []
         membership.reserveCapacity(graph.nodeCount)
         for (n, c) in componentOf.enumerated() where c >= 0 { membership.append((Node(n), ids[Int(c)])) }

@@ -35,6 +35,9 @@ struct EdgeTable: Sendable {
     /// Adds `key` with `info` unless the table holds it already; true when added.
     mutating func insertIfAbsent(_ key: UInt64, _ info: EdgeInfo) -> Bool { table.insertIfAbsent(key, info) }
 
+    /// Calls `body` with every edge, in no particular order.
+    func forEach(_ body: (UInt64, EdgeInfo) -> Void) { table.forEach(body) }
+
     /// Every edge, in key order.
     func sorted() -> [(key: UInt64, value: EdgeInfo)] { table.entries().sorted { $0.key < $1.key } }
 }

@@ -74,6 +74,16 @@ public struct IdentityGraph: Sendable {
 
     public func edge(_ a: Node, _ b: Node) -> EdgeInfo? { edges[IdentityGraph.key(a, b)] }
 
+    /// Calls `body` with every edge's two ends (the smaller first) and its evidence, in no
+    /// particular order: a pass over the edge table, where asking for each edge by its ends
+    /// probes the table once an edge.
+    public func forEachEdge(_ body: (Node, Node, EdgeInfo) -> Void) {
+        edges.forEach { k, info in
+            let (a, b) = IdentityGraph.ends(of: k)
+            body(a, b, info)
+        }
+    }
+
     /// Every edge, in key order (smaller end, then larger).
     public func sortedEdges() -> [(Node, Node, EdgeInfo)] {
         edges.sorted().map { k, info in
@@ -120,7 +130,13 @@ public struct IdentityGraph: Sendable {
 
     /// Whether the node's identifier and counts are in memory (every stored value has at
     /// least one event, placeholders none).
-    public func isLoaded(_ node: Node) -> Bool { nodes[Int(node)].events > 0 }
+    public func isLoaded(_ node: Node) -> Bool { nodes.read(Int(node)) { $0.events > 0 } }
+
+    /// The names a value's events carried (read in place, see `NodeColumn.read`).
+    public func names(of node: Node) -> NameEvidence { nodes.read(Int(node)) { $0.names } }
+
+    /// The log position of the first event that carried a value (read in place).
+    public func firstSeen(of node: Node) -> UInt64 { nodes.read(Int(node)) { $0.firstSeen } }
 
     /// Fills a placeholder from the store. A node already in memory is left alone: memory is
     /// never older than the store.

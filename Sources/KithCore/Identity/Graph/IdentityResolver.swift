@@ -144,7 +144,7 @@ public struct IdentityResolver: Sendable {
     ) -> Evidence? {
         let evidence = rules.evidence
         guard evidence.names || evidence.limits else { return nil }
-        if evidence.names && graph.nodes[Int(node)].names.isConflicted { return .differentNames }
+        if evidence.names && graph.names(of: node).isConflicted { return .differentNames }
         // Partners' evidence needs two of them (two of one kind, or more than a limit of at least one).
         guard partners.count >= 2 else { return nil }
         let code = graph.kindCode(of: node)
@@ -174,10 +174,10 @@ public struct IdentityResolver: Sendable {
                 // doubted because its own phones' channels spell the name differently.
                 for c in kinds.inNameOrder where kinds.priority[Int(c)] <= priority {
                     for i in codes.indices where codes[i] == Int32(c) {
-                        let a = graph.nodes[Int(partners[i])].names
+                        let a = graph.names(of: partners[i])
                         guard !a.isEmpty else { continue }
                         for j in (i + 1)..<codes.count where codes[j] == Int32(c) {
-                            if a.conflicts(with: graph.nodes[Int(partners[j])].names) {
+                            if a.conflicts(with: graph.names(of: partners[j])) {
                                 return .partnersWithDifferentNames(kinds.kinds[Int(c)])
                             }
                         }
@@ -267,19 +267,31 @@ public struct IdentityResolver: Sendable {
         for (r, i) in byRank.enumerated() { rank[Int(i)] = UInt32(r) }
         // Room for every candidate at once: a rebuild has millions, and growing the lists by
         // doubling held each beside its copy when resolution's memory peaks.
-        var candidates = 0
-        for a in linking { for b in graph.neighbours[Int(a)] where a < b { candidates += 1 } }
         var order: [LinkKey] = []
-        order.reserveCapacity(candidates)
-        resolution.accepted.reserveCapacity(min(candidates, linking.count))
-        for (ia, a) in linking.enumerated() {
-            for b in graph.neighbours[Int(a)] where a < b {
-                guard let ib = index[b].map(Int.init), let e = graph.edge(a, b) else { continue }
-                let (pa, pb) = (kinds.priorityRank[Int(codes[ia])], kinds.priorityRank[Int(codes[ib])])
-                order.append(
-                    LinkKey(weak: max(pa, pb), strong: min(pa, pb), count: e.count, ranks: (rank[ia], rank[ib])))
+        func consider(_ ia: Int, _ ib: Int, _ e: IdentityGraph.EdgeInfo) {
+            let (pa, pb) = (kinds.priorityRank[Int(codes[ia])], kinds.priorityRank[Int(codes[ib])])
+            order.append(LinkKey(weak: max(pa, pb), strong: min(pa, pb), count: e.count, ranks: (rank[ia], rank[ib])))
+        }
+        // The candidates' order does not matter (they are sorted next). The whole graph's are
+        // read off the edge table in one pass; a few values' from their neighbours.
+        if subset.count == graph.nodeCount {
+            order.reserveCapacity(graph.edgeCount)
+            graph.forEachEdge { a, b, e in
+                guard let ia = index[a], let ib = index[b] else { return }
+                consider(Int(ia), Int(ib), e)
+            }
+        } else {
+            var candidates = 0
+            for a in linking { for b in graph.neighbours[Int(a)] where a < b { candidates += 1 } }
+            order.reserveCapacity(candidates)
+            for (ia, a) in linking.enumerated() {
+                for b in graph.neighbours[Int(a)] where a < b {
+                    guard let ib = index[b].map(Int.init), let e = graph.edge(a, b) else { continue }
+                    consider(ia, ib, e)
+                }
             }
         }
+        resolution.accepted.reserveCapacity(min(order.count, linking.count))
         order.sort { ($0.major, $0.minor) < ($1.major, $1.minor) }
         var sets = DisjointSets(codes, kinds: kinds)
         for k in order {
@@ -305,7 +317,7 @@ public struct IdentityResolver: Sendable {
         }
         // Components list their values first seen first, then by identifier (`rank`), and come
         // in the order of their first values.
-        let firstSeen = linking.map { graph.nodes[Int($0)].firstSeen }
+        let firstSeen = linking.map { graph.firstSeen(of: $0) }
         func earlier(_ a: Int32, _ b: Int32) -> Bool {
             (firstSeen[Int(a)], rank[Int(a)]) < (firstSeen[Int(b)], rank[Int(b)])
         }

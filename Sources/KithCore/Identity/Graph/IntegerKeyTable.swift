@@ -82,8 +82,14 @@ struct IntegerKeyTable<Key: FixedWidthInteger & Sendable, Value: Sendable>: Send
     func entries() -> [(key: Key, value: Value)] {
         var out: [(key: Key, value: Value)] = []
         out.reserveCapacity(count)
-        for i in keys.indices where keys[i] != free { out.append((keys[i], values[i])) }
+        forEach { out.append(($0, $1)) }
         return out
+    }
+
+    /// Calls `body` with every key and its value, in no particular order: a pass over the slots,
+    /// without a probe.
+    func forEach(_ body: (Key, Value) -> Void) {
+        for i in keys.indices where keys[i] != free { body(keys[i], values[i]) }
     }
 
     /// Puts a new key in empty slot `i`; returns its slot afterwards (it moves when the table grows).

@@ -61,6 +61,7 @@ public final class KindRules: Sendable {
         let ka = nameRank[Int(graph.kindCode(of: a))]
         let kb = nameRank[Int(graph.kindCode(of: b))]
         if ka != kb { return ka < kb }
-        return graph.nodes[Int(a)].identifier.value < graph.nodes[Int(b)].identifier.value
+        return graph.nodes.read(Int(a)) { x in graph.nodes.read(Int(b)) { y in x.identifier.value < y.identifier.value }
+        }
     }
 }

@@ -55,6 +55,15 @@ public struct NodeColumn<Element: Sendable>: RandomAccessCollection, Sendable {
         return stored.modify(Int32(node), from: placeholder, body)
     }
 
+    /// One value's fact as `body` reads it, in place: the subscript hands out a copy, and a copy
+    /// of a value's `NodeInfo` retains and releases its identifier's two strings, which the
+    /// resolver paid for every value it asked about only to read a count or a name hash.
+    @inlinable @inline(__always)
+    public func read<Result>(_ node: Int, _ body: (Element) -> Result) -> Result {
+        if node >= storedCount { return fresh.withUnsafeBufferPointer { body($0[node &- storedCount]) } }
+        return body(self[node])
+    }
+
     /// Makes room for `count` values new to the graph.
     public mutating func reserveCapacity(_ count: Int) { fresh.reserveCapacity(count) }
 
