@@ -48,15 +48,21 @@ extension Projector {
                 let started = clock.now
                 var marks = startMarks
                 let resolution = resolver.resolveAll(graph, marks: &marks)
-                let resolved = clock.now
-                let settlement = WholeGraphSettlement(resolution, of: graph, profileIDs: profileIDs)
-                return (settlement, marks, (resolved - started).inSeconds, (clock.now - started).inSeconds)
+                return (resolution, marks, (clock.now - started).inSeconds)
             }
-            // Resolved on a second thread while the rows are written, if the memory that takes
-            // beside the folded events fits under the ceiling.
-            let fits = ResidentMemory.current() + Projector.resolutionBytes(of: graph) <= overlapCeiling
-            let resolvingAlongside = fits ? OnSecondThread(resolve) : nil
-            stages.identityAlongside = fits
+            @Sendable func settled(_ resolved: (IdentityResolver.Resolution, NeverLinkMarks, Double)) -> Settled {
+                let clock = ContinuousClock()
+                let started = clock.now
+                let settlement = WholeGraphSettlement(resolved.0, of: graph, profileIDs: profileIDs)
+                return Settled(
+                    settlement: settlement, marks: resolved.1, resolving: resolved.2,
+                    identity: resolved.2 + (clock.now - started).inSeconds)
+            }
+            // Identity is resolved on a second thread while the rows are written, from the
+            // first moment the memory that takes fits under the ceiling: before any row (then
+            // the settlement is made there too), or once the folded events are gone.
+            func fits() -> Bool { ResidentMemory.current() + Projector.resolutionBytes(of: graph) <= overlapCeiling }
+            let settling = overlapsFrom == .start && fits() ? OnSecondThread { settled(resolve()) } : nil
             let currency = rules.rfm.currency
             try anchored.forEachValue { n, stats, timeline in
                 try sink.append(stats, timeline: timeline, of: n)
@@ -65,6 +71,8 @@ extension Projector {
             }
             // The folded events are gone: memory peaks in what follows.
             Projector.returnFreedMemory()
+            let resolving = settling == nil && overlapsFrom != .never && fits() ? OnSecondThread(resolve) : nil
+            stages.identityAlongside = settling != nil || resolving != nil
             for n in 0..<graph.nodeCount {
                 try sink.append(
                     ProjectionBatch.NodeRow(node: Node(n), info: graph.nodes[n], seen: seen.seen(of: Node(n))))
@@ -73,13 +81,13 @@ extension Projector {
             Projector.returnFreedMemory()
             stages.values = lapped()
             reach(.resolvingIdentity)
-            let settlement: WholeGraphSettlement
-            let resolving: Double
-            (settlement, marks, resolving, stages.identity) = resolvingAlongside?.value() ?? resolve()
+            let done = settling?.value() ?? settled(resolving?.value() ?? resolve())
             stages.waitedForIdentity = lapped()
-            linkDecisions += settlement.linkDecisions
-            resolvingSeconds += resolving
-            settlement.write(into: &batch)
+            stages.identity = done.identity
+            marks = done.marks
+            linkDecisions += done.settlement.linkDecisions
+            resolvingSeconds += done.resolving
+            done.settlement.write(into: &batch)
             reach(.committing)
             return batch
         }
@@ -91,6 +99,25 @@ extension Projector {
         summary.newProfiles = batch.newProfiles.count
         // Later batches load the stored graph on demand, as a projector opened on this store would.
         state = try Projector.openState(of: store)
+    }
+
+    /// Where a rebuild may start resolving identity on a second thread (see `overlapCeiling`).
+    enum OverlapStart {
+        /// Before the values' rows, if there is room; else once the folded events are gone.
+        case start
+        /// Only once the folded events are gone (what a large rebuild does; for tests).
+        case afterStatistics
+        /// Never (what a ceiling of 0 does too).
+        case never
+    }
+
+    /// A whole graph resolved and settled, with the resolver's marks and its times.
+    struct Settled: Sendable {
+        let settlement: WholeGraphSettlement
+        let marks: NeverLinkMarks
+        /// The resolver's own time, and with the settlement's.
+        let resolving: Double
+        let identity: Double
     }
 
     /// About what resolving `graph` whole adds at its peak, its edges listed in order included,

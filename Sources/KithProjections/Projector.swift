@@ -90,11 +90,14 @@ public final class Projector {
 
     /// The most resident memory, in bytes, a rebuild may reach by resolving identity on a second
     /// thread while its values' rows are written (see `rebuild`): the resolution then holds its
-    /// arrays beside the folded events, where in turn it would not. Below this it overlaps
-    /// (200,000 persons: 7.87 → 6.77 s, 511 → 614 MiB); above, it takes its turn, so a rebuild
-    /// of 1,000,000 persons keeps under 2 GiB (overlapped, it peaked at 2,110 MiB). The engine
-    /// lowers it to what the machine has; 0 never overlaps.
+    /// arrays beside what the rows are written from, where in turn it would not. It starts
+    /// before any row where that fits (200,000 persons: 7.87 → 6.77 s, 511 → 614 MiB), else
+    /// once the folded events are gone (1,000,000 persons: 42.2 → 38.5 s, peak 1,906–1,920 →
+    /// 1,932–1,940 MiB; from the start it would have peaked at 2,110 MiB). The engine lowers it
+    /// to what the machine has; 0 never overlaps.
     public var overlapCeiling = 2 << 30
+    /// Where the overlap may start (tests pin it to check each way gives the same store).
+    var overlapsFrom = OverlapStart.start
 
     /// The one-pass limit where the memory available cannot be read (not Linux): about 2.6 GB
     /// of rebuild (see `rebuildBytesPerEvent`).

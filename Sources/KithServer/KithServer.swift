@@ -44,6 +44,8 @@ public struct KithServer: Sendable {
         _ = mallopt(M_MMAP_THRESHOLD, 1 << 20)
         _ = mallopt(M_TRIM_THRESHOLD, 8 << 20)
         _ = mallopt(M_TOP_PAD, 1 << 20)
+        // Many threads answer at once: each may have a heap again (batch commands keep one).
+        _ = mallopt(M_ARENA_MAX, Int32(8 * ProcessInfo.processInfo.activeProcessorCount))
         var logger = Logger(label: "kith.serve")
         logger.logLevel = .warning
         let app = Application(
