@@ -71,7 +71,7 @@ extension Projector {
             }
             // The folded events are gone: memory peaks in what follows.
             Projector.returnFreedMemory()
-            let resolving = settling == nil && overlapsFrom != .never && fits() ? OnSecondThread(resolve) : nil
+            let resolving = settling == nil && fits() ? OnSecondThread(resolve) : nil
             stages.identityAlongside = settling != nil || resolving != nil
             for n in 0..<graph.nodeCount {
                 try sink.append(
@@ -105,10 +105,9 @@ extension Projector {
     enum OverlapStart {
         /// Before the values' rows, if there is room; else once the folded events are gone.
         case start
-        /// Only once the folded events are gone (what a large rebuild does; for tests).
+        /// Only once the folded events are gone (what a large rebuild does; for tests). A
+        /// ceiling of 0 never overlaps.
         case afterStatistics
-        /// Never (what a ceiling of 0 does too).
-        case never
     }
 
     /// A whole graph resolved and settled, with the resolver's marks and its times.
