@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "KithDirectory", targets: ["KithDirectory"]),
         .library(name: "KithProjections", targets: ["KithProjections"]),
         .library(name: "KithGenerator", targets: ["KithGenerator"]),
+        .library(name: "KithPostgres", targets: ["KithPostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -25,6 +26,10 @@ let package = Package(
         // Only KithServer (and what links it) builds these: they are the heavy part of a cold build.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Only KithPostgres (the PostgreSQL adapters) and what links it build these.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
@@ -69,6 +74,16 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict),
+        // The PostgreSQL adapters of the ports (the log, and later the projections), through
+        // postgres-nio: the store for more than one machine.
+        .target(
+            name: "KithPostgres",
+            dependencies: [
+                "KithCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .target(name: "KithGenerator", dependencies: ["KithCore"], path: "tools/KithGenerator", swiftSettings: strict),
         .target(
             name: "KithCLI",
@@ -109,7 +124,8 @@ let package = Package(
         // What the CLI and server tests share: running the built `kith`, temporary folders,
         // and the ports' contract suites, which every adapter passes unchanged.
         .target(
-            name: "KithTestSupport", dependencies: ["KithCore", "KithGenerator", "KithMemory", "KithProjections"],
+            name: "KithTestSupport",
+            dependencies: ["KithCore", "KithGenerator", "KithMemory", "KithProjections", "KithPostgres"],
             path: "Tests/KithTestSupport",
             swiftSettings: strict),
         .testTarget(
@@ -119,6 +135,18 @@ let package = Package(
                 "KithProjections",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: strict),
+        // Needs a PostgreSQL server: tools/test.sh starts one on loopback (tools/postgres.sh) and
+        // passes its URL in KITH_TEST_POSTGRES_URL; without it these tests fail, never skip.
+        .testTarget(
+            name: "KithPostgresTests",
+            dependencies: ["KithPostgres", "KithCore", "KithGenerator", "KithTestSupport"],
+            swiftSettings: strict),
+        // Each port's one contract suite, over every adapter of it: the file log, PostgreSQL
+        // and the in-memory reference (PostgreSQL as for KithPostgresTests).
+        .testTarget(
+            name: "KithContractTests",
+            dependencies: ["KithLog", "KithPostgres", "KithMemory", "KithCore", "KithGenerator", "KithTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "KithCLITests",

@@ -8,11 +8,13 @@
 #   python3 python3-jsonschema python3-yaml          a real JSON Schema validator (schemas, OpenAPI replies)
 #   chromium fonts-noto-cjk                          the dashboard test drives a real headless browser
 #   python3-venv                                     schemathesis (from PyPI, pinned) in a virtualenv
+#   postgresql                                       the PostgreSQL adapters' tests run against a real server,
+#                                                    started here on loopback (tools/postgres.sh), stopped after
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tools/need-packages.sh liblz4-dev lz4 zlib1g-dev gzip libsqlite3-dev pkg-config python3 python3-jsonschema \
-    python3-yaml python3-venv chromium fonts-noto-cjk
+    python3-yaml python3-venv chromium fonts-noto-cjk postgresql
 # Fail here, by name, rather than in the middle of the suite.
 for tool in chromium python3 lz4 gzip pkg-config; do
     command -v "$tool" >/dev/null || { echo "tools/test.sh: $tool is still missing" >&2; exit 2; }
@@ -26,6 +28,15 @@ python3 -c 'import jsonschema, yaml' || { echo "tools/test.sh: python3-jsonschem
 if [ "$#" -eq 0 ]; then
     swift format lint --strict --recursive Package.swift Sources Tests tools benchmarks
 fi
+
+# A real PostgreSQL 15 on 127.0.0.1, in a throwaway cluster, for the PostgreSQL adapters' tests
+# (they fail, never skip, without KITH_TEST_POSTGRES_URL).
+postgres_dir=$(mktemp -d)
+postgres_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+trap 'tools/postgres.sh stop "$postgres_dir" || true; rm -rf "$postgres_dir"' EXIT
+KITH_TEST_POSTGRES_URL=$(tools/postgres.sh start "$postgres_dir" "$postgres_port")
+export KITH_TEST_POSTGRES_URL
+echo "tools/test.sh: PostgreSQL 15 running on 127.0.0.1:$postgres_port (cluster in $postgres_dir)" >&2
 
 echo "tools/test.sh: building and running the tests (a cold debug build takes about 5 minutes on 2 cores)" >&2
 swift test "$@"

@@ -250,15 +250,16 @@ public enum EventLogContract {
     }
 
     /// Thread-safe tallies of concurrent appends.
-    final class Outcomes: @unchecked Sendable {
+    public final class Outcomes: @unchecked Sendable {
         // @unchecked: guarded by `lock`.
         private let lock = NSLock()
         private var all: [AppendOutcome] = []
         private var failures: [String] = []
-        func add(_ o: AppendOutcome) { lock.withLock { all.append(o) } }
-        func fail(_ e: any Error) { lock.withLock { failures.append("\(e)") } }
-        var errors: [String] { lock.withLock { failures } }
-        var appended: Int { lock.withLock { all.reduce(0) { $0 + $1.appended } } }
-        var positions: [Range<UInt64>] { lock.withLock { all.map(\.positions).filter { !$0.isEmpty } } }
+        public init() {}
+        public func add(_ o: AppendOutcome) { lock.withLock { all.append(o) } }
+        public func fail(_ e: any Error) { lock.withLock { failures.append("\(e)") } }
+        public var errors: [String] { lock.withLock { failures } }
+        public var appended: Int { lock.withLock { all.reduce(0) { $0 + $1.appended } } }
+        public var positions: [Range<UInt64>] { lock.withLock { all.map(\.positions).filter { !$0.isEmpty } } }
     }
 }

@@ -2,16 +2,18 @@ import Foundation
 import KithCore
 import KithGenerator
 import KithMemory
+import KithPostgres
 import KithTestSupport
 import Testing
 
 @testable import KithLog
 
 /// Every `EventLog` adapter against the one contract (`EventLogContract`): the file log of the
-/// embedded default and the in-memory reference.
+/// embedded default, the PostgreSQL log and the in-memory reference they are held to.
 @Suite struct EventLogContractTests {
     static let adapters: [EventLogAdapter] = [
         EventLogAdapter(name: "file log") { try FileLogPlace() },
+        EventLogAdapter(name: "PostgreSQL") { try PostgresLogPlace() },
         EventLogAdapter(name: "in-memory reference") { MemoryLogPlace() },
     ]
 

@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// One connection to PostgreSQL, used from the synchronous code the ports are written in.
+///
+/// The ports are synchronous (a rebuild is a loop, not a pipeline of awaits), so every query
+/// waits on its `EventLoopFuture`. The futures run on NIO's own threads, never on Swift's
+/// cooperative pool, so waiting on one from a server's request handler cannot starve the pool
+/// that would complete it. Queries on one session run one at a time; a transaction holds the
+/// session until it ends.
+public final class PostgresSession: @unchecked Sendable {
+    // @unchecked: `connection` is only used under `lock`.
+    public let location: PostgresLocation
+    private let connection: PostgresConnection
+    private let lock = NSLock()
+
+    /// Logs nothing below critical: postgres-nio's debug logs carry queries and their values.
+    static let logger: Logger = {
+        var logger = Logger(label: "kith.postgres")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    /// Connects and logs in, or throws one line naming the server and the cause.
+    public init(_ location: PostgresLocation, connectTimeout: TimeAmount = .seconds(10)) throws {
+        self.location = location
+        var configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: .disable)
+        configuration.options.connectTimeout = connectTimeout
+        do {
+            connection = try PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 1,
+                logger: Self.logger
+            ).wait()
+        } catch {
+            throw PostgresStoreError(error, at: location, doing: "connecting")
+        }
+    }
+
+    deinit { try? connection.close().wait() }
+
+    /// Runs one statement outside any transaction (it commits by itself) and returns its rows.
+    @discardableResult
+    public func query(_ query: PostgresQuery, doing what: String) throws -> [PostgresRow] {
+        try lock.withLock { try run(query, doing: what) }
+    }
+
+    /// Runs one statement and hands `body` each row as it arrives, on NIO's thread, without
+    /// keeping them all: for passes over a whole table.
+    public func forEachRow(
+        _ query: PostgresQuery, doing what: String, _ body: @escaping @Sendable (PostgresRow) throws -> Void
+    ) throws {
+        try lock.withLock {
+            do {
+                _ = try untilClosed(connection.query(query, logger: Self.logger, body)).wait()
+            } catch {
+                throw PostgresStoreError(error, at: location, doing: what)
+            }
+        }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws
+    /// (and, by the server, when the connection dies first).
+    public func transaction<T>(doing what: String, _ body: (Transaction) throws -> T) throws -> T {
+        try lock.withLock {
+            try run("BEGIN", doing: what)
+            let result: T
+            do {
+                result = try body(Transaction(session: self, what: what))
+            } catch {
+                _ = try? run("ROLLBACK", doing: what)
+                throw error
+            }
+            try run("COMMIT", doing: what)
+            return result
+        }
+    }
+
+    /// The statements of one transaction.
+    public struct Transaction {
+        fileprivate let session: PostgresSession
+        fileprivate let what: String
+
+        @discardableResult
+        public func query(_ query: PostgresQuery) throws -> [PostgresRow] { try session.run(query, doing: what) }
+
+        /// The server process serving this transaction (what a crash test terminates).
+        public func backendProcessID() throws -> Int32 {
+            try query("SELECT pg_backend_pid()").first?.decode(Int32.self) ?? 0
+        }
+    }
+
+    /// Closes the connection; the session cannot be used after.
+    public func close() throws {
+        try lock.withLock {
+            do { try connection.close().wait() } catch {
+                throw PostgresStoreError(error, at: location, doing: "closing")
+            }
+        }
+    }
+
+    /// Runs `query` (the caller holds `lock`).
+    @discardableResult
+    private func run(_ query: PostgresQuery, doing what: String) throws -> [PostgresRow] {
+        do {
+            return try Array(untilClosed(connection.query(query, logger: Self.logger)).wait())
+        } catch {
+            throw PostgresStoreError(error, at: location, doing: what)
+        }
+    }
+
+    /// `future`, failed if the connection closes first. postgres-nio drops a query written to a
+    /// connection that is closing (the server ended it, or the network did) without ever
+    /// completing its future, and waiting on that future would wait forever.
+    private func untilClosed<T: Sendable>(_ future: EventLoopFuture<T>) -> EventLoopFuture<T> {
+        let promise = connection.eventLoop.makePromise(of: T.self)
+        future.cascade(to: promise)
+        // Both complete on the connection's event loop, so whichever comes first wins; the
+        // second completion of a promise is ignored.
+        connection.closeFuture.whenComplete { _ in promise.fail(ConnectionEnded()) }
+        return promise.futureResult
+    }
+}
+
+/// The connection to the server ended while a statement was outstanding.
+struct ConnectionEnded: Error, CustomStringConvertible {
+    var description: String { "the connection ended (the server closed it or the network failed)" }
+}
