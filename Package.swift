@@ -64,6 +64,7 @@ let package = Package(
             name: "KithEngine",
             dependencies: [
                 "KithCore", "KithLog", "KithDirectory", "KithIngest", "KithProjections", "KithMemory", "KithGenerator",
+                "KithPostgres",
             ],
             swiftSettings: strict),
         .target(

@@ -15,3 +15,12 @@ struct DataOptions: ParsableArguments {
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, ndjson, csv
 }
+
+/// `--store postgres://user@host:port/db`: a log kept in PostgreSQL instead of the data
+/// directory's (for the `kith log` commands; the projections are not in PostgreSQL yet).
+struct StoreOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: "Read the log kept in PostgreSQL at this URL (postgres://user[:password]@host:port/db[?schema=NAME]).")
+    var store: String?
+}

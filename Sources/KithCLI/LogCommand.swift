@@ -7,20 +7,24 @@ import KithLog
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log", abstract: "Inspect the event log.",
-        subcommands: [Stats.self, Read.self, Verify.self, Repair.self])
+        subcommands: [Stats.self, Read.self, Verify.self, Repair.self, Copy.self])
 
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Events, segments, bytes and counts by source and type.")
         @OptionGroup var data: DataOptions
+        @OptionGroup var store: StoreOptions
         @Option(help: "table or json") var format: OutputFormat = .table
 
         func run() throws {
-            let engine = try Projection.engine(data.directory)
-            let stats = try Projection.reporting { try engine.logStatistics() }
+            let stats = try Projection.reporting {
+                if let url = store.store { return try Engine.logStatistics(ofPostgres: url) }
+                return try Projection.engine(data.directory).logStatistics()
+            }
             if format == .json {
                 try Out.json(stats)
             } else {
+                if let name = stats.store { Out.print("store         \(name)") }
                 Out.print(LogCommand.render(stats))
             }
         }
@@ -29,12 +33,15 @@ struct LogCommand: ParsableCommand {
     struct Read: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print events as canonical NDJSON.")
         @OptionGroup var data: DataOptions
+        @OptionGroup var store: StoreOptions
         @Option(help: "First position to print.") var from: UInt64 = 0
         @Option(help: "Print at most N events.") var limit: Int?
 
         func run() throws {
-            let engine = try Projection.engine(data.directory)
-            let reader = try Projection.reporting { try engine.logReader() }
+            let reader: any EventLogReading = try Projection.reporting {
+                if let url = store.store { return try Engine.postgresLog(url) }
+                return try Projection.engine(data.directory).logReader()
+            }
             let newline: [UInt8] = [0x0A]
             try reader.forEachLine(from: from, limit: limit) { _, line in
                 Out.write(line)
@@ -54,9 +61,11 @@ extension LogCommand {
                 "Exit status 0 when the log is intact, 3 when something is damaged (each problem names file, offset and positions)."
         )
         @OptionGroup var data: DataOptions
+        @OptionGroup var store: StoreOptions
         @Option(help: "table or json") var format: OutputFormat = .table
 
         func run() throws {
+            if let url = store.store { return try verifyPostgres(url) }
             let check: LogCheck
             do { check = try Engine(directory: data.directory).checkLog() } catch {
                 Out.note("error: \(error)")
@@ -79,6 +88,25 @@ extension LogCommand {
                 }
             }
             if !check.isClean { throw ExitCode(3) }
+        }
+
+        /// A log in PostgreSQL: positions without gaps, and each record's key its own.
+        private func verifyPostgres(_ url: String) throws {
+            let (name, events, problems) = try Projection.reporting { try Engine.verifyLog(ofPostgres: url) }
+            if format == .json {
+                try Out.json(PostgresCheck(store: name, events: events, problems: problems))
+            } else {
+                Out.print("store \(name): \(Int(events).grouped) events")
+                Out.print(problems.isEmpty ? "the log is intact" : "\(problems.count) problem(s):")
+                for problem in problems { Out.print("  " + problem) }
+            }
+            if !problems.isEmpty { throw ExitCode(3) }
+        }
+
+        struct PostgresCheck: Encodable {
+            let store: String
+            let events: UInt64
+            let problems: [String]
         }
     }
 
@@ -127,9 +155,9 @@ extension LogCommand {
 
 extension LogCommand {
     static func render(_ s: Engine.LogStatistics) -> String {
-        var out = [
-            "events        \(Int(s.events).grouped)",
-            "segments      \(s.segments.map(String.init) ?? "-") (\((s.batches ?? 0).grouped) batches)",
+        var out = ["events        \(Int(s.events).grouped)"]
+        if let segments = s.segments { out.append("segments      \(segments) (\((s.batches ?? 0).grouped) batches)") }
+        out += [
             "bytes on disk \(s.bytesOnDisk.grouped)",
             String(
                 format: "compression   %@ → %@ bytes (%.2f×)", s.uncompressedBytes.grouped, s.compressedBytes.grouped,

@@ -12,23 +12,30 @@ final class ProgressLine {
 
     func show(_ p: ProjectionProgress) {
         guard p.end > 0 else { return }
-        let first = self.first ?? p.position
-        self.first = first
-        let elapsed = Date().timeIntervalSince(start)
         if let stage = p.stage {
             // A rebuild has read the log; what is left has no event count to show.
             let text = "read \(Int(p.position).grouped) events; \(stage.rawValue)…"
+            let elapsed = Date().timeIntervalSince(start)
             FileHandle.standardError.write(
                 Data("\r\(label): \(text)  \(Projection.duration(elapsed))\u{1B}[K".utf8))
             return
         }
-        let rate = Double(p.position - first) / max(elapsed, 0.001)
-        let eta = rate > 0 ? Double(p.end - p.position) / rate : 0
+        show(events: p.position, of: p.end)
+    }
+
+    /// `events` of `end` done: percent, counts, rate and ETA.
+    func show(events position: UInt64, of end: UInt64) {
+        guard end > 0 else { return }
+        let first = self.first ?? position
+        self.first = first
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = Double(position - first) / max(elapsed, 0.001)
+        let eta = rate > 0 ? Double(end - position) / rate : 0
         FileHandle.standardError.write(
             Data(
                 String(
                     format: "\r%@ %3.0f%%  %@/%@ events  %@ ev/s  ETA %@\u{1B}[K", label,
-                    Double(p.position) / Double(p.end) * 100, Int(p.position).grouped, Int(p.end).grouped,
+                    Double(position) / Double(end) * 100, Int(position).grouped, Int(end).grouped,
                     Int(rate).grouped, Projection.duration(eta)
                 ).utf8))
     }

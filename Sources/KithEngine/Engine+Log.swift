@@ -6,6 +6,9 @@ import KithLog
 extension Engine {
     /// What `kith log stats` reports: the events by source and type, and the room they take.
     public struct LogStatistics: Codable, Sendable {
+        /// Where the log is kept when not in the data directory (a PostgreSQL URL, without
+        /// its password).
+        public var store: String?
         public var events: UInt64 = 0
         public var segments: Int?
         public var batches: Int?
@@ -21,7 +24,7 @@ extension Engine {
         public var byType: [String: Int] = [:]
 
         enum CodingKeys: String, CodingKey {
-            case events, segments, batches
+            case store, events, segments, batches
             case bytesOnDisk = "bytes_on_disk"
             case compressedBytes = "compressed_bytes"
             case uncompressedBytes = "uncompressed_bytes"
@@ -33,10 +36,12 @@ extension Engine {
         }
     }
 
-    /// Counts every event of the log by source and type, in one read through the port.
-    public func logStatistics() throws -> LogStatistics {
+    /// Counts every event of the data directory's log by source and type.
+    public func logStatistics() throws -> LogStatistics { try Self.logStatistics(of: logReader()) }
+
+    /// Counts every event of `log` by source and type, in one read through the port.
+    public static func logStatistics(of log: any EventLogReading) throws -> LogStatistics {
         do {
-            let log = try logReader()
             let footprint = try log.footprint()
             var s = LogStatistics(
                 events: log.endPosition, segments: footprint.segments, batches: footprint.batches,
