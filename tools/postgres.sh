@@ -27,6 +27,10 @@ start)
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
     [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
+    if ! "${as_postgres[@]}" test -w "$dir"; then
+        echo "tools/postgres.sh: the postgres user cannot write $dir (is a folder above it closed to others?)" >&2
+        exit 2
+    fi
     if [ ! -f "$dir/cluster/PG_VERSION" ]; then
         superuser=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
         printf '%s\n' "$superuser" > "$dir/superuser.password"

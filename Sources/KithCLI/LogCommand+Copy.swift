@@ -51,7 +51,9 @@ extension LogCommand {
                 Out.print(
                     "copied \(copy.copied.grouped) events from \(copy.from) to \(copy.to)"
                         + (copy.alreadyThere > 0 ? " (\(Int(copy.alreadyThere).grouped) were there already)" : "")
-                        + String(format: " in %.2f s", copy.seconds))
+                        + String(
+                            format: " in %.2f s (%.2f s copying, %.2f s comparing)", copy.seconds, copy.copyingSeconds,
+                            copy.comparingSeconds))
                 Out.print("compared all \(Int(copy.compared).grouped) events byte for byte: the two logs are the same")
             }
         }

@@ -14,11 +14,17 @@ extension Engine {
         public var copied: Int
         /// Events the target holds now, each compared byte for byte with the source's.
         public var compared: UInt64
+        /// The whole copy, and its two parts: reading and appending the events, then reading
+        /// both logs to compare them.
         public var seconds: Double
+        public var copyingSeconds: Double
+        public var comparingSeconds: Double
 
         enum CodingKeys: String, CodingKey {
             case from, to, copied, compared, seconds
             case alreadyThere = "already_there"
+            case copyingSeconds = "copying_seconds"
+            case comparingSeconds = "comparing_seconds"
         }
     }
 
@@ -89,14 +95,17 @@ extension Engine {
             next += UInt64(lines.count)
             progress?(next, end)
         }
+        let copied = Date()
         if let position = try firstDifference(source, target, upTo: end) {
             throw EngineError(
                 .logDamaged,
                 "after the copy, the event at position \(position) of \(targetName) differs from \(sourceName)'s")
         }
+        let done = Date()
         return LogCopy(
             from: sourceName, to: targetName, alreadyThere: held, copied: Int(end - held), compared: end,
-            seconds: Date().timeIntervalSince(started))
+            seconds: done.timeIntervalSince(started), copyingSeconds: copied.timeIntervalSince(started),
+            comparingSeconds: done.timeIntervalSince(copied))
     }
 
     /// Events a copy reads and appends at a time.

@@ -95,10 +95,10 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
             let first =
                 try t.query(PostgresQuery(unsafeSQL: "SELECT end_position FROM \(s).log_head")).first?.decode(
                     Int64.self) ?? 0
-            let held = try heldKeys(lines.keys, in: t)
-            // The lines whose keys are new to the log and to this append, in order.
-            var seen = held
-            var fresh: [(line: String, key: EventKey)] = []
+            // The lines whose keys are new to this append, in order; which of them the log
+            // already holds, its primary key tells as they go in.
+            var seen = Set<EventKey>()
+            var candidates: [(line: String, key: EventKey)] = []
             var start = 0
             for (i, end) in lines.lineEnds.enumerated() {
                 defer { start = end }
@@ -110,30 +110,28 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
                     throw PostgresStoreError(
                         .server, "\(location): line \(i + 1) of the append is not UTF-8 text without NUL bytes")
                 }
-                fresh.append((line, lines.keys[i]))
+                candidates.append((line, lines.keys[i]))
             }
+            let fresh = try insertKeys(of: candidates.map(\.key), from: first, in: t).map { candidates[$0] }
             var canonical: Int64 = 0
+            var recordBytes: Int64 = 0
             for chunk in stride(from: 0, to: fresh.count, by: Self.rowsPerStatement) {
                 let part = fresh[chunk..<min(fresh.count, chunk + Self.rowsPerStatement)]
-                let positions = part.indices.map { first + Int64($0) }
                 var binds = PostgresBindings()
-                binds.append(positions)
+                binds.append(part.indices.map { first + Int64($0) })
                 binds.append(part.map(\.line))
-                try t.query(
-                    PostgresQuery(
-                        unsafeSQL:
-                            "INSERT INTO \(s).event (position, line) SELECT * FROM unnest($1::int8[], $2::text[])",
-                        binds: binds))
-                var keyBinds = PostgresBindings()
-                keyBinds.append(part.map { Int64(bitPattern: $0.key.high) })
-                keyBinds.append(part.map { Int64(bitPattern: $0.key.low) })
-                keyBinds.append(positions)
-                try t.query(
+                // What the rows take as stored comes back from the insert itself: summing it from
+                // the table afterwards had the planner scan the whole table, every append.
+                let stored = try t.query(
                     PostgresQuery(
                         unsafeSQL: """
-                            INSERT INTO \(s).event_key (key_high, key_low, position)
-                            SELECT * FROM unnest($1::int8[], $2::int8[], $3::int8[])
-                            """, binds: keyBinds))
+                            WITH inserted AS (
+                              INSERT INTO \(s).event (position, line) SELECT * FROM unnest($1::int8[], $2::text[])
+                              RETURNING pg_column_size(line) AS size)
+                            SELECT coalesce(sum(size), 0)::int8 FROM inserted
+                            """,
+                        binds: binds))
+                recordBytes += try stored.first?.decode(Int64.self) ?? 0
                 canonical += part.reduce(0) { $0 + Int64($1.line.utf8.count + 1) }
             }
             if !fresh.isEmpty {
@@ -142,9 +140,7 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
                     PostgresQuery(
                         unsafeSQL: """
                             UPDATE \(s).log_head SET end_position = \(end), canonical_bytes = canonical_bytes + \(canonical),
-                              record_bytes = record_bytes + (
-                                SELECT coalesce(sum(pg_column_size(line)), 0) FROM \(s).event WHERE position >= \(first)),
-                              last_appended_at = now()
+                              record_bytes = record_bytes + \(recordBytes), last_appended_at = now()
                             """))
             }
             try beforeCommit?(t)
@@ -156,26 +152,47 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
         return outcome
     }
 
-    /// Which of `keys` the log already holds.
-    private func heldKeys(_ keys: [EventKey], in t: PostgresSession.Transaction) throws -> Set<EventKey> {
-        var held = Set<EventKey>()
+    /// Inserts `keys` (distinct) at positions `first`, `first + 1`, … and returns the indices
+    /// of those the log did not hold, in order, each now at `first` plus its rank among them.
+    /// One statement per 4,096 keys both checks and inserts (`ON CONFLICT DO NOTHING`): a
+    /// lookup before the insert walked the key index twice. When some were held, the new
+    /// ones close up their positions after.
+    private func insertKeys(of keys: [EventKey], from first: Int64, in t: PostgresSession.Transaction) throws -> [Int] {
+        let s = location.schema
+        var isNew = [Bool](repeating: false, count: keys.count)
         for chunk in stride(from: 0, to: keys.count, by: Self.rowsPerStatement) {
             let part = keys[chunk..<min(keys.count, chunk + Self.rowsPerStatement)]
             var binds = PostgresBindings()
             binds.append(part.map { Int64(bitPattern: $0.high) })
             binds.append(part.map { Int64(bitPattern: $0.low) })
-            let rows = try t.query(
+            binds.append(part.indices.map { first + Int64($0) })
+            let inserted = try t.query(
                 PostgresQuery(
                     unsafeSQL: """
-                        SELECT k.key_high, k.key_low FROM unnest($1::int8[], $2::int8[]) AS wanted (high, low)
-                        JOIN \(location.schema).event_key k ON k.key_high = wanted.high AND k.key_low = wanted.low
+                        INSERT INTO \(s).event_key (key_high, key_low, position)
+                        SELECT * FROM unnest($1::int8[], $2::int8[], $3::int8[]) ORDER BY 1, 2
+                        ON CONFLICT DO NOTHING RETURNING position
                         """, binds: binds))
-            for row in rows {
-                let (high, low) = try row.decode((Int64, Int64).self)
-                held.insert(EventKey(high: UInt64(bitPattern: high), low: UInt64(bitPattern: low)))
-            }
+            for row in inserted { isNew[Int(try row.decode(Int64.self) - first)] = true }
         }
-        return held
+        let fresh = keys.indices.filter { isNew[$0] }
+        // The keys that took a later position than their rank, with the position they keep.
+        let moved = fresh.enumerated().filter { $0.offset != $0.element }
+        for chunk in stride(from: 0, to: moved.count, by: Self.rowsPerStatement) {
+            let part = moved[chunk..<min(moved.count, chunk + Self.rowsPerStatement)]
+            var binds = PostgresBindings()
+            binds.append(part.map { Int64(bitPattern: keys[$0.element].high) })
+            binds.append(part.map { Int64(bitPattern: keys[$0.element].low) })
+            binds.append(part.map { first + Int64($0.offset) })
+            try t.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE \(s).event_key k SET position = m.position
+                        FROM unnest($1::int8[], $2::int8[], $3::int8[]) AS m (high, low, position)
+                        WHERE k.key_high = m.high AND k.key_low = m.low
+                        """, binds: binds))
+        }
+        return fresh
     }
 
     public func contains(_ key: EventKey) throws -> Bool {

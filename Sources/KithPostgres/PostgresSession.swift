@@ -39,6 +39,9 @@ public final class PostgresSession: @unchecked Sendable {
         } catch {
             throw PostgresStoreError(error, at: location, doing: "connecting")
         }
+        // Kith's statements are short and many: compiling one with JIT (which the planner
+        // picks by cost on a table it has no statistics for yet) takes longer than running it.
+        try query("SET jit = off", doing: "connecting")
     }
 
     deinit { try? connection.close().wait() }

@@ -43,6 +43,9 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {
         switch (psql.code, state) {
         case (.server, "28P01"), (.server, "28000"), (.server, "3D000"):
             self.init(.refusedLogin, "\(place) refused the login: \(said) (SQLSTATE \(state))")
+        case (.server, let state) where state.hasPrefix("08") || state.hasPrefix("57P"):
+            // Connection exceptions and the server shutting down or restarting.
+            self.init(.unreachable, "\(place) ended the connection: \(said) (SQLSTATE \(state))")
         case (.server, "42501"):
             self.init(.missingPrivilege, "\(place): \(what) needs a privilege the role lacks: \(said)")
         case (.server, _):
