@@ -37,7 +37,7 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
         session = try PostgresSession(location)
         let s = location.schema
         try session.transaction(doing: "opening the event log") { t in
-            try t.query("SELECT pg_advisory_xact_lock(\(Self.lockClass), hashtext(\(s)))")
+            try takeTheLock(in: t)
             let exists = try t.query("SELECT to_regclass(\(s + ".log_head")) IS NOT NULL").first?.decode(Bool.self)
             if exists != true {
                 for statement in PostgresLogSchema.statements(schema: s) {
@@ -58,6 +58,12 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
 
     /// The first word of the log's advisory lock ('kith'); the second is the schema's hash.
     static let lockClass: Int32 = 0x6B69_7468
+
+    /// Waits for the log's advisory lock, held until `t` ends: writers of one store, on any
+    /// machine, take turns.
+    private func takeTheLock(in t: PostgresSession.Transaction) throws {
+        try t.query("SELECT pg_advisory_xact_lock(\(Self.lockClass), hashtext(\(location.schema)))")
+    }
 
     public var endPosition: UInt64 {
         // The server's word when it answers; else what this handle last knew.
@@ -91,7 +97,7 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
         }
         let s = location.schema
         let outcome = try session.transaction(doing: "appending to the event log") { t -> AppendOutcome in
-            try t.query("SELECT pg_advisory_xact_lock(\(Self.lockClass), hashtext(\(s)))")
+            try takeTheLock(in: t)
             let first =
                 try t.query(PostgresQuery(unsafeSQL: "SELECT end_position FROM \(s).log_head")).first?.decode(
                     Int64.self) ?? 0
@@ -108,7 +114,7 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
                 let bytes = lines.bytes[start..<(end - 1)]
                 guard let line = String(validating: bytes, as: UTF8.self), !bytes.contains(0) else {
                     throw PostgresStoreError(
-                        .server, "\(location): line \(i + 1) of the append is not UTF-8 text without NUL bytes")
+                        .badRecord, "\(location): line \(i + 1) of the append is not UTF-8 text without NUL bytes")
                 }
                 candidates.append((line, lines.keys[i]))
             }

@@ -44,7 +44,12 @@ public final class PostgresSession: @unchecked Sendable {
         try query("SET jit = off", doing: "connecting")
     }
 
-    deinit { try? connection.close().wait() }
+    /// Closes without waiting (the last reference may go on any thread, an event loop's too);
+    /// the connection is kept until it has closed.
+    deinit {
+        let connection = connection
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
 
     /// Runs one statement outside any transaction (it commits by itself) and returns its rows.
     @discardableResult

@@ -14,6 +14,8 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {
         case missingPrivilege
         /// The store's tables are not what this version of Kith keeps.
         case wrongFormat
+        /// A record the store cannot keep byte for byte (not UTF-8 text).
+        case badRecord
         /// Any other error the server reported.
         case server
     }
@@ -34,7 +36,13 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {
             self = error
             return
         }
+        if error is PostgresDecodingError {
+            // A column of another type than Kith reads: not Kith's tables, or another version's.
+            self.init(.wrongFormat, "\(place): \(what) failed: a column holds another type than this Kith reads")
+            return
+        }
         guard let psql = error as? PSQLError else {
+            // The connection ended, or the channel failed under it.
             self.init(.unreachable, "\(place): \(what) failed: \(error)")
             return
         }
