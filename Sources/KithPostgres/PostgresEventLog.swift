@@ -1,5 +1,6 @@
 import Foundation
 import KithCore
+import NIOCore
 import PostgresNIO
 
 /// The event log in PostgreSQL: the `EventLog` for stores that several machines share.
@@ -230,13 +231,18 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
                         WHERE position >= \(Int64(next)) AND position < \(Int64(upper)) ORDER BY position
                         """), doing: "reading the event log")
             for row in rows {
-                let (at, line) = try row.decode((Int64, String).self)
+                // The line's bytes as they came, without making a String of them.
+                let (at, line) = try row.decode((Int64, ByteBuffer).self)
                 guard UInt64(at) == next else {
                     throw PostgresStoreError(
                         .wrongFormat, "\(location): the event log has no record at position \(next) (found \(at))")
                 }
-                var text = line
-                let more = try text.withUTF8 { try body(UInt64(at), $0) }
+                let more = try line.withUnsafeReadableBytes { raw in
+                    try body(
+                        UInt64(at),
+                        UnsafeBufferPointer(
+                            start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
+                }
                 if !more { return }
                 next += 1
             }
