@@ -141,13 +141,18 @@ let package = Package(
         // passes its URL in KITH_TEST_POSTGRES_URL; without it these tests fail, never skip.
         .testTarget(
             name: "KithPostgresTests",
-            dependencies: ["KithPostgres", "KithCore", "KithGenerator", "KithTestSupport"],
+            dependencies: [
+                "KithPostgres", "KithProjections", "KithMemory", "KithCore", "KithGenerator", "KithTestSupport",
+            ],
             swiftSettings: strict),
-        // Each port's one contract suite, over every adapter of it: the file log, PostgreSQL
-        // and the in-memory reference (PostgreSQL as for KithPostgresTests).
+        // Each port's one contract suite, over every adapter of it: the embedded default (file
+        // log, SQLite), PostgreSQL and the in-memory reference (PostgreSQL as for KithPostgresTests).
         .testTarget(
             name: "KithContractTests",
-            dependencies: ["KithLog", "KithPostgres", "KithMemory", "KithCore", "KithGenerator", "KithTestSupport"],
+            dependencies: [
+                "KithLog", "KithProjections", "KithPostgres", "KithMemory", "KithCore", "KithGenerator",
+                "KithTestSupport",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "KithCLITests",

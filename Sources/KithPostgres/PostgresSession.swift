@@ -16,6 +16,8 @@ public final class PostgresSession: @unchecked Sendable {
     public let location: PostgresLocation
     private let connection: PostgresConnection
     private let lock = NSLock()
+    /// Fails the statement outstanding when the connection closes (see `untilClosed`).
+    private let outstanding = Outstanding()
 
     /// Logs nothing below critical: postgres-nio's debug logs carry queries and their values.
     static let logger: Logger = {
@@ -39,6 +41,7 @@ public final class PostgresSession: @unchecked Sendable {
         } catch {
             throw PostgresStoreError(error, at: location, doing: "connecting")
         }
+        connection.closeFuture.whenComplete { [outstanding] _ in outstanding.connectionClosed() }
         // Kith's statements are short and many: compiling one with JIT (which the planner
         // picks by cost on a table it has no statistics for yet) takes longer than running it.
         try query("SET jit = off", doing: "connecting")
@@ -64,7 +67,7 @@ public final class PostgresSession: @unchecked Sendable {
     ) throws {
         try lock.withLock {
             do {
-                _ = try untilClosed(connection.query(query, logger: Self.logger, body)).wait()
+                _ = try untilClosed(connection.query(query, logger: Self.logger, body))
             } catch {
                 throw PostgresStoreError(error, at: location, doing: what)
             }
@@ -73,9 +76,13 @@ public final class PostgresSession: @unchecked Sendable {
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws
     /// (and, by the server, when the connection dies first).
-    public func transaction<T>(doing what: String, _ body: (Transaction) throws -> T) throws -> T {
+    /// A `snapshot` transaction only reads, and sees one committed state of the database
+    /// throughout (repeatable read), however many statements it runs.
+    public func transaction<T>(doing what: String, snapshot: Bool = false, _ body: (Transaction) throws -> T) throws
+        -> T
+    {
         try lock.withLock {
-            try run("BEGIN", doing: what)
+            try run(snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", doing: what)
             let result: T
             do {
                 result = try body(Transaction(session: self, what: what))
@@ -96,10 +103,34 @@ public final class PostgresSession: @unchecked Sendable {
         @discardableResult
         public func query(_ query: PostgresQuery) throws -> [PostgresRow] { try session.run(query, doing: what) }
 
+        /// Runs `select` through a cursor and hands `body` its rows, `page` at a time (never all
+        /// at once, and on the caller's thread), until it returns false or the rows end.
+        public func forEachRow(
+            _ select: PostgresQuery, page: Int = 10_000, _ body: (PostgresRow) throws -> Bool
+        ) throws {
+            let name = "kith_scan_\(session.nextCursor())"
+            var declare = select
+            declare.sql = "DECLARE \(name) NO SCROLL CURSOR FOR " + select.sql
+            try query(declare)
+            scanning: while true {
+                let rows = try query(PostgresQuery(unsafeSQL: "FETCH \(page) FROM \(name)"))
+                for row in rows where try !body(row) { break scanning }
+                if rows.count < page { break }
+            }
+            try query(PostgresQuery(unsafeSQL: "CLOSE \(name)"))
+        }
+
         /// The server process serving this transaction (what a crash test terminates).
         public func backendProcessID() throws -> Int32 {
             try query("SELECT pg_backend_pid()").first?.decode(Int32.self) ?? 0
         }
+    }
+
+    private var cursors = 0
+    /// A number for a cursor's name, distinct within the session (the caller holds `lock`).
+    fileprivate func nextCursor() -> Int {
+        cursors += 1
+        return cursors
     }
 
     /// Closes the connection; the session cannot be used after.
@@ -115,22 +146,53 @@ public final class PostgresSession: @unchecked Sendable {
     @discardableResult
     private func run(_ query: PostgresQuery, doing what: String) throws -> [PostgresRow] {
         do {
-            return try Array(untilClosed(connection.query(query, logger: Self.logger)).wait())
+            return try Array(untilClosed(connection.query(query, logger: Self.logger)))
         } catch {
             throw PostgresStoreError(error, at: location, doing: what)
         }
     }
 
-    /// `future`, failed if the connection closes first. postgres-nio drops a query written to a
-    /// connection that is closing (the server ended it, or the network did) without ever
-    /// completing its future, and waiting on that future would wait forever.
-    private func untilClosed<T: Sendable>(_ future: EventLoopFuture<T>) -> EventLoopFuture<T> {
+    /// Waits for `future`, and fails if the connection closes first. postgres-nio drops a query
+    /// written to a connection that is closing (the server ended it, or the network did)
+    /// without ever completing its future, and waiting on that future would wait forever.
+    /// One callback on the connection's close fails whichever statement is outstanding: a
+    /// callback per statement would keep every statement's rows alive as long as the session.
+    private func untilClosed<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
         let promise = connection.eventLoop.makePromise(of: T.self)
         future.cascade(to: promise)
         // Both complete on the connection's event loop, so whichever comes first wins; the
         // second completion of a promise is ignored.
-        connection.closeFuture.whenComplete { _ in promise.fail(ConnectionEnded()) }
-        return promise.futureResult
+        if !outstanding.begin({ promise.fail($0) }) { promise.fail(ConnectionEnded()) }
+        defer { outstanding.end() }
+        return try promise.futureResult.wait()
+    }
+
+    /// The way to fail the one statement a session has outstanding.
+    private final class Outstanding: @unchecked Sendable {
+        // @unchecked: guarded by `lock`.
+        private let lock = NSLock()
+        private var closed = false
+        private var fail: (@Sendable (any Error) -> Void)?
+
+        /// Records how to fail the statement; false if the connection has closed already.
+        func begin(_ fail: @escaping @Sendable (any Error) -> Void) -> Bool {
+            lock.withLock {
+                if closed { return false }
+                self.fail = fail
+                return true
+            }
+        }
+
+        func end() { lock.withLock { fail = nil } }
+
+        func connectionClosed() {
+            let fail = lock.withLock {
+                closed = true
+                defer { self.fail = nil }
+                return self.fail
+            }
+            fail?(ConnectionEnded())
+        }
     }
 }
 

@@ -22,6 +22,8 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {
 
     public let kind: Kind
     public let message: String
+    /// The server's SQLSTATE, when the server reported the error.
+    public private(set) var sqlState: String?
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
@@ -66,6 +68,7 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {
         default:
             self.init(.server, "\(place): \(what) failed: \(psql.code)")
         }
+        if !state.isEmpty { sqlState = state }
     }
 
     public var description: String { message }

@@ -29,7 +29,7 @@ extension SQLiteProjectionStore {
     static func rfmModel(_ db: Database) throws -> RFMModel? {
         guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT model FROM rfm_model WHERE name = 'main'"))
         else { return nil }
-        return try decodedModels.model(for: text)
+        return try RFMModelCache.shared.model(for: text)
     }
 
     static func rfmView(_ db: Database) throws -> RFMView? {
@@ -68,26 +68,3 @@ extension SQLiteProjectionStore {
     }
 
 }
-
-/// The last decoded RFM model and the text it came from.
-private final class DecodedModelCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var text = ""
-    private var model: RFMModel?
-
-    func model(for text: String) throws -> RFMModel {
-        lock.lock()
-        defer { lock.unlock() }
-        if let model, text == self.text { return model }
-        do {
-            let decoded = try JSONDecoder().decode(RFMModel.self, from: Data(text.utf8))
-            self.text = text
-            model = decoded
-            return decoded
-        } catch {
-            throw ProjectionError(.noRFMView, "the stored RFM model cannot be read (\(error))")
-        }
-    }
-}
-
-private let decodedModels = DecodedModelCache()

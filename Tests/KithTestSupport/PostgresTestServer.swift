@@ -28,11 +28,18 @@ public enum PostgresTestServer {
         return location
     }
 
-    /// Drops a test's schema and everything in it.
+    /// Drops a test's schema and everything in it, its projection generations too.
     public static func drop(_ location: PostgresLocation) {
         guard let session = try? PostgresSession(location) else { return }
-        _ = try? session.query(
-            .init(unsafeSQL: "DROP SCHEMA IF EXISTS \(location.schema) CASCADE"), doing: "cleaning up")
+        let s = location.schema
+        let generations =
+            (try? session.query(
+                .init(unsafeSQL: "SELECT nspname::text FROM pg_namespace WHERE nspname ~ '^\(s)_p[0-9]+$'"),
+                doing: "cleaning up"
+            ).map { try $0.decode(String.self) }) ?? []
+        for schema in [s] + generations {
+            _ = try? session.query(.init(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"), doing: "cleaning up")
+        }
         try? session.close()
     }
 }

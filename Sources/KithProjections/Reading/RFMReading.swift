@@ -66,12 +66,3 @@ public enum RFMRefresh {
         return view
     }
 }
-
-/// JSON with sorted keys and unescaped slashes: the same value always gives the same text.
-enum CanonicalJSON {
-    static func text(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-}

@@ -1,18 +1,21 @@
 import Foundation
 import KithCore
 import KithMemory
+import KithPostgres
 import KithTestSupport
 import Testing
 
 @testable import KithProjections
 
 /// Every `ProjectionStore` adapter against the one contract (`ProjectionStoreContract`): the
-/// SQLite store of the embedded default (also as a rebuild opens it, loaded in bulk) and the
-/// in-memory reference.
+/// SQLite store of the embedded default and PostgreSQL (each also as a rebuild opens it, loaded
+/// in bulk) and the in-memory reference.
 @Suite struct ProjectionStoreContractTests {
     static let adapters: [ProjectionStoreAdapter] = [
         ProjectionStoreAdapter(name: "SQLite") { SQLitePlace() },
         ProjectionStoreAdapter(name: "SQLite, loaded in bulk") { BulkLoadedSQLitePlace() },
+        ProjectionStoreAdapter(name: "PostgreSQL") { try PostgresProjectionPlace() },
+        ProjectionStoreAdapter(name: "PostgreSQL, loaded in bulk") { try BulkLoadedPostgresPlace() },
         ProjectionStoreAdapter(name: "in-memory reference") { MemoryPlace() },
     ]
 

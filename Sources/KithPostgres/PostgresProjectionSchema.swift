@@ -1,0 +1,124 @@
+/// The projection tables in PostgreSQL: the SQLite store's tables, column for column, in a
+/// schema of their own per generation. `schemas/postgres/projections.sql` is this text for the
+/// default schema (`kith`); a test keeps the two the same.
+///
+/// - **Generations.** `projection_head`, in the store's own schema, names the generation in
+///   force. A rebuild or replay loads a new generation's schema (`kith_p2`, `kith_p3`, …) in
+///   bulk while readers keep answering from the old one, then moves the head in one statement.
+///   A reader reads the head inside its snapshot, so it sees one generation throughout.
+/// - **Byte order.** Every text column sorts with the `C` collation, as SQLite's text does:
+///   profile pages and exports come out in the same order from either store.
+/// - **Citus.** No constraint spans two tables, and every unique key includes the column its
+///   table would be distributed by (see `schemas/postgres/README.md`); the identifier index
+///   is not unique for that reason (one projector at a time gives each value one id).
+public enum PostgresProjectionSchema {
+    /// The format `projection_head.format` records; a store of another format is refused.
+    public static let format = 1
+
+    /// The schema that holds generation `generation` of the projections of store schema `s`.
+    public static func generationSchema(_ s: String, _ generation: Int64) -> String { "\(s)_p\(generation)" }
+
+    /// The head table, in the store's schema.
+    public static func headStatements(schema s: String) -> [String] {
+        [
+            "CREATE SCHEMA IF NOT EXISTS \(s)",
+            """
+            CREATE TABLE IF NOT EXISTS \(s).projection_head (
+                singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+                format integer NOT NULL,
+                generation bigint NOT NULL
+            )
+            """,
+        ]
+    }
+
+    /// One generation's tables (primary keys included, secondary indexes not: see `indexes`).
+    public static func tableStatements(generation g: String) -> [String] {
+        [
+            "CREATE SCHEMA \(g)",
+            """
+            CREATE TABLE \(g).checkpoint (
+                name text COLLATE "C" PRIMARY KEY, position bigint NOT NULL, rules_hash text COLLATE "C" NOT NULL,
+                last_line bytea)
+            """,
+            """
+            CREATE TABLE \(g).node (
+                id bigint PRIMARY KEY, kind text COLLATE "C" NOT NULL, value text COLLATE "C" NOT NULL,
+                first_position bigint NOT NULL, events bigint NOT NULL, first_seen text COLLATE "C",
+                last_seen text COLLATE "C", sources text COLLATE "C" NOT NULL, names bigint NOT NULL)
+            """,
+            """
+            CREATE TABLE \(g).edge (
+                a bigint NOT NULL, b bigint NOT NULL, events bigint NOT NULL, first_position bigint NOT NULL,
+                linked boolean NOT NULL, PRIMARY KEY (a, b))
+            """,
+            "CREATE TABLE \(g).membership (node bigint PRIMARY KEY, profile text COLLATE \"C\" NOT NULL)",
+            """
+            CREATE TABLE \(g).excluded (
+                node bigint PRIMARY KEY, kind integer NOT NULL, partners bigint, rule text COLLATE "C",
+                evidence bigint, evidence_kind text COLLATE "C", evidence_count bigint, evidence_limit bigint)
+            """,
+            """
+            CREATE TABLE \(g).refused_link (
+                a bigint NOT NULL, b bigint NOT NULL, rule text COLLATE "C" NOT NULL, PRIMARY KEY (a, b))
+            """,
+            """
+            CREATE TABLE \(g).profile_id (
+                id text COLLATE "C" PRIMARY KEY, anchor bigint NOT NULL, created_position bigint NOT NULL)
+            """,
+            """
+            CREATE TABLE \(g).profile_change (
+                seq bigint NOT NULL, position bigint NOT NULL, kind integer NOT NULL, profile text COLLATE "C" NOT NULL,
+                others text COLLATE "C" NOT NULL, PRIMARY KEY (profile, seq))
+            """,
+            "CREATE TABLE \(g).node_stats (node bigint PRIMARY KEY, stats bytea NOT NULL, timeline bytea NOT NULL)",
+            """
+            CREATE TABLE \(g).node_rfm (
+                node bigint PRIMARY KEY, orders bigint NOT NULL, last_order bigint, monetary bigint NOT NULL)
+            """,
+            """
+            CREATE TABLE \(g).profile_rfm (
+                profile text COLLATE "C" PRIMARY KEY, orders bigint NOT NULL, last_order bigint,
+                monetary bigint NOT NULL)
+            """,
+            """
+            CREATE TABLE \(g).rfm_model (
+                name text COLLATE "C" PRIMARY KEY, as_of bigint NOT NULL, pinned boolean NOT NULL,
+                position bigint NOT NULL, rules_hash text COLLATE "C" NOT NULL, refreshed_at text COLLATE "C" NOT NULL,
+                model text NOT NULL, summary text NOT NULL)
+            """,
+            """
+            CREATE TABLE \(g).rules_applied (
+                seq bigint PRIMARY KEY, hash text COLLATE "C" NOT NULL, applied_at text COLLATE "C" NOT NULL,
+                rules text NOT NULL)
+            """,
+            "CREATE TABLE \(g).store_setting (name text COLLATE \"C\" PRIMARY KEY, value text COLLATE \"C\" NOT NULL)",
+        ]
+    }
+
+    /// The secondary indexes, built once a bulk load is in (sorting once beats keeping them up
+    /// to date row by row).
+    public static func indexes(generation g: String) -> [String] {
+        [
+            "CREATE INDEX node_identifier ON \(g).node (kind, value)",
+            "CREATE INDEX edge_b ON \(g).edge (b)",
+            "CREATE INDEX membership_profile ON \(g).membership (profile, node)",
+            "CREATE INDEX refused_link_b ON \(g).refused_link (b)",
+            "CREATE INDEX excluded_by_kind ON \(g).excluded (kind)",
+            "ANALYZE \(g).node",
+            "ANALYZE \(g).edge",
+            "ANALYZE \(g).membership",
+            "ANALYZE \(g).node_stats",
+        ]
+    }
+
+    /// Everything for the default schema as one SQL script (`schemas/postgres/projections.sql`).
+    public static func script(schema s: String) -> String {
+        let g = generationSchema(s, 1)
+        return "-- Kith's projections in PostgreSQL, format \(format). Kith runs these itself on first use;\n"
+            + "-- a rebuild makes the next generation (\(s)_p2, …) the same way. See schemas/postgres/README.md.\n\n"
+            + (headStatements(schema: s) + tableStatements(generation: g) + indexes(generation: g)).map { $0 + ";\n" }
+            .joined(separator: "\n")
+            + "\nINSERT INTO \(s).projection_head (format, generation) VALUES (\(format), 1);\n"
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import KithCore
+import KithMemory
+import KithPostgres
+import KithProjections
+import KithTestSupport
+import Testing
+
+/// What the PostgreSQL projection store promises beyond the port's contract: generations that
+/// readers never see change under them, writers that cannot write into a generation out of
+/// force, and the DDL in step with `schemas/postgres/projections.sql`.
+@Suite struct PostgresProjectionStoreTests {
+    /// A projected store and the log it came from.
+    static func projected(
+        persons: Int, seed: UInt64, into store: PostgresProjectionStore
+    ) throws -> MemoryEventLog {
+        let log = try ProjectionStoreContract.log(persons: persons, seed: seed)
+        _ = try Projector(store: store, rules: .standard).catchUp(with: log)
+        return log
+    }
+
+    @Test("a reader keeps the generation it began with while a rebuild comes into force")
+    func aReaderKeepsItsGeneration() throws {
+        let place = try PostgresProjectionPlace()
+        let live = try PostgresProjectionStore(place.location)
+        _ = try Self.projected(persons: 40, seed: 1, into: live)
+        let reader = try PostgresProjectionStore(place.location, readOnly: true)
+        let rebuilt = try PostgresProjectionStore(bulkLoading: place.location)
+        let bigger = try Self.projected(persons: 90, seed: 2, into: rebuilt)
+        let (before, during, after) = try reader.reading { snapshot in
+            let before = try snapshot.valueCount()
+            // The rebuild comes into force while this snapshot is open.
+            try rebuilt.finishBulkLoad()
+            let during = try snapshot.valueCount()
+            let after = try PostgresProjectionStore(place.location, readOnly: true).reading { try $0.checkpoint() }
+            return (before, during, after)
+        }
+        #expect(before == during, "the snapshot changed generation under its reader")
+        #expect(after == bigger.endPosition, "a new reading does not see the rebuilt generation")
+        #expect(try reader.reading { try $0.valueCount() } > before)
+        // The old generation is gone once its reader is done (the next rebuild drops it at the latest).
+        let next = try PostgresProjectionStore(bulkLoading: place.location)
+        _ = try Self.projected(persons: 10, seed: 3, into: next)
+        try next.finishBulkLoad()
+        #expect(try generations(of: place.location).count == 1)
+    }
+
+    @Test("a writer whose generation went out of force is refused, and the store is unchanged")
+    func aStaleWriterIsRefused() throws {
+        let place = try PostgresProjectionPlace()
+        let stale = try PostgresProjectionStore(place.location)
+        let rebuilt = try PostgresProjectionStore(bulkLoading: place.location)
+        let log = try Self.projected(persons: 30, seed: 4, into: rebuilt)
+        try rebuilt.finishBulkLoad()
+        #expect {
+            _ = try Projector(store: stale, rules: .standard).catchUp(with: log)
+        } throws: { error in
+            (error as? ProjectionError)?.code == .refused
+                && "\(error)".contains("rebuilt elsewhere")
+        }
+        #expect(try PostgresProjectionStore(place.location).reading { try $0.checkpoint() } == log.endPosition)
+    }
+
+    @Test("an unfinished load is dropped by the next, and never read")
+    func anUnfinishedLoadIsDropped() throws {
+        let place = try PostgresProjectionPlace()
+        let abandoned = try PostgresProjectionStore(bulkLoading: place.location)
+        _ = try Self.projected(persons: 20, seed: 5, into: abandoned)
+        try abandoned.close()
+        #expect {
+            try PostgresProjectionStore(place.location, readOnly: true).reading { try $0.checkpoint() }
+        } throws: { error in (error as? ProjectionError)?.code == .noStore }
+        let next = try PostgresProjectionStore(bulkLoading: place.location)
+        #expect(try next.reading { try $0.valueCount() } == 0, "the next load began from what the last one left")
+        let log = try Self.projected(persons: 20, seed: 6, into: next)
+        try next.finishBulkLoad()
+        #expect(try PostgresProjectionStore(place.location).reading { try $0.checkpoint() } == log.endPosition)
+        #expect(try generations(of: place.location).count == 1)
+    }
+
+    @Test func schemaFileIsInStep() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("schemas/postgres/projections.sql")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(text == PostgresProjectionSchema.script(schema: "kith"), "regenerate schemas/postgres/projections.sql")
+    }
+
+    /// The generation schemas the store's schema has.
+    func generations(of location: PostgresLocation) throws -> [String] {
+        let session = try PostgresSession(location)
+        defer { try? session.close() }
+        return try session.query(
+            .init(
+                unsafeSQL:
+                    "SELECT nspname::text FROM pg_namespace WHERE nspname ~ '^\(location.schema)_p[0-9]+$' ORDER BY 1"),
+            doing: "listing generations"
+        ).map { try $0.decode(String.self) }
+    }
+}
