@@ -37,11 +37,12 @@ struct IngestCommand: AsyncParsableCommand {
         let inputs = files.map { $0 == "-" ? IngestInput.standardInput(csv: mapping != nil) : IngestInput.file($0) }
         let (summary, projection) = try await IngestCommand.ingest(
             inputs, into: data.directory, options: &options, progress: !noProgress && Out.stderrIsTerminal)
+        let store = try Projection.engine(data.directory).storeName
         if format == .json {
-            try Out.json(IngestReport(ingest: summary, projection: projection))
+            try Out.json(Stored(IngestReport(ingest: summary, projection: projection), store: store))
         } else {
-            Out.print(IngestCommand.render(summary))
-            if let projection { Out.print(Projection.render(projection)) }
+            Out.print(IngestCommand.render(summary, store: store))
+            if let projection { Out.print(Projection.render(projection, store: store)) }
         }
         Out.flush()
         if summary.failedFiles > 0 { throw ExitCode(1) }
@@ -87,7 +88,8 @@ struct IngestCommand: AsyncParsableCommand {
         return (outcome.summary, projection)
     }
 
-    static func render(_ s: IngestSummary) -> String {
+    /// The ingest's table and summary lines; `store` names the log the events went into.
+    static func render(_ s: IngestSummary, store: String? = nil) -> String {
         var table = TextTable(
             header: ["file", "format", "records", "accepted", "duplicates", "quarantined", "skipped"],
             rightAligned: [2, 3, 4, 5, 6])
@@ -115,8 +117,9 @@ struct IngestCommand: AsyncParsableCommand {
         }
         out.append(
             String(
-                format: "%.2f s, %@ events/s, %.1f MB read; log positions %llu..<%llu", s.seconds,
-                Int(s.eventsPerSecond).grouped, Double(s.bytesRead) / 1e6, s.firstPosition, s.endPosition))
+                format: "%.2f s, %@ events/s, %.1f MB read; log positions %llu..<%llu%@", s.seconds,
+                Int(s.eventsPerSecond).grouped, Double(s.bytesRead) / 1e6, s.firstPosition, s.endPosition,
+                store.map { " in \($0)" } ?? ""))
         for f in s.files { if let error = f.error { out.append("error: \(f.path): \(error)") } }
         return out.joined(separator: "\n")
     }

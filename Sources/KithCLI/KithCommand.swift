@@ -12,7 +12,8 @@ public struct KithCommand: AsyncParsableCommand {
         subcommands: [
             IngestCommand.self, ProjectCommand.self, ReplayCommand.self, ProfileCommand.self, ProfilesCommand.self,
             IdentityCommand.self, RFMCommand.self, SegmentCommand.self, LifecycleCommand.self, RulesCommand.self,
-            LogCommand.self, QuarantineCommand.self, ServeCommand.self, KeysCommand.self, AuditCommand.self,
+            LogCommand.self, StoreCommand.self, QuarantineCommand.self, ServeCommand.self, KeysCommand.self,
+            AuditCommand.self,
             GenerateCommand.self, DemoCommand.self, BenchCommand.self,
         ])
 

@@ -25,7 +25,10 @@ extension LogCommand {
         }
 
         func run() throws {
-            let engine = try Projection.engine(data.directory)
+            // The data directory's own log, whatever store the directory names.
+            var embedded = data.directory
+            embedded.storeURL = nil
+            let engine = try Projection.engine(embedded)
             let line = noProgress ? nil : ProgressLine(label: "copying")
             let progress = { (done: UInt64, of: UInt64) -> Void in line?.show(events: done, of: of) }
             let copy = try Projection.reporting {

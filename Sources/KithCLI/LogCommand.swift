@@ -13,12 +13,11 @@ struct LogCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Events, segments, bytes and counts by source and type.")
         @OptionGroup var data: DataOptions
-        @OptionGroup var store: StoreOptions
         @Option(help: "table or json") var format: OutputFormat = .table
 
         func run() throws {
             let stats = try Projection.reporting {
-                if let url = store.store { return try Engine.logStatistics(ofPostgres: url) }
+                if let url = data.directory.storeURL { return try Engine.logStatistics(ofPostgres: url) }
                 return try Projection.engine(data.directory).logStatistics()
             }
             if format == .json {
@@ -33,13 +32,12 @@ struct LogCommand: ParsableCommand {
     struct Read: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print events as canonical NDJSON.")
         @OptionGroup var data: DataOptions
-        @OptionGroup var store: StoreOptions
         @Option(help: "First position to print.") var from: UInt64 = 0
         @Option(help: "Print at most N events.") var limit: Int?
 
         func run() throws {
             let reader: any EventLogReading = try Projection.reporting {
-                if let url = store.store { return try Engine.postgresLog(url) }
+                if let url = data.directory.storeURL { return try Engine.postgresLog(url) }
                 return try Projection.engine(data.directory).logReader()
             }
             let newline: [UInt8] = [0x0A]
@@ -61,11 +59,10 @@ extension LogCommand {
                 "Exit status 0 when the log is intact, 3 when something is damaged (each problem names file, offset and positions)."
         )
         @OptionGroup var data: DataOptions
-        @OptionGroup var store: StoreOptions
         @Option(help: "table or json") var format: OutputFormat = .table
 
         func run() throws {
-            if let url = store.store { return try verifyPostgres(url) }
+            if let url = data.directory.storeURL { return try verifyPostgres(url) }
             let check: LogCheck
             do { check = try Engine(directory: data.directory).checkLog() } catch {
                 Out.note("error: \(error)")
@@ -124,6 +121,14 @@ extension LogCommand {
         @Option(help: "table or json") var format: OutputFormat = .table
 
         func run() throws {
+            if data.directory.storeURL != nil {
+                // PostgreSQL commits an append whole or not at all: there is no torn tail to cut.
+                let engine = try Projection.engine(data.directory)
+                Out.note(
+                    "error: kith log repair mends the data directory's file log; the log in use is \(engine.storeName), "
+                        + "which has no torn tail to cut. Run kith log verify to check it")
+                throw ExitCode(2)
+            }
             let repair: LogRepair
             do { repair = try Engine(directory: data.directory).repairLog(salvage: salvage) } catch {
                 Out.note("error: \(error)")

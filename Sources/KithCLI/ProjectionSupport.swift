@@ -90,12 +90,13 @@ enum Projection {
         return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
     }
 
-    static func render(_ s: Projector.Summary) -> String {
+    /// The projection's summary line; `store` names the store it went into.
+    static func render(_ s: Projector.Summary, store: String? = nil) -> String {
         let line = String(
             format:
-                "projected %@ events (positions %llu..<%llu) in %.2f s, %@ events/s; %@ new profiles, %@ merges, %@ splits",
-            s.events.grouped, s.fromPosition, s.toPosition, s.seconds, Int(s.eventsPerSecond).grouped,
-            s.newProfiles.grouped, s.merges.grouped, s.splits.grouped)
+                "projected %@ events (positions %llu..<%llu)%@ in %.2f s, %@ events/s; %@ new profiles, %@ merges, %@ splits",
+            s.events.grouped, s.fromPosition, s.toPosition, store.map { " into \($0)" } ?? "", s.seconds,
+            Int(s.eventsPerSecond).grouped, s.newProfiles.grouped, s.merges.grouped, s.splits.grouped)
         guard let t = s.stages else { return line }
         let identity =
             t.identityAlongside
@@ -135,11 +136,35 @@ struct ProjectCommand: ParsableCommand {
                     batchSize: batchSize.map { max(1, $0) }, progress: Out.stderrIsTerminal)
             }
         }
-        if format == .json { try Out.json(summary) } else { Out.print(Projection.render(summary)) }
+        if format == .json {
+            try Out.json(Stored(summary, store: engine.storeName))
+        } else {
+            Out.print(Projection.render(summary, store: engine.storeName))
+        }
         Out.flush()
     }
 }
 
 extension RFMInstant: ExpressibleByArgument {
     public init?(argument: String) { self.init(text: argument) }
+}
+
+/// A summary as `--format json` gives it, with the store it is about (`store`) beside its own
+/// fields.
+struct Stored<Summary: Encodable>: Encodable {
+    var summary: Summary
+    var store: String
+
+    init(_ summary: Summary, store: String) {
+        self.summary = summary
+        self.store = store
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try summary.encode(to: encoder)
+        var c = encoder.container(keyedBy: StoreKey.self)
+        try c.encode(store, forKey: .store)
+    }
+
+    enum StoreKey: String, CodingKey { case store }
 }

@@ -132,7 +132,7 @@ struct QuarantineCommand: ParsableCommand {
                                     separator: ", ") + ")"))
             }
             switch result.projection {
-            case .success(let summary): Out.note(Projection.render(summary))
+            case .success(let summary): Out.note(Projection.render(summary, store: engine.storeName))
             case .failure(let error):
                 Out.note(Projection.message(for: error))
                 Out.flush()

@@ -46,16 +46,19 @@ struct ReplayCommand: ParsableCommand {
             Out.note("the rules in force are now \(adopted) (copied from \(file))")
         }
         if format == .json {
-            try Out.json(report)
+            try Out.json(Stored(report, store: engine.storeName))
         } else {
-            Out.print(Projection.render(report.projection))
+            Out.print(Projection.render(report.projection, store: engine.storeName))
             Out.print(
                 String(format: "compared the current store with the replayed one in %.2f s", report.impactSeconds))
             Out.print(ReplayCommand.render(report.impact))
             Out.print(
-                dryRun
-                    ? "dry run: nothing swapped; the shadow store is kept at \(report.shadow) (kith replay with the same rules applies it)"
-                    : "applied: \(report.shadow) is now the projection store")
+                !dryRun
+                    ? "applied: \(report.shadow) is now the projection store"
+                    : engine.postgres == nil
+                        ? "dry run: nothing swapped; the shadow store is kept at \(report.shadow) (kith replay with the same rules applies it)"
+                        : "dry run: nothing swapped; the replayed generation was dropped (kith replay without --dry-run loads and applies it)"
+            )
         }
         Out.flush()
     }

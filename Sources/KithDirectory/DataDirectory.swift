@@ -6,6 +6,10 @@ public struct DataDirectory: Sendable {
     public var path: String
     /// Where its durable files are written (crash tests watch it).
     package var disk: Disk
+    /// The PostgreSQL store that holds this installation's log and projections
+    /// (`postgres://…`), or nil for the embedded store in this directory. Surfaces set it from
+    /// `--store`, `KITH_DATABASE_URL` or `recordedStoreURL`, in that order.
+    public var storeURL: String?
 
     public init(_ path: String) {
         self.path = path
@@ -18,6 +22,17 @@ public struct DataDirectory: Sendable {
     }
 
     public var log: String { path + "/log" }
+
+    /// The file that records a PostgreSQL store for this directory (`kith store use`); it
+    /// holds the URL, password included, so it is kept with the directory's other secrets.
+    public var storeSetting: String { path + "/store.url" }
+
+    /// The URL `storeSetting` records, if any.
+    public var recordedStoreURL: String? {
+        guard let data = FileManager.default.contents(atPath: storeSetting) else { return nil }
+        let url = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return url.isEmpty ? nil : url
+    }
     public var quarantine: String { path + "/quarantine" }
 
     /// The projection store in force. A replay builds a new generation beside it and swaps it in

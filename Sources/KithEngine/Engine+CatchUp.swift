@@ -42,6 +42,7 @@ extension Engine {
     /// `SQLiteProjectionStore.init(bulkLoadingAt:)`): a kill leaves no store, and the next run
     /// starts over, as a killed one-pass rebuild always has.
     public func catchUp(under rules: Rules, _ options: CatchUp = CatchUp()) throws -> Projector.Summary {
+        if let postgres { return try catchUp(inPostgres: postgres, under: rules, options) }
         let path = options.storePath ?? directory.projections
         var asOf = options.asOf
         if options.rebuild {

@@ -56,6 +56,7 @@ extension Engine {
     /// atomic rename. A killed replay leaves the current store untouched; run again under the
     /// same rules, it resumes its shadow. The caller holds the log's writer lock.
     public func replay(under rules: Rules, _ options: Replay) throws -> ReplayReport {
+        if let postgres { return try replay(inPostgres: postgres, under: rules, options) }
         let livePath = directory.projections
         let live = try openStore()
         let liveView: RFMView?

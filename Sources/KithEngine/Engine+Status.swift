@@ -1,5 +1,6 @@
 import Foundation
 import KithCore
+import KithPostgres
 import KithProjections
 
 extension Engine {
@@ -13,11 +14,13 @@ extension Engine {
         public var lastIngestAt: String?
         public var secondsSinceLastIngest: Double?
         public var storeGeneration: Int
+        /// Which store is in force (see `Engine.storeName`).
+        public var store: String
         public var profiles: Int?
         public var rfmAsOf: String?
 
         enum CodingKeys: String, CodingKey {
-            case checkpoint, quarantined, profiles
+            case checkpoint, quarantined, profiles, store
             case logEndPosition = "log_end_position"
             case projectionLag = "projection_lag"
             case lastIngestAt = "last_ingest_at"
@@ -42,8 +45,22 @@ extension Engine {
             quarantined: Self.countLines(directory.quarantine + "/quarantine.ndjson"),
             lastIngestAt: newest.map { ISO8601DateFormatter().string(from: $0) },
             secondsSinceLastIngest: newest.map { now.timeIntervalSince($0) },
-            storeGeneration: directory.projectionsGeneration, profiles: view?.summary.profiles,
+            storeGeneration: try storeGeneration(), store: storeName, profiles: view?.summary.profiles,
             rfmAsOf: view.map { Timestamp(epochSeconds: $0.asOf).description })
+    }
+
+    /// The generation in force: the file a replay last swapped in, or PostgreSQL's head.
+    private func storeGeneration() throws -> Int {
+        guard let postgres else { return directory.projectionsGeneration }
+        do {
+            let store = try PostgresProjectionStore(postgres, readOnly: true)
+            defer { try? store.close() }
+            return Int(try store.generationInForce() ?? 0)
+        } catch let error as ProjectionError where error.code == .noStore {
+            return 0
+        } catch {
+            throw EngineError(wrapping: error)
+        }
     }
 
     static func countLines(_ path: String) -> Int {

@@ -2,6 +2,7 @@ import Foundation
 import KithCore
 import KithDirectory
 import KithLog
+import KithPostgres
 import KithProjections
 
 /// One data directory's use cases, written once for every surface. The CLI's commands and the
@@ -14,6 +15,9 @@ public final class Engine: Sendable {
     /// This directory's API keys and audit log.
     public let access: Access
     private let secretOnce: SecretOnce
+    /// The PostgreSQL store that holds the log and projections (`directory.storeURL`), or nil
+    /// for the embedded store in the directory.
+    public let postgres: PostgresLocation?
 
     /// An engine over `directory`. Nothing is read or created until a use case needs it: a
     /// command that only looks (at keys, at the log) leaves a mistyped directory as it was.
@@ -21,6 +25,9 @@ public final class Engine: Sendable {
     /// for that command or server.
     public init(directory: DataDirectory, secret: InstallationSecret? = nil) throws {
         self.directory = directory
+        do { postgres = try directory.storeURL.map { try PostgresLocation(url: $0) } } catch {
+            throw EngineError(.badArgument, "\(error)")
+        }
         let once = SecretOnce(directory, known: secret)
         secretOnce = once
         access = Access(directory, secret: once.get)
@@ -41,14 +48,33 @@ public final class Engine: Sendable {
     /// How this installation names profiles.
     public func profileIDs() throws -> ProfileIDs { try installationSecret().profileIDs }
 
+    /// Which store is in force, as summary lines and `/healthz` name it: the PostgreSQL URL
+    /// (never its password) or the embedded store in the data directory.
+    public var storeName: String { postgres.map { "PostgreSQL \($0)" } ?? "embedded (\(directory.path))" }
+
     /// The store in force, its profile ids made this installation's way (a store from before
     /// ids were keyed is renamed on first open; its old ids stay as aliases).
     public func openStore() throws -> any ProfileStore {
         do {
-            let store = try SQLiteProjectionStore(path: directory.projections)
+            let store: any ProfileStore =
+                if let postgres {
+                    try PostgresProjectionStore(postgres)
+                } else {
+                    try SQLiteProjectionStore(path: directory.projections)
+                }
             try store.adoptProfileIDs(try profileIDs())
             return store
         } catch {
+            throw EngineError(wrapping: error)
+        }
+    }
+
+    /// A read-only view of the store in force: for a server that answers lookups while a
+    /// writer commits. A SQLite view stays on the generation it opened (the server reopens it
+    /// when a replay swaps); a PostgreSQL view follows the generation in force by itself.
+    public func storeForReading() throws -> any ProfileQueries {
+        guard let postgres else { return try Self.storeForReading(at: directory.projections) }
+        do { return try PostgresProjectionStore(postgres, readOnly: true) } catch {
             throw EngineError(wrapping: error)
         }
     }
@@ -87,6 +113,9 @@ extension Engine {
         if let bytes = ProcessInfo.processInfo.environment["KITH_SEGMENT_BYTES"].flatMap(Int.init), bytes >= 4_096 {
             options.segmentBytes = bytes
         }
+        if let postgres {
+            do { return try PostgresEventLog(postgres) } catch { throw EngineError(wrapping: error) }
+        }
         do { return try FileEventLog(directory: directory.log, options: options) } catch let error as LogError
             where error.code == .locked
         {
@@ -100,6 +129,9 @@ extension Engine {
     /// `writingColumns` lets a projection that reads a segment whole leave its `.cols` file
     /// behind; only a caller holding the log's writer lock may ask for it.
     public func logReader(writingColumns: Bool = false) throws -> any EventLogReading {
+        if let postgres {
+            do { return try PostgresEventLog(postgres) } catch { throw EngineError(wrapping: error) }
+        }
         do {
             let reader = try EventLogReader(directory: directory.log)
             reader.writesColumns = writingColumns

@@ -45,6 +45,9 @@ public struct EngineError: Error, CustomStringConvertible, Sendable {
 
     public var code: Code
     public var message: String
+    /// The lower layer's error this one wraps, if any (a surface may tell a store that is
+    /// down from one that is damaged).
+    public var cause: (any Error & Sendable)?
 
     public init(_ code: Code, _ message: String) {
         self.code = code
@@ -66,6 +69,7 @@ public struct EngineError: Error, CustomStringConvertible, Sendable {
         }
         guard let projection = error as? ProjectionError else {
             self.init(.unavailable, "\(error)")
+            cause = error
             return
         }
         let code: Code =

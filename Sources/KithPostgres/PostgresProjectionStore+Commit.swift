@@ -5,8 +5,10 @@ extension PostgresProjectionStore {
     public func commit(_ batch: ProjectionBatch, rulesHash: String) throws {
         try session.transaction(doing: "committing a projection batch") { t in
             try inForce(t)
+            try checkContinuity(t)
             try write(batch, rulesHash: rulesHash, in: t)
         }
+        committed(upTo: batch.endPosition)
     }
 
     /// Takes the store's lock and checks that this handle's generation is still the one in
@@ -18,7 +20,7 @@ extension PostgresProjectionStore {
         let current = try Self.generationInForce(location.schema, t)
         guard current == generation else {
             throw ProjectionError(
-                .refused,
+                .overtaken,
                 "\(location): the projections were rebuilt elsewhere (generation \(current.map(String.init) ?? "none") is in force, this process opened \(generation)); run the command again"
             )
         }

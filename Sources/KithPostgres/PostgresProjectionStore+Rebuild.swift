@@ -6,7 +6,7 @@ extension PostgresProjectionStore {
     /// streams them, in statements of many rows with no conflict to check, then the rest of
     /// the batch as any batch.
     public func commitRebuild(rulesHash: String, _ produce: (any RebuildSink) throws -> ProjectionBatch) throws {
-        try session.transaction(doing: "rebuilding the projections") { t in
+        let end = try session.transaction(doing: "rebuilding the projections") { t in
             try inForce(t)
             let held = try t.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(g).checkpoint")).first?.decode(
                 Int64.self)
@@ -18,7 +18,9 @@ extension PostgresProjectionStore {
             let batch = try produce(sink)
             try sink.flush()
             try write(batch, rulesHash: rulesHash, in: t)
+            return batch.endPosition
         }
+        committed(upTo: end)
     }
 
     /// Queues the rows the projector streams and writes them a statement's worth at a time.

@@ -19,11 +19,17 @@ public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable
     public typealias Node = IdentityGraph.Node
     public let location: PostgresLocation
     let session: PostgresSession
-    /// The generation this handle writes, and its schema.
-    let generation: Int64
+    /// The generation this handle writes (one not in force yet, for a bulk load).
+    public let generation: Int64
+    /// The generation's schema.
     let g: String
     /// Whether this handle fills a generation not in force yet.
     public let loadsInBulk: Bool
+
+    /// The checkpoint this handle last read or wrote: a commit from any other starting point
+    /// means another process projected meanwhile, and is refused (guarded by `lock`).
+    private var expectedCheckpoint: UInt64?
+    private let lock = NSLock()
 
     /// Rows a write statement carries at most.
     static let rowsPerStatement = 16_384
@@ -115,6 +121,20 @@ public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable
         if let old { dropGeneration(old) }
     }
 
+    /// Drops the generation this handle loaded without putting it in force (a replay's dry
+    /// run, a failed rebuild): it holds people's values and no one will read it.
+    public func discardBulkLoad() {
+        precondition(loadsInBulk, "discardBulkLoad() is for a handle opened with init(bulkLoading:)")
+        _ = try? session.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(g) CASCADE"), doing: "dropping a load")
+    }
+
+    /// The generation in force now (nil before the first projection).
+    public func generationInForce() throws -> Int64? {
+        try session.transaction(doing: "reading the projection generation", snapshot: true) { t in
+            try Self.generationInForce(location.schema, t)
+        }
+    }
+
     /// Drops a generation out of force, waiting a few seconds at most for its last readers; one
     /// still held is left for the next rebuild to drop (`dropUnusedGenerations`).
     private func dropGeneration(_ old: Int64) {
@@ -200,6 +220,7 @@ public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable
             state.storedNodes = Int(count)
             state.storedAtOpening = Int(count)
         }
+        lock.withLock { expectedCheckpoint = state.checkpoint }
         return state
     }
 
@@ -266,6 +287,25 @@ public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable
         return out
     }
 
+    /// Refuses a commit that does not continue from the checkpoint this handle knows (the
+    /// caller holds the store's lock in `t`): two servers catching up at once would otherwise
+    /// both project the same events.
+    func checkContinuity(_ t: PostgresSession.Transaction) throws {
+        guard let expected = lock.withLock({ expectedCheckpoint }) else { return }
+        let stored =
+            try t.query(PostgresQuery(unsafeSQL: "SELECT position FROM \(g).checkpoint WHERE name = 'main'")).first?
+            .decode(Int64.self) ?? 0
+        guard UInt64(stored) == expected else {
+            throw ProjectionError(
+                .overtaken,
+                "\(location): another process projected the log up to position \(stored) meanwhile (this one began at \(expected)); run again"
+            )
+        }
+    }
+
+    /// Records the checkpoint a commit of this handle moved to.
+    func committed(upTo position: UInt64) { lock.withLock { expectedCheckpoint = position } }
+
     /// Runs one read of this handle's generation outside any transaction. A generation a
     /// rebuild elsewhere has dropped since is named as that, not as a missing table.
     func query(_ query: PostgresQuery, doing what: String) throws -> [PostgresRow] {
@@ -273,7 +313,7 @@ public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable
             return try session.query(query, doing: what)
         } catch let error as PostgresStoreError where ["42P01", "3F000"].contains(error.sqlState) {
             throw ProjectionError(
-                .refused,
+                .overtaken,
                 "\(location): the projections were rebuilt elsewhere (generation \(generation), which this process opened, is gone); run the command again"
             )
         }

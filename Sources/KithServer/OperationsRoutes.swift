@@ -29,8 +29,8 @@ struct OperationsRoutes {
             return try Reply.json(try state.status())
         }
         router.get("/healthz") { _, _ in
-            let ready = (try? state.currentStore()) != nil
-            return try Reply.json(["status": "ok", "store": ready ? "ready" : "missing"])
+            let health = state.health()
+            return try Reply.json(health, status: health.reason == nil ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { _, _ in
             if let status = try? state.status() { state.metrics.setProgress(status) }

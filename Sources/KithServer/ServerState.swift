@@ -41,7 +41,12 @@ final class ServerState: @unchecked Sendable {
         eventIDKey = try engine.installationSecret().key(for: "event ids")
         // A store from before ids were keyed is renamed now, not at the first ingest (best
         // effort: a store that cannot be written yet is renamed when it is next projected).
-        if FileManager.default.fileExists(atPath: directory.projections) { _ = try? engine.openStore() }
+        if engine.postgres != nil || FileManager.default.fileExists(atPath: directory.projections) {
+            _ = try? engine.openStore()
+        }
+        let engine = engine
+        readPool =
+            engine.postgres == nil ? nil : StoreReadPool(size: 4) { try engine.storeForReading() }
         // Seals an old log and starts the head early; a log found cut is refused per request
         // (personal data withheld) rather than keeping the server down.
         engine.access.prepareAudit()
@@ -53,8 +58,13 @@ final class ServerState: @unchecked Sendable {
             clearUpTo: context.clearUpTo, classes: rules.dataClasses, eventIDKey: eventIDKey)
     }
 
-    /// The projection store in force, read-only.
+    /// Read handles of a store on a database server (nil for the embedded store).
+    private let readPool: StoreReadPool?
+
+    /// The projection store in force, read-only. A PostgreSQL store's reads follow the
+    /// generation in force by themselves; a SQLite store is reopened when a replay swaps files.
     func currentStore() throws -> any ProfileQueries {
+        if let readPool { return readPool }
         let stamp = FileStamp(directory.projectionsPointer)
         lock.lock()
         defer { lock.unlock() }
@@ -75,6 +85,30 @@ final class ServerState: @unchecked Sendable {
                 .serviceUnavailable, "store_unavailable",
                 "The projection store cannot be opened; the operator's log says why.",
                 operatorDetail: "\(error)")
+        }
+    }
+
+    /// What `/healthz` answers: whether a store is there to serve and which kind it is; when a
+    /// database server cannot serve, why (in a few words: the route is open to anyone, so no
+    /// host, role or password).
+    struct Health: Encodable {
+        var status: String
+        /// `ready`, `missing` (nothing projected yet) or `unavailable`.
+        var store: String
+        /// `embedded` or `postgresql`.
+        var backend: String
+        var reason: String?
+    }
+
+    func health() -> Health {
+        let backend = engine.postgres == nil ? "embedded" : "postgresql"
+        do {
+            _ = try currentStore().reading { try $0.checkpoint() }
+            return Health(status: "ok", store: "ready", backend: backend)
+        } catch let problem as Problem where problem.code == "store_unavailable" && readPool != nil {
+            return Health(status: "unavailable", store: "unavailable", backend: backend, reason: problem.detail)
+        } catch {
+            return Health(status: "ok", store: "missing", backend: backend)
         }
     }
 

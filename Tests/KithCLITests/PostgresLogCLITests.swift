@@ -8,12 +8,6 @@ import Testing
 /// the built binary against the test server (see `PostgresTestServer`).
 @Suite("kith log on PostgreSQL")
 struct PostgresLogCLITests {
-    /// The URL of a fresh schema on the test server, with its password.
-    func freshURL(_ location: PostgresLocation) -> String {
-        "postgres://\(location.user):\(location.password ?? "")@\(location.host):\(location.port)/\(location.database)"
-            + "?schema=\(location.schema)"
-    }
-
     @Test("a log copied into PostgreSQL and back reads byte for byte the same, and verify finds damage")
     func copyThereAndBack() throws {
         let scratch = Scratch()
@@ -32,7 +26,7 @@ struct PostgresLogCLITests {
 
         let location = try PostgresTestServer.freshLocation()
         defer { PostgresTestServer.drop(location) }
-        let url = freshURL(location)
+        let url = PostgresTestServer.url(for: location)
         let there = try kith(["log", "copy", "--data", original, "--to", url, "--no-progress", "--format", "json"])
         #expect(there.status == 0, "\(there.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(there.stdout.utf8)) as? [String: Any])

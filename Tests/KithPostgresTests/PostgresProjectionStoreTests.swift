@@ -55,8 +55,7 @@ import Testing
         #expect {
             _ = try Projector(store: stale, rules: .standard).catchUp(with: log)
         } throws: { error in
-            (error as? ProjectionError)?.code == .refused
-                && "\(error)".contains("rebuilt elsewhere")
+            (error as? ProjectionError)?.code == .overtaken && "\(error)".contains("rebuilt elsewhere")
         }
         #expect(try PostgresProjectionStore(place.location).reading { try $0.checkpoint() } == log.endPosition)
     }

@@ -28,6 +28,12 @@ public enum PostgresTestServer {
         return location
     }
 
+    /// `location` as a URL with its password, for `--store` and `KITH_DATABASE_URL`.
+    public static func url(for location: PostgresLocation) -> String {
+        "postgres://\(location.user):\(location.password ?? "")@\(location.host):\(location.port)/\(location.database)"
+            + "?schema=\(location.schema)"
+    }
+
     /// Drops a test's schema and everything in it, its projection generations too.
     public static func drop(_ location: PostgresLocation) {
         guard let session = try? PostgresSession(location) else { return }

@@ -4,7 +4,9 @@
 /// server) says the same thing the same way.
 public struct ProjectionError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        enum Value: String { case needsRebuild, needsMigration, logDamaged, noStore, noRFMView, unavailable, refused }
+        enum Value: String {
+            case needsRebuild, needsMigration, logDamaged, noStore, noRFMView, unavailable, refused, overtaken
+        }
         let value: Value
         /// The store cannot serve as it is (damaged, built under other rules, ahead of or apart
         /// from the log it follows, of a schema it cannot gain in place): a rebuild from the log
@@ -22,6 +24,9 @@ public struct ProjectionError: Error, CustomStringConvertible, Sendable {
         public static let unavailable = Code(value: .unavailable)
         /// A write the store refuses (a rebuild into a store that holds a projection).
         public static let refused = Code(value: .refused)
+        /// Another process moved a shared store on since this one read it (projected further,
+        /// or rebuilt it): nothing was written, and running again goes on from where it is now.
+        public static let overtaken = Code(value: .overtaken)
         public var description: String { value.rawValue }
     }
 
