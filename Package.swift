@@ -133,7 +133,7 @@ let package = Package(
             name: "KithServerTests",
             dependencies: [
                 "KithServer", "kith", "KithTestSupport", "KithCore", "KithDirectory", "KithIngest", "KithLog",
-                "KithProjections",
+                "KithProjections", "KithPostgres",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),

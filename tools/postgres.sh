@@ -41,10 +41,18 @@ start)
             --auth-local=trust --pwfile="$dir/superuser.password" -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
             || { cat "$dir/initdb.log" >&2; exit 2; }
     fi
+    # The server outlives this script: it must not keep open what the caller gave the script
+    # (a pipe its caller reads to the end, or watches to learn that the script has exited).
     "${as_postgres[@]}" "$bin/pg_ctl" -D "$dir/cluster" status >/dev/null 2>&1 \
-        || "${as_postgres[@]}" "$bin/pg_ctl" -D "$dir/cluster" -l "$dir/server.log" \
-        -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c fsync=on" -w start >&2 \
-        || { tail -20 "$dir/server.log" >&2; exit 2; }
+        || (
+            for fd in /proc/$BASHPID/fd/*; do
+                fd=${fd##*/}
+                if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+            done
+            exec "${as_postgres[@]}" "$bin/pg_ctl" -D "$dir/cluster" -l "$dir/server.log" \
+                -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c fsync=on" -w start \
+                </dev/null >/dev/null 2>"$dir/pg_ctl.log"
+        ) || { cat "$dir/pg_ctl.log" >&2; tail -20 "$dir/server.log" >&2; exit 2; }
     password_file="$dir/kith.password"
     if [ ! -f "$password_file" ]; then
         head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$password_file"

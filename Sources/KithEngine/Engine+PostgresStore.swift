@@ -32,6 +32,13 @@ extension Engine {
         into shadow: PostgresProjectionStore?
     ) throws -> Projector.Summary {
         var asOf = options.asOf
+        // One projector at a time on a store, whichever server it runs in (a replay's shadow
+        // is its own, not in force: it needs no turn).
+        let turn: PostgresProjectorLock?
+        do { turn = shadow == nil ? try PostgresProjectorLock(location) : nil } catch {
+            throw EngineError(wrapping: error)
+        }
+        defer { turn?.release() }
         let log = try logReader()
         let onePassLimit = MemoryBudget.available().map(Projector.onePassLimit(availableMemory:))
         let fitsOnePass = log.endPosition > 0 && log.endPosition <= UInt64(onePassLimit ?? Projector.largestOnePass)
@@ -47,7 +54,20 @@ extension Engine {
                 }
                 let empty = try live.openingState().checkpoint == 0
                 let inBulk = options.rebuild || (empty && options.batchSize == nil && fitsOnePass)
-                store = inBulk ? try PostgresProjectionStore(bulkLoading: location) : live
+                if inBulk {
+                    // Waits for a load another process is making, then looks again: a first
+                    // projection another server has just made is caught up, not loaded again.
+                    let load = try PostgresProjectionStore(bulkLoading: location)
+                    let reopened = try PostgresProjectionStore(location)
+                    if try options.rebuild || reopened.openingState().checkpoint == 0 {
+                        store = load
+                    } else {
+                        load.discardBulkLoad()
+                        store = reopened
+                    }
+                } else {
+                    store = live
+                }
             }
             projector = try Projector(store: store, rules: rules, profileIDs: try profileIDs())
         } catch let error as ProjectionError where error.code == .overtaken {

@@ -58,7 +58,7 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
     }
 
     /// The first word of the log's advisory lock ('kith'); the second is the schema's hash.
-    static let lockClass: Int32 = 0x6B69_7468
+    public static let lockClass: Int32 = 0x6B69_7468
 
     /// Waits for the log's advisory lock, held until `t` ends: writers of one store, on any
     /// machine, take turns.

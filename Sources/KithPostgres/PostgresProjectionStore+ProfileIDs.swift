@@ -21,6 +21,15 @@ extension PostgresProjectionStore {
                 PostgresQuery(unsafeSQL: "SELECT value FROM \(g).store_setting WHERE name = 'profile_ids'")
             ).first?.decode(String.self)
             guard stored != ids.scheme else { return }
+            // A store several machines share has one installation's ids. Renaming them to another
+            // machine's would have the machines rename them back and forth, and every profile id
+            // a client keeps would change each time: refused, with what to do.
+            if let stored, stored != ProfileIDs.unkeyed.scheme {
+                throw ProjectionError(
+                    .refused,
+                    "\(location): the store's profile ids were made with another installation secret (\(stored); this data directory's is \(ids.scheme)). Every machine on one store needs the same secret: copy secret.key from the data directory that made the store"
+                )
+            }
             var scheme = PostgresBindings()
             scheme.append(ids.scheme)
             try t.query(

@@ -78,6 +78,12 @@ public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable
         session = try PostgresSession(location)
         loadsInBulk = true
         let s = location.schema
+        // One load at a time: a second would pick the same next generation and drop what the
+        // first had just put in force. Held by this session until the load is in force or
+        // dropped (or the process dies, which ends the session).
+        try session.query(
+            PostgresQuery(unsafeSQL: "SELECT pg_advisory_lock(\(Self.loadLockClass), hashtext('\(s)'))"),
+            doing: "waiting for another rebuild of the projections")
         generation = try session.transaction(doing: "opening a projection generation for a rebuild") { t in
             try Self.takeTheLock(s, t)
             for statement in PostgresProjectionSchema.headStatements(schema: s) {
@@ -119,6 +125,17 @@ public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable
             return old
         }
         if let old { dropGeneration(old) }
+        releaseTheLoadLock()
+    }
+
+    /// The first word of the advisory lock a bulk load holds ('kitl').
+    static let loadLockClass: Int32 = 0x6B69_746C
+
+    private func releaseTheLoadLock() {
+        _ = try? session.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT pg_advisory_unlock(\(Self.loadLockClass), hashtext('\(location.schema)'))"),
+            doing: "ending a rebuild")
     }
 
     /// Drops the generation this handle loaded without putting it in force (a replay's dry
@@ -126,6 +143,7 @@ public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable
     public func discardBulkLoad() {
         precondition(loadsInBulk, "discardBulkLoad() is for a handle opened with init(bulkLoading:)")
         _ = try? session.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(g) CASCADE"), doing: "dropping a load")
+        releaseTheLoadLock()
     }
 
     /// The generation in force now (nil before the first projection).

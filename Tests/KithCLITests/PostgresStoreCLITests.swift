@@ -126,6 +126,23 @@ struct PostgresStoreCLITests {
         #expect(try kith(["store", "show", "--data", data]).stdout.hasPrefix("embedded"))
     }
 
+    @Test("a machine whose installation secret differs is refused, and the profile ids stay as they were")
+    func anotherSecretIsRefused() throws {
+        let scratch = Scratch()
+        let location = try PostgresTestServer.freshLocation()
+        defer { PostgresTestServer.drop(location) }
+        let store = ["--store", PostgresTestServer.url(for: location)]
+        let events = scratch.write(
+            "e.ndjson",
+            #"{"event_id":"s1","source":"app","type":"behaviour","name":"app_open","occurred_at":"2026-11-02T10:00:00Z","identifiers":{"device_id":"d-1"}}"#
+                + "\n")
+        #expect(try kith(["ingest", events, "--data", scratch.path + "/one"] + store).status == 0)
+        let before = try kith(["profiles", "export", "--data", scratch.path + "/one"] + store).stdout
+        let other = try kith(["profiles", "export", "--data", scratch.path + "/two"] + store)
+        #expect(other.status == 2 && other.stderr.contains("another installation secret"), "\(other.stderr)")
+        #expect(try kith(["profiles", "export", "--data", scratch.path + "/one"] + store).stdout == before)
+    }
+
     @Test("a bad URL, a wrong password or a closed port: one line naming the server, never the password, exit 2")
     func storesThatCannotServe() throws {
         let location = try PostgresLocation(url: PostgresTestServer.url())

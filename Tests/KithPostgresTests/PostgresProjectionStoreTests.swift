@@ -77,6 +77,24 @@ import Testing
         #expect(try generations(of: place.location).count == 1)
     }
 
+    @Test("two loads at once take turns, and neither drops the generation the other put in force")
+    func loadsTakeTurns() async throws {
+        let place = try PostgresProjectionPlace()
+        let first = try PostgresProjectionStore(bulkLoading: place.location)
+        let log = try Self.projected(persons: 30, seed: 7, into: first)
+        let location = place.location
+        // The second waits for the first's lock, on a thread of its own.
+        let second = Task.detached { try PostgresProjectionStore(bulkLoading: location) }
+        usleep(300_000)
+        try first.finishBulkLoad()
+        let other = try await second.value
+        #expect(other.generation == first.generation + 1)
+        let reader = try PostgresProjectionStore(location, readOnly: true)
+        #expect(try reader.reading { try $0.checkpoint() } == log.endPosition, "the generation in force was dropped")
+        other.discardBulkLoad()
+        #expect(try reader.reading { try $0.checkpoint() } == log.endPosition)
+    }
+
     @Test func schemaFileIsInStep() throws {
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("schemas/postgres/projections.sql")

@@ -181,6 +181,9 @@ struct ServeProcess {
 
     var pid: Int32 { process.processIdentifier }
 
+    /// The loopback port it listens on.
+    var port: Int { Int(url.split(separator: ":").last?.filter(\.isNumber) ?? "") ?? 0 }
+
     /// The status of `POST /v1/events`, or nil when the connection failed (no acknowledgement).
     func post(_ body: String, key: String) async -> Int? {
         guard let endpoint = URL(string: url + "v1/events") else { return nil }
