@@ -100,16 +100,38 @@ public enum PostgresProjectionSchema {
     /// to date row by row).
     public static func indexes(generation g: String) -> [String] {
         [
-            "CREATE INDEX node_identifier ON \(g).node (kind, value)",
-            "CREATE INDEX edge_b ON \(g).edge (b)",
-            "CREATE INDEX membership_profile ON \(g).membership (profile, node)",
-            "CREATE INDEX refused_link_b ON \(g).refused_link (b)",
-            "CREATE INDEX excluded_by_kind ON \(g).excluded (kind)",
-            "ANALYZE \(g).node",
-            "ANALYZE \(g).edge",
-            "ANALYZE \(g).membership",
-            "ANALYZE \(g).node_stats",
+            "CREATE INDEX IF NOT EXISTS node_identifier ON \(g).node (kind, value)",
+            "CREATE INDEX IF NOT EXISTS edge_b ON \(g).edge (b)",
+            "CREATE INDEX IF NOT EXISTS membership_profile ON \(g).membership (profile, node)",
+            "CREATE INDEX IF NOT EXISTS refused_link_b ON \(g).refused_link (b)",
+            "CREATE INDEX IF NOT EXISTS excluded_by_kind ON \(g).excluded (kind)",
         ]
+    }
+
+    /// Statistics for the planner of the large tables, once they are filled.
+    public static func analyze(generation g: String) -> [String] {
+        ["node", "edge", "membership", "node_stats"].map { "ANALYZE \(g).\($0)" }
+    }
+
+    /// The primary keys of the tables a rebuild fills, as they are made in `tableStatements`.
+    static let primaryKeys: [(table: String, columns: String)] = [
+        ("node", "id"), ("edge", "a, b"), ("membership", "node"), ("excluded", "node"), ("refused_link", "a, b"),
+        ("profile_id", "id"), ("profile_change", "profile, seq"), ("node_stats", "node"), ("node_rfm", "node"),
+        ("profile_rfm", "profile"),
+    ]
+
+    /// Drops the keys and indexes of an empty generation's large tables before a rebuild loads
+    /// them (`keys` and `indexes` make them again).
+    public static func droppingKeys(generation g: String) -> [String] {
+        primaryKeys.map { "ALTER TABLE \(g).\($0.table) DROP CONSTRAINT IF EXISTS \($0.table)_pkey" }
+            + ["node_identifier", "edge_b", "membership_profile", "refused_link_b", "excluded_by_kind"].map {
+                "DROP INDEX IF EXISTS \(g).\($0)"
+            }
+    }
+
+    /// The primary keys `droppingKeys` drops.
+    public static func keys(generation g: String) -> [String] {
+        primaryKeys.map { "ALTER TABLE \(g).\($0.table) ADD PRIMARY KEY (\($0.columns))" }
     }
 
     /// Everything for the default schema as one SQL script (`schemas/postgres/projections.sql`).
@@ -117,7 +139,8 @@ public enum PostgresProjectionSchema {
         let g = generationSchema(s, 1)
         return "-- Kith's projections in PostgreSQL, format \(format). Kith runs these itself on first use;\n"
             + "-- a rebuild makes the next generation (\(s)_p2, …) the same way. See schemas/postgres/README.md.\n\n"
-            + (headStatements(schema: s) + tableStatements(generation: g) + indexes(generation: g)).map { $0 + ";\n" }
+            + (headStatements(schema: s) + tableStatements(generation: g) + indexes(generation: g)
+            + analyze(generation: g)).map { $0 + ";\n" }
             .joined(separator: "\n")
             + "\nINSERT INTO \(s).projection_head (format, generation) VALUES (\(format), 1);\n"
     }

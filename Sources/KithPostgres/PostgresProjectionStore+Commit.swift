@@ -28,8 +28,10 @@ extension PostgresProjectionStore {
 
     /// Writes a batch's rows and its checkpoint, in the order the SQLite store does (the
     /// caller holds the transaction).
-    func write(_ batch: ProjectionBatch, rulesHash: String, in t: PostgresSession.Transaction) throws {
-        let writer = PostgresRowWriter(t, g: g)
+    func write(
+        _ batch: ProjectionBatch, rulesHash: String, in t: PostgresSession.Transaction, fresh: Bool = false
+    ) throws {
+        let writer = PostgresRowWriter(t, g: g, fresh: fresh)
         try writer.upsert(nodes: lastOfEach(batch.nodes, by: \.node))
         // A link is a flag on its edge: links added on an edge the batch writes go in with it;
         // the rest, and links removed, update their edge.
@@ -39,8 +41,7 @@ extension PostgresProjectionStore {
         try writer.upsert(edges: edges, linked: added)
         try writer.setLinked(batch.linksAdded.filter { !written.contains($0) }, to: true)
         try writer.setLinked(batch.linksRemoved, to: false)
-        try writer.upsert(
-            stats: lastOfEach(batch.stats, by: \.0).map { ($0.0, $0.1, batch.timeline[$0.0] ?? []) }, appending: true)
+        try writer.upsert(stats: lastOfEach(batch.stats, by: \.0).map { ($0.0, $0.1, batch.timeline[$0.0] ?? []) })
         try writer.upsert(membership: lastOfEach(batch.membership, by: \.0))
         try writer.delete(from: "membership", nodes: batch.membershipRemoved)
         try writer.upsert(excluded: lastOfEach(batch.excluded, by: \.0))

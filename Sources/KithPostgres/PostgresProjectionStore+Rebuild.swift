@@ -14,13 +14,26 @@ extension PostgresProjectionStore {
                 throw ProjectionError(
                     .refused, "a rebuild needs an empty projection store; \(location) already holds a projection")
             }
-            let sink = Sink(PostgresRowWriter(t, g: g))
+            // Keys and indexes are built once the rows are in: sorting once beats keeping them
+            // up to date row by row (the rows are unique by construction, and adding a key
+            // checks it).
+            for statement in PostgresProjectionSchema.droppingKeys(generation: g) {
+                try t.query(PostgresQuery(unsafeSQL: statement))
+            }
+            let sink = Sink(PostgresRowWriter(t, g: g, fresh: true))
             let batch = try produce(sink)
             try sink.flush()
-            try write(batch, rulesHash: rulesHash, in: t)
+            try write(batch, rulesHash: rulesHash, in: t, fresh: true)
+            for statement in PostgresProjectionSchema.keys(generation: g)
+                + PostgresProjectionSchema.indexes(generation: g)
+                + PostgresProjectionSchema.analyze(generation: g)
+            {
+                try t.query(PostgresQuery(unsafeSQL: statement))
+            }
             return batch.endPosition
         }
         committed(upTo: end)
+        analyzed = true
     }
 
     /// Queues the rows the projector streams and writes them a statement's worth at a time.
@@ -47,12 +60,12 @@ extension PostgresProjectionStore {
         }
 
         private func flushNodes() throws {
-            try writer.upsert(nodes: nodes, conflicts: false)
+            try writer.upsert(nodes: nodes)
             nodes.removeAll(keepingCapacity: true)
         }
 
         private func flushStats() throws {
-            try writer.upsert(stats: stats, appending: false)
+            try writer.upsert(stats: stats)
             stats.removeAll(keepingCapacity: true)
         }
     }

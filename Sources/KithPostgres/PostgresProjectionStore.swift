@@ -31,6 +31,14 @@ public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable
     private var expectedCheckpoint: UInt64?
     private let lock = NSLock()
 
+    /// Whether the planner's statistics of the large tables are up to date (a one-pass
+    /// rebuild made them; guarded by `lock`).
+    var analyzed: Bool {
+        get { lock.withLock { analyzedOnce } }
+        set { lock.withLock { analyzedOnce = newValue } }
+    }
+    private var analyzedOnce = false
+
     /// Rows a write statement carries at most.
     static let rowsPerStatement = 16_384
 
@@ -107,7 +115,10 @@ public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable
         precondition(loadsInBulk, "finishBulkLoad() is for a handle opened with init(bulkLoading:)")
         let s = location.schema
         let old = try session.transaction(doing: "putting the rebuilt projections in force") { t -> Int64? in
-            for statement in PostgresProjectionSchema.indexes(generation: g) {
+            // A one-pass rebuild built them already (`commitRebuild`); a load in batches did not.
+            for statement in PostgresProjectionSchema.indexes(generation: g)
+                + (analyzed ? [] : PostgresProjectionSchema.analyze(generation: g))
+            {
                 try t.query(PostgresQuery(unsafeSQL: statement))
             }
             try Self.takeTheLock(s, t)

@@ -10,10 +10,14 @@ struct PostgresRowWriter {
     typealias Node = IdentityGraph.Node
     let t: PostgresSession.Transaction
     let g: String
+    /// Tables known empty and without their primary keys (a rebuild's load): rows go in with
+    /// plain inserts, each statement's `ON CONFLICT` clause left off.
+    let fresh: Bool
 
-    init(_ t: PostgresSession.Transaction, g: String) {
+    init(_ t: PostgresSession.Transaction, g: String, fresh: Bool = false) {
         self.t = t
         self.g = g
+        self.fresh = fresh
     }
 
     /// What stands for NULL in an `int8[]`.
@@ -22,15 +26,17 @@ struct PostgresRowWriter {
     /// Runs `sql` over `rows` a statement's worth at a time; `bind` adds the columns of a part.
     func run<Row>(_ rows: [Row], _ sql: String, _ bind: (ArraySlice<Row>, inout PostgresBindings) -> Void) throws {
         let step = PostgresProjectionStore.rowsPerStatement
+        // Every upsert here ends in its ON CONFLICT clause.
+        let statement = fresh ? sql.components(separatedBy: "ON CONFLICT")[0] : sql
         for start in stride(from: 0, to: rows.count, by: step) {
             var binds = PostgresBindings()
             bind(rows[start..<min(rows.count, start + step)], &binds)
-            try t.query(PostgresQuery(unsafeSQL: sql, binds: binds))
+            try t.query(PostgresQuery(unsafeSQL: statement, binds: binds))
         }
     }
 
-    /// Value rows; `conflicts: false` for a table known to hold none of them (a bulk load).
-    func upsert(nodes: [ProjectionBatch.NodeRow], conflicts: Bool = true) throws {
+    /// Value rows, replacing what their ids held.
+    func upsert(nodes: [ProjectionBatch.NodeRow]) throws {
         try run(
             nodes,
             """
@@ -38,14 +44,10 @@ struct PostgresRowWriter {
             SELECT id, kind, value, fp, ev, NULLIF(fs, ''), NULLIF(ls, ''), src, nm
             FROM unnest($1::int8[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::text[], $7::text[], $8::text[],
               $9::int8[]) AS r (id, kind, value, fp, ev, fs, ls, src, nm)
+            ON CONFLICT (id) DO UPDATE SET first_position = excluded.first_position, events = excluded.events,
+              first_seen = excluded.first_seen, last_seen = excluded.last_seen, sources = excluded.sources,
+              names = excluded.names
             """
-                + (conflicts
-                    ? """
-
-                     ON CONFLICT (id) DO UPDATE SET first_position = excluded.first_position, events = excluded.events,
-                      first_seen = excluded.first_seen, last_seen = excluded.last_seen, sources = excluded.sources,
-                      names = excluded.names
-                    """ : "")
         ) { part, binds in
             binds.append(part.map { Int64($0.node) })
             binds.append(part.map(\.info.identifier.kind.rawValue))
@@ -88,21 +90,15 @@ struct PostgresRowWriter {
             """, Self.bindEnds)
     }
 
-    /// Statistics with timelines: replacing the stored ones, or (`appending`) replacing the
-    /// statistics and appending to the timeline.
-    func upsert(stats: [(Node, NodeStats, [UInt8])], appending: Bool) throws {
+    /// Statistics with timelines: replacing the statistics and appending to the timeline.
+    func upsert(stats: [(Node, NodeStats, [UInt8])]) throws {
         try run(
             stats,
             """
             INSERT INTO \(g).node_stats (node, stats, timeline)
             SELECT * FROM unnest($1::int8[], $2::bytea[], $3::bytea[])
+            ON CONFLICT (node) DO UPDATE SET stats = excluded.stats, timeline = node_stats.timeline || excluded.timeline
             """
-                + (appending
-                    ? """
-
-                     ON CONFLICT (node) DO UPDATE SET stats = excluded.stats,
-                      timeline = node_stats.timeline || excluded.timeline
-                    """ : "")
         ) { part, binds in
             binds.append(part.map { Int64($0.0) })
             binds.append(part.map { ByteBuffer(bytes: $0.1.binaryEncoded()) })

@@ -60,15 +60,15 @@ CREATE TABLE kith_p1.rules_applied (
 
 CREATE TABLE kith_p1.store_setting (name text COLLATE "C" PRIMARY KEY, value text COLLATE "C" NOT NULL);
 
-CREATE INDEX node_identifier ON kith_p1.node (kind, value);
+CREATE INDEX IF NOT EXISTS node_identifier ON kith_p1.node (kind, value);
 
-CREATE INDEX edge_b ON kith_p1.edge (b);
+CREATE INDEX IF NOT EXISTS edge_b ON kith_p1.edge (b);
 
-CREATE INDEX membership_profile ON kith_p1.membership (profile, node);
+CREATE INDEX IF NOT EXISTS membership_profile ON kith_p1.membership (profile, node);
 
-CREATE INDEX refused_link_b ON kith_p1.refused_link (b);
+CREATE INDEX IF NOT EXISTS refused_link_b ON kith_p1.refused_link (b);
 
-CREATE INDEX excluded_by_kind ON kith_p1.excluded (kind);
+CREATE INDEX IF NOT EXISTS excluded_by_kind ON kith_p1.excluded (kind);
 
 ANALYZE kith_p1.node;
 
