@@ -73,6 +73,7 @@ let package = Package(
                 "KithCore", "KithLog", "KithDirectory", "KithIngest", "KithProjections", "KithEngine", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict),
         // The PostgreSQL adapters of the ports (the log, and later the projections), through

@@ -20,8 +20,23 @@ extension PostgresProjectionStore: ProfileQueries {
         try session.transaction(doing: "reading the projections", snapshot: true) { t in
             var schema = g
             if !loadsInBulk {
-                guard let current = try Self.generationInForce(location.schema, t) else {
+                // One statement: a lookup is a handful of round trips, and this is one of them.
+                let head: (Int, Int64)?
+                do {
+                    head = try t.query(
+                        PostgresQuery(unsafeSQL: "SELECT format, generation FROM \(location.schema).projection_head")
+                    ).first?.decode((Int, Int64).self)
+                } catch let error as PostgresStoreError where error.sqlState == "42P01" {
+                    head = nil
+                }
+                guard let (format, current) = head else {
                     throw ProjectionError(.noStore, "there is no projection store at \(location) yet")
+                }
+                guard format == PostgresProjectionSchema.format else {
+                    throw PostgresStoreError(
+                        .wrongFormat,
+                        "the projection store in schema \(location.schema) is format \(format); this Kith reads format \(PostgresProjectionSchema.format)"
+                    )
                 }
                 schema = PostgresProjectionSchema.generationSchema(location.schema, current)
             }

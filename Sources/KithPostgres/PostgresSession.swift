@@ -82,7 +82,15 @@ public final class PostgresSession: @unchecked Sendable {
         -> T
     {
         try lock.withLock {
-            try run(snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", doing: what)
+            // A snapshot's BEGIN and COMMIT go out without waiting for their answers: statements on
+            // one connection run in order, so the first read waits for the BEGIN, and the next
+            // statement for the COMMIT (a lookup is a handful of round trips; two of them were
+            // these). A read-only transaction has nothing a failed COMMIT could lose.
+            if snapshot {
+                send("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            } else {
+                try run("BEGIN", doing: what)
+            }
             let result: T
             do {
                 result = try body(Transaction(session: self, what: what))
@@ -90,7 +98,7 @@ public final class PostgresSession: @unchecked Sendable {
                 _ = try? run("ROLLBACK", doing: what)
                 throw error
             }
-            try run("COMMIT", doing: what)
+            if snapshot { send("COMMIT") } else { try run("COMMIT", doing: what) }
             return result
         }
     }
@@ -140,6 +148,12 @@ public final class PostgresSession: @unchecked Sendable {
                 throw PostgresStoreError(error, at: location, doing: "closing")
             }
         }
+    }
+
+    /// Sends `query` without waiting for its answer (the caller holds `lock`); a failure shows
+    /// in the next statement that waits.
+    private func send(_ query: PostgresQuery) {
+        _ = connection.query(query, logger: Self.logger)
     }
 
     /// Runs `query` (the caller holds `lock`).

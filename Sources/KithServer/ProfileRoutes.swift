@@ -68,7 +68,10 @@ struct ProfileRoutes {
         let store = try state.currentStore()
         let disclosure = state.disclosure(for: context)
         // One read: the resolution (alias, split, identifier) and the view are of the same snapshot.
-        let view = try answering(reference) { try Engine.profile(reference, in: store, traitRules: state.rules.traits) }
+        let traits = state.rules.traits
+        let view = try await state.reading { [self] in
+            try answering(reference) { try Engine.profile(reference, in: store, traitRules: traits) }
+        }
         let current = view.profileID
         var headers: HTTPFields = [:]
         if reference != current { headers[.location] = "/v1/profiles/\(current)" }

@@ -4,6 +4,7 @@ import KithDirectory
 import KithEngine
 import KithLog
 import KithProjections
+import NIOPosix
 
 #if canImport(Glibc)
     import Glibc
@@ -46,7 +47,9 @@ final class ServerState: @unchecked Sendable {
         }
         let engine = engine
         readPool =
-            engine.postgres == nil ? nil : StoreReadPool(size: 4) { try engine.storeForReading() }
+            engine.postgres == nil ? nil : StoreReadPool(size: Self.readConnections) { try engine.storeForReading() }
+        waitingThreads = engine.postgres == nil ? nil : NIOThreadPool(numberOfThreads: Self.readConnections)
+        waitingThreads?.start()
         // Seals an old log and starts the head early; a log found cut is refused per request
         // (personal data withheld) rather than keeping the server down.
         engine.access.prepareAudit()
@@ -60,6 +63,17 @@ final class ServerState: @unchecked Sendable {
 
     /// Read handles of a store on a database server (nil for the embedded store).
     private let readPool: StoreReadPool?
+    /// Threads for reads that wait on a database server: a lookup there waits on a few round
+    /// trips, and on Swift's cooperative threads (one per core) a server would serve as many
+    /// lookups at once as it has cores.
+    private let waitingThreads: NIOThreadPool?
+
+    /// Runs a store read: on `waitingThreads` when the store is on a database server, else here
+    /// (SQLite's reads are the CPU's work, not waits).
+    func reading<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        guard let waitingThreads else { return try body() }
+        return try await waitingThreads.runIfActive(body)
+    }
 
     /// The projection store in force, read-only. A PostgreSQL store's reads follow the
     /// generation in force by themselves; a SQLite store is reopened when a replay swaps files.
@@ -87,6 +101,9 @@ final class ServerState: @unchecked Sendable {
                 operatorDetail: "\(error)")
         }
     }
+
+    /// Connections (and threads) a server reads a PostgreSQL store through.
+    static let readConnections = 8
 
     /// What `/healthz` answers: whether a store is there to serve and which kind it is; when a
     /// database server cannot serve, why (in a few words: the route is open to anyone, so no
