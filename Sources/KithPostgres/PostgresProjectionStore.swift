@@ -15,7 +15,8 @@ import PostgresNIO
 /// - **Bulk.** Rows go in as arrays (`unnest`), thousands a statement, never a round trip a
 ///   row; value lookups send their ids as one array.
 public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable {
-    // @unchecked: `session` serialises its own use; the rest is set once in init.
+    // @unchecked: `session` serialises its own use; `expectedCheckpoint` and `analyzedOnce` are
+    // guarded by `lock`; the rest is set once in init.
     public typealias Node = IdentityGraph.Node
     public let location: PostgresLocation
     let session: PostgresSession
@@ -57,8 +58,9 @@ public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable
                 try t.query(PostgresQuery(unsafeSQL: statement))
             }
             if let generation = try Self.generationInForce(s, t) { return generation }
+            // Generation 1 is only ever made here, whole in this transaction (a bulk load starts
+            // at 2), so no schema of that name can be in the way.
             let g = PostgresProjectionSchema.generationSchema(s, 1)
-            try t.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(g) CASCADE"))
             for statement in PostgresProjectionSchema.tableStatements(generation: g)
                 + PostgresProjectionSchema.indexes(generation: g)
             {
@@ -97,7 +99,8 @@ public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable
             for statement in PostgresProjectionSchema.headStatements(schema: s) {
                 try t.query(PostgresQuery(unsafeSQL: statement))
             }
-            let next = (try Self.generationInForce(s, t) ?? 0) + 1
+            // Never 1: an empty store made by another process's opening takes that one.
+            let next = max(try Self.generationInForce(s, t) ?? 0, 1) + 1
             let g = PostgresProjectionSchema.generationSchema(s, next)
             try t.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(g) CASCADE"))
             for statement in PostgresProjectionSchema.tableStatements(generation: g) {

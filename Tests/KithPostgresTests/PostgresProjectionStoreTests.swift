@@ -95,6 +95,17 @@ import Testing
         #expect(try reader.reading { try $0.checkpoint() } == log.endPosition)
     }
 
+    @Test("a first load is not disturbed by another process opening the empty store meanwhile")
+    func aFirstLoadBesideAnOpening() throws {
+        let place = try PostgresProjectionPlace()
+        let load = try PostgresProjectionStore(bulkLoading: place.location)
+        let log = try Self.projected(persons: 25, seed: 8, into: load)
+        // A reader's command opens the store (making an empty generation) while the load runs.
+        #expect(try PostgresProjectionStore(place.location).reading { try $0.checkpoint() } == 0)
+        try load.finishBulkLoad()
+        #expect(try PostgresProjectionStore(place.location).reading { try $0.checkpoint() } == log.endPosition)
+    }
+
     @Test func schemaFileIsInStep() throws {
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("schemas/postgres/projections.sql")
