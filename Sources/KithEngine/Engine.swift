@@ -18,6 +18,8 @@ public final class Engine: Sendable {
     /// The PostgreSQL store that holds the log and projections (`directory.storeURL`), or nil
     /// for the embedded store in the directory.
     public let postgres: PostgresLocation?
+    /// The PostgreSQL log `logReader()` hands out.
+    private let postgresReader = OpenLogReader()
 
     /// An engine over `directory`. Nothing is read or created until a use case needs it: a
     /// command that only looks (at keys, at the log) leaves a mistyped directory as it was.
@@ -130,7 +132,11 @@ extension Engine {
     /// behind; only a caller holding the log's writer lock may ask for it.
     public func logReader(writingColumns: Bool = false) throws -> any EventLogReading {
         if let postgres {
-            do { return try PostgresEventLog(postgres) } catch { throw EngineError(wrapping: error) }
+            // One connection for every read of this engine (a server's timelines and
+            // explanations), replaced once the server has closed it.
+            do { return try postgresReader.open { try PostgresEventLog(postgres) } } catch {
+                throw EngineError(wrapping: error)
+            }
         }
         do {
             let reader = try EventLogReader(directory: directory.log)
@@ -164,6 +170,22 @@ final class SecretOnce: @unchecked Sendable {
             } catch {
                 throw EngineError(wrapping: error)
             }
+        }
+    }
+}
+
+/// A PostgreSQL log kept open for reading, opened again once its connection has closed.
+final class OpenLogReader: @unchecked Sendable {
+    // @unchecked: `log` is guarded by `lock`.
+    private let lock = NSLock()
+    private var log: PostgresEventLog?
+
+    func open(_ make: () throws -> PostgresEventLog) throws -> PostgresEventLog {
+        try lock.withLock {
+            if let log, log.isOpen { return log }
+            let opened = try make()
+            log = opened
+            return opened
         }
     }
 }

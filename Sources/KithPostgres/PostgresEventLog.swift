@@ -324,5 +324,9 @@ public final class PostgresEventLog: EventLog, @unchecked Sendable {
         var sorted: [String] { lock.withLock { found.sorted { $0.0 < $1.0 }.map(\.1) } }
     }
 
+    /// Whether its connection is still open: a handle kept for many reads (a server's) is
+    /// replaced once it is not.
+    public var isOpen: Bool { session.isOpen }
+
     public func close() throws { try session.close() }
 }

@@ -141,6 +141,9 @@ public final class PostgresSession: @unchecked Sendable {
         return cursors
     }
 
+    /// Whether the connection is still open (a server restart or a network failure closes it).
+    public var isOpen: Bool { !connection.isClosed }
+
     /// Closes the connection; the session cannot be used after.
     public func close() throws {
         try lock.withLock {

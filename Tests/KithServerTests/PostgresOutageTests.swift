@@ -89,8 +89,13 @@ import Testing
         func lookup() async throws -> ServerFixture.Reply {
             try await ServerFixture.request("GET", "/v1/profiles/\(profile)", port: server.port, key: key)
         }
+        func timeline() async throws -> ServerFixture.Reply {
+            try await ServerFixture.request("GET", "/v1/profiles/\(profile)/timeline", port: server.port, key: key)
+        }
         let before = try await lookup()
         #expect(before.status == 200)
+        let timelineBefore = try await timeline()
+        #expect(timelineBefore.status == 200, "\(timelineBefore.text)")
 
         try cluster.stop()
         let down = try await lookup()
@@ -110,6 +115,9 @@ import Testing
         try cluster.start()
         let after = try await lookup()
         #expect(after.status == 200 && after.body == before.body, "\(after.text)")
+        // The log's reads (a timeline) reconnect too.
+        let timelineAfter = try await timeline()
+        #expect(timelineAfter.status == 200 && timelineAfter.body == timelineBefore.body, "\(timelineAfter.text)")
         #expect(try await ServerFixture.request("GET", "/healthz", port: server.port).status == 200)
     }
 }
