@@ -425,7 +425,10 @@ public final class Projector {
         var unknown = Set<Identifier>()
         for e in events { for id in e.identifiers where state.graph.node(id) == nil { unknown.insert(id) } }
         if !unknown.isEmpty {
-            for (node, info) in try store.nodes(identifiedBy: Array(unknown)) { state.graph.load(info, as: node) }
+            for (node, info) in try store.nodes(identifiedBy: Array(unknown)) {
+                try checkKnown(node)
+                state.graph.load(info, as: node)
+            }
         }
         var stored: [Node] = []
         for e in events {
@@ -461,6 +464,18 @@ public final class Projector {
         }
     }
 
+    /// Refuses a value id the store hands over beyond every id this projector read or made:
+    /// another process projected into the store meanwhile (a store shared by several servers
+    /// makes them take turns; this is the projector's own guard, not a trap).
+    private func checkKnown(_ node: Node) throws {
+        guard Int(node) < state.graph.nodeCount else {
+            throw ProjectionError(
+                .overtaken,
+                "the projection store holds value #\(node), which this projection neither read when it began nor made: another process projected meanwhile; run again"
+            )
+        }
+    }
+
     /// Brings stored values' edges, links and standing into memory.
     private func expand(_ nodes: [Node]) throws {
         let todo = Set(nodes.filter { !state.isExpanded($0) }).sorted()
@@ -468,6 +483,8 @@ public final class Projector {
         let around = try store.neighbourhood(of: todo)
         var ends = Set(todo.filter { !state.graph.isLoaded($0) })
         for e in around.edges {
+            try checkKnown(e.a)
+            try checkKnown(e.b)
             if !state.graph.isLoaded(e.a) { ends.insert(e.a) }
             if !state.graph.isLoaded(e.b) { ends.insert(e.b) }
         }
