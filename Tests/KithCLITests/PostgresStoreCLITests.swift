@@ -118,6 +118,8 @@ struct PostgresStoreCLITests {
         #expect((attributes[.posixPermissions] as? Int) == 0o600, "the file with the password is readable by others")
         #expect(try kith(["ingest", events, "--data", data]).stdout.contains("in PostgreSQL \(location)"))
         #expect(!FileManager.default.fileExists(atPath: data + "/log"), "the events went to the data directory")
+        let repair = try kith(["log", "repair", "--data", data])
+        #expect(repair.status == 2 && repair.stderr.contains("no torn tail"), "\(repair.stderr)")
         let show = try kith(["store", "show", "--data", data, "--format", "json"])
         #expect(show.stdout.contains("store.url"), "\(show.stdout)")
         let overridden = try kith(["store", "show", "--data", data], environment: ["KITH_DATABASE_URL": wrong])
