@@ -58,12 +58,11 @@ extension Engine {
                     // Waits for a load another process is making, then looks again: a first
                     // projection another server has just made is caught up, not loaded again.
                     let load = try PostgresProjectionStore(bulkLoading: location)
-                    let reopened = try PostgresProjectionStore(location)
-                    if try options.rebuild || reopened.openingState().checkpoint == 0 {
+                    if try options.rebuild || live.openingState().checkpoint == 0 {
                         store = load
                     } else {
                         load.discardBulkLoad()
-                        store = reopened
+                        store = live
                     }
                 } else {
                     store = live

@@ -45,20 +45,15 @@ extension Engine {
             quarantined: Self.countLines(directory.quarantine + "/quarantine.ndjson"),
             lastIngestAt: newest.map { ISO8601DateFormatter().string(from: $0) },
             secondsSinceLastIngest: newest.map { now.timeIntervalSince($0) },
-            storeGeneration: try storeGeneration(), store: storeName, profiles: view?.summary.profiles,
+            storeGeneration: try storeGeneration(besides: log), store: storeName, profiles: view?.summary.profiles,
             rfmAsOf: view.map { Timestamp(epochSeconds: $0.asOf).description })
     }
 
-    /// The generation in force: the file a replay last swapped in, or PostgreSQL's head.
-    private func storeGeneration() throws -> Int {
-        guard let postgres else { return directory.projectionsGeneration }
-        do {
-            let store = try PostgresProjectionStore(postgres, readOnly: true)
-            defer { try? store.close() }
-            return Int(try store.generationInForce() ?? 0)
-        } catch let error as ProjectionError where error.code == .noStore {
-            return 0
-        } catch {
+    /// The generation in force: the file a replay last swapped in, or PostgreSQL's head (read
+    /// through the log's connection).
+    private func storeGeneration(besides log: any EventLogReading) throws -> Int {
+        guard let log = log as? PostgresEventLog else { return directory.projectionsGeneration }
+        do { return Int(try PostgresProjectionStore.generationInForce(besides: log) ?? 0) } catch {
             throw EngineError(wrapping: error)
         }
     }

@@ -167,6 +167,14 @@ public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable
         }
     }
 
+    /// The generation in force in the store whose log `log` is, through the log's own
+    /// connection: a status read (every `/metrics` scrape) needs no connection of its own.
+    public static func generationInForce(besides log: PostgresEventLog) throws -> Int64? {
+        try log.session.transaction(doing: "reading the projection generation", snapshot: true) { t in
+            try generationInForce(log.location.schema, t)
+        }
+    }
+
     /// Drops a generation out of force, waiting a few seconds at most for its last readers; one
     /// still held is left for the next rebuild to drop (`dropUnusedGenerations`).
     private func dropGeneration(_ old: Int64) {
