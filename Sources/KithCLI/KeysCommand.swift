@@ -9,8 +9,12 @@ struct KeysCommand: ParsableCommand {
         commandName: "keys", abstract: "API keys for kith serve: create, list, rotate, revoke.",
         subcommands: [Create.self, List.self, Rotate.self, Revoke.self])
 
-    /// The data directory's keys and audit log (its errors are the caller's to report).
-    static func access(_ data: DataOptions) throws -> Access { try Engine(directory: data.directory).access }
+    /// The data directory's keys and audit log (its errors are the caller's to report). They
+    /// never leave the directory, so no store is chosen: a bad `KITH_DATABASE_URL` cannot stop
+    /// an operator from managing keys.
+    static func access(_ data: DataOptions) throws -> Access {
+        try Engine(directory: DataOptions.directory(at: data.data)).access
+    }
 
     /// `90d`, `12h`, `30m` or an RFC 3339 instant, as an instant.
     static func instant(_ text: String, now: Date = Date()) -> Date? {

@@ -166,4 +166,22 @@ struct PostgresStoreCLITests {
             }
         }
     }
+
+    @Test("keys and the audit log stay in the data directory: a KITH_DATABASE_URL that cannot serve does not stop them")
+    func keysNeedNoStore() throws {
+        let scratch = Scratch()
+        let data = scratch.path + "/data"
+        for (n, url) in ["bogus://", "postgres://kith:secret@127.0.0.1:1/kith"].enumerated() {
+            let environment = ["KITH_DATABASE_URL": url]
+            let created = try kith(
+                ["keys", "create", "--data", data, "--name", "crm\(n)", "--scopes", "profiles:read"],
+                environment: environment)
+            #expect(created.status == 0, "\(url): \(created.stderr)")
+            let listed = try kith(["keys", "list", "--data", data, "--format", "json"], environment: environment)
+            #expect(listed.status == 0 && listed.stdout.contains("\"crm\(n)\""), "\(url): \(listed.stderr)")
+            #expect(try kith(["audit", "verify", "--data", data], environment: environment).status == 0)
+            // A command that needs the store still says why it cannot have it.
+            #expect(try kith(["rfm", "--data", data], environment: environment).status == 2)
+        }
+    }
 }
