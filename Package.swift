@@ -144,6 +144,7 @@ let package = Package(
             name: "KithPostgresTests",
             dependencies: [
                 "KithPostgres", "KithProjections", "KithMemory", "KithCore", "KithGenerator", "KithTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strict),
         // Each port's one contract suite, over every adapter of it: the embedded default (file

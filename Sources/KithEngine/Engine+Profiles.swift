@@ -23,15 +23,26 @@ extension Engine {
     public static func profile(
         _ reference: String, in store: some ProfileQueries, traitRules: TraitRules
     ) throws -> ProfileView {
-        try store.reading { snapshot in
-            guard let resolved = try snapshot.resolve(reference) else {
-                throw EngineError(.noProfile, "no profile or identifier matches the reference")
-            }
-            guard let view = try snapshot.profile(resolved, traitRules: traitRules) else {
-                throw EngineError(.noCurrentProfile, resolved.note ?? "it belongs to no profile now")
-            }
-            return view
+        try view(try store.lookUpProfile(reference, traitRules: traitRules))
+    }
+
+    /// The view a lookup of `identifier` (which `reference` names) leads to, as
+    /// `profile(_:in:traitRules:)` gives it: for a server that awaited the lookup
+    /// (`ProfileQueries.lookUpConcurrently`).
+    public static func profile(
+        _ reference: String, _ identifier: Identifier, lookedUp found: IdentifierLookup?, traitRules: TraitRules
+    ) throws -> ProfileView {
+        try view(ProfileResolution.lookedUp(reference, identifier, found, traitRules: traitRules))
+    }
+
+    private static func view(_ lookedUp: (resolution: ProfileResolution, view: ProfileView?)?) throws -> ProfileView {
+        guard let (resolved, view) = lookedUp else {
+            throw EngineError(.noProfile, "no profile or identifier matches the reference")
         }
+        guard let view else {
+            throw EngineError(.noCurrentProfile, resolved.note ?? "it belongs to no profile now")
+        }
+        return view
     }
 
     /// One page of a profile's events, newest first, and where the next page starts (nil on

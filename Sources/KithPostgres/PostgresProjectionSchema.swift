@@ -96,6 +96,59 @@ public enum PostgresProjectionSchema {
         ]
     }
 
+    /// The generation's lookup function: everything a lookup by identifier reads, in one call
+    /// (`PostgresProjectionStore.lookUp`). A lookup made of plain statements costs one round trip
+    /// and one plan each; PL/pgSQL keeps its statements' plans for the session, and the outer
+    /// call is trivial to plan. `STABLE`, so all its reads share the calling statement's
+    /// snapshot: the head it returns and the rows are of one commit.
+    ///
+    /// One row of part 0: the head (format, generation), the value found (null if none), its
+    /// profile, the RFM model (with a profile) or the value's standing (without one); then one row
+    /// of part 1 per value of the profile.
+    public static func lookUpStatements(schema s: String, generation g: String) -> [String] {
+        [
+            """
+            CREATE OR REPLACE FUNCTION \(g).look_up(look_kind text, look_value text)
+            RETURNS TABLE (
+                part integer, head_format integer, head_generation bigint, found_node bigint, found_profile text,
+                rfm_model text, standing_kind integer, standing_partners bigint, standing_rule text,
+                standing_evidence bigint, standing_evidence_kind text, standing_evidence_count bigint,
+                standing_evidence_limit bigint, value_id bigint, value_kind text, value_value text,
+                value_first_position bigint, value_events bigint, value_names bigint, value_first_seen text,
+                value_last_seen text, value_sources text, value_stats bytea)
+            LANGUAGE plpgsql STABLE AS $look_up$
+            DECLARE
+                node_found bigint;
+                profile_found text;
+            BEGIN
+                SELECT n.id INTO node_found FROM \(g).node n WHERE n.kind = look_kind AND n.value = look_value;
+                IF node_found IS NOT NULL THEN
+                    SELECT m.profile INTO profile_found FROM \(g).membership m WHERE m.node = node_found;
+                END IF;
+                RETURN QUERY
+                    SELECT 0, h.format, h.generation, node_found, profile_found::text,
+                        (SELECT r.model FROM \(g).rfm_model r WHERE r.name = 'main' AND profile_found IS NOT NULL),
+                        e.kind, e.partners, e.rule::text, e.evidence, e.evidence_kind::text, e.evidence_count,
+                        e.evidence_limit, NULL::bigint, NULL::text, NULL::text, NULL::bigint, NULL::bigint,
+                        NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::bytea
+                    FROM \(s).projection_head h
+                    LEFT JOIN \(g).excluded e ON e.node = node_found AND profile_found IS NULL;
+                IF profile_found IS NOT NULL THEN
+                    RETURN QUERY
+                        SELECT 1, NULL::integer, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::integer,
+                            NULL::bigint, NULL::text, NULL::bigint, NULL::text, NULL::bigint, NULL::bigint,
+                            n.id, n.kind::text, n.value::text, n.first_position, n.events, n.names,
+                            n.first_seen::text, n.last_seen::text, n.sources::text, st.stats
+                        FROM \(g).membership m JOIN \(g).node n ON n.id = m.node
+                        LEFT JOIN \(g).node_stats st ON st.node = m.node
+                        WHERE m.profile = profile_found;
+                END IF;
+            END
+            $look_up$
+            """
+        ]
+    }
+
     /// The secondary indexes, built once a bulk load is in (sorting once beats keeping them up
     /// to date row by row).
     public static func indexes(generation g: String) -> [String] {
@@ -139,8 +192,10 @@ public enum PostgresProjectionSchema {
         let g = generationSchema(s, 1)
         return "-- Kith's projections in PostgreSQL, format \(format). Kith runs these itself on first use;\n"
             + "-- a rebuild makes the next generation (\(s)_p2, …) the same way. See schemas/postgres/README.md.\n\n"
-            + (headStatements(schema: s) + tableStatements(generation: g) + indexes(generation: g)
-            + analyze(generation: g)).map { $0 + ";\n" }
+            + (headStatements(schema: s) + tableStatements(generation: g)
+            + lookUpStatements(schema: s, generation: g) + indexes(generation: g) + analyze(generation: g)).map {
+                $0 + ";\n"
+            }
             .joined(separator: "\n")
             + "\nINSERT INTO \(s).projection_head (format, generation) VALUES (\(format), 1);\n"
     }

@@ -32,12 +32,7 @@ extension PostgresProjectionStore: ProfileQueries {
                 guard let (format, current) = head else {
                     throw ProjectionError(.noStore, "there is no projection store at \(location) yet")
                 }
-                guard format == PostgresProjectionSchema.format else {
-                    throw PostgresStoreError(
-                        .wrongFormat,
-                        "the projection store in schema \(location.schema) is format \(format); this Kith reads format \(PostgresProjectionSchema.format)"
-                    )
-                }
+                try Self.check(format: format, location: location)
                 schema = PostgresProjectionSchema.generationSchema(location.schema, current)
             }
             return try body(Snapshot(t: t, g: schema))

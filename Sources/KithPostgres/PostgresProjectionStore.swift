@@ -40,6 +40,9 @@ public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable
     }
     private var analyzedOnce = false
 
+    /// The generation this handle's lookups go to (see `lookUp`).
+    let lookUpGeneration = LookUpGeneration()
+
     /// Rows a write statement carries at most.
     static let rowsPerStatement = 16_384
 
@@ -62,6 +65,7 @@ public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable
             // at 2), so no schema of that name can be in the way.
             let g = PostgresProjectionSchema.generationSchema(s, 1)
             for statement in PostgresProjectionSchema.tableStatements(generation: g)
+                + PostgresProjectionSchema.lookUpStatements(schema: s, generation: g)
                 + PostgresProjectionSchema.indexes(generation: g)
             {
                 try t.query(PostgresQuery(unsafeSQL: statement))
@@ -103,7 +107,9 @@ public final class PostgresProjectionStore: ProjectionStore, @unchecked Sendable
             let next = max(try Self.generationInForce(s, t) ?? 0, 1) + 1
             let g = PostgresProjectionSchema.generationSchema(s, next)
             try t.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(g) CASCADE"))
-            for statement in PostgresProjectionSchema.tableStatements(generation: g) {
+            for statement in PostgresProjectionSchema.tableStatements(generation: g)
+                + PostgresProjectionSchema.lookUpStatements(schema: s, generation: g)
+            {
                 try t.query(PostgresQuery(unsafeSQL: statement))
             }
             return next

@@ -74,6 +74,27 @@ public final class PostgresSession: @unchecked Sendable {
         }
     }
 
+    /// Sends one statement outside any transaction and returns its rows' future, without
+    /// waiting: for callers that must not block a thread (a server's lookups await it). Fails,
+    /// as the waiting calls do, when the connection closes first. The session is taken only to
+    /// send it, so it waits for nothing but a transaction another thread runs on this session.
+    public func send(_ query: PostgresQuery, doing what: String) -> EventLoopFuture<[PostgresRow]> {
+        let promise = connection.eventLoop.makePromise(of: [PostgresRow].self)
+        lock.withLock {
+            guard outstanding.begin({ promise.fail($0) }) else {
+                promise.fail(ConnectionEnded())
+                return
+            }
+            connection.query(query, logger: Self.logger).map { Array($0) }.cascade(to: promise)
+        }
+        let location = location
+        return promise.futureResult.always { [outstanding] _ in outstanding.end() }
+            .flatMapErrorThrowing { throw PostgresStoreError($0, at: location, doing: what) }
+    }
+
+    /// The event loop the connection's futures complete on.
+    public var eventLoop: any EventLoop { connection.eventLoop }
+
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws
     /// (and, by the server, when the connection dies first).
     /// A `snapshot` transaction only reads, and sees one committed state of the database

@@ -69,8 +69,17 @@ struct ProfileRoutes {
         let disclosure = state.disclosure(for: context)
         // One read: the resolution (alias, split, identifier) and the view are of the same snapshot.
         let traits = state.rules.traits
-        let view = try await state.reading { [self] in
-            try answering(reference) { try Engine.profile(reference, in: store, traitRules: traits) }
+        let view: ProfileView
+        if let identifier = ProfileResolution.identifier(in: reference) {
+            // The hot path: one lookup, awaited (on PostgreSQL, one statement and no thread held).
+            let found = try await store.lookUpConcurrently(identifier)
+            view = try answering(reference) {
+                try Engine.profile(reference, identifier, lookedUp: found, traitRules: traits)
+            }
+        } else {
+            view = try await state.reading { [self] in
+                try answering(reference) { try Engine.profile(reference, in: store, traitRules: traits) }
+            }
         }
         let current = view.profileID
         var headers: HTTPFields = [:]

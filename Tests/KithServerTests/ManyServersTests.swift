@@ -51,8 +51,10 @@ import Testing
         let location = try PostgresTestServer.freshLocation()
         defer { PostgresTestServer.drop(location) }
         let store = ["--store", PostgresTestServer.url(for: location)]
-        var a = try ServeProcess(data: machines.first, arguments: store)
-        let b = try ServeProcess(data: machines.second, arguments: store, captureErrors: true)
+        // One client key makes every request: lift its rate limit and the lookup alarm.
+        let serving = store + ["--rate", "100000", "--burst", "100000", "--lookup-alarm", "1000000"]
+        var a = try ServeProcess(data: machines.first, arguments: serving)
+        let b = try ServeProcess(data: machines.second, arguments: serving, captureErrors: true)
 
         // Two posts at a time, one to each server: the log's advisory lock makes them take turns.
         var acknowledged = Set<EventKey>()
@@ -121,7 +123,7 @@ import Testing
 
         // Both servers (A restarted) answer every lookup the same, from profiles projected once:
         // the same as a fresh embedded projection of the same log.
-        a = try ServeProcess(data: machines.first, arguments: store)
+        a = try ServeProcess(data: machines.first, arguments: serving)
         defer {
             a.stop()
             b.stop()
@@ -137,14 +139,26 @@ import Testing
         let exported = export.stdout
         #expect(!exported.isEmpty, "\(export.stderr)")
         #expect(exported == (try kith(["profiles", "export", "--format", "ndjson", "--data", fresh]).stdout))
-        let ids = exported.split(separator: "\n").prefix(25).compactMap {
-            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["profile_id"] as? String
+        let profiles = exported.split(separator: "\n").prefix(25).compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
-        #expect(ids.count == 25)
-        for id in ids {
+        #expect(profiles.count == 25)
+        for profile in profiles {
+            let id = try #require(profile["profile_id"] as? String)
             let fromA = try await ServerFixture.request("GET", "/v1/profiles/\(id)", port: a.port, key: machines.reader)
             let fromB = try await ServerFixture.request("GET", "/v1/profiles/\(id)", port: b.port, key: machines.reader)
             #expect(fromA.status == 200 && fromA.body == fromB.body, "\(id): \(fromA.status) \(fromA.text)")
+            // Each of its values, looked up by identifier (one statement, awaited), leads to it.
+            let identifiers = try #require(profile["identifiers"] as? [String: [String]])
+            for (kind, values) in identifiers.sorted(by: { $0.key < $1.key }) {
+                let path = "/v1/profiles?identifier=\(kind):\(values[0])"
+                    .addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["+"]))!
+                let byA = try await ServerFixture.request("GET", path, port: a.port, key: machines.reader)
+                let byB = try await ServerFixture.request("GET", path, port: b.port, key: machines.reader)
+                #expect(
+                    byA.status == 200 && byA.json["profile_id"] as? String == id, "\(path): \(byA.status) \(byA.text)")
+                #expect(byA.body == byB.body)
+            }
         }
     }
 }

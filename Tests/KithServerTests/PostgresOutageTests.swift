@@ -79,11 +79,13 @@ import Testing
         ])
         let key = try #require(
             (try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])?["secret"] as? String)
-        let profile = try #require(
+        let exported = try #require(
             try kith(["profiles", "export", "--format", "ndjson", "--data", data] + store).stdout.split(separator: "\n")
-                .first.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }?[
-                    "profile_id"]
-                as? String)
+                .first.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        let profile = try #require(exported["profile_id"] as? String)
+        let (kind, values) = try #require((exported["identifiers"] as? [String: [String]])?.min { $0.key < $1.key })
+        let byIdentifier = "/v1/profiles?identifier=\(kind):\(values[0])"
+            .addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["+"]))!
         let server = try ServeProcess(data: data, arguments: store)
         defer { server.stop() }
         func lookup() async throws -> ServerFixture.Reply {
@@ -92,8 +94,16 @@ import Testing
         func timeline() async throws -> ServerFixture.Reply {
             try await ServerFixture.request("GET", "/v1/profiles/\(profile)/timeline", port: server.port, key: key)
         }
+        // By identifier: the awaited path, whose connections are dropped and opened again too.
+        func identifierLookup() async throws -> ServerFixture.Reply {
+            try await ServerFixture.request("GET", byIdentifier, port: server.port, key: key)
+        }
         let before = try await lookup()
         #expect(before.status == 200)
+        let identifiedBefore = try await identifierLookup()
+        #expect(
+            identifiedBefore.status == 200 && identifiedBefore.json["profile_id"] as? String == profile,
+            "\(identifiedBefore.text)")
         let timelineBefore = try await timeline()
         #expect(timelineBefore.status == 200, "\(timelineBefore.text)")
 
@@ -102,6 +112,8 @@ import Testing
         #expect(down.status == 503 && down.contentType.hasPrefix("application/problem+json"), "\(down.text)")
         #expect(down.json["code"] as? String == "store_unavailable", "\(down.text)")
         #expect(!down.text.contains("127.0.0.1") && !down.text.contains("kith:"), "the store's address leaked")
+        let identifiedDown = try await identifierLookup()
+        #expect(identifiedDown.status == 503 && identifiedDown.json["code"] as? String == "store_unavailable")
         let health = try await ServerFixture.request("GET", "/healthz", port: server.port)
         #expect(health.status == 503, "\(health.text)")
         #expect((health.json["reason"] as? String)?.contains("PostgreSQL cannot be reached") == true, "\(health.text)")
@@ -115,6 +127,9 @@ import Testing
         try cluster.start()
         let after = try await lookup()
         #expect(after.status == 200 && after.body == before.body, "\(after.text)")
+        let identifiedAfter = try await identifierLookup()
+        #expect(
+            identifiedAfter.status == 200 && identifiedAfter.body == identifiedBefore.body, "\(identifiedAfter.text)")
         // The log's reads (a timeline) reconnect too.
         let timelineAfter = try await timeline()
         #expect(timelineAfter.status == 200 && timelineAfter.body == timelineBefore.body, "\(timelineAfter.text)")

@@ -37,6 +37,14 @@ public enum ProfileQueriesContract {
         return (try project(into: try adapter.makePlace()), reference, log)
     }
 
+    /// Everything a lookup read, as text to compare.
+    public static func summary(_ lookup: IdentifierLookup?) -> String {
+        guard let lookup else { return "none" }
+        let values = lookup.values.map { "\($0.node) \($0.info) \($0.seen) \(String(describing: $0.stats))" }
+        return "\(lookup.node) \(lookup.profile ?? "-") \(String(describing: lookup.standing)) \(values) "
+            + String(describing: lookup.model.map { try? json($0) })
+    }
+
     static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -82,6 +90,15 @@ public enum ProfileQueriesContract {
             let view = try store.profile(ref, traitRules: rules.traits)
             let expectedView = try reference.profile(ref, traitRules: rules.traits)
             #expect(try view.map(json) == expectedView.map(json), "the view of \(ref) differs")
+            #expect(
+                try store.lookUpProfile(ref, traitRules: rules.traits)?.resolution == expected,
+                "\(ref) resolves differently when looked up")
+            if let identifier = ProfileResolution.identifier(in: ref) {
+                // The store's own lookup (one statement on PostgreSQL) reads what its plain reads do.
+                #expect(
+                    try summary(store.lookUp(identifier)) == summary(store.reading { try $0.lookUp(identifier) }),
+                    "the lookup of \(ref) in one read differs from its plain reads")
+            }
             guard let current = expected?.current, ref == current else { continue }
             #expect(try json(store.explain(current, in: log)) == json(reference.explain(current, in: log)))
             let whole = try store.timeline(current, limit: 10_000, in: log)

@@ -60,6 +60,44 @@ CREATE TABLE kith_p1.rules_applied (
 
 CREATE TABLE kith_p1.store_setting (name text COLLATE "C" PRIMARY KEY, value text COLLATE "C" NOT NULL);
 
+CREATE OR REPLACE FUNCTION kith_p1.look_up(look_kind text, look_value text)
+RETURNS TABLE (
+    part integer, head_format integer, head_generation bigint, found_node bigint, found_profile text,
+    rfm_model text, standing_kind integer, standing_partners bigint, standing_rule text,
+    standing_evidence bigint, standing_evidence_kind text, standing_evidence_count bigint,
+    standing_evidence_limit bigint, value_id bigint, value_kind text, value_value text,
+    value_first_position bigint, value_events bigint, value_names bigint, value_first_seen text,
+    value_last_seen text, value_sources text, value_stats bytea)
+LANGUAGE plpgsql STABLE AS $look_up$
+DECLARE
+    node_found bigint;
+    profile_found text;
+BEGIN
+    SELECT n.id INTO node_found FROM kith_p1.node n WHERE n.kind = look_kind AND n.value = look_value;
+    IF node_found IS NOT NULL THEN
+        SELECT m.profile INTO profile_found FROM kith_p1.membership m WHERE m.node = node_found;
+    END IF;
+    RETURN QUERY
+        SELECT 0, h.format, h.generation, node_found, profile_found::text,
+            (SELECT r.model FROM kith_p1.rfm_model r WHERE r.name = 'main' AND profile_found IS NOT NULL),
+            e.kind, e.partners, e.rule::text, e.evidence, e.evidence_kind::text, e.evidence_count,
+            e.evidence_limit, NULL::bigint, NULL::text, NULL::text, NULL::bigint, NULL::bigint,
+            NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::bytea
+        FROM kith.projection_head h
+        LEFT JOIN kith_p1.excluded e ON e.node = node_found AND profile_found IS NULL;
+    IF profile_found IS NOT NULL THEN
+        RETURN QUERY
+            SELECT 1, NULL::integer, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::integer,
+                NULL::bigint, NULL::text, NULL::bigint, NULL::text, NULL::bigint, NULL::bigint,
+                n.id, n.kind::text, n.value::text, n.first_position, n.events, n.names,
+                n.first_seen::text, n.last_seen::text, n.sources::text, st.stats
+            FROM kith_p1.membership m JOIN kith_p1.node n ON n.id = m.node
+            LEFT JOIN kith_p1.node_stats st ON st.node = m.node
+            WHERE m.profile = profile_found;
+    END IF;
+END
+$look_up$;
+
 CREATE INDEX IF NOT EXISTS node_identifier ON kith_p1.node (kind, value);
 
 CREATE INDEX IF NOT EXISTS edge_b ON kith_p1.edge (b);

@@ -7,6 +7,14 @@
 public protocol ProfileQueries: Sendable {
     /// Runs `body` against one committed state of the store.
     func reading<T>(_ body: (any ProfileSnapshot) throws -> T) throws -> T
+    /// What a lookup by `identifier` (normalised) reads, from one committed state; nil when
+    /// the store has never seen it. The default makes the snapshot's plain reads; a store
+    /// whose reads are round trips answers it in one.
+    func lookUp(_ identifier: Identifier) throws -> IdentifierLookup?
+    /// The same lookup for a caller on Swift's cooperative threads (a server's request): a
+    /// store whose reads wait on a database server awaits the answer instead of holding a
+    /// thread. The default runs `lookUp` in place, for stores whose reads are the CPU's work.
+    func lookUpConcurrently(_ identifier: Identifier) async throws -> IdentifierLookup?
 }
 
 /// One committed state of a projection store, as `ProfileQueries.reading` lends it.

@@ -11,6 +11,45 @@ public struct ProfileResolution: Sendable, Equatable {
     public var note: String?
 }
 
+extension ProfileResolution {
+    /// The identifier a `KIND:VALUE` reference names, normalised; nil for anything else.
+    public static func identifier(in reference: String) -> Identifier? {
+        guard let (kind, raw) = RequestDecoding.identifierReference(reference),
+            case .success(let value) = IdentifierNormalizer.normalize(kind, raw)
+        else { return nil }
+        return Identifier(kind, value)
+    }
+
+    /// Where a lookup of `identifier` (what `reference` names) leads and the view of its
+    /// profile (nil when it links nothing); nil when the store has never seen it.
+    public static func lookedUp(
+        _ reference: String, _ identifier: Identifier, _ found: IdentifierLookup?, traitRules: TraitRules
+    ) -> (resolution: ProfileResolution, view: ProfileView?)? {
+        guard let found else { return nil }
+        let resolved = ProfileResolution(
+            reference, identifier: identifier, profile: found.profile, standing: found.standing)
+        guard let profile = found.profile else { return (resolved, nil) }
+        var view = ProfileView.assemble(id: profile, values: found.values, traitRules: traitRules, model: found.model)
+        view.status = resolved.status
+        view.requested = reference == profile ? nil : reference
+        view.note = resolved.note
+        return (resolved, view)
+    }
+
+    /// Where an identifier leads: its profile, or, when it links nothing, why.
+    init(_ reference: String, identifier: Identifier, profile: String?, standing: IdentityResolver.Standing?) {
+        requested = reference
+        current = profile
+        guard profile == nil else {
+            status = "current"
+            return
+        }
+        status = "unlinked"
+        note =
+            "\(identifier.kind.rawValue) \(Masking.mask(identifier.value, kind: identifier.kind)) belongs to no profile (\(standing?.code ?? "not linking"))"
+    }
+}
+
 extension ProfileSnapshot {
     /// Resolves a profile id (current or old) or an identifier in any spelling; nil when the
     /// store has never seen it.
@@ -41,19 +80,13 @@ extension ProfileSnapshot {
     }
 
     private func resolveIdentifier(_ reference: String) throws -> ProfileResolution? {
-        guard let (kind, raw) = RequestDecoding.identifierReference(reference),
-            case .success(let value) = IdentifierNormalizer.normalize(kind, raw),
-            let node = try nodes(identifiedBy: [Identifier(kind, value)]).keys.first
+        guard let identifier = ProfileResolution.identifier(in: reference),
+            let node = try nodes(identifiedBy: [identifier]).keys.first
         else { return nil }
-        if let profile = try profiles(of: [node])[node] {
-            return ProfileResolution(requested: reference, current: profile, status: "current")
-        }
-        let standing = try standings(of: [node])[node]
+        let profile = try profiles(of: [node])[node]
         return ProfileResolution(
-            requested: reference, current: nil, status: "unlinked",
-            note:
-                "\(kind.rawValue) \(Masking.mask(value, kind: kind)) belongs to no profile (\(standing?.code ?? "not linking"))"
-        )
+            reference, identifier: identifier, profile: profile,
+            standing: profile == nil ? try standings(of: [node])[node] : nil)
     }
 
     /// The unified view of a current profile, assembled from its values and their statistics.
@@ -86,9 +119,25 @@ extension ProfileQueries {
         try reading { try $0.resolve(reference) }
     }
 
+    /// Where `reference` leads and the view of its current profile (nil when it leads to none),
+    /// from one committed state; nil when the store has never seen it. An identifier is one
+    /// `lookUp` (the API's hot path); a profile id reads its aliases and splits as well.
+    public func lookUpProfile(_ reference: String, traitRules: TraitRules) throws -> (
+        resolution: ProfileResolution, view: ProfileView?
+    )? {
+        guard reference.utf8.contains(UInt8(ascii: ":")) else {
+            return try reading { snapshot in
+                guard let resolved = try snapshot.resolve(reference) else { return nil }
+                return (resolved, try snapshot.profile(resolved, traitRules: traitRules))
+            }
+        }
+        guard let identifier = ProfileResolution.identifier(in: reference) else { return nil }
+        return ProfileResolution.lookedUp(reference, identifier, try lookUp(identifier), traitRules: traitRules)
+    }
+
     /// The unified view of what `reference` resolves to, from one committed state.
     public func profile(_ reference: String, traitRules: TraitRules) throws -> ProfileView? {
-        try reading { try $0.profile(reference, traitRules: traitRules) }
+        try lookUpProfile(reference, traitRules: traitRules)?.view
     }
 
     /// Every current profile's view, in profile id order, from one committed state (streamed:
