@@ -4,10 +4,13 @@
 # baseline, all in one invocation:
 #   1. baseline: one replica on the embedded store, RATE lookups/s while `kith ingest` of a
 #      second data set runs beside it;
-#   2. PostgreSQL: the load spread over both replicas, while the same ingest goes into the store;
+#   2. PostgreSQL: the load spread over both replicas, first alone, then while the same ingest goes
+#      into the store;
 #   3. PostgreSQL: the same, with replica 1 killed (SIGKILL) a third of the way in; the client
 #      sends what that replica drops to the other.
-# Each line is lookup_load.py's JSON: requests, answered, rate, latency percentiles (ms, from
+# Each set of replicas first serves 5 s of the same load, not counted (a server's first lookups
+# open its connections and warm PostgreSQL's plans and pages). Each line is lookup_load.py's
+# JSON: requests, answered, rate, latency percentiles (ms, from
 # when each request was due), retries, errors, statuses.
 #
 #   tools/bench-serve-postgres.sh KITH EXPORTS MORE_EXPORTS [RATE] [SECONDS]
@@ -59,6 +62,9 @@ serve() {  # name, data directory, extra arguments: starts a replica; $work/NAME
     for _ in $(seq 1 100); do grep -q "http://127.0.0.1:" "$log" 2>/dev/null && break; sleep 0.1; done
     grep -o "http://127.0.0.1:[0-9]*" "$log" | head -1 | sed 's/.*://' > "$work/$1.port"
 }
+busy() {  # CPU-seconds the machine has been busy (user, nice, system, irq, softirq)
+    awk -v tick="$(getconf CLK_TCK)" '/^cpu /{print ($2 + $3 + $4 + $7 + $8) / tick}' /proc/stat
+}
 load() {  # label, ingest arguments, client arguments
     local label=$1
     shift
@@ -66,22 +72,40 @@ load() {  # label, ingest arguments, client arguments
     while [ "$1" != "--" ]; do ingest_args+=("$1"); shift; done
     shift
     client_args=("$@")
-    "$kith" ingest "${ingest_args[@]}" --no-progress $(files "$more") > "$work/ingest.out" 2>&1 &
-    local ingest=$!
+    local ingest=
+    if [ ${#ingest_args[@]} -gt 0 ]; then
+        "$kith" ingest "${ingest_args[@]}" --no-progress $(files "$more") > "$work/ingest.out" 2>&1 &
+        ingest=$!
+    fi
+    local busy_before
+    busy_before=$(busy)
     python3 tools/lookup_load.py --key "$key" --phones "$work/phones.txt" --rate "$rate" --seconds "$seconds" \
         "${client_args[@]}" > "$work/load.json"
-    wait "$ingest" || { echo "$label: the ingest failed: $(cat "$work/ingest.out")" >&2; exit 1; }
     echo "$label: $(cat "$work/load.json")"
+    echo "  the machine's cores were busy $(python3 -c "print(round($(busy) - $busy_before, 1))") CPU-s of $(($(nproc) * seconds)) (everything: replicas, PostgreSQL, client, ingest)"
+    [ -n "$ingest" ] || return 0
+    wait "$ingest" || { echo "$label: the ingest failed: $(cat "$work/ingest.out")" >&2; exit 1; }
     echo "  ingest beside it: $(grep -o 'accepted [0-9][0-9,]*' "$work/ingest.out" | head -1), $(grep -o '^[0-9.]* s' "$work/ingest.out" | head -1)"
 }
 
+warm() {  # replicas...: 5 s of the same load, not counted (connections, plans and pages warm up)
+    local args=()
+    for port in "$@"; do args+=(--replica "127.0.0.1:$port"); done
+    python3 tools/lookup_load.py --key "$key" --phones "$work/phones.txt" --rate "$rate" --seconds 5 "${args[@]}" \
+        > /dev/null
+}
+
 serve e "$work/embedded"
+warm "$(cat "$work/e.port")"
 load "embedded, one replica" --data "$work/embedded" -- --replica "127.0.0.1:$(cat "$work/e.port")"
 kill "$(cat "$work/e.pid")"
 serve a "$work/pg1" "${store[@]}"
 serve b "$work/pg2" "${store[@]}"
 a=$(cat "$work/a.port")
 b=$(cat "$work/b.port")
+warm "$a" "$b"
+# The lookups alone first (no ingest beside them), to tell their own cost from the ingest's.
+load "PostgreSQL, two replicas, no ingest" -- --replica "127.0.0.1:$a" --replica "127.0.0.1:$b"
 load "PostgreSQL, two replicas" --data "$work/pg1" "${store[@]}" -- --replica "127.0.0.1:$a" --replica "127.0.0.1:$b"
 # A fresh store's worth of new people for the second run: the ingest must really append.
 more_again=$work/more2

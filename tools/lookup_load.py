@@ -2,13 +2,14 @@
 """Open-loop profile lookups against one or more `kith serve` replicas on loopback.
 
 Requests are scheduled at a fixed RATE whatever the answers do (so a slow answer cannot slow
-the offered load and hide itself), spread over the replicas in turn, each over keep-alive
-connections. A request whose replica refuses or drops the connection is sent again at once to
-another replica; its latency runs from when it was scheduled to its answer, retry included.
+the offered load and hide itself), spread over the replicas in turn, over at most 64
+keep-alive connections per replica (as a load balancer's pool). A request whose replica
+refuses or drops the connection is sent again at once to another replica; its latency runs
+from when it was scheduled to its answer, waiting for a connection and retry included.
 Optionally kills a replica (by pid) partway through.
 
     tools/lookup_load.py --replica 127.0.0.1:PORT [--replica ...] --key KEY --phones FILE
-        [--rate 2000] [--seconds 30] [--kill PID --kill-after SECONDS]
+        [--rate 2000] [--seconds 30] [--kill PID --kill-after SECONDS] [--connections 64]
 
 Prints one JSON object: requests, answered, rate achieved, latency percentiles (ms), errors,
 retries, answers by status.
@@ -24,15 +25,26 @@ import urllib.parse
 
 
 class Replica:
-    def __init__(self, address):
+    def __init__(self, address, connections):
         host, port = address.rsplit(":", 1)
         self.host, self.port = host, int(port)
         self.idle = []
         self.down_until = 0.0
+        # At most this many connections at once, as a load balancer's pool keeps: requests beyond
+        # wait for one (their latency runs on). Without a cap, the requests a killed replica drops
+        # all open new connections to the other at once, overflow its accept queue, and wait
+        # out the kernel's SYN retransmissions (1, 3, 7 s...).
+        self.slots = asyncio.Semaphore(connections)
 
 
 async def exchange(replica, request):
-    """Sends one request on an idle connection (or a new one); returns the status."""
+    """Sends one request on an idle connection (or a new one), one of the replica's few; returns
+    the status."""
+    async with replica.slots:
+        return await exchange_on_slot(replica, request)
+
+
+async def exchange_on_slot(replica, request):
     if replica.idle:
         reader, writer = replica.idle.pop()
     else:
@@ -63,10 +75,11 @@ async def main():
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--kill", type=int)
     parser.add_argument("--kill-after", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=64, help="per replica, at most")
     options = parser.parse_args()
 
     phones = [line.strip() for line in open(options.phones) if line.strip()]
-    replicas = [Replica(r) for r in options.replica]
+    replicas = [Replica(r, options.connections) for r in options.replica]
     latencies, statuses = [], {}
     errors = retries = 0
     pending = set()
