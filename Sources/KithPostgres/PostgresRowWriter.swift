@@ -4,7 +4,8 @@ import PostgresNIO
 
 /// Writes projection rows into one generation's tables inside a transaction: each kind of row
 /// as columns of arrays, `PostgresProjectionStore.rowsPerStatement` rows a statement, taken
-/// apart by `unnest` on the server. Absent values travel as a sentinel (`NULLIF`) or, for
+/// apart by `unnest` on the server; into a bulk load's fresh tables, the large ones (values,
+/// edges, memberships, statistics) by `COPY` instead. Absent values travel as a sentinel (`NULLIF`) or, for
 /// text, beside a flag, since postgres-nio sends no NULL inside an array.
 struct PostgresRowWriter {
     typealias Node = IdentityGraph.Node
@@ -37,6 +38,35 @@ struct PostgresRowWriter {
 
     /// Value rows, replacing what their ids held.
     func upsert(nodes: [ProjectionBatch.NodeRow]) throws {
+        if fresh {
+            typealias C = PostgresCopyText
+            return try t.copy(
+                into: "\(g).node",
+                columns: [
+                    "id", "kind", "value", "first_position", "events", "first_seen", "last_seen", "sources", "names",
+                ],
+                rows: nodes
+            ) { row, b in
+                C.integer(Int64(row.node), &b)
+                C.tab(&b)
+                C.text(row.info.identifier.kind.rawValue, &b)
+                C.tab(&b)
+                C.text(row.info.identifier.value, &b)
+                C.tab(&b)
+                C.integer(Int64(row.info.firstSeen), &b)
+                C.tab(&b)
+                C.integer(Int64(row.info.events), &b)
+                C.tab(&b)
+                C.text(row.seen.firstSeen?.description, &b)
+                C.tab(&b)
+                C.text(row.seen.lastSeen?.description, &b)
+                C.tab(&b)
+                C.text(row.seen.sources.sorted().joined(separator: ","), &b)
+                C.tab(&b)
+                C.integer(row.info.names.packed, &b)
+                C.end(&b)
+            }
+        }
         try run(
             nodes,
             """
@@ -63,6 +93,23 @@ struct PostgresRowWriter {
 
     /// Edges, each linked if `linked` holds its key or it was linked already.
     func upsert(edges: [(Node, Node, IdentityGraph.EdgeInfo)], linked: Set<UInt64>) throws {
+        if fresh {
+            typealias C = PostgresCopyText
+            return try t.copy(
+                into: "\(g).edge", columns: ["a", "b", "events", "first_position", "linked"], rows: edges
+            ) { edge, b in
+                C.integer(Int64(min(edge.0, edge.1)), &b)
+                C.tab(&b)
+                C.integer(Int64(max(edge.0, edge.1)), &b)
+                C.tab(&b)
+                C.integer(Int64(edge.2.count), &b)
+                C.tab(&b)
+                C.integer(Int64(edge.2.firstEvidence), &b)
+                C.tab(&b)
+                C.boolean(linked.contains(IdentityGraph.key(edge.0, edge.1)), &b)
+                C.end(&b)
+            }
+        }
         try run(
             edges,
             """
@@ -92,6 +139,17 @@ struct PostgresRowWriter {
 
     /// Statistics with timelines: replacing the statistics and appending to the timeline.
     func upsert(stats: [(Node, NodeStats, [UInt8])]) throws {
+        if fresh {
+            typealias C = PostgresCopyText
+            return try t.copy(into: "\(g).node_stats", columns: ["node", "stats", "timeline"], rows: stats) { row, b in
+                C.integer(Int64(row.0), &b)
+                C.tab(&b)
+                C.bytes(row.1.binaryEncoded(), &b)
+                C.tab(&b)
+                C.bytes(row.2, &b)
+                C.end(&b)
+            }
+        }
         try run(
             stats,
             """
@@ -107,6 +165,15 @@ struct PostgresRowWriter {
     }
 
     func upsert(membership: [(Node, String)]) throws {
+        if fresh {
+            typealias C = PostgresCopyText
+            return try t.copy(into: "\(g).membership", columns: ["node", "profile"], rows: membership) { row, b in
+                C.integer(Int64(row.0), &b)
+                C.tab(&b)
+                C.text(row.1, &b)
+                C.end(&b)
+            }
+        }
         try run(
             membership,
             """

@@ -149,10 +149,60 @@ public final class PostgresSession: @unchecked Sendable {
             try query(PostgresQuery(unsafeSQL: "CLOSE \(name)"))
         }
 
+        /// Loads `rows` into `table` with `COPY … FROM STDIN` in text form, PostgreSQL's fastest
+        /// way in (about twice the rate of an `INSERT … SELECT FROM unnest(…)` of the same rows):
+        /// for a bulk load's tables. `line` appends one row's line, its fields written with
+        /// `PostgresCopyText`.
+        public func copy<Row: Sendable>(
+            into table: String, columns: [String], rows: [Row],
+            line: @escaping @Sendable (Row, inout ByteBuffer) -> Void
+        ) throws {
+            try session.copy(into: table, columns: columns, rows: rows, line: line, doing: what)
+        }
+
         /// The server process serving this transaction (what a crash test terminates).
         public func backendProcessID() throws -> Int32 {
             try query("SELECT pg_backend_pid()").first?.decode(Int32.self) ?? 0
         }
+    }
+
+    /// `Transaction.copy` (the caller holds `lock`). postgres-nio has `COPY` only as `async`;
+    /// it runs on `WaitingThreadExecutor`, never on the cooperative threads this one may be
+    /// blocking, and fails, like every statement, if the connection closes first.
+    fileprivate func copy<Row: Sendable>(
+        into table: String, columns: [String], rows: [Row], line: @escaping @Sendable (Row, inout ByteBuffer) -> Void,
+        doing what: String
+    ) throws {
+        let promise = connection.eventLoop.makePromise(of: Void.self)
+        guard outstanding.begin({ promise.fail($0) }) else {
+            throw PostgresStoreError(ConnectionEnded(), at: location, doing: what)
+        }
+        defer { outstanding.end() }
+        let connection = connection
+        // postgres-nio writes `COPY "<table>"`: a schema-qualified name (Kith's own, checked
+        // identifiers) goes in as `schema"."table`, to come out as `"schema"."table"`.
+        let quoted = table.split(separator: ".").joined(separator: "\".\"")
+        Task(executorPreference: WaitingThreadExecutor.shared) {
+            do {
+                try await connection.copyFrom(table: quoted, columns: columns, logger: Self.logger) { writer in
+                    let flushAt = 1 << 20
+                    var buffer = ByteBuffer()
+                    buffer.reserveCapacity(flushAt + 4096)
+                    for row in rows {
+                        line(row, &buffer)
+                        if buffer.readableBytes >= flushAt {
+                            try await writer.write(buffer)
+                            buffer.clear()
+                        }
+                    }
+                    if buffer.readableBytes > 0 { try await writer.write(buffer) }
+                }
+                promise.succeed(())
+            } catch {
+                promise.fail(error)
+            }
+        }
+        do { try promise.futureResult.wait() } catch { throw PostgresStoreError(error, at: location, doing: what) }
     }
 
     private var cursors = 0
