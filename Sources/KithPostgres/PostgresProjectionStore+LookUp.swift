@@ -58,9 +58,9 @@ extension PostgresProjectionStore {
                 .flatMapThrowing { rows -> LookUpStep in
                     switch try Self.lookUpAnswer(rows, asked: generation, location: self.location) {
                     case .answered(let lookup): return .done(.answered(lookup))
-                    case .otherGeneration:
-                        // Another generation came into force: ask it.
-                        self.lookUpGeneration.value = nil
+                    case .otherGeneration(let head):
+                        // Another generation came into force: ask the one the head names.
+                        self.lookUpGeneration.value = head
                         return .again
                     }
                 }
@@ -143,8 +143,9 @@ extension PostgresProjectionStore {
     private enum LookUpAnswer {
         /// The lookup (nil: the store has never seen the identifier).
         case answered(IdentifierLookup?)
-        /// The head named another generation than the one called: a rebuild swapped meanwhile.
-        case otherGeneration
+        /// The head named another generation (this one) than the one called: a rebuild swapped
+        /// meanwhile.
+        case otherGeneration(Int64)
     }
 
     /// The lookup `rows` answer.
@@ -159,7 +160,7 @@ extension PostgresProjectionStore {
             throw PostgresStoreError(.wrongFormat, "the lookup function in schema \(location.schema) answered no head")
         }
         try check(format: format, location: location)
-        guard generation == asked else { return .otherGeneration }
+        guard generation == asked else { return .otherGeneration(generation) }
         guard let node = head.3.map(IdentityGraph.Node.init) else { return .answered(nil) }
         guard let profile = head.4 else {
             var standing: IdentityResolver.Standing?

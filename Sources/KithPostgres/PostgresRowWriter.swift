@@ -4,9 +4,9 @@ import PostgresNIO
 
 /// Writes projection rows into one generation's tables inside a transaction: each kind of row
 /// as columns of arrays, `PostgresProjectionStore.rowsPerStatement` rows a statement, taken
-/// apart by `unnest` on the server; into a bulk load's fresh tables, the large ones (values,
-/// edges, memberships, statistics) by `COPY` instead. Absent values travel as a sentinel (`NULLIF`) or, for
-/// text, beside a flag, since postgres-nio sends no NULL inside an array.
+/// apart by `unnest` on the server. Absent values travel as a sentinel (`NULLIF`) or, for
+/// text, beside a flag, since postgres-nio sends no NULL inside an array. Into a bulk load's
+/// fresh tables, the large ones (values, edges, memberships, statistics) go by `COPY` instead.
 struct PostgresRowWriter {
     typealias Node = IdentityGraph.Node
     let t: PostgresSession.Transaction
