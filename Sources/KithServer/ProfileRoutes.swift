@@ -99,9 +99,13 @@ struct ProfileRoutes {
             after = decoded
         }
         let type = request.uri.queryParameters.get("type").flatMap { $0.isEmpty ? nil : $0 }
-        let page = try answering(reference) {
-            try Engine.timeline(
-                of: reference, in: store, log: try state.logReader(), limit: limit, type: type, after: after)
+        // On PostgreSQL these reads wait on the server: on the waiting threads, never the
+        // cooperative ones.
+        let page = try await state.reading { [self, after] in
+            try answering(reference) {
+                try Engine.timeline(
+                    of: reference, in: store, log: try state.logReader(), limit: limit, type: type, after: after)
+            }
         }
         let disclosure = state.disclosure(for: context)
         try state.account(
@@ -116,8 +120,8 @@ struct ProfileRoutes {
         let key = try context.require(.profilesRead)
         let store = try state.currentStore()
         let reference = try profileID(in: context)
-        let explanation = try answering(reference) {
-            try Engine.explain(reference, in: store, log: try state.logReader())
+        let explanation = try await state.reading { [self] in
+            try answering(reference) { try Engine.explain(reference, in: store, log: try state.logReader()) }
         }
         let disclosure = state.disclosure(for: context)
         try state.account(
