@@ -63,9 +63,10 @@ final class ServerState: @unchecked Sendable {
 
     /// Read handles of a store on a database server (nil for the embedded store).
     private let readPool: StoreReadPool?
-    /// Threads for reads that wait on a database server: a lookup there waits on a few round
-    /// trips, and on Swift's cooperative threads (one per core) a server would serve as many
-    /// lookups at once as it has cores.
+    /// Threads for reads that wait on a database server (by profile id, timelines,
+    /// explanations): on Swift's cooperative threads (one per core) a server would serve as
+    /// many of them at once as it has cores. Lookups by identifier await their one statement
+    /// instead (`ProfileQueries.lookUpConcurrently`).
     private let waitingThreads: NIOThreadPool?
 
     /// Runs a store read: on `waitingThreads` when the store is on a database server, else here
